@@ -1,0 +1,162 @@
+"""DATABASES: credentials from the environment or the platform, then TLS and connection policy.
+
+Precedence, highest first: explicit environment variables, the platform's credential sources,
+what settings.py already set, the platform's defaults.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+import django
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.dburl import parse_database_url
+from django_platform.env import get_bool, get_int
+from django_platform.platforms import MYSQL, PG, Platform
+from django_platform.report import Report
+
+# Kept from settings.py's entry of the same alias when the credentials come from elsewhere.
+USER_KEYS = (
+    "ATOMIC_REQUESTS",
+    "AUTOCOMMIT",
+    "CONN_MAX_AGE",
+    "CONN_HEALTH_CHECKS",
+    "TIME_ZONE",
+    "DISABLE_SERVER_SIDE_CURSORS",
+    "TEST",
+)
+# Persistent connections on a platform: reused for 10 minutes, checked before reuse.
+PLATFORM_CONN_MAX_AGE = 600
+
+# Per engine family: the OPTIONS keys that already express a TLS choice, and ours for on/off.
+TLS_KEYS: Mapping[str, tuple[str, ...]] = {PG: ("sslmode",), MYSQL: ("ssl", "ssl_mode")}
+TLS_OPTION: Mapping[str, tuple[str, dict[bool, str]]] = {
+    PG: ("sslmode", {True: "require", False: "disable"}),
+    MYSQL: ("ssl_mode", {True: "REQUIRED", False: "DISABLED"}),
+}
+_FAMILY_HINTS = ((PG, ("postgres", "postgis", "cockroach", "redshift", "timescale")), (MYSQL, ("mysql",)))
+
+
+def engine_family(engine: str) -> str | None:
+    lowered = engine.lower()
+    return next((fam for fam, hints in _FAMILY_HINTS if any(h in lowered for h in hints)), None)
+
+
+def collect(env: Mapping[str, str], platform: Platform, report: Report) -> dict[str, tuple[dict[str, Any], str]]:
+    """Every database the environment and the platform's credential sources describe."""
+    found: dict[str, tuple[dict[str, Any], str]] = {}
+    if env.get("DATABASE_URL", "").strip():
+        found["default"] = (parse_database_url(env["DATABASE_URL"], variable="DATABASE_URL"), "DATABASE_URL")
+    if platform.db_sources:
+        from django_platform.db_sources import READERS  # only platforms with their own stores
+    for reader in platform.db_sources:
+        for alias, entry, source in READERS[reader](env):
+            if alias in found:
+                report.note(f"{source} ignored for DATABASES[{alias!r}]: {found[alias][1]} is set.")
+                continue
+            found[alias] = (entry, source)
+    if "qoddi" not in platform.db_sources and env.get("DATABASE_HOST") and "default" not in found:
+        report.note("DATABASE_HOST is set but unused: Qoddi's variables are read with DJANGO_PLATFORM=qoddi.")
+    return found
+
+
+def apply_policy(alias: str, entry: dict[str, Any], env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    """TLS, persistent connections, pooling and cursors, in place."""
+    where = f"DATABASES.{alias}"
+    family = engine_family(str(entry.get("ENGINE", "")))
+    options: dict[str, Any] = dict(entry.get("OPTIONS") or {})
+
+    # TLS: an explicit option in the URL or settings wins, then DATABASE_SSL, then the platform.
+    if family is not None and family in TLS_OPTION:
+        key, values = TLS_OPTION[family]
+        if any(k in options for k in TLS_KEYS[family]):
+            report.record(f"{where}.OPTIONS.{key}", options.get(key, options.get("ssl")), "database URL or settings.py")
+        else:
+            forced = get_bool(env, "DATABASE_SSL")
+            if forced is not None:
+                options[key] = values[forced]
+                report.record(f"{where}.OPTIONS.{key}", options[key], "DATABASE_SSL")
+            elif family in platform.db_tls:
+                options[key] = values[platform.db_tls[family]]
+                report.record(f"{where}.OPTIONS.{key}", options[key], f"platform default ({platform.name})")
+    elif get_bool(env, "DATABASE_SSL") is not None:
+        report.note(f"DATABASE_SSL does not apply to DATABASES[{alias!r}]: its engine has no TLS option.")
+
+    pool = get_bool(env, "DATABASE_POOL")
+    max_age = get_int(env, "DATABASE_CONN_MAX_AGE")
+    if pool:
+        _check_pool_available(family)
+        if max_age:
+            raise ImproperlyConfigured(
+                "DATABASE_POOL needs CONN_MAX_AGE=0: unset DATABASE_CONN_MAX_AGE or set it to 0."
+            )
+        pool_size = get_int(env, "DATABASE_POOL_MAX_SIZE", minimum=1)
+        options["pool"] = {"max_size": pool_size} if pool_size else True
+        entry["CONN_MAX_AGE"] = 0
+        report.record(f"{where}.OPTIONS.pool", options["pool"], "DATABASE_POOL")
+        report.record(f"{where}.CONN_MAX_AGE", 0, "DATABASE_POOL (pooling needs 0)")
+    elif max_age is not None:
+        entry["CONN_MAX_AGE"] = max_age
+        report.record(f"{where}.CONN_MAX_AGE", max_age, "DATABASE_CONN_MAX_AGE")
+    elif "CONN_MAX_AGE" in entry:
+        report.record(f"{where}.CONN_MAX_AGE", entry["CONN_MAX_AGE"], "settings.py")
+    elif not platform.is_local:
+        entry["CONN_MAX_AGE"] = PLATFORM_CONN_MAX_AGE
+        report.record(f"{where}.CONN_MAX_AGE", PLATFORM_CONN_MAX_AGE, f"platform default ({platform.name})")
+
+    checks = get_bool(env, "DATABASE_CONN_HEALTH_CHECKS")
+    if checks is not None:
+        entry["CONN_HEALTH_CHECKS"] = checks
+        report.record(f"{where}.CONN_HEALTH_CHECKS", checks, "DATABASE_CONN_HEALTH_CHECKS")
+    elif "CONN_HEALTH_CHECKS" not in entry and not platform.is_local:
+        entry["CONN_HEALTH_CHECKS"] = True
+        report.record(f"{where}.CONN_HEALTH_CHECKS", True, f"platform default ({platform.name})")
+
+    # PgBouncer in transaction mode breaks server-side cursors.
+    no_cursors = get_bool(env, "DATABASE_DISABLE_SERVER_SIDE_CURSORS")
+    if no_cursors is not None:
+        entry["DISABLE_SERVER_SIDE_CURSORS"] = no_cursors
+        report.record(f"{where}.DISABLE_SERVER_SIDE_CURSORS", no_cursors, "DATABASE_DISABLE_SERVER_SIDE_CURSORS")
+
+    if options:
+        entry["OPTIONS"] = options
+
+
+def _check_pool_available(family: str | None) -> None:
+    if django.VERSION < (5, 1):
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL needs Django 5.1 or later (this is {django.get_version()}): unset DATABASE_POOL."
+        )
+    if family != PG:
+        raise ImproperlyConfigured("DATABASE_POOL applies to PostgreSQL only: unset DATABASE_POOL.")
+    if importlib.util.find_spec("psycopg_pool") is None:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL needs psycopg's pool: pip install 'django-platform[postgres]' (psycopg[pool])."
+        )
+
+
+def build_databases(
+    env: Mapping[str, str], platform: Platform, existing: Mapping[str, Any] | None, report: Report
+) -> dict[str, dict[str, Any]] | None:
+    """The DATABASES setting to apply, or None to leave settings.py's DATABASES untouched."""
+    found = collect(env, platform, report)
+    current: dict[str, dict[str, Any]] = {a: dict(e) for a, e in (existing or {}).items()}
+    if not found and not current:
+        return None
+    result = dict(current)
+    for alias, (entry, source) in found.items():
+        kept = {k: current[alias][k] for k in USER_KEYS if k in current.get(alias, {})}
+        result[alias] = {**entry, **kept}
+        report.record(f"DATABASES.{alias}", result[alias], source)
+    for alias in current.keys() - found.keys():
+        report.record(f"DATABASES.{alias}", current[alias], "settings.py")
+    for alias, entry in result.items():
+        apply_policy(alias, entry, env, platform, report)
+    # Re-record the finished entries so the report shows what Django will use.
+    for alias, entry in result.items():
+        source = found[alias][1] if alias in found else "settings.py"
+        report.record(f"DATABASES.{alias}", entry, source)
+    return result

@@ -1,0 +1,44 @@
+"""Strict parsers for single environment values. Values are taken literally: no `$` expansion.
+
+Errors name the variable and what is wrong, never the value (it may be a secret).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = frozenset({"true", "1", "yes", "on"})
+FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def parse_bool(variable: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in TRUE:
+        return True
+    if lowered in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{variable} must be one of true/false, 1/0, yes/no, on/off.")
+
+
+def parse_int(variable: str, value: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    text = value.strip()
+    if not text.lstrip("-").isdigit():
+        raise ImproperlyConfigured(f"{variable} must be a whole number.")
+    number = int(text)
+    if number < minimum or (maximum is not None and number > maximum):
+        upper = "" if maximum is None else f" and at most {maximum}"
+        raise ImproperlyConfigured(f"{variable} must be at least {minimum}{upper}.")
+    return number
+
+
+def get_bool(env: Mapping[str, str], variable: str) -> bool | None:
+    """The variable as a bool, or None when it is unset or empty."""
+    value = env.get(variable, "")
+    return parse_bool(variable, value) if value.strip() else None
+
+
+def get_int(env: Mapping[str, str], variable: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    value = env.get(variable, "")
+    return parse_int(variable, value, minimum=minimum, maximum=maximum) if value.strip() else None

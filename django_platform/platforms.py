@@ -1,0 +1,205 @@
+"""What each target platform tells a running app, as data, and detection from the environment.
+
+Adding a platform is adding a row to PLATFORMS; nothing else should branch on a platform's name.
+Sources: ../shared/reference/platforms.md. Rows marked unverified there stay overridable by env.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Database TLS per engine family: True = require TLS, False = must not use it, absent = leave to
+# the URL and the driver's default.
+PG = "postgresql"
+MYSQL = "mysql"
+
+
+# NamedTuple rather than dataclass: these modules load while settings import, and a frozen
+# dataclass costs about a millisecond each to create.
+class Marker(NamedTuple):
+    """One way to recognise a platform: every `all_of` variable set (``NAME`` set and non-empty,
+    or ``NAME=value``, compared case-insensitively), and at least one of `any_of` if given."""
+
+    all_of: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
+    # Said in the detection reason when this marker is ambiguous.
+    note: str = ""
+
+    def match(self, env: Mapping[str, str]) -> list[str] | None:
+        matched = []
+        for spec in self.all_of:
+            if not _is_set(env, spec):
+                return None
+            matched.append(spec)
+        if self.any_of:
+            hits = [spec for spec in self.any_of if _is_set(env, spec)]
+            if not hits:
+                return None
+            matched.extend(hits)
+        return matched
+
+
+def _is_set(env: Mapping[str, str], spec: str) -> bool:
+    name, sep, expected = spec.partition("=")
+    value = env.get(name, "")
+    if sep:
+        return value.lower() == expected.lower()
+    return value != ""
+
+
+class Platform(NamedTuple):
+    name: str
+    label: str
+    markers: tuple[Marker, ...] = ()
+    # Database TLS default per engine family (see PG / MYSQL above).
+    db_tls: Mapping[str, bool] = MappingProxyType({})
+    # Credential readers (names in django_platform.db_sources.READERS), tried after DATABASE_URL.
+    db_sources: tuple[str, ...] = ()
+    # The platform's router terminates TLS and forwards X-Forwarded-Proto.
+    router_tls: bool = False
+    # Host-name templates: "{VAR}" or "{VAR}.suffix"; a template whose variables are unset is
+    # skipped. cloudControl's DEP_NAME is split into CC_APP and CC_DEP first (see hosts.py).
+    host_templates: tuple[str, ...] = ()
+    # A Procfile `release:` phase runs before new processes start.
+    release_phase: bool = False
+    # Procfile dialect: "standard", or "cloudcontrol" (gunicorn_config.py, manage: process type).
+    procfile_dialect: str = "standard"
+    # Stop signal the platform sends and seconds before it kills the process.
+    stop_signal: str = "SIGTERM"
+    stop_grace: int = 30
+    # Router idle keep-alive in seconds (gunicorn's keep-alive must exceed it), 0 = unknown.
+    router_idle_timeout: int = 0
+    # Run-time files vanish at the next restart/deploy and each node has its own copy.
+    ephemeral_disk: bool = True
+    # Several nodes may run behind a load balancer.
+    multi_node: bool = True
+    # A local SMTP server is available to the app.
+    local_smtp: bool = False
+
+    @property
+    def is_local(self) -> bool:
+        return self.name == "local"
+
+
+PLATFORMS: tuple[Platform, ...] = (
+    Platform(
+        name="cloudcontrol",
+        label="cloudControl",
+        markers=(Marker(all_of=("PAAS_VENDOR=cloudControl",)), Marker(all_of=("CRED_FILE", "DEP_NAME"))),
+        db_tls={PG: True},
+        db_sources=("cloudcontrol",),
+        router_tls=True,
+        host_templates=("{CC_APP}.cloudcontrolled.com", "{CC_DEP}-{CC_APP}.cloudcontrolled.com"),
+        procfile_dialect="cloudcontrol",
+    ),
+    Platform(
+        name="platformsh",
+        label="Platform.sh",
+        markers=(Marker(all_of=("PLATFORM_APPLICATION_NAME",)),),
+        db_tls={PG: False, MYSQL: False},
+        db_sources=("platformsh",),
+        router_tls=True,
+    ),
+    Platform(
+        name="render",
+        label="Render",
+        markers=(Marker(all_of=("RENDER=true",)),),
+        router_tls=True,
+        host_templates=("{RENDER_EXTERNAL_HOSTNAME}",),
+    ),
+    Platform(
+        name="fly",
+        label="Fly.io",
+        markers=(Marker(all_of=("FLY_APP_NAME",)),),
+        router_tls=True,
+        host_templates=("{FLY_APP_NAME}.fly.dev",),
+        stop_signal="SIGINT",
+        stop_grace=5,
+    ),
+    Platform(
+        name="railway",
+        label="Railway",
+        markers=(Marker(any_of=("RAILWAY_ENVIRONMENT_NAME", "RAILWAY_PROJECT_ID")),),
+        router_tls=True,
+        host_templates=("{RAILWAY_PUBLIC_DOMAIN}",),
+    ),
+    # Heroku CI sets DYNO as well: its in-dyno databases have no TLS and no router is in front.
+    Platform(
+        name="heroku-ci",
+        label="Heroku CI",
+        markers=(Marker(all_of=("DYNO", "CI")),),
+        db_sources=("heroku",),
+        multi_node=False,
+    ),
+    # Dokku sets DYNO too; GIT_REV and DOKKU_* variables tell it apart from Heroku.
+    Platform(
+        name="dokku",
+        label="Dokku",
+        markers=(Marker(all_of=("DYNO",), any_of=("GIT_REV", "DOKKU_APP_TYPE", "DOKKU_PROXY_PORT")),),
+        db_tls={PG: False, MYSQL: False},
+        router_tls=True,
+        release_phase=True,
+    ),
+    Platform(
+        name="heroku",
+        label="Heroku",
+        markers=(Marker(all_of=("DYNO",), note="Dokku sets DYNO too: set DJANGO_PLATFORM=dokku there"),),
+        db_tls={PG: True},
+        db_sources=("heroku",),
+        router_tls=True,
+        host_templates=("{HEROKU_APP_DEFAULT_DOMAIN_NAME}", "{HEROKU_APP_NAME}.herokuapp.com"),
+        release_phase=True,
+        router_idle_timeout=90,
+    ),
+    # Qoddi documents no marker: only DJANGO_PLATFORM=qoddi selects it. Its datastores have SSL off.
+    Platform(
+        name="qoddi",
+        label="Qoddi",
+        db_tls={PG: False, MYSQL: False},
+        db_sources=("qoddi",),
+        router_tls=True,
+    ),
+    Platform(
+        name="local",
+        label="local development",
+        ephemeral_disk=False,
+        multi_node=False,
+        local_smtp=True,
+    ),
+)
+
+BY_NAME: Mapping[str, Platform] = {p.name: p for p in PLATFORMS}
+LOCAL = BY_NAME["local"]
+
+
+class Detection(NamedTuple):
+    platform: Platform
+    reason: str
+
+
+def get_platform(name: str, *, variable: str = "DJANGO_PLATFORM") -> Platform:
+    try:
+        return BY_NAME[name.strip().lower()]
+    except KeyError:
+        valid = ", ".join(sorted(BY_NAME))
+        raise ImproperlyConfigured(f"{variable}={name!r} is not a known platform; valid values: {valid}.") from None
+
+
+def detect(env: Mapping[str, str]) -> Detection:
+    """Pick the platform: DJANGO_PLATFORM if set, else the first row whose markers match."""
+    explicit = env.get("DJANGO_PLATFORM", "").strip()
+    if explicit:
+        return Detection(get_platform(explicit), f"DJANGO_PLATFORM={explicit.lower()}")
+    for platform in PLATFORMS:
+        for marker in platform.markers:
+            matched = marker.match(env)
+            if matched is not None:
+                reason = "environment has " + ", ".join(matched)
+                if marker.note:
+                    reason += f" ({marker.note})"
+                return Detection(platform, reason)
+    return Detection(LOCAL, "no platform marker in the environment")

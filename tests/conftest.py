@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.services import PgCluster, pg_cluster, port_open, query_one, unavailable
+
+PASSWORD = "s3cr@t#/?$%:pw"  # every character the issue names; planted to check it never leaks
+
+
+@pytest.fixture(scope="session")
+def pg_tls(django_db_blocker: Any) -> Iterator[PgCluster]:
+    with django_db_blocker.unblock(), pg_cluster(ssl=True, password=PASSWORD) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def pg_plain(django_db_blocker: Any) -> Iterator[PgCluster]:
+    with django_db_blocker.unblock(), pg_cluster(ssl=False, password=PASSWORD) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def real_connections(django_db_blocker: Any) -> Iterator[None]:
+    """Tests that open their own connections to real servers (not the test database)."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture(scope="session")
+def mariadb(django_db_blocker: Any) -> dict[str, Any]:
+    with django_db_blocker.unblock():
+        return _mariadb()
+
+
+def _mariadb() -> dict[str, Any]:
+    """The loopback MariaDB with a user whose password has every awkward character."""
+    if importlib.util.find_spec("MySQLdb") is None:
+        unavailable("mysqlclient is not installed (pip install mysqlclient; needs libmariadb-dev)")
+    if not port_open("127.0.0.1", 3306):
+        unavailable("MariaDB is not listening on 127.0.0.1:3306")
+    root = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "HOST": "127.0.0.1",
+            "PORT": 3306,
+            "USER": "root",
+            "PASSWORD": "",
+            "NAME": "test",
+        }
+    }
+    escaped = PASSWORD.replace("\\", "\\\\").replace("'", "\\'")
+    query_one(root, "CREATE USER IF NOT EXISTS 'djp'@'%' IDENTIFIED BY 'x'")
+    query_one(root, f"ALTER USER 'djp'@'%' IDENTIFIED BY '{escaped}'")
+    query_one(root, "GRANT ALL ON test.* TO 'djp'@'%'")
+    return {"host": "127.0.0.1", "port": 3306, "user": "djp", "password": PASSWORD, "name": "test"}

@@ -1,0 +1,177 @@
+"""Real services on loopback for the tests: skip with a reason when absent, fail when required."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+REQUIRE = os.environ.get("DJANGO_PLATFORM_REQUIRE_SERVICES") == "1"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip (visibly) or, under DJANGO_PLATFORM_REQUIRE_SERVICES=1, fail."""
+    if REQUIRE:
+        pytest.fail(f"required service unavailable: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def port_open(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+        return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def query_one(databases: dict[str, Any], sql: str, alias: str = "default") -> Any:
+    """Connect through Django's own backend with `databases` and return the first column."""
+    from django.db.utils import ConnectionHandler
+
+    handler = ConnectionHandler(databases)
+    connection = handler[alias]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            if cursor.description is None:  # a statement that returns no rows
+                return None
+            row = cursor.fetchone()
+            return row[0] if row else None
+    finally:
+        connection.close()
+
+
+@dataclass
+class PgCluster:
+    port: int
+    ssl: bool
+    user: str
+    password: str
+    name: str
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    on_path = shutil.which(name)
+    if not found and not on_path:
+        unavailable(f"PostgreSQL server binaries ({name}) not installed")
+    return found[-1] if found else str(on_path)
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    # initdb and postgres refuse to run as root.
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@contextlib.contextmanager
+def pg_cluster(*, ssl: bool, password: str) -> Iterator[PgCluster]:
+    """A throwaway PostgreSQL cluster on a free port with TLS on or off. TCP logins need the
+    password (scram), so a mangled password fails for real; the socket is trusted for setup."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    base = Path(tempfile.mkdtemp(prefix="djp-pg-"))
+    data = base / "data"
+    port = free_port()
+    try:
+        if os.geteuid() == 0:
+            shutil.chown(base, "postgres", "postgres")
+        subprocess.run(
+            _as_postgres(
+                [
+                    initdb,
+                    "-D",
+                    str(data),
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        settings = [
+            f"port = {port}",
+            "listen_addresses = '127.0.0.1'",
+            f"unix_socket_directories = '{base}'",
+            "fsync = off",
+        ]
+        if ssl:
+            subprocess.run(
+                _as_postgres(
+                    [
+                        "openssl",
+                        "req",
+                        "-new",
+                        "-x509",
+                        "-nodes",
+                        "-days",
+                        "2",
+                        "-subj",
+                        "/CN=localhost",
+                        "-keyout",
+                        str(data / "server.key"),
+                        "-out",
+                        str(data / "server.crt"),
+                    ]
+                ),
+                check=True,
+                capture_output=True,
+            )
+            settings += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
+        else:
+            settings.append("ssl = off")
+        with open(data / "postgresql.conf", "a") as conf:
+            conf.write("\n".join(settings) + "\n")
+        subprocess.run(
+            _as_postgres([pg_ctl, "-D", str(data), "-l", str(base / "log"), "-w", "start"]),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        admin = {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "HOST": str(base),
+                "PORT": port,
+                "USER": "postgres",
+                "NAME": "postgres",
+            }
+        }
+        literal = password.replace("'", "''")
+        query_one(admin, f"CREATE ROLE app LOGIN PASSWORD '{literal}'")
+        query_one(admin, "CREATE DATABASE app OWNER app")
+        yield PgCluster(port=port, ssl=ssl, user="app", password=password, name="app")
+    except subprocess.CalledProcessError as exc:
+        log = (base / "log").read_text() if (base / "log").exists() else ""
+        unavailable(f"throwaway PostgreSQL cluster did not start: {exc.stderr!r} {log[-500:]}")
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

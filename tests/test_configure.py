@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+import django_platform
+from django_platform.report import MASK, mask, mask_url
+from tests.conftest import PASSWORD
+
+BASE: dict[str, Any] = {
+    "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}},
+}
+ENCODED = "s3cr%40t%23%2F%3F%24%25%3Apw"
+
+
+def settings() -> dict[str, Any]:
+    return copy.deepcopy(BASE)
+
+
+def test_configure_applies_database_url_and_returns_report() -> None:
+    ns = settings()
+    report = django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": f"postgres://u:{ENCODED}@h/db"})
+    assert ns["DATABASES"]["default"]["PASSWORD"] == PASSWORD
+    assert ns["DJANGO_PLATFORM_REPORT"] is report
+    assert report.platform == "heroku"
+    assert report.source("DATABASES.default") == "DATABASE_URL"
+    assert PASSWORD not in repr(report.as_dict())
+    assert ENCODED not in repr(report.as_dict())
+
+
+def test_configure_twice_gives_the_same_settings() -> None:
+    env = {"DYNO": "web.1", "DATABASE_URL": "postgres://u:p@h/db", "HEROKU_POSTGRESQL_OLIVE_URL": "postgres://u:p@o/db"}
+    ns = settings()
+    django_platform.configure(ns, env=env)
+    first = copy.deepcopy({k: v for k, v in ns.items() if k != "DJANGO_PLATFORM_REPORT"})
+    django_platform.configure(ns, env=env)
+    assert {k: v for k, v in ns.items() if k != "DJANGO_PLATFORM_REPORT"} == first
+
+
+def test_configure_accepts_a_module() -> None:
+    module = types.ModuleType("fake_settings")
+    module.DATABASES = settings()["DATABASES"]  # type: ignore[attr-defined]
+    django_platform.configure(module, env={"DATABASE_URL": "postgres://u:p@h/db"})
+    assert module.DATABASES["default"]["HOST"] == "h"
+
+
+def test_platform_argument_overrides_detection() -> None:
+    report = django_platform.configure(settings(), env={"DYNO": "web.1"}, platform="qoddi")
+    assert (report.platform, report.reason) == ("qoddi", "configure(platform='qoddi')")
+
+
+def test_exclude_leaves_an_area_alone() -> None:
+    ns = settings()
+    django_platform.configure(ns, env={"DATABASE_URL": "postgres://u:p@h/db"}, exclude={"databases"})
+    assert ns["DATABASES"] == BASE["DATABASES"]
+
+
+def test_exclude_rejects_unknown_areas() -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"unknown areas \['nope'\]; valid: databases"):
+        django_platform.configure(settings(), env={}, exclude={"nope"})
+
+
+def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DJANGO_PLATFORM", "render")
+    assert django_platform.configure(settings()).platform == "render"
+
+
+def test_import_is_cheap() -> None:
+    code = (
+        "import sys, django_platform; heavy = [m for m in sys.modules if m.split('.')[0] in "
+        "('django', 'gunicorn', 'whitenoise', 'dj_database_url', 'psycopg', 'MySQLdb')]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_configure_does_not_import_test_or_server_modules() -> None:
+    code = (
+        "import sys, django_platform; django_platform.configure({}, env={'DATABASE_URL': 'postgres://u:p@h/d'});"
+        "print(sorted(m for m in sys.modules if m.startswith(('django.test', 'gunicorn', 'whitenoise.middleware'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_mask_helpers() -> None:
+    assert mask_url(f"redis://:{ENCODED}@h:6379/0") == f"redis://:{MASK}@h:6379/0"
+    assert mask_url("postgres://user@h/db") == "postgres://user@h/db"
+    assert mask_url("https://h/x?token=abc&x=1") == f"https://h/x?token={MASK}&x=1"
+    assert mask({"PASSWORD": "x", "OPTIONS": {"passwd": "y", "ssl": {"ca": "/c"}}, "HOSTS": ["a"]}) == {
+        "PASSWORD": MASK,
+        "OPTIONS": {"passwd": MASK, "ssl": {"ca": "/c"}},
+        "HOSTS": ["a"],
+    }
+    assert mask("", "PASSWORD") == ""
+    assert mask("abc", "SECRET_KEY") == MASK

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+from urllib.parse import quote
+
+import django
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.databases import build_databases, engine_family
+from django_platform.platforms import BY_NAME, LOCAL
+from django_platform.report import MASK, Report
+from tests.conftest import PASSWORD
+
+SQLITE = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+PG_URL = "postgres://u:p@h:5432/db"
+MYSQL_URL = "mysql://u:p@h:3306/db"
+
+
+def build(env: dict[str, str], platform: str = "local", existing: Any = SQLITE) -> tuple[Any, Report]:
+    report = Report(platform, "test")
+    return build_databases(env, BY_NAME[platform], existing, report), report
+
+
+def test_nothing_found_keeps_settings_py_locally() -> None:
+    databases, report = build({})
+    assert databases == SQLITE
+    assert report.source("DATABASES.default") == "settings.py"
+
+
+def test_no_databases_at_all_leaves_the_setting_alone() -> None:
+    assert build({}, existing=None)[0] is None
+
+
+def test_sqlite_gets_no_tls_option_on_any_platform() -> None:
+    for name in BY_NAME:
+        databases, _ = build({"DATABASE_URL": "sqlite:////tmp/x.db"}, name)
+        assert "OPTIONS" not in databases["default"], name
+
+
+@pytest.mark.parametrize(
+    ("platform", "url", "option", "value"),
+    [
+        ("heroku", PG_URL, "sslmode", "require"),
+        ("cloudcontrol", PG_URL, "sslmode", "require"),
+        ("qoddi", PG_URL, "sslmode", "disable"),
+        ("qoddi", MYSQL_URL, "ssl_mode", "DISABLED"),
+        ("dokku", PG_URL, "sslmode", "disable"),
+        ("platformsh", MYSQL_URL, "ssl_mode", "DISABLED"),
+    ],
+)
+def test_platform_tls_defaults_per_engine(platform: str, url: str, option: str, value: str) -> None:
+    databases, report = build({"DATABASE_URL": url}, platform)
+    assert databases["default"]["OPTIONS"] == {option: value}
+    entry = report.get(f"DATABASES.default.OPTIONS.{option}")
+    assert entry is not None
+    assert entry.source == f"platform default ({platform})"
+
+
+@pytest.mark.parametrize("platform", ["local", "render", "fly", "railway", "heroku-ci"])
+def test_platforms_without_a_tls_rule_leave_it_to_the_url(platform: str) -> None:
+    databases, _ = build({"DATABASE_URL": PG_URL}, platform)
+    assert "sslmode" not in databases["default"].get("OPTIONS", {})
+
+
+def test_heroku_does_not_force_postgres_tls_options_onto_mysql() -> None:
+    databases, _ = build({"DATABASE_URL": MYSQL_URL}, "heroku")
+    assert "OPTIONS" not in databases["default"]
+
+
+def test_sslmode_in_the_url_always_wins() -> None:
+    env = {"DATABASE_URL": PG_URL + "?sslmode=verify-full", "DATABASE_SSL": "false"}
+    databases, report = build(env, "heroku")
+    assert databases["default"]["OPTIONS"]["sslmode"] == "verify-full"
+    assert report.source("DATABASES.default.OPTIONS.sslmode") == "database URL or settings.py"
+
+
+def test_mysql_ssl_ca_in_the_url_wins() -> None:
+    databases, _ = build({"DATABASE_URL": MYSQL_URL + "?ssl-ca=/etc/ca.pem"}, "qoddi")
+    assert databases["default"]["OPTIONS"] == {"ssl": {"ca": "/etc/ca.pem"}}
+
+
+def test_database_ssl_env_overrides_the_platform() -> None:
+    databases, _ = build({"DATABASE_URL": PG_URL, "DATABASE_SSL": "off"}, "heroku")
+    assert databases["default"]["OPTIONS"]["sslmode"] == "disable"
+    databases, _ = build({"DATABASE_URL": MYSQL_URL, "DATABASE_SSL": "yes"}, "local")
+    assert databases["default"]["OPTIONS"]["ssl_mode"] == "REQUIRED"
+
+
+def test_database_ssl_on_sqlite_is_noted_not_applied() -> None:
+    databases, report = build({"DATABASE_SSL": "true"})
+    assert "OPTIONS" not in databases["default"]
+    assert report.notes == ["DATABASE_SSL does not apply to DATABASES['default']: its engine has no TLS option."]
+
+
+def test_database_ssl_must_be_a_boolean() -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_SSL must be one of true/false"):
+        build({"DATABASE_URL": PG_URL, "DATABASE_SSL": "require"})
+
+
+def test_persistent_connections_with_health_checks_on_a_platform() -> None:
+    databases, _ = build({"DATABASE_URL": PG_URL}, "render")
+    assert databases["default"]["CONN_MAX_AGE"] == 600
+    assert databases["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_local_keeps_django_connection_defaults() -> None:
+    databases, _ = build({"DATABASE_URL": PG_URL})
+    assert "CONN_MAX_AGE" not in databases["default"]
+    assert "CONN_HEALTH_CHECKS" not in databases["default"]
+
+
+def test_env_overrides_connection_settings() -> None:
+    env = {
+        "DATABASE_URL": PG_URL,
+        "DATABASE_CONN_MAX_AGE": "0",
+        "DATABASE_CONN_HEALTH_CHECKS": "false",
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS": "true",
+    }
+    databases, report = build(env, "heroku")
+    entry = databases["default"]
+    assert (entry["CONN_MAX_AGE"], entry["CONN_HEALTH_CHECKS"], entry["DISABLE_SERVER_SIDE_CURSORS"]) == (
+        0,
+        False,
+        True,
+    )
+    assert report.source("DATABASES.default.CONN_MAX_AGE") == "DATABASE_CONN_MAX_AGE"
+
+
+def test_settings_py_connection_choices_survive_a_database_url() -> None:
+    existing = {
+        "default": {**SQLITE["default"], "CONN_MAX_AGE": 60, "ATOMIC_REQUESTS": True, "OPTIONS": {"timeout": 20}}
+    }
+    databases, report = build({"DATABASE_URL": PG_URL}, "heroku", existing)
+    entry = databases["default"]
+    assert (entry["CONN_MAX_AGE"], entry["ATOMIC_REQUESTS"]) == (60, True)
+    # SQLite's OPTIONS do not leak into the PostgreSQL entry.
+    assert entry["OPTIONS"] == {"sslmode": "require"}
+    assert report.source("DATABASES.default.CONN_MAX_AGE") == "settings.py"
+
+
+def test_bad_conn_max_age() -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_CONN_MAX_AGE must be a whole number\.$"):
+        build({"DATABASE_URL": PG_URL, "DATABASE_CONN_MAX_AGE": "ten"})
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_CONN_MAX_AGE must be at least 0\.$"):
+        build({"DATABASE_URL": PG_URL, "DATABASE_CONN_MAX_AGE": "-1"})
+
+
+@pytest.mark.skipif(django.VERSION < (5, 1), reason="connection pooling needs Django 5.1+")
+def test_pooling_sets_pool_and_zero_max_age() -> None:
+    if importlib.util.find_spec("psycopg_pool") is None:
+        pytest.fail("psycopg_pool is part of the test extra")
+    databases, report = build(
+        {"DATABASE_URL": PG_URL, "DATABASE_POOL": "true", "DATABASE_POOL_MAX_SIZE": "8"}, "heroku"
+    )
+    entry = databases["default"]
+    assert entry["OPTIONS"] == {"sslmode": "require", "pool": {"max_size": 8}}
+    assert entry["CONN_MAX_AGE"] == 0
+    assert report.source("DATABASES.default.CONN_MAX_AGE") == "DATABASE_POOL (pooling needs 0)"
+
+
+def test_pooling_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    with (
+        pytest.raises(ImproperlyConfigured, match=r"^DATABASE_POOL needs CONN_MAX_AGE=0")
+        if django.VERSION >= (5, 1)
+        else pytest.raises(ImproperlyConfigured, match=r"^DATABASE_POOL needs Django 5\.1")
+    ):
+        build({"DATABASE_URL": PG_URL, "DATABASE_POOL": "1", "DATABASE_CONN_MAX_AGE": "60"})
+    monkeypatch.setattr(django, "VERSION", (5, 1, 0, "final", 0))
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_POOL applies to PostgreSQL only"):
+        build({"DATABASE_URL": MYSQL_URL, "DATABASE_POOL": "1"})
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "psycopg_pool" else real_find_spec(name, *a)
+    )
+    with pytest.raises(ImproperlyConfigured, match=r"needs psycopg's pool: pip install"):
+        build({"DATABASE_URL": PG_URL, "DATABASE_POOL": "1"})
+    monkeypatch.setattr(django, "VERSION", (4, 2, 0, "final", 0))
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_POOL needs Django 5\.1 or later"):
+        build({"DATABASE_URL": PG_URL, "DATABASE_POOL": "1"})
+
+
+def test_database_url_wins_over_platform_sources_and_says_so() -> None:
+    env = {
+        "DATABASE_URL": PG_URL,
+        "DATABASE_HOST": "mysql-x",
+        "DATABASE_NAME": "n",
+        "DATABASE_USERNAME": "u",
+        "DATABASE_PASSWORD": PASSWORD,
+    }
+    databases, report = build(env, "qoddi")
+    assert databases["default"]["HOST"] == "h"
+    assert report.notes == [
+        "DATABASE_HOST/NAME/USERNAME/PASSWORD/PORT ignored for DATABASES['default']: DATABASE_URL is set."
+    ]
+
+
+def test_qoddi_variables_off_qoddi_are_noted() -> None:
+    _, report = build({"DATABASE_HOST": "mysql-x"}, "local")
+    assert "DJANGO_PLATFORM=qoddi" in report.notes[0]
+
+
+def test_extra_aliases_keep_settings_py_aliases() -> None:
+    existing = {**SQLITE, "legacy": {"ENGINE": "django.db.backends.sqlite3", "NAME": "legacy.db"}}
+    env = {"DATABASE_URL": PG_URL, "HEROKU_POSTGRESQL_OLIVE_URL": "postgres://u:p@olive/db"}
+    databases, report = build(env, "heroku", existing)
+    assert sorted(databases) == ["default", "legacy", "olive"]
+    assert databases["olive"]["OPTIONS"] == {"sslmode": "require"}
+    assert report.source("DATABASES.legacy") == "settings.py"
+
+
+def test_report_masks_passwords() -> None:
+    _, report = build({"DATABASE_URL": f"postgres://u:{quote(PASSWORD, safe='')}@h/db"})
+    entry = report.get("DATABASES.default")
+    assert entry is not None
+    assert entry.value["PASSWORD"] == MASK
+    assert PASSWORD not in repr(report.as_dict())
+
+
+def test_engine_family() -> None:
+    assert engine_family("django.contrib.gis.db.backends.postgis") == "postgresql"
+    assert engine_family("django.db.backends.mysql") == "mysql"
+    assert engine_family("django.db.backends.sqlite3") is None
+    assert LOCAL.is_local

@@ -1,0 +1,123 @@
+"""Real connections: each platform's database settings against real servers on loopback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import OperationalError
+
+import django_platform
+from tests.conftest import PASSWORD
+from tests.services import PgCluster, query_one
+
+pytestmark = [pytest.mark.services, pytest.mark.usefixtures("real_connections")]
+
+ENCODED = quote(PASSWORD, safe="")
+SSL_IN_USE = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+
+
+def pg_url(cluster: PgCluster, query: str = "") -> str:
+    return f"postgres://{cluster.user}:{ENCODED}@127.0.0.1:{cluster.port}/{cluster.name}{query}"
+
+
+def test_heroku_url_connects_with_tls_required(pg_tls: PgCluster) -> None:
+    ns: dict[str, object] = {}
+    django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": pg_url(pg_tls)})
+    databases = ns["DATABASES"]
+    assert databases["default"]["OPTIONS"]["sslmode"] == "require"  # type: ignore[index]
+    assert query_one(databases, SSL_IN_USE) is True  # type: ignore[arg-type]
+
+
+def test_heroku_tls_requirement_fails_clearly_without_tls(pg_plain: PgCluster) -> None:
+    ns: dict[str, object] = {}
+    django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": pg_url(pg_plain)})
+    with pytest.raises(OperationalError) as info:
+        query_one(ns["DATABASES"], "SELECT 1")  # type: ignore[arg-type]
+    assert "server does not support SSL" in str(info.value)
+    assert PASSWORD not in str(info.value)
+
+
+def test_qoddi_profile_connects_to_a_server_with_ssl_off(pg_plain: PgCluster) -> None:
+    ns: dict[str, object] = {}
+    django_platform.configure(ns, env={"DJANGO_PLATFORM": "qoddi", "DATABASE_URL": pg_url(pg_plain)})
+    assert ns["DATABASES"]["default"]["OPTIONS"]["sslmode"] == "disable"  # type: ignore[index]
+    assert query_one(ns["DATABASES"], SSL_IN_USE) is False  # type: ignore[arg-type]
+
+
+def test_qoddi_forced_sslmode_require_fails_with_a_clear_error(pg_plain: PgCluster) -> None:
+    ns: dict[str, object] = {}
+    django_platform.configure(
+        ns, env={"DJANGO_PLATFORM": "qoddi", "DATABASE_URL": pg_url(pg_plain, "?sslmode=require")}
+    )
+    with pytest.raises(OperationalError, match="server does not support SSL, but SSL was required"):
+        query_one(ns["DATABASES"], "SELECT 1")  # type: ignore[arg-type]
+
+
+def test_wrong_password_is_rejected(pg_plain: PgCluster) -> None:
+    # Proves the clusters check passwords, so the tests above really exercise the decoding.
+    url = f"postgres://{pg_plain.user}:wrong@127.0.0.1:{pg_plain.port}/{pg_plain.name}"
+    ns: dict[str, object] = {}
+    django_platform.configure(ns, env={"DATABASE_URL": url})
+    with pytest.raises(OperationalError, match="password authentication failed"):
+        query_one(ns["DATABASES"], "SELECT 1")  # type: ignore[arg-type]
+
+
+def test_platformsh_relationship_connects(pg_plain: PgCluster) -> None:
+    import base64
+
+    rel = {
+        "database": [
+            {
+                "scheme": "pgsql",
+                "host": "127.0.0.1",
+                "port": pg_plain.port,
+                "path": pg_plain.name,
+                "username": pg_plain.user,
+                "password": PASSWORD,
+            }
+        ]
+    }
+    env = {
+        "PLATFORM_APPLICATION_NAME": "app",
+        "PLATFORM_RELATIONSHIPS": base64.b64encode(json.dumps(rel).encode()).decode(),
+    }
+    ns: dict[str, object] = {}
+    django_platform.configure(ns, env=env)
+    assert query_one(ns["DATABASES"], SSL_IN_USE) is False  # type: ignore[arg-type]
+
+
+def test_cloudcontrol_credentials_file_reaches_mariadb(mariadb: dict[str, object], tmp_path: Path) -> None:
+    creds = {
+        "MYSQLS": {
+            "MYSQLS_DATABASE": mariadb["name"],
+            "MYSQLS_HOSTNAME": f"{mariadb['host']}:{mariadb['port']}",
+            "MYSQLS_USERNAME": mariadb["user"],
+            "MYSQLS_PASSWORD": mariadb["password"],
+        }
+    }
+    path = tmp_path / "creds.json"
+    path.write_text(json.dumps(creds))
+    ns: dict[str, object] = {}
+    django_platform.configure(
+        ns, env={"PAAS_VENDOR": "cloudControl", "CRED_FILE": str(path), "DEP_NAME": "app/default"}
+    )
+    assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]
+
+
+def test_qoddi_separate_variables_reach_mariadb_without_tls(mariadb: dict[str, object]) -> None:
+    env = {
+        "DJANGO_PLATFORM": "qoddi",
+        "DATABASE_HOST": str(mariadb["host"]),
+        "DATABASE_PORT": str(mariadb["port"]),
+        "DATABASE_NAME": str(mariadb["name"]),
+        "DATABASE_USERNAME": str(mariadb["user"]),
+        "DATABASE_PASSWORD": str(mariadb["password"]),
+    }
+    ns: dict[str, object] = {}
+    django_platform.configure(ns, env=env)
+    assert ns["DATABASES"]["default"]["OPTIONS"] == {"ssl_mode": "DISABLED"}  # type: ignore[index]
+    assert query_one(ns["DATABASES"], "SHOW STATUS LIKE 'Ssl_cipher'") == "Ssl_cipher"  # type: ignore[arg-type]
+    assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]
