@@ -5,6 +5,7 @@ Importing this package is cheap: configure() loads its machinery on first call.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, MutableMapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -22,8 +23,9 @@ def configure(
     env: Mapping[str, str] | None = None,
     platform: str | None = None,
     exclude: Iterable[str] = (),
+    dotenv: bool | str | os.PathLike[str] = False,
 ) -> Report:
     """Apply the environment and the platform profile to `settings` (settings.py's globals())."""
     from django_platform.configuration import configure as _configure
 
-    return _configure(settings, env=env, platform=platform, exclude=exclude)
+    return _configure(settings, env=env, platform=platform, exclude=exclude, dotenv=dotenv)

@@ -31,8 +31,45 @@ class Namespace:
     def set(self, name: str, value: Any) -> None:
         self._dict[name] = value
 
+    def delete(self, name: str) -> None:
+        self._dict.pop(name, None)
+
+    def as_mapping(self) -> Mapping[str, Any]:
+        return self._dict
+
 
 Area = Callable[[Namespace, Mapping[str, str], Platform, Report], None]
+
+# Each area imports its module when it runs, keeping `import django_platform` and areas a user
+# excludes free.
+
+
+def _security(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    from django_platform.security import https_settings, resolve_debug, resolve_secret_key
+
+    debug = resolve_debug(env, platform, ns.get("DEBUG", False), report)
+    ns.set("DEBUG", debug)
+    ns.set("SECRET_KEY", resolve_secret_key(env, platform, ns.get("SECRET_KEY"), debug, report))
+    https = https_settings(env, platform, ns.as_mapping(), report)
+    for name, value in https.items():
+        ns.set(name, value)
+    if https.get("SECURE_HSTS_SECONDS") and not https.get("SECURE_HSTS_PRELOAD", ns.get("SECURE_HSTS_PRELOAD")):
+        # Preloading is a separate, hard-to-undo commitment (hstspreload.org); not a default.
+        silenced = list(ns.get("SILENCED_SYSTEM_CHECKS") or [])
+        if "security.W021" not in silenced:
+            ns.set("SILENCED_SYSTEM_CHECKS", [*silenced, "security.W021"])
+        report.record(
+            "SILENCED_SYSTEM_CHECKS",
+            ns.get("SILENCED_SYSTEM_CHECKS"),
+            "security.W021 (HSTS preload) is opt-in: DJANGO_SECURE_HSTS_PRELOAD=true",
+        )
+
+
+def _hosts(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    from django_platform.hosts import build_hosts
+
+    for name, value in build_hosts(env, platform, ns.as_mapping(), bool(ns.get("DEBUG")), report).items():
+        ns.set(name, value)
 
 
 def _databases(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
@@ -41,10 +78,89 @@ def _databases(ns: Namespace, env: Mapping[str, str], platform: Platform, report
         ns.set("DATABASES", databases)
 
 
-# Applied in this order; each may be opted out of with configure(..., exclude={"name"}).
+def _static(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    from django_platform.static import build_static
+
+    for name, value in build_static(ns.as_mapping(), platform, report).items():
+        ns.set(name, value)
+
+
+def _logging(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    from django_platform.logconf import build_logging
+
+    ns.set("LOGGING", build_logging(env, ns.get("LOGGING"), report))
+
+
+def _email(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    import django
+
+    from django_platform.mail import build_mail
+
+    version = (django.VERSION[0], django.VERSION[1])
+    values, remove = build_mail(env, platform, ns.as_mapping(), bool(ns.get("DEBUG")), version, report)
+    for name, value in values.items():
+        ns.set(name, value)
+    for name in remove:
+        ns.delete(name)
+
+
+def _cache(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    from django_platform.cache import build_cache
+
+    caches = build_cache(env, platform, ns.as_mapping(), report)
+    if caches is not None:
+        ns.set("CACHES", caches)
+
+
+def _media(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    from django_platform.media import build_media
+
+    storages = build_media(env, ns.as_mapping(), report)
+    if storages is not None:
+        ns.set("STORAGES", storages)
+
+
+def _error_reports(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    # The dotted path only: importing django.views.debug here would load half of Django.
+    path = "django_platform.reporting.PlatformExceptionReporterFilter"
+    current = ns.get("DEFAULT_EXCEPTION_REPORTER_FILTER")
+    if current and current != "django.views.debug.SafeExceptionReporterFilter":
+        report.record("DEFAULT_EXCEPTION_REPORTER_FILTER", current, "settings.py")
+        return
+    ns.set("DEFAULT_EXCEPTION_REPORTER_FILTER", path)
+    report.record("DEFAULT_EXCEPTION_REPORTER_FILTER", path, "masks credentials inside URLs and DSNs")
+
+
+# Applied in this order (later areas read DEBUG and STORAGES set by earlier ones); each can be
+# left out with configure(..., exclude={"name"}).
 AREAS: dict[str, Area] = {
+    "security": _security,
+    "hosts": _hosts,
     "databases": _databases,
+    "static": _static,
+    "logging": _logging,
+    "email": _email,
+    "cache": _cache,
+    "media": _media,
+    "error_reports": _error_reports,
 }
+
+
+def _with_dotenv(
+    env: Mapping[str, str],
+    dotenv: bool | str | os.PathLike[str],
+    ns: Namespace,
+) -> tuple[Mapping[str, str], list[str]]:
+    """The environment with a .env file's values underneath; the real environment wins."""
+    from pathlib import Path
+
+    from django_platform.dotenv import read_dotenv
+    from django_platform.static import base_dir
+
+    path = base_dir(ns.as_mapping()) / ".env" if isinstance(dotenv, bool) else Path(dotenv)
+    values = read_dotenv(path)
+    used = sorted(k for k in values if k not in env)
+    return {**values, **env}, used
 
 
 def configure(
@@ -53,6 +169,7 @@ def configure(
     env: Mapping[str, str] | None = None,
     platform: str | None = None,
     exclude: Iterable[str] = (),
+    dotenv: bool | str | os.PathLike[str] = False,
 ) -> Report:
     """Set Django settings from the environment and the detected platform; return the report.
 
@@ -60,6 +177,7 @@ def configure(
     env: the environment to read (default os.environ).
     platform: a platform name, overriding DJANGO_PLATFORM and detection.
     exclude: areas to leave alone, from AREAS.
+    dotenv: read a .env file for local development: True for BASE_DIR/.env, or a path.
     """
     environ: Mapping[str, str] = os.environ if env is None else env
     skipped = set(exclude)
@@ -73,10 +191,15 @@ def configure(
         if platform
         else detect(environ)
     )
-    report = Report(detection.platform.name, detection.reason)
     ns = Namespace(settings)
+    from_file: list[str] = []
+    if dotenv:
+        environ, from_file = _with_dotenv(environ, dotenv, ns)
+    report = Report(detection.platform.name, detection.reason)
     for name, apply in AREAS.items():
         if name not in skipped:
             apply(ns, environ, detection.platform, report)
+    if from_file:
+        report.mark_from_file(from_file, ".env")
     ns.set(REPORT_SETTING, report)
     return report

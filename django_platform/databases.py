@@ -50,15 +50,15 @@ def collect(env: Mapping[str, str], platform: Platform, report: Report) -> dict[
     found: dict[str, tuple[dict[str, Any], str]] = {}
     if env.get("DATABASE_URL", "").strip():
         found["default"] = (parse_database_url(env["DATABASE_URL"], variable="DATABASE_URL"), "DATABASE_URL")
-    if platform.db_sources:
+    if platform.stores:
         from django_platform.db_sources import READERS  # only platforms with their own stores
-    for reader in platform.db_sources:
+    for reader in platform.stores:
         for alias, entry, source in READERS[reader](env):
             if alias in found:
                 report.note(f"{source} ignored for DATABASES[{alias!r}]: {found[alias][1]} is set.")
                 continue
             found[alias] = (entry, source)
-    if "qoddi" not in platform.db_sources and env.get("DATABASE_HOST") and "default" not in found:
+    if "qoddi" not in platform.stores and env.get("DATABASE_HOST") and "default" not in found:
         report.note("DATABASE_HOST is set but unused: Qoddi's variables are read with DJANGO_PLATFORM=qoddi.")
     return found
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.urlparts import ENCODE_HINT, split_url
+
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]{0,30}$")
-_ENCODE_HINT = "percent-encode special characters (@ # / ? : %) in the user name and password"
 
 
 def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
@@ -19,10 +19,7 @@ def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
     url = url.strip()
     if url == "sqlite://:memory:":
         return dict(dj_database_url.parse(url))
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise ImproperlyConfigured(f"{variable} is not a valid URL; {_ENCODE_HINT}.") from None
+    parts = split_url(url, variable=variable)
     scheme = parts.scheme
     if "://" not in url or not scheme:
         raise ImproperlyConfigured(f"{variable} is not a database URL: expected scheme://user:password@host:port/name.")
@@ -31,17 +28,9 @@ def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
         shown = f" '{scheme}'" if _SCHEME.match(scheme) else ""
         raise ImproperlyConfigured(f"{variable} uses an unknown database scheme{shown}; valid schemes: {valid}.")
     try:
-        parts.port  # noqa: B018 - raises ValueError for a non-numeric or out-of-range port
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"{variable} has a port that is not a number from 0 to 65535; {_ENCODE_HINT}."
-        ) from None
-    if parts.fragment:
-        raise ImproperlyConfigured(f"{variable} contains a raw '#'; {_ENCODE_HINT}.")
-    try:
         config = dict(dj_database_url.parse(url))
     except ValueError:
-        raise ImproperlyConfigured(f"{variable} is not a valid database URL; {_ENCODE_HINT}.") from None
+        raise ImproperlyConfigured(f"{variable} is not a valid database URL; {ENCODE_HINT}.") from None
     # dj-database-url adds its own connection defaults; ours are applied later, in one place.
     for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
         config.pop(key, None)

@@ -57,8 +57,11 @@ class Platform(NamedTuple):
     markers: tuple[Marker, ...] = ()
     # Database TLS default per engine family (see PG / MYSQL above).
     db_tls: Mapping[str, bool] = MappingProxyType({})
-    # Credential readers (names in django_platform.db_sources.READERS), tried after DATABASE_URL.
-    db_sources: tuple[str, ...] = ()
+    # The platform's own credential stores ("heroku", "cloudcontrol", "qoddi", "platformsh"), read
+    # after the generic variables: databases by django_platform.db_sources.READERS, mail and cache.
+    stores: tuple[str, ...] = ()
+    # Verify the certificate of a rediss:// cache. Heroku Redis uses a self-signed certificate.
+    redis_tls_verify: bool = True
     # The platform's router terminates TLS and forwards X-Forwarded-Proto.
     router_tls: bool = False
     # Host-name templates: "{VAR}" or "{VAR}.suffix"; a template whose variables are unset is
@@ -91,7 +94,7 @@ PLATFORMS: tuple[Platform, ...] = (
         label="cloudControl",
         markers=(Marker(all_of=("PAAS_VENDOR=cloudControl",)), Marker(all_of=("CRED_FILE", "DEP_NAME"))),
         db_tls={PG: True},
-        db_sources=("cloudcontrol",),
+        stores=("cloudcontrol",),
         router_tls=True,
         host_templates=("{CC_APP}.cloudcontrolled.com", "{CC_DEP}-{CC_APP}.cloudcontrolled.com"),
         procfile_dialect="cloudcontrol",
@@ -101,7 +104,7 @@ PLATFORMS: tuple[Platform, ...] = (
         label="Platform.sh",
         markers=(Marker(all_of=("PLATFORM_APPLICATION_NAME",)),),
         db_tls={PG: False, MYSQL: False},
-        db_sources=("platformsh",),
+        stores=("platformsh",),
         router_tls=True,
     ),
     Platform(
@@ -132,7 +135,7 @@ PLATFORMS: tuple[Platform, ...] = (
         name="heroku-ci",
         label="Heroku CI",
         markers=(Marker(all_of=("DYNO", "CI")),),
-        db_sources=("heroku",),
+        stores=("heroku",),
         multi_node=False,
     ),
     # Dokku sets DYNO too; GIT_REV and DOKKU_* variables tell it apart from Heroku.
@@ -149,8 +152,9 @@ PLATFORMS: tuple[Platform, ...] = (
         label="Heroku",
         markers=(Marker(all_of=("DYNO",), note="Dokku sets DYNO too: set DJANGO_PLATFORM=dokku there"),),
         db_tls={PG: True},
-        db_sources=("heroku",),
+        stores=("heroku",),
         router_tls=True,
+        redis_tls_verify=False,
         host_templates=("{HEROKU_APP_DEFAULT_DOMAIN_NAME}", "{HEROKU_APP_NAME}.herokuapp.com"),
         release_phase=True,
         router_idle_timeout=90,
@@ -160,7 +164,7 @@ PLATFORMS: tuple[Platform, ...] = (
         name="qoddi",
         label="Qoddi",
         db_tls={PG: False, MYSQL: False},
-        db_sources=("qoddi",),
+        stores=("qoddi",),
         router_tls=True,
     ),
     Platform(

@@ -22,7 +22,8 @@ SECRET_NAME_PARTS = (
     "SIGNATURE",
     "ACCESS_KEY",
 )
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^@/\s]*)@")
+# Greedy up to the last "@" before the host: a password with a raw "@" is still hidden whole.
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s]*)@")
 
 
 def is_secret_name(name: str) -> bool:
@@ -79,6 +80,12 @@ class Report:
     def record(self, setting: str, value: Any, source: str) -> None:
         self.entries = [e for e in self.entries if e.setting != setting]
         self.entries.append(Entry(setting, mask(value, setting.rsplit(".", 1)[-1]), source))
+
+    def mark_from_file(self, variables: list[str], filename: str) -> None:
+        """Say which sources were read from a file (.env) rather than the real environment."""
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, variables)) + r")\b")
+        self.entries = [e._replace(source=pattern.sub(rf"\1 ({filename})", e.source)) for e in self.entries]
+        self.note(f"{filename} supplied: {', '.join(variables)}.")
 
     def note(self, text: str) -> None:
         self.notes.append(text)

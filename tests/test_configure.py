@@ -15,6 +15,7 @@ from django_platform.report import MASK, mask, mask_url
 from tests.conftest import PASSWORD
 
 BASE: dict[str, Any] = {
+    "SECRET_KEY": "a-long-random-key-that-settings-py-read-from-somewhere-safe",
     "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}},
 }
 ENCODED = "s3cr%40t%23%2F%3F%24%25%3Apw"
@@ -58,12 +59,13 @@ def test_platform_argument_overrides_detection() -> None:
 
 def test_exclude_leaves_an_area_alone() -> None:
     ns = settings()
-    django_platform.configure(ns, env={"DATABASE_URL": "postgres://u:p@h/db"}, exclude={"databases"})
+    django_platform.configure(ns, env={"DATABASE_URL": "postgres://u:p@h/db"}, exclude={"databases", "logging"})
     assert ns["DATABASES"] == BASE["DATABASES"]
+    assert "LOGGING" not in ns
 
 
 def test_exclude_rejects_unknown_areas() -> None:
-    with pytest.raises(ImproperlyConfigured, match=r"unknown areas \['nope'\]; valid: databases"):
+    with pytest.raises(ImproperlyConfigured, match=r"unknown areas \['nope'\]; valid: security, hosts, databases"):
         django_platform.configure(settings(), env={}, exclude={"nope"})
 
 
@@ -97,6 +99,8 @@ def test_configure_does_not_import_test_or_server_modules() -> None:
 def test_mask_helpers() -> None:
     assert mask_url(f"redis://:{ENCODED}@h:6379/0") == f"redis://:{MASK}@h:6379/0"
     assert mask_url("postgres://user@h/db") == "postgres://user@h/db"
+    assert mask_url("postgres://u:p@ss@h/db") == f"postgres://u:{MASK}@h/db"
+    assert mask_url("redis://h:6379/0 mail me@example.com") == "redis://h:6379/0 mail me@example.com"
     assert mask_url("https://h/x?token=abc&x=1") == f"https://h/x?token={MASK}&x=1"
     assert mask({"PASSWORD": "x", "OPTIONS": {"passwd": "y", "ssl": {"ca": "/c"}}, "HOSTS": ["a"]}) == {
         "PASSWORD": MASK,

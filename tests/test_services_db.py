@@ -16,6 +16,7 @@ from tests.services import PgCluster, query_one
 pytestmark = [pytest.mark.services, pytest.mark.usefixtures("real_connections")]
 
 ENCODED = quote(PASSWORD, safe="")
+KEY = {"DJANGO_SECRET_KEY": "test-secret-key-for-platform-profiles-0123456789"}
 SSL_IN_USE = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 
 
@@ -25,7 +26,7 @@ def pg_url(cluster: PgCluster, query: str = "") -> str:
 
 def test_heroku_url_connects_with_tls_required(pg_tls: PgCluster) -> None:
     ns: dict[str, object] = {}
-    django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": pg_url(pg_tls)})
+    django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": pg_url(pg_tls), **KEY})
     databases = ns["DATABASES"]
     assert databases["default"]["OPTIONS"]["sslmode"] == "require"  # type: ignore[index]
     assert query_one(databases, SSL_IN_USE) is True  # type: ignore[arg-type]
@@ -33,7 +34,7 @@ def test_heroku_url_connects_with_tls_required(pg_tls: PgCluster) -> None:
 
 def test_heroku_tls_requirement_fails_clearly_without_tls(pg_plain: PgCluster) -> None:
     ns: dict[str, object] = {}
-    django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": pg_url(pg_plain)})
+    django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": pg_url(pg_plain), **KEY})
     with pytest.raises(OperationalError) as info:
         query_one(ns["DATABASES"], "SELECT 1")  # type: ignore[arg-type]
     assert "server does not support SSL" in str(info.value)
@@ -42,7 +43,7 @@ def test_heroku_tls_requirement_fails_clearly_without_tls(pg_plain: PgCluster) -
 
 def test_qoddi_profile_connects_to_a_server_with_ssl_off(pg_plain: PgCluster) -> None:
     ns: dict[str, object] = {}
-    django_platform.configure(ns, env={"DJANGO_PLATFORM": "qoddi", "DATABASE_URL": pg_url(pg_plain)})
+    django_platform.configure(ns, env={"DJANGO_PLATFORM": "qoddi", "DATABASE_URL": pg_url(pg_plain), **KEY})
     assert ns["DATABASES"]["default"]["OPTIONS"]["sslmode"] == "disable"  # type: ignore[index]
     assert query_one(ns["DATABASES"], SSL_IN_USE) is False  # type: ignore[arg-type]
 
@@ -50,7 +51,7 @@ def test_qoddi_profile_connects_to_a_server_with_ssl_off(pg_plain: PgCluster) ->
 def test_qoddi_forced_sslmode_require_fails_with_a_clear_error(pg_plain: PgCluster) -> None:
     ns: dict[str, object] = {}
     django_platform.configure(
-        ns, env={"DJANGO_PLATFORM": "qoddi", "DATABASE_URL": pg_url(pg_plain, "?sslmode=require")}
+        ns, env={"DJANGO_PLATFORM": "qoddi", "DATABASE_URL": pg_url(pg_plain, "?sslmode=require"), **KEY}
     )
     with pytest.raises(OperationalError, match="server does not support SSL, but SSL was required"):
         query_one(ns["DATABASES"], "SELECT 1")  # type: ignore[arg-type]
@@ -60,7 +61,7 @@ def test_wrong_password_is_rejected(pg_plain: PgCluster) -> None:
     # Proves the clusters check passwords, so the tests above really exercise the decoding.
     url = f"postgres://{pg_plain.user}:wrong@127.0.0.1:{pg_plain.port}/{pg_plain.name}"
     ns: dict[str, object] = {}
-    django_platform.configure(ns, env={"DATABASE_URL": url})
+    django_platform.configure(ns, env={"DATABASE_URL": url, **KEY})
     with pytest.raises(OperationalError, match="password authentication failed"):
         query_one(ns["DATABASES"], "SELECT 1")  # type: ignore[arg-type]
 
@@ -85,7 +86,7 @@ def test_platformsh_relationship_connects(pg_plain: PgCluster) -> None:
         "PLATFORM_RELATIONSHIPS": base64.b64encode(json.dumps(rel).encode()).decode(),
     }
     ns: dict[str, object] = {}
-    django_platform.configure(ns, env=env)
+    django_platform.configure(ns, env={**env, **KEY})
     assert query_one(ns["DATABASES"], SSL_IN_USE) is False  # type: ignore[arg-type]
 
 
@@ -102,7 +103,7 @@ def test_cloudcontrol_credentials_file_reaches_mariadb(mariadb: dict[str, object
     path.write_text(json.dumps(creds))
     ns: dict[str, object] = {}
     django_platform.configure(
-        ns, env={"PAAS_VENDOR": "cloudControl", "CRED_FILE": str(path), "DEP_NAME": "app/default"}
+        ns, env={"PAAS_VENDOR": "cloudControl", "CRED_FILE": str(path), "DEP_NAME": "app/default", **KEY}
     )
     assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]
 
@@ -117,7 +118,7 @@ def test_qoddi_separate_variables_reach_mariadb_without_tls(mariadb: dict[str, o
         "DATABASE_PASSWORD": str(mariadb["password"]),
     }
     ns: dict[str, object] = {}
-    django_platform.configure(ns, env=env)
+    django_platform.configure(ns, env={**env, **KEY})
     assert ns["DATABASES"]["default"]["OPTIONS"] == {"ssl_mode": "DISABLED"}  # type: ignore[index]
     assert query_one(ns["DATABASES"], "SHOW STATUS LIKE 'Ssl_cipher'") == "Ssl_cipher"  # type: ignore[arg-type]
     assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]

@@ -1,0 +1,84 @@
+"""CACHES["default"] from CACHE_URL, REDIS_URL or MemCachier, with Django's own backends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.platforms import Platform
+from django_platform.report import Report
+from django_platform.urlparts import split_url
+
+REDIS = "django.core.cache.backends.redis.RedisCache"
+PYMEMCACHE = "django.core.cache.backends.memcached.PyMemcacheCache"
+# MemCachier needs SASL authentication, which only pylibmc speaks.
+PYLIBMC = "django.core.cache.backends.memcached.PyLibMCCache"
+SIMPLE = {
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "dummy": "django.core.cache.backends.dummy.DummyCache",
+}
+URL_VARS = ("CACHE_URL", "REDIS_URL", "REDIS_TLS_URL")
+
+
+def parse_cache_url(url: str, *, variable: str, platform: Platform) -> dict[str, Any]:
+    parts = split_url(url, variable=variable)
+    scheme = parts.scheme.lower()
+    if scheme in ("redis", "rediss", "unix"):
+        if not parts.hostname and scheme != "unix":
+            raise ImproperlyConfigured(f"{variable} names no host.")
+        config: dict[str, Any] = {"BACKEND": REDIS, "LOCATION": url.strip()}
+        if scheme == "rediss" and not platform.redis_tls_verify:
+            # Heroku Redis serves a self-signed certificate: verification off for this case only.
+            config["OPTIONS"] = {"ssl_cert_reqs": "none"}
+        return config
+    if scheme in ("memcache", "pymemcache"):
+        if not parts.hostname:
+            raise ImproperlyConfigured(f"{variable} names no host.")
+        return {"BACKEND": PYMEMCACHE, "LOCATION": f"{parts.hostname}:{parts.port or 11211}"}
+    if scheme in SIMPLE:
+        return {"BACKEND": SIMPLE[scheme], "LOCATION": parts.netloc or parts.path.strip("/")}
+    raise ImproperlyConfigured(
+        f"{variable} must start with redis://, rediss://, unix://, memcache://, locmem:// or dummy://."
+    )
+
+
+def memcachier(values: Mapping[str, str], source: str) -> dict[str, Any] | None:
+    servers = values.get("MEMCACHIER_SERVERS", "").strip()
+    if not servers:
+        return None
+    return {
+        "BACKEND": PYLIBMC,
+        "LOCATION": [s.strip() for s in servers.split(",") if s.strip()],
+        "OPTIONS": {
+            "binary": True,
+            "username": values.get("MEMCACHIER_USERNAME", ""),
+            "password": values.get("MEMCACHIER_PASSWORD", ""),
+            "behaviors": {"ketama": True, "remove_failed": 1, "retry_timeout": 2, "dead_timeout": 30},
+        },
+    }
+
+
+def build_cache(
+    env: Mapping[str, str], platform: Platform, current: Mapping[str, Any], report: Report
+) -> dict[str, Any] | None:
+    """The CACHES setting to apply, or None to keep settings.py's."""
+    config: dict[str, Any] | None = None
+    source = ""
+    name = next((n for n in URL_VARS if env.get(n, "").strip()), None)
+    if name:
+        config, source = parse_cache_url(env[name], variable=name, platform=platform), name
+    else:
+        config, source = memcachier(env, "environment"), "MEMCACHIER_SERVERS"
+        if config is None and "cloudcontrol" in platform.stores and env.get("CRED_FILE", "").strip():
+            from django_platform.credentials import read_cloudcontrol_credentials
+
+            config = memcachier(read_cloudcontrol_credentials(env).get("MEMCACHIER", {}), "CRED_FILE")
+            source = "CRED_FILE MEMCACHIER"
+    if config is None:
+        return None
+    caches = {k: dict(v) for k, v in (current.get("CACHES") or {}).items()}
+    caches["default"] = config
+    report.record("CACHES.default", config, source)
+    return caches

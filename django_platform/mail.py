@@ -1,0 +1,227 @@
+"""Email from EMAIL_URL or the add-ons' variables, written as MAILERS (Django 6.1+) or EMAIL_*.
+
+Platforms have no local SMTP server (cloudControl says so outright): mail leaves through an add-on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+from urllib.parse import parse_qs, unquote
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.env import parse_int
+from django_platform.platforms import Platform
+from django_platform.report import Report
+from django_platform.urlparts import split_url
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE = "django.core.mail.backends.console.EmailBackend"
+IMPLICIT_TLS_PORT = 465  # smtps: TLS from the first byte (EMAIL_USE_SSL)
+STARTTLS_PORTS = (587, 2525)  # submission ports: plain, then STARTTLS (EMAIL_USE_TLS)
+# Settings that Django 6.1 deprecates in favour of MAILERS; they must not coexist with it.
+DEPRECATED = (
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+    "EMAIL_TIMEOUT",
+    "EMAIL_SSL_CERTFILE",
+    "EMAIL_SSL_KEYFILE",
+    "EMAIL_FILE_PATH",
+)
+
+
+class Mail(NamedTuple):
+    backend: str
+    source: str
+    host: str = ""
+    port: int = 0
+    username: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    timeout: int | None = None
+
+
+def smtp(source: str, host: str, port: int, username: str = "", password: str = "") -> Mail:
+    """An SMTP server whose TLS mode follows the port: 465 implicit TLS, 587/2525 STARTTLS."""
+    use_ssl = port == IMPLICIT_TLS_PORT
+    return Mail(SMTP, source, host, port, username, password, port in STARTTLS_PORTS, use_ssl)
+
+
+URL_SCHEMES = {"smtp": None, "smtp+tls": "tls", "smtp+ssl": "ssl", "smtps": "ssl"}
+
+
+def parse_email_url(url: str, *, variable: str = "EMAIL_URL") -> Mail:
+    """smtp://, smtp+tls://, smtp+ssl:// (or smtps://), console:// for development."""
+    parts = split_url(url, variable=variable)
+    port = parts.port
+    scheme = parts.scheme.lower()
+    if scheme in ("console", "dummy", "locmem"):
+        return Mail(f"django.core.mail.backends.{scheme}.EmailBackend", variable)
+    if scheme not in URL_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{variable} must start with smtp://, smtp+tls://, smtp+ssl://, smtps:// or console://."
+        )
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"{variable} names no host.")
+    mode = URL_SCHEMES[scheme]
+    default_port = {"ssl": 465, "tls": 587}.get(mode or "", 25)
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    port = port or default_port
+    if mode is None:
+        mail = smtp(variable, parts.hostname, port, user, password)
+    else:
+        mail = Mail(SMTP, variable, parts.hostname, port, user, password, mode == "tls", mode == "ssl")
+    timeout = parse_qs(parts.query).get("timeout")
+    if timeout:
+        mail = mail._replace(timeout=parse_int(f"{variable} timeout", timeout[0], minimum=1))
+    return mail
+
+
+def _port(values: Mapping[str, str], key: str, default: int, source: str) -> int:
+    text = values.get(key, "").strip()
+    return parse_int(f"{source} {key}", text, minimum=1, maximum=65535) if text else default
+
+
+def from_sendgrid(values: Mapping[str, str], source: str) -> Mail | None:
+    if values.get("SENDGRID_API_KEY", "").strip():
+        key = values["SENDGRID_API_KEY"].strip()
+        return smtp(f"{source} SENDGRID_API_KEY", "smtp.sendgrid.net", 587, "apikey", key)
+    if values.get("SENDGRID_USERNAME", "").strip():
+        if not values.get("SENDGRID_PASSWORD"):
+            raise ImproperlyConfigured(f"{source} SENDGRID_USERNAME is set without SENDGRID_PASSWORD.")
+        return smtp(
+            f"{source} SENDGRID_USERNAME/PASSWORD",
+            "smtp.sendgrid.net",
+            587,
+            values["SENDGRID_USERNAME"].strip(),
+            values["SENDGRID_PASSWORD"],
+        )
+    return None
+
+
+def from_mailgun(values: Mapping[str, str], source: str) -> Mail | None:
+    if not values.get("MAILGUN_SMTP_SERVER", "").strip():
+        return None
+    missing = [k for k in ("MAILGUN_SMTP_LOGIN", "MAILGUN_SMTP_PASSWORD") if not values.get(k)]
+    if missing:
+        raise ImproperlyConfigured(f"{source} MAILGUN_SMTP_SERVER is set without {', '.join(missing)}.")
+    port = _port(values, "MAILGUN_SMTP_PORT", 587, source)
+    return smtp(
+        f"{source} MAILGUN_SMTP_*",
+        values["MAILGUN_SMTP_SERVER"].strip(),
+        port,
+        values["MAILGUN_SMTP_LOGIN"].strip(),
+        values["MAILGUN_SMTP_PASSWORD"],
+    )
+
+
+def from_postmark(values: Mapping[str, str], source: str) -> Mail | None:
+    token = values.get("POSTMARK_API_TOKEN", "").strip()
+    if not token:
+        return None
+    # Postmark's SMTP user name and password are both the server token.
+    host = values.get("POSTMARK_SMTP_SERVER", "").strip() or "smtp.postmarkapp.com"
+    return smtp(f"{source} POSTMARK_API_TOKEN", host, 587, token, token)
+
+
+ADDONS: tuple[Callable[[Mapping[str, str], str], Mail | None], ...] = (from_sendgrid, from_mailgun, from_postmark)
+
+
+def find_mail(env: Mapping[str, str], platform: Platform) -> Mail | None:
+    if env.get("EMAIL_URL", "").strip():
+        return parse_email_url(env["EMAIL_URL"])
+    for addon in ADDONS:
+        found = addon(env, "environment")
+        if found:
+            return found
+    if "cloudcontrol" in platform.stores and env.get("CRED_FILE", "").strip():
+        from django_platform.credentials import read_cloudcontrol_credentials
+
+        file_addons = read_cloudcontrol_credentials(env)
+        values = {k: v for addon in ("SENDGRID", "MAILGUN", "POSTMARK") for k, v in file_addons.get(addon, {}).items()}
+        for addon in ADDONS:
+            found = addon(values, "CRED_FILE")
+            if found:
+                return found
+    if "platformsh" in platform.stores and "PLATFORM_SMTP_HOST" in env:
+        # Empty when outgoing mail is disabled for the environment.
+        host = env["PLATFORM_SMTP_HOST"].strip()
+        if host:
+            return Mail(SMTP, "PLATFORM_SMTP_HOST", host, 25)
+    return None
+
+
+def mail_settings(mail: Mail, *, mailers: bool) -> dict[str, Any]:
+    if mailers:
+        options: dict[str, Any] = {}
+        if mail.backend == SMTP:
+            options = {
+                "host": mail.host,
+                "port": mail.port,
+                "username": mail.username,
+                "password": mail.password,
+                "use_tls": mail.use_tls,
+                "use_ssl": mail.use_ssl,
+            }
+            if mail.timeout:
+                options["timeout"] = mail.timeout
+        return {"BACKEND": mail.backend, "OPTIONS": options}
+    result: dict[str, Any] = {"EMAIL_BACKEND": mail.backend}
+    if mail.backend == SMTP:
+        result.update(
+            EMAIL_HOST=mail.host,
+            EMAIL_PORT=mail.port,
+            EMAIL_HOST_USER=mail.username,
+            EMAIL_HOST_PASSWORD=mail.password,
+            EMAIL_USE_TLS=mail.use_tls,
+            EMAIL_USE_SSL=mail.use_ssl,
+        )
+        if mail.timeout:
+            result["EMAIL_TIMEOUT"] = mail.timeout
+    return result
+
+
+def build_mail(
+    env: Mapping[str, str],
+    platform: Platform,
+    current: Mapping[str, Any],
+    debug: bool,
+    django_version: tuple[int, int],
+    report: Report,
+) -> tuple[dict[str, Any], list[str]]:
+    """(settings to set, settings to remove)."""
+    result: dict[str, Any] = {}
+    remove: list[str] = []
+    for name in ("DEFAULT_FROM_EMAIL", "SERVER_EMAIL"):
+        if env.get(name, "").strip():
+            result[name] = env[name].strip()
+            report.record(name, result[name], name)
+    mail = find_mail(env, platform)
+    user_configured = "MAILERS" in current or "EMAIL_BACKEND" in current or "EMAIL_HOST" in current
+    if mail is None and platform.is_local and debug and not user_configured:
+        mail = Mail(CONSOLE, "local development default (DEBUG on, nothing configured)")
+    if mail is None:
+        if user_configured:
+            report.record("email", "settings.py's", "settings.py")
+        return result, remove
+    if django_version >= (6, 1):
+        mailers = {k: dict(v) for k, v in (current.get("MAILERS") or {}).items()}
+        mailers["default"] = mail_settings(mail, mailers=True)
+        result["MAILERS"] = mailers
+        # Django 6.1 refuses deprecated EMAIL_* settings next to MAILERS.
+        remove = [name for name in DEPRECATED if name in current]
+        if remove:
+            report.note(f"Removed {', '.join(remove)} from settings: MAILERS replaces them on Django 6.1+.")
+        report.record("MAILERS.default", mailers["default"], mail.source)
+    else:
+        settings = mail_settings(mail, mailers=False)
+        result.update(settings)
+        report.record("EMAIL", settings, mail.source)
+    return result, remove

@@ -1,0 +1,106 @@
+"""SECRET_KEY, DEBUG, and the HTTPS settings for an app behind a TLS-terminating router."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.env import get_bool, get_int
+from django_platform.platforms import Platform
+from django_platform.report import Report
+
+SECRET_KEY_VARS = ("DJANGO_SECRET_KEY", "SECRET_KEY")
+DEBUG_VARS = ("DJANGO_DEBUG", "DEBUG")
+# Keys made by `startproject` and other placeholders: never acceptable on a platform.
+INSECURE_PREFIX = "django-insecure-"
+
+# A short max-age: a mistaken HSTS header then only binds browsers for an hour.
+HSTS_SECONDS = 3600
+
+
+def first_set(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    return next((n for n in names if env.get(n, "").strip()), None)
+
+
+def resolve_debug(env: Mapping[str, str], platform: Platform, current: Any, report: Report) -> bool:
+    """DEBUG from DJANGO_DEBUG/DEBUG; off by default on a platform whatever settings.py says."""
+    name = first_set(env, DEBUG_VARS)
+    if name:
+        value = get_bool(env, name)
+        report.record("DEBUG", value, name)
+        return bool(value)
+    if platform.is_local:
+        report.record("DEBUG", bool(current), "settings.py")
+        return bool(current)
+    report.record("DEBUG", False, f"platform default ({platform.name})")
+    return False
+
+
+def resolve_secret_key(env: Mapping[str, str], platform: Platform, current: Any, debug: bool, report: Report) -> Any:
+    name = first_set(env, SECRET_KEY_VARS)
+    if name:
+        report.record("SECRET_KEY", env[name], name)
+        return env[name]
+    # Platform.sh gives every project a stable random value for exactly this purpose.
+    entropy = env.get("PLATFORM_PROJECT_ENTROPY", "").strip() if "platformsh" in platform.stores else ""
+    if entropy:
+        report.record("SECRET_KEY", entropy, "PLATFORM_PROJECT_ENTROPY")
+        return entropy
+    usable = isinstance(current, str) and current and not current.startswith(INSECURE_PREFIX)
+    if platform.is_local or debug or usable:
+        report.record("SECRET_KEY", current, "settings.py")
+        return current
+    # A random per-process key would log users out across workers and on every restart.
+    raise ImproperlyConfigured(
+        f"No secret key on {platform.label}: set DJANGO_SECRET_KEY in the platform's environment "
+        "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
+
+
+# setting -> (environment variable, value behind a TLS-terminating router)
+HTTPS_SETTINGS: Mapping[str, tuple[str, Any]] = {
+    "SECURE_SSL_REDIRECT": ("DJANGO_SECURE_SSL_REDIRECT", True),
+    "SESSION_COOKIE_SECURE": ("DJANGO_SESSION_COOKIE_SECURE", True),
+    "CSRF_COOKIE_SECURE": ("DJANGO_CSRF_COOKIE_SECURE", True),
+    "SECURE_HSTS_SECONDS": ("DJANGO_SECURE_HSTS_SECONDS", HSTS_SECONDS),
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": ("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True),
+    "SECURE_HSTS_PRELOAD": ("DJANGO_SECURE_HSTS_PRELOAD", False),
+}
+# Django's own defaults since 3.x, written out so the report shows them.
+HEADER_SETTINGS: Mapping[str, Any] = {
+    "SECURE_CONTENT_TYPE_NOSNIFF": True,
+    "SECURE_REFERRER_POLICY": "same-origin",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
+}
+PROXY_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def https_settings(
+    env: Mapping[str, str], platform: Platform, current: Mapping[str, Any], report: Report
+) -> dict[str, Any]:
+    """The HTTPS settings to apply: on behind the router, off locally; each overridable by env."""
+    result: dict[str, Any] = {}
+    behind_router = platform.router_tls
+    proxy = get_bool(env, "DJANGO_SECURE_PROXY_SSL_HEADER")
+    if proxy is not None:
+        result["SECURE_PROXY_SSL_HEADER"] = PROXY_HEADER if proxy else None
+        report.record("SECURE_PROXY_SSL_HEADER", result["SECURE_PROXY_SSL_HEADER"], "DJANGO_SECURE_PROXY_SSL_HEADER")
+    elif behind_router:
+        result["SECURE_PROXY_SSL_HEADER"] = PROXY_HEADER
+        source = f"platform default ({platform.name}: router terminates TLS)"
+        report.record("SECURE_PROXY_SSL_HEADER", PROXY_HEADER, source)
+    for setting, (variable, on_value) in HTTPS_SETTINGS.items():
+        value: Any = get_int(env, variable) if setting == "SECURE_HSTS_SECONDS" else get_bool(env, variable)
+        if value is not None:
+            result[setting] = value
+            report.record(setting, value, variable)
+        elif behind_router:
+            result[setting] = on_value
+            report.record(setting, on_value, f"platform default ({platform.name})")
+    for setting, value in HEADER_SETTINGS.items():
+        if setting not in current:
+            result[setting] = value
+            report.record(setting, value, "Django default, made explicit")
+    return result

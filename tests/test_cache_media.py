@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.cache import PYLIBMC, PYMEMCACHE, REDIS, build_cache, parse_cache_url
+from django_platform.media import S3_BACKEND, build_media
+from django_platform.platforms import BY_NAME
+from django_platform.report import MASK, Report
+from tests.conftest import PASSWORD
+
+
+def cache(env: dict[str, str], platform: str = "render", **current: Any) -> dict[str, Any] | None:
+    return build_cache(env, BY_NAME[platform], current, Report(platform, ""))
+
+
+def test_redis_url_to_django_redis_backend() -> None:
+    caches = cache({"REDIS_URL": "redis://:pw@redis.internal:6379/0"}, CACHES={"other": {"BACKEND": "x"}})
+    assert caches == {
+        "other": {"BACKEND": "x"},
+        "default": {"BACKEND": REDIS, "LOCATION": "redis://:pw@redis.internal:6379/0"},
+    }
+
+
+def test_heroku_rediss_relaxes_verification_only_there() -> None:
+    url = "rediss://:pw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
+    heroku = cache({"REDIS_URL": url}, "heroku")
+    assert heroku is not None and heroku["default"]["OPTIONS"] == {"ssl_cert_reqs": "none"}
+    render = cache({"REDIS_URL": url}, "render")
+    assert render is not None and "OPTIONS" not in render["default"]
+
+
+def test_cache_url_wins_and_other_schemes() -> None:
+    caches = cache({"CACHE_URL": "memcache://mc.internal:11212", "REDIS_URL": "redis://r"})
+    assert caches is not None and caches["default"] == {"BACKEND": PYMEMCACHE, "LOCATION": "mc.internal:11212"}
+    assert parse_cache_url("locmem://users", variable="X", platform=BY_NAME["local"])["LOCATION"] == "users"
+    assert parse_cache_url("dummy://", variable="X", platform=BY_NAME["local"])["BACKEND"].endswith("DummyCache")
+    assert cache({"REDIS_TLS_URL": "rediss://h:1"}) is not None
+
+
+def test_memcachier_from_env_and_cloudcontrol_file(tmp_path: Path) -> None:
+    env = {
+        "MEMCACHIER_SERVERS": "mc1.memcachier.com:11211, mc2.memcachier.com:11211",
+        "MEMCACHIER_USERNAME": "u",
+        "MEMCACHIER_PASSWORD": PASSWORD,
+    }
+    caches = cache(env)
+    assert caches is not None
+    assert caches["default"]["BACKEND"] == PYLIBMC
+    assert caches["default"]["LOCATION"] == ["mc1.memcachier.com:11211", "mc2.memcachier.com:11211"]
+    assert caches["default"]["OPTIONS"]["password"] == PASSWORD
+    creds = tmp_path / "creds.json"
+    creds.write_text(json.dumps({"MEMCACHIER": env}))
+    report = Report("cloudcontrol", "")
+    caches = build_cache({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"], {}, report)
+    assert caches is not None and caches["default"]["OPTIONS"]["username"] == "u"
+    assert report.source("CACHES.default") == "CRED_FILE MEMCACHIER"
+    entry = report.get("CACHES.default")
+    assert entry is not None and entry.value["OPTIONS"]["password"] == MASK
+
+
+def test_no_cache_configured_keeps_settings() -> None:
+    assert cache({}) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (f"redis://:{PASSWORD}@h", "REDIS_URL contains a raw '#'"),
+        ("redis://h:port", "REDIS_URL has a port that is not a number"),
+        (f"redis://:{quote(PASSWORD, safe='')}@", "REDIS_URL names no host"),
+        (f"mongodb://:{quote(PASSWORD, safe='')}@h", "REDIS_URL must start with redis://"),
+        ("memcache://", "REDIS_URL names no host"),
+    ],
+)
+def test_bad_cache_urls(url: str, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured) as info:
+        cache({"REDIS_URL": url})
+    assert str(info.value).startswith(message)
+    assert PASSWORD not in str(info.value)
+    assert quote(PASSWORD, safe="") not in str(info.value)
+
+
+# --- media ---------------------------------------------------------------------------------------
+
+AWS = {"AWS_STORAGE_BUCKET_NAME": "uploads", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": PASSWORD}
+
+
+def test_s3_becomes_the_default_storage() -> None:
+    report = Report("heroku", "")
+    storages = build_media(
+        {**AWS, "AWS_S3_ENDPOINT_URL": "https://s3.wasabisys.com", "AWS_S3_REGION_NAME": "eu"},
+        {"STORAGES": {"staticfiles": {"BACKEND": "w"}}},
+        report,
+    )
+    assert storages == {
+        "staticfiles": {"BACKEND": "w"},
+        "default": {
+            "BACKEND": S3_BACKEND,
+            "OPTIONS": {
+                "bucket_name": "uploads",
+                "access_key": "AKIAEXAMPLE",
+                "secret_key": PASSWORD,
+                "file_overwrite": False,
+                "region_name": "eu",
+                "endpoint_url": "https://s3.wasabisys.com",
+            },
+        },
+    }
+    assert PASSWORD not in repr(report.as_dict())
+
+
+def test_bucketeer() -> None:
+    env = {
+        "BUCKETEER_BUCKET_NAME": "b",
+        "BUCKETEER_AWS_ACCESS_KEY_ID": "a",
+        "BUCKETEER_AWS_SECRET_ACCESS_KEY": "s",
+        "BUCKETEER_AWS_REGION": "us-east-1",
+    }
+    report = Report("heroku", "")
+    storages = build_media(env, {}, report)
+    assert storages is not None and storages["default"]["OPTIONS"]["region_name"] == "us-east-1"
+    assert report.source("STORAGES.default") == "BUCKETEER_*"
+
+
+def test_media_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build_media({}, {}, Report("x", "")) is None
+    with pytest.raises(ImproperlyConfigured, match=r"^AWS_STORAGE_BUCKET_NAME is set without AWS_SECRET_ACCESS_KEY"):
+        build_media({**AWS, "AWS_SECRET_ACCESS_KEY": ""}, {}, Report("x", ""))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "storages" else real(n, *a))
+    with pytest.raises(ImproperlyConfigured, match=r"django-storages is not installed: pip install"):
+        build_media(AWS, {}, Report("x", ""))

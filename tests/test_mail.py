@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.mail import CONSOLE, SMTP, Mail, build_mail, find_mail, parse_email_url
+from django_platform.platforms import BY_NAME
+from django_platform.report import MASK, Report
+from tests.conftest import PASSWORD
+
+HEROKU = BY_NAME["heroku"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://u:p@mail.example.com:587", Mail(SMTP, "EMAIL_URL", "mail.example.com", 587, "u", "p", True, False)),
+        ("smtp://u:p@mail.example.com:465", Mail(SMTP, "EMAIL_URL", "mail.example.com", 465, "u", "p", False, True)),
+        ("smtp://relay.internal", Mail(SMTP, "EMAIL_URL", "relay.internal", 25)),
+        ("smtp+tls://u:p@m.example.com", Mail(SMTP, "EMAIL_URL", "m.example.com", 587, "u", "p", True, False)),
+        ("smtp+ssl://u:p@m.example.com", Mail(SMTP, "EMAIL_URL", "m.example.com", 465, "u", "p", False, True)),
+        ("smtps://u:p@m.example.com:2465", Mail(SMTP, "EMAIL_URL", "m.example.com", 2465, "u", "p", False, True)),
+        (
+            "smtp+tls://u:p@m.example.com:25?timeout=10",
+            Mail(SMTP, "EMAIL_URL", "m.example.com", 25, "u", "p", True, False, 10),
+        ),
+        ("console://", Mail(CONSOLE, "EMAIL_URL")),
+    ],
+)
+def test_email_url(url: str, expected: Mail) -> None:
+    assert parse_email_url(url) == expected
+
+
+def test_email_url_password_is_decoded() -> None:
+    assert parse_email_url(f"smtp://user:{quote(PASSWORD, safe='')}@h:587").password == PASSWORD
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (f"smtp://u:{PASSWORD}@h:587", "EMAIL_URL contains a raw '#'"),
+        ("smtp://u@h:x", "EMAIL_URL has a port that is not a number"),
+        (f"http://u:{quote(PASSWORD, safe='')}@h", "EMAIL_URL must start with smtp://"),
+        (f"smtp://u:{quote(PASSWORD, safe='')}@:587", "EMAIL_URL names no host"),
+        ("smtp://h?timeout=soon", "EMAIL_URL timeout must be a whole number"),
+    ],
+)
+def test_bad_email_urls(url: str, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured) as info:
+        parse_email_url(url)
+    assert str(info.value).startswith(message)
+    assert PASSWORD not in str(info.value) and quote(PASSWORD, safe="") not in str(info.value)
+
+
+def test_sendgrid_api_key_and_legacy_credentials() -> None:
+    mail = find_mail({"SENDGRID_API_KEY": "SG.key"}, HEROKU)
+    assert mail == Mail(SMTP, "environment SENDGRID_API_KEY", "smtp.sendgrid.net", 587, "apikey", "SG.key", True, False)
+    legacy = find_mail({"SENDGRID_USERNAME": "app@heroku.com", "SENDGRID_PASSWORD": PASSWORD}, HEROKU)
+    assert legacy is not None and (legacy.username, legacy.password) == ("app@heroku.com", PASSWORD)
+    with pytest.raises(ImproperlyConfigured, match=r"SENDGRID_USERNAME is set without SENDGRID_PASSWORD"):
+        find_mail({"SENDGRID_USERNAME": "u"}, HEROKU)
+
+
+def test_mailgun_and_postmark() -> None:
+    env = {
+        "MAILGUN_SMTP_SERVER": "smtp.mailgun.org",
+        "MAILGUN_SMTP_PORT": "465",
+        "MAILGUN_SMTP_LOGIN": "postmaster@x",
+        "MAILGUN_SMTP_PASSWORD": PASSWORD,
+    }
+    assert find_mail(env, HEROKU) == Mail(
+        SMTP, "environment MAILGUN_SMTP_*", "smtp.mailgun.org", 465, "postmaster@x", PASSWORD, False, True
+    )
+    with pytest.raises(ImproperlyConfigured, match=r"MAILGUN_SMTP_SERVER is set without MAILGUN_SMTP_PASSWORD"):
+        find_mail({"MAILGUN_SMTP_SERVER": "s", "MAILGUN_SMTP_LOGIN": "l"}, HEROKU)
+    with pytest.raises(ImproperlyConfigured, match=r"MAILGUN_SMTP_PORT must be a whole number"):
+        find_mail({**env, "MAILGUN_SMTP_PORT": "x"}, HEROKU)
+    postmark = find_mail({"POSTMARK_API_TOKEN": "tok"}, HEROKU)
+    expected = Mail(SMTP, "environment POSTMARK_API_TOKEN", "smtp.postmarkapp.com", 587, "tok", "tok", True, False)
+    assert postmark == expected
+
+
+def test_cloudcontrol_addon_in_the_credentials_file(tmp_path: Path) -> None:
+    creds = tmp_path / "creds.json"
+    creds.write_text(
+        json.dumps(
+            {
+                "MAILGUN": {
+                    "MAILGUN_SMTP_SERVER": "smtp.mailgun.org",
+                    "MAILGUN_SMTP_PORT": "587",
+                    "MAILGUN_SMTP_LOGIN": "l",
+                    "MAILGUN_SMTP_PASSWORD": PASSWORD,
+                }
+            }
+        )
+    )
+    mail = find_mail({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"])
+    assert mail is not None and mail.source == "CRED_FILE MAILGUN_SMTP_*" and mail.password == PASSWORD
+    # The same file is not read off cloudControl.
+    assert find_mail({"CRED_FILE": str(creds)}, HEROKU) is None
+    creds.write_text(json.dumps({"SENDGRID": {}}))
+    assert find_mail({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"]) is None
+
+
+def test_platformsh_smtp_host() -> None:
+    platformsh = BY_NAME["platformsh"]
+    assert find_mail({"PLATFORM_SMTP_HOST": "10.0.0.1"}, platformsh) == Mail(SMTP, "PLATFORM_SMTP_HOST", "10.0.0.1", 25)
+    assert find_mail({"PLATFORM_SMTP_HOST": ""}, platformsh) is None  # outgoing mail disabled
+
+
+def build(
+    env: dict[str, str],
+    current: dict[str, Any],
+    version: tuple[int, int],
+    platform: str = "heroku",
+    debug: bool = False,
+) -> tuple[dict[str, Any], list[str], Report]:
+    report = Report(platform, "")
+    values, remove = build_mail(env, BY_NAME[platform], current, debug, version, report)
+    return values, remove, report
+
+
+def test_writes_email_settings_before_django_6_1() -> None:
+    values, remove, report = build(
+        {"SENDGRID_API_KEY": PASSWORD, "DEFAULT_FROM_EMAIL": "noreply@example.com"}, {}, (5, 2)
+    )
+    assert values == {
+        "DEFAULT_FROM_EMAIL": "noreply@example.com",
+        "EMAIL_BACKEND": SMTP,
+        "EMAIL_HOST": "smtp.sendgrid.net",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "apikey",
+        "EMAIL_HOST_PASSWORD": PASSWORD,
+        "EMAIL_USE_TLS": True,
+        "EMAIL_USE_SSL": False,
+    }
+    assert remove == []
+    assert PASSWORD not in repr(report.as_dict())
+
+
+def test_writes_mailers_on_django_6_1_and_removes_deprecated_settings() -> None:
+    current = {"EMAIL_HOST": "old", "EMAIL_PORT": 25, "MAILERS": {"bulk": {"BACKEND": "x.Backend"}}}
+    values, remove, report = build(
+        {"EMAIL_URL": "smtp+ssl://u:p@m.example.com?timeout=5", "SERVER_EMAIL": "ops@x"}, current, (6, 1)
+    )
+    assert values["MAILERS"] == {
+        "bulk": {"BACKEND": "x.Backend"},
+        "default": {
+            "BACKEND": SMTP,
+            "OPTIONS": {
+                "host": "m.example.com",
+                "port": 465,
+                "username": "u",
+                "password": "p",
+                "use_tls": False,
+                "use_ssl": True,
+                "timeout": 5,
+            },
+        },
+    }
+    assert values["SERVER_EMAIL"] == "ops@x"
+    assert remove == ["EMAIL_HOST", "EMAIL_PORT"]
+    entry = report.get("MAILERS.default")
+    assert entry is not None and entry.value["OPTIONS"]["password"] == MASK
+
+
+def test_console_locally_with_debug_and_nothing_configured() -> None:
+    values, _, _ = build({}, {}, (6, 1), "local", debug=True)
+    assert values == {"MAILERS": {"default": {"BACKEND": CONSOLE, "OPTIONS": {}}}}
+    values, _, _ = build({}, {}, (5, 2), "local", debug=True)
+    assert values == {"EMAIL_BACKEND": CONSOLE}
+    # Not on a platform, not without DEBUG, not over the user's own settings.
+    assert build({}, {}, (5, 2), "heroku", debug=True)[0] == {}
+    assert build({}, {}, (5, 2), "local", debug=False)[0] == {}
+    values, _, report = build({}, {"EMAIL_HOST": "smtp.example.com"}, (5, 2), "local", debug=True)
+    assert values == {} and report.source("email") == "settings.py"

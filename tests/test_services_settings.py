@@ -1,0 +1,190 @@
+"""Mail, cache and media settings from configure(), used against real servers on loopback."""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import override_settings
+from django.utils.module_loading import import_string
+
+import django_platform
+from tests.conftest import PASSWORD
+from tests.services import free_port, port_open, unavailable
+
+pytestmark = pytest.mark.services
+KEY = {"DJANGO_SECRET_KEY": "k" * 50}
+
+
+# --- SMTP with AUTH and STARTTLS --------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, list[Any]]]:
+    """aiosmtpd on loopback: STARTTLS required before AUTH, one account with an awkward password."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-new",
+            "-x509",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    # The client verifies the server certificate against this CA, as it would a real provider's.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            received.append((session.authenticated, envelope))
+            return "250 OK"
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == b"mailer"
+            and auth_data.password == PASSWORD.encode()
+        )
+        return AuthResult(success=ok)
+
+    port = free_port()
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+def test_mail_through_starttls_and_auth(smtp_server: tuple[int, list[Any]]) -> None:
+    from django.core import mail
+
+    port, received = smtp_server
+    env = {
+        **KEY,
+        "DYNO": "web.1",
+        "EMAIL_URL": f"smtp+tls://mailer:{quote(PASSWORD, safe='')}@localhost:{port}",
+        "DEFAULT_FROM_EMAIL": "app@example.com",
+    }
+    ns: dict[str, Any] = {}
+    django_platform.configure(ns, env=env)
+    mail_settings = {k: v for k, v in ns.items() if k.startswith(("EMAIL_", "MAILERS", "DEFAULT_FROM"))}
+    # The test runner swaps in the locmem backend; put the configured one back for this test.
+    with override_settings(**mail_settings):
+        message = mail.EmailMessage("Hello", "Body", to=["user@example.com"])
+        if "MAILERS" in mail_settings:  # Django 6.1+
+            sent = message.send(using="default")  # type: ignore[call-arg,unused-ignore]
+        else:
+            message.connection = mail.get_connection(mail_settings["EMAIL_BACKEND"])
+            sent = message.send()
+    assert sent == 1
+    [(authenticated, envelope)] = received
+    assert authenticated is True
+    assert envelope.mail_from == "app@example.com"
+    assert envelope.rcpt_tos == ["user@example.com"]
+    assert b"Subject: Hello" in envelope.content
+
+
+# --- Redis cache ---------------------------------------------------------------------------------------
+
+
+def test_redis_cache_set_and_get() -> None:
+    if not port_open("127.0.0.1", 6379):
+        unavailable("Redis is not listening on 127.0.0.1:6379")
+    ns: dict[str, Any] = {}
+    django_platform.configure(ns, env={**KEY, "DYNO": "web.1", "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    from django.core.cache import caches
+
+    with override_settings(CACHES=ns["CACHES"]):
+        cache = caches["default"]
+        key = f"django-platform-test-{uuid.uuid4()}"
+        cache.set(key, {"answer": 42}, timeout=30)
+        assert cache.get(key) == {"answer": 42}
+        cache.delete(key)
+        assert cache.get(key) is None
+        caches["default"].close()
+
+
+# --- S3 media -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3-compatible server on loopback."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        unavailable("moto[server] is not installed")
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def test_upload_and_read_back_through_s3(s3_endpoint: str) -> None:
+    import boto3
+
+    env = {
+        **KEY,
+        "DYNO": "web.1",
+        "AWS_STORAGE_BUCKET_NAME": "uploads",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": PASSWORD,
+        "AWS_S3_ENDPOINT_URL": s3_endpoint,
+        "AWS_S3_REGION_NAME": "us-east-1",
+    }
+    boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key=PASSWORD,
+    ).create_bucket(Bucket="uploads")
+    ns: dict[str, Any] = {}
+    django_platform.configure(ns, env=env)
+    config = ns["STORAGES"]["default"]
+    storage = import_string(config["BACKEND"])(**config["OPTIONS"])
+    name = storage.save("notes/hello.txt", ContentFile(b"uploaded through S3"))
+    assert storage.exists(name)
+    with storage.open(name) as handle:
+        assert handle.read() == b"uploaded through S3"
+    # file_overwrite is off: a second upload of the same name gets a new name.
+    assert storage.save("notes/hello.txt", ContentFile(b"again")) != name
