@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
+
+from django_platform import deps
+from django_platform.databases import engine_family
+from django_platform.management.base import ManagedFileCommand, chosen_platform, project_dir
+from django_platform.procfile import comment_out_types, process_types, procfile_body
+
+
+class Command(ManagedFileCommand):
+    help = "Write the Procfile for the platform: gunicorn on WSGI_APPLICATION, release phase, workers."
+    command_name = "platform_procfile"
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--worker",
+            action="append",
+            default=[],
+            metavar="CMD",
+            help="add a worker process type running CMD (repeatable)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        platform = chosen_platform(options["platform"])
+        root = options["path"] or project_dir()
+        try:
+            body = procfile_body(platform, settings.WSGI_APPLICATION, options["worker"])
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        adopt = partial(comment_out_types, types=list(process_types(body)))
+        self.write_managed(root / "Procfile", body, options, adopt=adopt)
+        self.warn_about_dependencies(root)
+
+    def warn_about_dependencies(self, root: Any) -> None:
+        found = deps.declared(root)
+        if found is None:
+            self.stderr.write(
+                self.style.WARNING(
+                    "No dependency file (requirements.txt, Pipfile.lock, poetry.lock, uv.lock, pyproject.toml): "
+                    "the platform's buildpack will not know what to install."
+                )
+            )
+            return
+        families = [engine_family(str(db.get("ENGINE", ""))) for db in settings.DATABASES.values()]
+        absent = deps.missing(found, [f for f in families if f])
+        if absent:
+            self.stderr.write(self.style.WARNING(f"{found.file} does not declare: {', '.join(absent)}."))

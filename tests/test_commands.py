@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from django_platform import deps, files
+from django_platform.management.commands.run_gunicorn import gunicorn_argv
+
+HEROKU_PROCFILE = (
+    "# BEGIN django-platform: written by `python manage.py platform_procfile`; edit outside this block.\n"
+    "web: gunicorn proj.wsgi\n"
+    "release: python manage.py migrate --noinput\n"
+    "# END django-platform\n"
+)
+
+
+def run(command: str, tmp_path: Path, *args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application"):
+        call_command(command, *args, "--path", str(tmp_path), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_writes_then_nothing_to_do(tmp_path: Path) -> None:
+    out, _ = run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert out == f"Wrote {tmp_path / 'Procfile'}.\n"
+    assert (tmp_path / "Procfile").read_text() == HEROKU_PROCFILE
+    out, _ = run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert out == "Procfile is up to date; nothing to do.\n"
+    assert (tmp_path / "Procfile").read_text() == HEROKU_PROCFILE
+
+
+def test_user_lines_outside_the_block_are_kept(tmp_path: Path) -> None:
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("# my notes\n" + HEROKU_PROCFILE.replace("proj.wsgi", "old.wsgi") + "clock: python clock.py\n")
+    run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert procfile.read_text() == "# my notes\n" + HEROKU_PROCFILE + "clock: python clock.py\n"
+
+
+def test_check_exit_codes(tmp_path: Path) -> None:
+    with pytest.raises(CommandError) as info:
+        run("platform_procfile", tmp_path, "--platform", "heroku", "--check")
+    assert info.value.returncode == 1
+    assert str(info.value) == "Procfile is out of date: run python manage.py platform_procfile."
+    assert not (tmp_path / "Procfile").exists()
+    run("platform_procfile", tmp_path, "--platform", "heroku")
+    out, _ = run("platform_procfile", tmp_path, "--platform", "heroku", "--check")
+    assert out == "Procfile is up to date.\n"
+    with pytest.raises(CommandError) as info:
+        run("platform_procfile", tmp_path, "--platform", "render", "--check")
+    assert info.value.returncode == 1
+
+
+def test_dry_run_and_diff_write_nothing(tmp_path: Path) -> None:
+    out, _ = run("platform_procfile", tmp_path, "--platform", "heroku", "--dry-run")
+    assert out == HEROKU_PROCFILE + f"Would write {tmp_path / 'Procfile'}.\n"
+    out, _ = run("platform_procfile", tmp_path, "--platform", "heroku", "--diff")
+    assert "+web: gunicorn proj.wsgi" in out
+    assert not (tmp_path / "Procfile").exists()
+    run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert run("platform_procfile", tmp_path, "--platform", "heroku", "--diff")[0] == "Procfile: no changes."
+
+
+def test_existing_file_without_markers_needs_force_and_loses_nothing(tmp_path: Path) -> None:
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("web: python manage.py run_gunicorn\nworker: celery -A proj worker\n")
+    with pytest.raises(CommandError) as info:
+        run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert info.value.returncode == 2
+    assert "exists without a django-platform block: left alone" in str(info.value)
+    assert procfile.read_text() == "web: python manage.py run_gunicorn\nworker: celery -A proj worker\n"
+    run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
+    assert procfile.read_text() == (
+        HEROKU_PROCFILE + "\n# replaced by django-platform: web: python manage.py run_gunicorn\n"
+        "worker: celery -A proj worker\n"
+    )
+
+
+def test_unmatched_marker_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "Procfile").write_text("# BEGIN django-platform\nweb: x\n")
+    with pytest.raises(CommandError, match="unmatched"):
+        run("platform_procfile", tmp_path, "--platform", "heroku")
+
+
+def test_gunicorn_config_file_names_and_user_overrides(tmp_path: Path) -> None:
+    run("platform_gunicorn", tmp_path, "--platform", "cloudcontrol")
+    assert 'platform="cloudcontrol"' in (tmp_path / "gunicorn_config.py").read_text()
+    conf = tmp_path / "gunicorn.conf.py"
+    run("platform_gunicorn", tmp_path, "--platform", "render")
+    conf.write_text(conf.read_text() + "workers = 3  # mine\n")
+    run("platform_gunicorn", tmp_path, "--platform", "fly")
+    text = conf.read_text()
+    assert 'platform="fly"' in text and text.endswith("workers = 3  # mine\n")
+
+
+def test_write_keeps_permissions(tmp_path: Path) -> None:
+    conf = tmp_path / "gunicorn.conf.py"
+    conf.write_text(files.block("x = 1", "platform_gunicorn"))
+    conf.chmod(0o600)
+    run("platform_gunicorn", tmp_path, "--platform", "render")
+    assert stat.S_IMODE(conf.stat().st_mode) == 0o600
+
+
+def test_failure_between_write_and_rename_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(HEROKU_PROCFILE)
+
+    def crash(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        run("platform_procfile", tmp_path, "--platform", "render")
+    assert procfile.read_text() == HEROKU_PROCFILE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Procfile"]  # no temporary file left
+
+
+def test_concurrent_writers_leave_one_complete_file(tmp_path: Path) -> None:
+    path = tmp_path / "Procfile"
+    texts = [files.block(f"web: gunicorn p{i}.wsgi\n" * 200, "x") for i in range(8)]
+    threads = [threading.Thread(target=files.atomic_write, args=(path, t)) for t in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert path.read_text() in texts
+    assert [p.name for p in tmp_path.iterdir()] == ["Procfile"]
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_procfile_warns_about_undeclared_dependencies(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("Django>=5\n")
+    with override_settings(DATABASES={"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}}):
+        _, err = run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert "requirements.txt does not declare: gunicorn, django-platform, a postgresql driver" in err
+    (tmp_path / "requirements.txt").write_text("django-platform[postgres]==0.1\n")
+    assert run("platform_procfile", tmp_path, "--platform", "heroku")[1] == ""
+
+
+def test_unknown_platform_option(tmp_path: Path) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match=r"^--platform='mars' is not a known platform"):
+        run("platform_procfile", tmp_path, "--platform", "mars")
+
+
+def test_run_gunicorn_argv() -> None:
+    assert gunicorn_argv(["--config", "gunicorn_config.py", "-b", "0.0.0.0:5000"], "proj.wsgi.application") == [
+        "gunicorn",
+        "--config",
+        "gunicorn_config.py",
+        "-b",
+        "0.0.0.0:5000",
+        "proj.wsgi",
+    ]
+    assert gunicorn_argv(["-w", "2", "other.wsgi:app"], "proj.wsgi.application") == [
+        "gunicorn",
+        "-w",
+        "2",
+        "other.wsgi:app",
+    ]
+
+
+# --- dependency files ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "requirements.txt",
+            "-r base.txt\nDjango==5.2  # web\ngunicorn>=22\npsycopg[binary]>=3\n"
+            "django_platform @ git+https://example.com/x\n",
+        ),
+        ("Pipfile.lock", '{"default": {"django": {}, "gunicorn": {}, "psycopg": {}, "django-platform": {}}}'),
+        (
+            "poetry.lock",
+            '[[package]]\nname = "Django"\n[[package]]\nname = "gunicorn"\n[[package]]\n'
+            'name = "psycopg"\n[[package]]\nname = "django-platform"\n',
+        ),
+        (
+            "uv.lock",
+            '[[package]]\nname = "psycopg"\n[[package]]\nname = "django-platform"\n[[package]]\nname = "gunicorn"\n',
+        ),
+        ("pyproject.toml", '[project]\nname = "x"\ndependencies = ["django-platform", "gunicorn", "psycopg"]\n'),
+    ],
+)
+def test_dependency_files(name: str, text: str, tmp_path: Path) -> None:
+    (tmp_path / name).write_text(text)
+    found = deps.declared(tmp_path)
+    assert found is not None and found.file == name
+    assert deps.missing(found, ["postgresql"]) == []
+    assert deps.missing(found, ["mysql"]) == ["a mysql driver (mysqlclient)"]
+
+
+def test_no_or_broken_dependency_file(tmp_path: Path) -> None:
+    assert deps.declared(tmp_path) is None
+    (tmp_path / "Pipfile.lock").write_text("{broken")
+    found = deps.declared(tmp_path)
+    assert found == deps.Declared("Pipfile.lock", {})
+    assert deps.missing(found, []) == ["gunicorn", "django-platform"]

@@ -1,0 +1,27 @@
+"""The example project's committed Procfile and gunicorn config are what the commands generate."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
+
+
+@pytest.mark.parametrize("command", ["platform_procfile", "platform_gunicorn"])
+def test_committed_files_are_up_to_date(command: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", command, "--platform", "heroku", "--check"],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("is up to date.")

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.gunicorn_conf import (
+    ACCESS_LOG_FORMAT,
+    MB,
+    apply,
+    bind_addresses,
+    cpu_limit,
+    memory_limit,
+    on_starting,
+    post_fork,
+    settings,
+    worker_count,
+)
+from django_platform.platforms import BY_NAME, PLATFORMS
+from django_platform.procfile import config_filename, gunicorn_body, procfile_body, wsgi_target
+
+
+def cgroup(tmp_path: Path, cpu: str | None = None, memory: str | None = None) -> Path:
+    if cpu is not None:
+        (tmp_path / "cpu.max").write_text(cpu + "\n")
+    if memory is not None:
+        (tmp_path / "memory.max").write_text(memory + "\n")
+    return tmp_path
+
+
+def test_quota_of_one_and_a_half_cpus_on_a_64_core_host(tmp_path: Path) -> None:
+    cpus = cpu_limit(cgroup(tmp_path, cpu="150000 100000"), affinity=64)
+    assert cpus == 1.5
+    assert worker_count({}, cpus=cpus, memory=None) == 5  # 2 x ceil(1.5) + 1, not 129
+
+
+def test_memory_limit_of_512_mb_caps_workers(tmp_path: Path) -> None:
+    root = cgroup(tmp_path, cpu="max 100000", memory=str(512 * MB))
+    assert memory_limit(root) == 512 * MB
+    assert worker_count({}, cpus=cpu_limit(root, affinity=8), memory=memory_limit(root)) == 2
+
+
+def test_no_limits(tmp_path: Path) -> None:
+    root = cgroup(tmp_path, cpu="max 100000", memory="max")
+    assert cpu_limit(root, affinity=4) == 4
+    assert memory_limit(root) is None
+    assert memory_limit(tmp_path / "absent") is None
+    assert cpu_limit(tmp_path / "absent", affinity=2) == 2
+    assert worker_count({}, cpus=4, memory=None) == 9
+
+
+def test_cgroup_v1_memory_and_garbage(tmp_path: Path) -> None:
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_text(str(1 << 62))  # v1's "unlimited"
+    assert memory_limit(tmp_path) is None
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_text(str(1024 * MB))
+    assert memory_limit(tmp_path) == 1024 * MB
+    assert cpu_limit(cgroup(tmp_path, cpu="garbage"), affinity=3) == 3
+
+
+def test_web_concurrency_and_cloudcontrol_size() -> None:
+    assert worker_count({"WEB_CONCURRENCY": "7"}, cpus=64, memory=256 * MB) == 7
+    assert worker_count({"SIZE": "4"}, cpus=8, memory=None) == 2  # 4 x 128 MB = 512 MB
+    assert worker_count({}, cpus=8, memory=100 * MB) == 1
+    with pytest.raises(ImproperlyConfigured, match=r"^WEB_CONCURRENCY must be at least 1"):
+        worker_count({"WEB_CONCURRENCY": "0"}, cpus=1, memory=None)
+
+
+def test_bind() -> None:
+    assert bind_addresses("5000", ipv6=False, v6only=False) == ["0.0.0.0:5000"]
+    assert bind_addresses("5000", ipv6=True, v6only=False) == ["[::]:5000"]
+    assert bind_addresses("5000", ipv6=True, v6only=True) == ["[::]:5000", "0.0.0.0:5000"]
+
+
+def test_settings_for_heroku() -> None:
+    values = settings({"PORT": "5000"}, BY_NAME["heroku"], cpus=2, memory=512 * MB)
+    assert values["bind"] == ["0.0.0.0:5000"]
+    assert values["workers"] == 2
+    assert (values["worker_class"], values["threads"]) == ("gthread", 4)
+    assert values["graceful_timeout"] == 29  # inside Heroku's 30 s before SIGKILL
+    assert values["timeout"] == 29
+    assert values["keepalive"] == 95  # above the router's 90 s idle keep-alive
+    assert (values["max_requests"], values["max_requests_jitter"]) == (1000, 100)
+    assert values["access_log_format"] == ACCESS_LOG_FORMAT and "x-request-id" in ACCESS_LOG_FORMAT
+    assert values["accesslog"] == "-"
+    assert values["forwarded_allow_ips"] == "*"
+    assert values["control_socket_disable"] is True
+    assert values["preload_app"] is True
+    assert values["post_fork"] is post_fork
+    assert "on_starting" not in values
+
+
+def test_settings_for_fly_drain_on_sigint_inside_five_seconds() -> None:
+    values = settings({}, BY_NAME["fly"], cpus=1, memory=None)
+    assert values["graceful_timeout"] == 4
+    assert values["on_starting"] is on_starting
+
+    class Arbiter:
+        def handle_term(self) -> None: ...
+
+    arbiter = Arbiter()
+    on_starting(arbiter)
+    assert arbiter.handle_int == arbiter.handle_term  # type: ignore[attr-defined]
+
+
+def test_every_value_has_an_env_override() -> None:
+    env = {
+        "PORT": "9000",
+        "WEB_CONCURRENCY": "3",
+        "GUNICORN_WORKER_CLASS": "sync",
+        "GUNICORN_THREADS": "1",
+        "GUNICORN_TIMEOUT": "60",
+        "GUNICORN_GRACEFUL_TIMEOUT": "20",
+        "GUNICORN_KEEPALIVE": "5",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "GUNICORN_MAX_REQUESTS_JITTER": "0",
+        "GUNICORN_LOGLEVEL": "warning",
+        "GUNICORN_FORWARDED_ALLOW_IPS": "10.0.0.1",
+        "GUNICORN_PRELOAD": "false",
+    }
+    values = settings(env, BY_NAME["local"], cpus=8, memory=None)
+    assert {
+        k: values[k]
+        for k in (
+            "bind",
+            "workers",
+            "worker_class",
+            "threads",
+            "timeout",
+            "graceful_timeout",
+            "keepalive",
+            "max_requests",
+            "max_requests_jitter",
+            "loglevel",
+            "forwarded_allow_ips",
+            "preload_app",
+        )
+    } == {
+        "bind": ["0.0.0.0:9000"],
+        "workers": 3,
+        "worker_class": "sync",
+        "threads": 1,
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "max_requests": 0,
+        "max_requests_jitter": 0,
+        "loglevel": "warning",
+        "forwarded_allow_ips": "10.0.0.1",
+        "preload_app": False,
+    }
+
+
+def test_debug_log_level_is_refused_because_it_prints_secrets() -> None:
+    assert settings({"GUNICORN_LOGLEVEL": "debug"}, BY_NAME["local"], cpus=1, memory=None)["loglevel"] == "info"
+
+
+def test_apply_prefers_django_platform_from_env() -> None:
+    namespace: dict[str, object] = {}
+    apply(namespace, platform="heroku", env={"DJANGO_PLATFORM": "fly"})
+    assert "on_starting" in namespace
+    namespace = {}
+    apply(namespace, platform="heroku", env={})
+    assert namespace["keepalive"] == 95
+
+
+def test_post_fork_closes_inherited_connections(
+    django_db_blocker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import django.db
+    from django.db.utils import ConnectionHandler
+
+    # A file database: Django never closes in-memory SQLite connections.
+    handler = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path / "db"}})
+    monkeypatch.setattr(django.db, "connections", handler)
+    with django_db_blocker.unblock():
+        handler["default"].ensure_connection()
+        assert handler["default"].connection is not None
+        post_fork(None, None)
+        assert handler["default"].connection is None
+
+
+def test_rendering() -> None:
+    assert wsgi_target("proj.wsgi.application") == "proj.wsgi"
+    assert wsgi_target("proj.wsgi.app") == "proj.wsgi:app"
+    with pytest.raises(ImproperlyConfigured):
+        wsgi_target("application")
+    assert procfile_body(BY_NAME["render"], "p.wsgi.application") == "web: gunicorn p.wsgi"
+    assert procfile_body(BY_NAME["dokku"], "p.wsgi.application", ["celery -A p worker", "python x.py"]) == (
+        "web: gunicorn p.wsgi\nrelease: python manage.py migrate --noinput\n"
+        "worker: celery -A p worker\nworker2: python x.py"
+    )
+    assert procfile_body(BY_NAME["cloudcontrol"], "p.wsgi.application") == (
+        "web: gunicorn p.wsgi --config gunicorn_config.py -b 0.0.0.0:$PORT\nmanage: python manage.py"
+    )
+    with pytest.raises(ImproperlyConfigured, match="one-line command"):
+        procfile_body(BY_NAME["render"], "p.wsgi.application", ["a\nb"])
+
+
+@pytest.mark.parametrize("platform", [p.name for p in PLATFORMS])
+def test_every_generated_config_passes_gunicorn_check_config(platform: str, tmp_path: Path) -> None:
+    profile = BY_NAME[platform]
+    config = tmp_path / config_filename(profile)
+    config.write_text(gunicorn_body(profile) + "\n")
+    env = {"PATH": "/usr/bin:/bin", "PORT": "5000", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--check-config", "--config", str(config), "tests.wsgi_app:application"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
