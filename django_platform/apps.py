@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class DjangoPlatformConfig(AppConfig):
     name = "django_platform"
     verbose_name = "Django Platform"
+
+    def ready(self) -> None:
+        from django_platform.checks import register
+
+        register()

@@ -18,6 +18,8 @@ DRIVERS = {
     "postgresql": ("psycopg", "psycopg-binary", "psycopg2", "psycopg2-binary", "psycopg-c"),
     "mysql": ("mysqlclient", "pymysql"),
 }
+# What to suggest when none is declared.
+SUGGESTED = {"postgresql": "psycopg", "mysql": "mysqlclient"}
 # django-platform's own extras that bring a driver.
 EXTRA_DRIVERS = {"postgresql": "postgres", "mysql": "mysql"}
 
@@ -93,5 +95,5 @@ def missing(found: Declared, engine_families: Iterable[str]) -> list[str]:
     for family in sorted(set(engine_families)):
         drivers = DRIVERS.get(family)
         if drivers and not any(d in packages for d in drivers) and EXTRA_DRIVERS[family] not in our_extras:
-            absent.append(f"a {family} driver ({' or '.join(drivers[::2])})")
+            absent.append(f"a {family} driver ({SUGGESTED[family]})")
     return absent

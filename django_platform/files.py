@@ -16,6 +16,14 @@ BEGIN = "# BEGIN django-platform"
 END = "# END django-platform"
 
 
+def project_dir() -> Path:
+    """Where the Procfile and gunicorn config live: BASE_DIR, else the working directory."""
+    from django.conf import settings
+
+    base = getattr(settings, "BASE_DIR", None)
+    return Path(base) if base else Path.cwd()
+
+
 class Unmanaged(Exception):
     """The file exists and has no managed block: we do not touch it without --force."""
 

@@ -64,6 +64,8 @@ class Platform(NamedTuple):
     redis_tls_verify: bool = True
     # The platform's router terminates TLS and forwards X-Forwarded-Proto.
     router_tls: bool = False
+    # The router rejects requests for host names that are not the app's (ALLOWED_HOSTS '*' is safer).
+    router_checks_host: bool = False
     # Host-name templates: "{VAR}" or "{VAR}.suffix"; a template whose variables are unset is
     # skipped. cloudControl's DEP_NAME is split into CC_APP and CC_DEP first (see hosts.py).
     host_templates: tuple[str, ...] = ()
@@ -154,6 +156,7 @@ PLATFORMS: tuple[Platform, ...] = (
         db_tls={PG: True},
         stores=("heroku",),
         router_tls=True,
+        router_checks_host=True,
         redis_tls_verify=False,
         host_templates=("{HEROKU_APP_DEFAULT_DOMAIN_NAME}", "{HEROKU_APP_NAME}.herokuapp.com"),
         release_phase=True,

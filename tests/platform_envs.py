@@ -19,3 +19,12 @@ PLATFORM_ENVS: dict[str, dict[str, str]] = {
     "railway": {"RAILWAY_ENVIRONMENT_NAME": "production", "RAILWAY_PUBLIC_DOMAIN": "app.up.railway.app"},
     "platformsh": {"PLATFORM_APPLICATION_NAME": "app", "PLATFORM_ROUTES": _ROUTES},
 }
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """The parts of this process's environment a subprocess needs, and no platform markers
+    (CI itself sets CI=true, which with DYNO means Heroku CI)."""
+    import os
+
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "SSL_CERT_FILE")
+    return {**{k: os.environ[k] for k in keep if k in os.environ}, **extra}

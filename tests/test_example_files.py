@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.platform_envs import clean_environ
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
 
 
 @pytest.mark.parametrize("command", ["platform_procfile", "platform_gunicorn"])
 def test_committed_files_are_up_to_date(command: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env = clean_environ()
     result = subprocess.run(
         [sys.executable, "manage.py", command, "--platform", "heroku", "--check"],
         cwd=EXAMPLE,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.platform_envs import PLATFORM_ENVS, SECRET
+from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
 from tests.services import free_port, port_open, unavailable, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def manage(project: Path, *args: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}  # set by pytest-django
+    env = clean_environ()
     subprocess.run(
         [sys.executable, "manage.py", *args], cwd=project, check=True, capture_output=True, timeout=60, env=env
     )

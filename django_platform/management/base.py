@@ -8,16 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from django_platform.files import Malformed, Unmanaged, atomic_write, block, merge, unified_diff
 from django_platform.platforms import Platform, detect, get_platform
-
-
-def project_dir() -> Path:
-    base = getattr(settings, "BASE_DIR", None)
-    return Path(base) if base else Path.cwd()
 
 
 def chosen_platform(name: str | None) -> Platform:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_platform.management.base import ManagedFileCommand, chosen_platform, project_dir
+from django_platform.files import project_dir
+from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.procfile import config_filename, gunicorn_body
 
 

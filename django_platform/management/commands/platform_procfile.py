@@ -10,7 +10,8 @@ from django.core.management.base import CommandError
 
 from django_platform import deps
 from django_platform.databases import engine_family
-from django_platform.management.base import ManagedFileCommand, chosen_platform, project_dir
+from django_platform.files import project_dir
+from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.procfile import comment_out_types, process_types, procfile_body
 
 

@@ -1,0 +1,144 @@
+"""The Procfile, the gunicorn config and the dependency file, as a deploy will use them."""
+
+from __future__ import annotations
+
+import importlib.util
+import shlex
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+
+from django_platform import deps
+from django_platform.checks import target_platform
+from django_platform.databases import engine_family
+from django_platform.files import BEGIN, END, project_dir
+from django_platform.platforms import Platform
+from django_platform.procfile import config_filename, gunicorn_body, process_types, procfile_body
+
+E012 = "There is no Procfile in {root}: the platform does not know how to start the app."
+E013 = "The Procfile's web process serves {module!r}, which cannot be imported."
+E014 = "The Procfile runs 'manage.py run_gunicorn', which this project does not provide."
+W009 = "{name} is out of date for {platform}."
+W010 = "{file} does not declare {missing}."
+W011 = "There is no dependency file (requirements.txt, Pipfile.lock, poetry.lock, uv.lock, pyproject.toml)."
+
+
+def _managed_block(text: str) -> str | None:
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(BEGIN)]
+    ends = [i for i, line in enumerate(lines) if line == END]
+    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+        return None
+    return "\n".join(lines[starts[0] + 1 : ends[0]])
+
+
+def _web_module(command: str) -> str | None:
+    """The WSGI module a `web:` command serves (gunicorn or run_gunicorn), None if not gunicorn."""
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        return None
+    if "run_gunicorn" in tokens:
+        rest = tokens[tokens.index("run_gunicorn") + 1 :]
+        default = str(settings.WSGI_APPLICATION or "").rpartition(".")[0]
+    elif tokens and Path(tokens[0]).name == "gunicorn":
+        rest, default = tokens[1:], ""
+    else:
+        return None
+    from gunicorn.config import Config
+
+    parsed, _unknown = Config().parser().parse_known_args(rest)
+    return parsed.args[0].split(":")[0] if parsed.args else default or None
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _stale(path: Path, expected: str) -> bool:
+    block = _managed_block(path.read_text(encoding="utf-8", errors="replace"))
+    return block is not None and block.strip() != expected.strip()
+
+
+def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    platform = target_platform()
+    if platform.is_local:
+        return []
+    root = project_dir()
+    procfile = root / "Procfile"
+    if not procfile.is_file():
+        return [
+            Error(E012.format(root=root), hint="Run: python manage.py platform_procfile", id="django_platform.E012")
+        ]
+    text = procfile.read_text(encoding="utf-8", errors="replace")
+    types = process_types(text)
+    messages: list[CheckMessage] = []
+    web = types.get("web", "")
+    module = _web_module(web)
+    if module and not _importable(module):
+        messages.append(
+            Error(
+                E013.format(module=module),
+                hint="Fix the web: line, or run: python manage.py platform_procfile",
+                id="django_platform.E013",
+            )
+        )
+    if "run_gunicorn" in web:
+        from django.core.management import get_commands
+
+        if "run_gunicorn" not in get_commands():
+            messages.append(
+                Error(
+                    E014,
+                    hint="Add 'django_platform' to INSTALLED_APPS: it provides run_gunicorn.",
+                    id="django_platform.E014",
+                )
+            )
+    messages += _stale_files(root, platform, text)
+    return messages
+
+
+def _stale_files(root: Path, platform: Platform, procfile_text: str) -> list[CheckMessage]:
+    block = _managed_block(procfile_text)
+    workers = [cmd for kind, cmd in process_types(block or "").items() if kind.startswith("worker")]
+    stale = []
+    if block is not None and block.strip() != procfile_body(platform, settings.WSGI_APPLICATION, workers):
+        stale.append(("Procfile", "platform_procfile"))
+    conf = root / config_filename(platform)
+    if conf.is_file() and _stale(conf, gunicorn_body(platform)):
+        stale.append((conf.name, "platform_gunicorn"))
+    return [
+        Warning(
+            W009.format(name=name, platform=platform.label),
+            hint=f"Run: python manage.py {command} --platform {platform.name}",
+            id="django_platform.W009",
+        )
+        for name, command in stale
+    ]
+
+
+def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if target_platform().is_local:
+        return []
+    found = deps.declared(project_dir())
+    if found is None:
+        return [Warning(W011, hint="pip freeze > requirements.txt", id="django_platform.W011")]
+    families = [engine_family(str(db.get("ENGINE", ""))) for db in settings.DATABASES.values()]
+    missing = deps.missing(found, [f for f in families if f])
+    if not missing:
+        return []
+    return [
+        Warning(
+            W010.format(file=found.file, missing=", ".join(missing)),
+            hint=f"Add them to {found.file}.",
+            id="django_platform.W010",
+        )
+    ]
+
+
+CHECKS = (check_procfile, check_dependencies)

@@ -1,0 +1,100 @@
+"""HTTPS behind the router, hosts and CSRF origins, and static files."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+
+from django_platform.checks import target_platform
+from django_platform.static import SECURITY, WHITENOISE
+
+W003 = "SECURE_PROXY_SSL_HEADER is not set, but {platform}'s router terminates TLS: Django sees every request as HTTP."
+W004 = "ALLOWED_HOSTS contains '*' and {platform}'s router does not check the Host header."
+W005 = "CSRF_TRUSTED_ORIGINS lacks {origins}: form posts from the platform's host name may fail."
+W006 = "WhiteNoise is not in MIDDLEWARE: static files are not served."
+W007 = "WhiteNoise comes after {before} in MIDDLEWARE: those run for every static file request."
+E010 = "STATIC_ROOT is not set: collectstatic has nowhere to put static files."
+
+
+def check_proxy_header(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    platform = target_platform()
+    if not platform.router_tls or getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        return []
+    return [
+        Warning(
+            W003.format(platform=platform.label),
+            hint="Set SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https'), or let "
+            "django_platform.configure(globals()) set it.",
+            id="django_platform.W003",
+        )
+    ]
+
+
+def check_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    platform = target_platform()
+    if platform.is_local:
+        return []
+    messages: list[CheckMessage] = []
+    if "*" in settings.ALLOWED_HOSTS and not platform.router_checks_host:
+        messages.append(
+            Warning(
+                W004.format(platform=platform.label),
+                hint="List the app's host names in DJANGO_ALLOWED_HOSTS instead of '*'.",
+                id="django_platform.W004",
+            )
+        )
+    from django_platform.hosts import origin, template_hosts
+
+    origins = [origin(h) for h, _ in template_hosts(os.environ, platform.host_templates)]
+    missing = [o for o in origins if o not in settings.CSRF_TRUSTED_ORIGINS]
+    if missing:
+        messages.append(
+            Warning(
+                W005.format(origins=", ".join(missing)),
+                hint="Add them to DJANGO_CSRF_TRUSTED_ORIGINS, or let configure() set them.",
+                id="django_platform.W005",
+            )
+        )
+    return messages
+
+
+def check_static(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if target_platform().is_local:
+        return []
+    messages: list[CheckMessage] = []
+    middleware = list(settings.MIDDLEWARE)
+    if WHITENOISE not in middleware:
+        messages.append(
+            Warning(
+                W006,
+                hint="Add 'whitenoise.middleware.WhiteNoiseMiddleware' right after "
+                "SecurityMiddleware, or let configure() add it.",
+                id="django_platform.W006",
+            )
+        )
+    else:
+        index = middleware.index(WHITENOISE)
+        before = [m for m in middleware[:index] if m != SECURITY]
+        if before:
+            messages.append(
+                Warning(
+                    W007.format(before=", ".join(before)),
+                    hint="Move WhiteNoiseMiddleware right after SecurityMiddleware.",
+                    id="django_platform.W007",
+                )
+            )
+    if not getattr(settings, "STATIC_ROOT", None):
+        messages.append(
+            Error(
+                E010,
+                hint="Set STATIC_ROOT = BASE_DIR / 'staticfiles', or let configure() set it.",
+                id="django_platform.E010",
+            )
+        )
+    return messages
+
+
+CHECKS = (check_proxy_header, check_hosts, check_static)

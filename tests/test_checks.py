@@ -1,0 +1,303 @@
+"""Each check firing and quiet, asserted by ID and message; IDs unique and all in the README."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.checks import CheckMessage
+from django.test import override_settings
+
+from django_platform.checks import database, deployfiles, disk, judging, mail, target_platform, web
+from django_platform.platforms import BY_NAME
+from django_platform.static import SECURITY, WHITENOISE
+
+# The checks read settings.DATABASES; no connection is opened, so overriding it is safe here.
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+ROOT = Path(__file__).resolve().parent.parent
+ALL_CHECKS = [*disk.CHECKS, *database.CHECKS, *web.CHECKS, *mail.CHECKS, *deployfiles.CHECKS]
+SQLITE_FILE = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/app/db.sqlite3"}}
+PG = {
+    "ENGINE": "django.db.backends.postgresql",
+    "NAME": "app",
+    "HOST": "db",
+    "CONN_MAX_AGE": 600,
+    "CONN_HEALTH_CHECKS": True,
+}
+
+
+def ids(check: Callable[..., list[CheckMessage]], platform: str = "qoddi") -> list[str]:
+    with judging(BY_NAME[platform]):
+        return [m.id or "" for m in check()]
+
+
+def messages(check: Callable[..., list[CheckMessage]], platform: str = "qoddi") -> list[str]:
+    with judging(BY_NAME[platform]):
+        return [m.msg for m in check()]
+
+
+# --- ephemeral disk -------------------------------------------------------------------------------
+
+
+def test_e001_file_fields_on_local_storage_including_storage_callables() -> None:
+    assert messages(disk.check_file_fields) == [
+        "Uploaded files are saved to the local disk, which Qoddi wipes: testapp.Document.file, testapp.Avatar.picture."
+    ]
+    assert ids(disk.check_file_fields, "local") == []
+
+
+def test_e001_quiet_with_remote_storage(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.testapp.models import Avatar, Document, RemoteStorage
+
+    for model, name in ((Document, "file"), (Avatar, "picture")):
+        monkeypatch.setattr(model._meta.get_field(name), "storage", RemoteStorage())
+    assert ids(disk.check_file_fields) == []
+
+
+@override_settings(DATABASES=SQLITE_FILE)
+def test_e002_sqlite_file() -> None:
+    assert messages(disk.check_sqlite, "heroku") == [
+        "The 'default' database is a SQLite file on the local disk, which Heroku wipes."
+    ]
+    assert ids(disk.check_sqlite, "local") == []
+
+
+def test_e002_quiet_for_postgres_and_in_memory_sqlite() -> None:
+    with override_settings(DATABASES={"default": PG}):
+        assert ids(disk.check_sqlite) == []
+    assert ids(disk.check_sqlite) == []  # tests' own database is :memory:
+
+
+def test_e003_file_cache() -> None:
+    with override_settings(CACHES={"default": {"BACKEND": disk.FILE_CACHE, "LOCATION": "/tmp/c"}}):
+        assert ids(disk.check_file_cache, "cloudcontrol") == ["django_platform.E003"]
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}):
+        assert ids(disk.check_file_cache, "cloudcontrol") == []
+
+
+def test_e004_file_sessions() -> None:
+    with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.file"):
+        assert messages(disk.check_file_sessions) == [disk.E004]
+    assert ids(disk.check_file_sessions) == []
+
+
+def test_e005_file_email() -> None:
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend"):
+        assert ids(disk.check_file_email) == ["django_platform.E005"]
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend"):
+        assert ids(disk.check_file_email) == []
+
+
+def test_e006_file_logging() -> None:
+    logging = {
+        "version": 1,
+        "handlers": {
+            "file": {"class": "logging.FileHandler", "filename": "/tmp/x.log"},
+            "console": {"class": "logging.StreamHandler"},
+        },
+    }
+    with override_settings(LOGGING=logging):
+        assert messages(disk.check_file_logging) == [
+            "Logging handler 'file' writes to a file on the local disk, which Qoddi wipes."
+        ]
+    assert ids(disk.check_file_logging) == []
+
+
+# --- several processes and nodes ----------------------------------------------------------------------
+
+LOCMEM = {"default": {"BACKEND": disk.LOCMEM_CACHE}}
+REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://r"}}
+
+
+def test_e007_and_w001_local_memory() -> None:
+    with override_settings(CACHES=LOCMEM, SESSION_ENGINE="django.contrib.sessions.backends.cache"):
+        assert ids(disk.check_process_memory) == ["django_platform.E007", "django_platform.W001"]
+        assert ids(disk.check_process_memory, "local") == []
+    with override_settings(CACHES=LOCMEM, SESSION_ENGINE="django.contrib.sessions.backends.db"):
+        assert ids(disk.check_process_memory) == ["django_platform.W001"]
+    with override_settings(CACHES=REDIS, SESSION_ENGINE="django.contrib.sessions.backends.cache"):
+        assert ids(disk.check_process_memory) == []
+
+
+# --- database -------------------------------------------------------------------------------------------
+
+
+def test_e008_tls_contradicting_the_platform() -> None:
+    with override_settings(DATABASES={"default": {**PG, "OPTIONS": {"sslmode": "require"}}}):
+        assert messages(database.check_tls, "qoddi") == [
+            "The 'default' database requires TLS, but Qoddi's databases have SSL switched off."
+        ]
+        assert ids(database.check_tls, "heroku") == []
+    with override_settings(DATABASES={"default": {**PG, "OPTIONS": {"sslmode": "disable"}}}):
+        assert messages(database.check_tls, "heroku") == [
+            "The 'default' database refuses TLS, but Heroku's databases require it."
+        ]
+        assert ids(database.check_tls, "qoddi") == []
+    mysql = {"ENGINE": "django.db.backends.mysql", "NAME": "x", "OPTIONS": {"ssl_mode": "REQUIRED"}}
+    with override_settings(DATABASES={"default": mysql}):
+        assert ids(database.check_tls, "qoddi") == ["django_platform.E008"]
+
+
+def test_e009_and_w002_connections() -> None:
+    with override_settings(DATABASES={"default": {**PG, "OPTIONS": {"pool": True}}}):
+        assert messages(database.check_connections) == [
+            "The 'default' database uses connection pooling with CONN_MAX_AGE=600: Django refuses to connect."
+        ]
+    with override_settings(DATABASES={"default": {**PG, "CONN_HEALTH_CHECKS": False}}):
+        assert ids(database.check_connections) == ["django_platform.W002"]
+        assert ids(database.check_connections, "local") == []
+    with override_settings(DATABASES={"default": PG}):
+        assert ids(database.check_connections) == []
+
+
+# --- web ------------------------------------------------------------------------------------------------
+
+
+def test_w003_proxy_header() -> None:
+    with override_settings(SECURE_PROXY_SSL_HEADER=None):
+        assert ids(web.check_proxy_header, "render") == ["django_platform.W003"]
+        assert ids(web.check_proxy_header, "heroku-ci") == []
+    with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+        assert ids(web.check_proxy_header, "render") == []
+
+
+def test_w004_star_host_and_w005_missing_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENDER_EXTERNAL_HOSTNAME", "app.onrender.com")
+    with override_settings(ALLOWED_HOSTS=["*"], CSRF_TRUSTED_ORIGINS=[]):
+        assert ids(web.check_hosts, "render") == ["django_platform.W004", "django_platform.W005"]
+        assert messages(web.check_hosts, "render")[1] == (
+            "CSRF_TRUSTED_ORIGINS lacks https://app.onrender.com: form posts from the platform's host name may fail."
+        )
+        assert ids(web.check_hosts, "heroku") == []  # Heroku's router checks Host; no Heroku host variables
+    with override_settings(ALLOWED_HOSTS=["app.onrender.com"], CSRF_TRUSTED_ORIGINS=["https://app.onrender.com"]):
+        assert ids(web.check_hosts, "render") == []
+
+
+def test_w006_w007_e010_static() -> None:
+    with override_settings(MIDDLEWARE=[SECURITY], STATIC_ROOT=None):
+        assert ids(web.check_static) == ["django_platform.W006", "django_platform.E010"]
+    with override_settings(MIDDLEWARE=[SECURITY, "x.Other", WHITENOISE], STATIC_ROOT="/s"):
+        assert messages(web.check_static) == [
+            "WhiteNoise comes after x.Other in MIDDLEWARE: those run for every static file request."
+        ]
+    with override_settings(MIDDLEWARE=[SECURITY, WHITENOISE], STATIC_ROOT="/s"):
+        assert ids(web.check_static) == []
+        assert ids(web.check_static, "local") == []
+
+
+# --- email ----------------------------------------------------------------------------------------------
+
+
+def test_e011_and_w008_email() -> None:
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="localhost"):
+        assert messages(mail.check_email, "cloudcontrol") == [
+            "Email is sent to an SMTP server on localhost, and cloudControl runs none: no mail leaves."
+        ]
+        assert ids(mail.check_email, "local") == []
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"):
+        assert ids(mail.check_email) == ["django_platform.W008"]
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="smtp.sendgrid.net"):
+        assert ids(mail.check_email) == []
+    with override_settings(MAILERS={"default": {"OPTIONS": {"host": "127.0.0.1"}}}):
+        assert ids(mail.check_email) == ["django_platform.E011"]
+
+
+# --- deployment files -------------------------------------------------------------------------------------
+
+
+def project(tmp_path: Path, procfile: str | None, requirements: str | None = "django-platform[postgres]\n") -> Any:
+    if procfile is not None:
+        (tmp_path / "Procfile").write_text(procfile)
+    if requirements is not None:
+        (tmp_path / "requirements.txt").write_text(requirements)
+    return override_settings(
+        BASE_DIR=tmp_path, WSGI_APPLICATION="tests.wsgi_app.application", DATABASES={"default": PG}
+    )
+
+
+def test_e012_no_procfile(tmp_path: Path) -> None:
+    with project(tmp_path, None):
+        assert messages(deployfiles.check_procfile) == [
+            f"There is no Procfile in {tmp_path}: the platform does not know how to start the app."
+        ]
+        assert ids(deployfiles.check_procfile, "local") == []
+
+
+def test_e013_missing_wsgi_module_and_e014(tmp_path: Path) -> None:
+    with project(tmp_path, "web: gunicorn nosuch.wsgi --workers 2\n"):
+        assert messages(deployfiles.check_procfile) == [
+            "The Procfile's web process serves 'nosuch.wsgi', which cannot be imported."
+        ]
+    with project(tmp_path, "web: gunicorn -w 2 tests.wsgi_app:application\n"):
+        assert ids(deployfiles.check_procfile) == []
+    with project(tmp_path, "web: python manage.py run_gunicorn -b 0.0.0.0:$PORT\n"):
+        assert ids(deployfiles.check_procfile) == []  # our command is installed, the module exists
+        with override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"]):
+            from django.core.management import get_commands
+
+            get_commands.cache_clear()  # type: ignore[attr-defined]
+            try:
+                assert ids(deployfiles.check_procfile) == ["django_platform.E014"]
+            finally:
+                get_commands.cache_clear()  # type: ignore[attr-defined]
+
+
+def test_w009_generated_files_out_of_date(tmp_path: Path) -> None:
+    from django_platform.files import block
+    from django_platform.procfile import gunicorn_body, procfile_body
+
+    heroku = BY_NAME["heroku"]
+    good = block(procfile_body(heroku, "tests.wsgi_app.application", ["celery worker"]), "platform_procfile")
+    with project(tmp_path, good):
+        (tmp_path / "gunicorn.conf.py").write_text(block(gunicorn_body(heroku), "platform_gunicorn"))
+        assert ids(deployfiles.check_procfile, "heroku") == []
+        assert messages(deployfiles.check_procfile, "render") == [
+            "Procfile is out of date for Render.",
+            "gunicorn.conf.py is out of date for Render.",
+        ]
+
+
+def test_w010_w011_dependencies(tmp_path: Path) -> None:
+    with project(tmp_path, "web: x\n", requirements="Django\n"):
+        assert messages(deployfiles.check_dependencies) == [
+            "requirements.txt does not declare gunicorn, django-platform, a postgresql driver (psycopg)."
+        ]
+    with project(tmp_path, "web: x\n", requirements=None):
+        (tmp_path / "requirements.txt").unlink()
+        assert ids(deployfiles.check_dependencies) == ["django_platform.W011"]
+    with project(tmp_path, "web: x\n"):
+        assert ids(deployfiles.check_dependencies) == []
+
+
+# --- registry ---------------------------------------------------------------------------------------------
+
+
+def test_ids_are_unique_and_documented() -> None:
+    sources = "".join(
+        (ROOT / "django_platform" / "checks" / f"{m}.py").read_text()
+        for m in ("disk", "database", "web", "mail", "deployfiles")
+    )
+    used = re.findall(r'id="(django_platform\.[EW]\d{3})"', sources)
+    defined = re.findall(r"^([EW]\d{3}) = ", sources, flags=re.M)
+    assert len(defined) == len(set(defined)), "a message constant is defined twice"
+    assert sorted({u.split(".")[1] for u in used}) == sorted(defined)
+    readme = (ROOT / "README.md").read_text()
+    for check_id in sorted(set(used)):
+        assert f"`{check_id}`" in readme, f"{check_id} is not in the README"
+
+
+def test_target_platform_defaults_to_the_report_or_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.report import Report
+
+    with override_settings(DJANGO_PLATFORM_REPORT=Report("fly", "x")):
+        assert target_platform().name == "fly"
+    monkeypatch.setenv("DJANGO_PLATFORM", "railway")
+    assert target_platform().name == "railway"
+
+
+def test_every_check_is_quiet_on_a_laptop() -> None:
+    with judging(BY_NAME["local"]):
+        assert [m for check in ALL_CHECKS for m in check()] == []
