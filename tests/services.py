@@ -63,6 +63,20 @@ class PgCluster:
     user: str
     password: str
     name: str
+    data: Path | None = None
+    pg_ctl: str = ""
+
+    def restart(self) -> None:
+        """Stop (fast: active connections are cut) and start again, waiting until it accepts."""
+        assert self.data is not None
+        subprocess.run(
+            _as_postgres(
+                [self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "restart", "-l", str(self.data.parent / "log")]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
 
 def _pg_bin(name: str) -> str:
@@ -158,7 +172,7 @@ def pg_cluster(*, ssl: bool, password: str) -> Iterator[PgCluster]:
         literal = password.replace("'", "''")
         query_one(admin, f"CREATE ROLE app LOGIN PASSWORD '{literal}'")
         query_one(admin, "CREATE DATABASE app OWNER app")
-        yield PgCluster(port=port, ssl=ssl, user="app", password=password, name="app")
+        yield PgCluster(port=port, ssl=ssl, user="app", password=password, name="app", data=data, pg_ctl=pg_ctl)
     except subprocess.CalledProcessError as exc:
         log = (base / "log").read_text() if (base / "log").exists() else ""
         unavailable(f"throwaway PostgreSQL cluster did not start: {exc.stderr!r} {log[-500:]}")

@@ -118,7 +118,9 @@ def honcho(project: Path) -> Iterator[object]:
 
 
 def get(port: int, host: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https", "Host": host})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/ping", headers={"X-Forwarded-Proto": "https", "Host": host}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
         return response.status, response.read()
 
@@ -145,7 +147,7 @@ def test_generated_procfile_serves_and_stops_cleanly(platform: str, project: Pat
     manage(project, "platform_gunicorn", "--platform", platform)
     proc, port = honcho(platform_env(platform), "web")  # type: ignore[operator]
     status, body = get(port, "127.0.0.1")
-    assert (status, body) == (200, b"django-platform example project\n")
+    assert (status, body) == (200, b"pong\n")
     output = stop(proc)
     assert "Shutting down: Master" in output
     assert "Traceback" not in output

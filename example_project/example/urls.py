@@ -1,13 +1,15 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-
-def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("django-platform example project\n", content_type="text/plain")
-
+from notes import views
 
 urlpatterns = [
-    path("", home),
+    path("", views.board, name="board"),
+    path("notes/<int:pk>/file", views.attachment, name="attachment"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("ping", views.ping),
+    path("db", views.db),
+    path("slow", views.slow),
     path("admin/", admin.site.urls),
 ]
