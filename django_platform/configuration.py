@@ -25,9 +25,6 @@ class Namespace:
     def get(self, name: str, default: Any = None) -> Any:
         return self._dict.get(name, default)
 
-    def __contains__(self, name: str) -> bool:
-        return name in self._dict
-
     def set(self, name: str, value: Any) -> None:
         self._dict[name] = value
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.urlparts import ENCODE_HINT, split_url
+from django_platform.urlparts import split_url
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]{0,30}$")
 
@@ -27,10 +27,8 @@ def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
         valid = ", ".join(sorted(dj_database_url.ENGINE_SCHEMES))
         shown = f" '{scheme}'" if _SCHEME.match(scheme) else ""
         raise ImproperlyConfigured(f"{variable} uses an unknown database scheme{shown}; valid schemes: {valid}.")
-    try:
-        config = dict(dj_database_url.parse(url))
-    except ValueError:
-        raise ImproperlyConfigured(f"{variable} is not a valid database URL; {ENCODE_HINT}.") from None
+    # split_url() has rejected what dj-database-url's own urlsplit() would raise on.
+    config = dict(dj_database_url.parse(url))
     # dj-database-url adds its own connection defaults; ours are applied later, in one place.
     for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
         config.pop(key, None)

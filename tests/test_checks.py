@@ -29,6 +29,15 @@ PG = {
 }
 
 
+def email(backend: str, host: str = "localhost") -> dict[str, Any]:
+    """Email settings in the form this Django version wants (MAILERS on 6.1+)."""
+    import django
+
+    if django.VERSION >= (6, 1):
+        return {"MAILERS": {"default": {"BACKEND": backend, "OPTIONS": {"host": host} if "smtp" in backend else {}}}}
+    return {"EMAIL_BACKEND": backend, "EMAIL_HOST": host}
+
+
 def ids(check: Callable[..., list[CheckMessage]], platform: str = "qoddi") -> list[str]:
     with judging(BY_NAME[platform]):
         return [m.id or "" for m in check()]
@@ -85,9 +94,9 @@ def test_e004_file_sessions() -> None:
 
 
 def test_e005_file_email() -> None:
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend"):
+    with override_settings(**email("django.core.mail.backends.filebased.EmailBackend")):
         assert ids(disk.check_file_email) == ["django_platform.E005"]
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend"):
+    with override_settings(**email("django.core.mail.backends.smtp.EmailBackend")):
         assert ids(disk.check_file_email) == []
 
 
@@ -192,14 +201,14 @@ def test_w006_w007_e010_static() -> None:
 
 
 def test_e011_and_w008_email() -> None:
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="localhost"):
+    with override_settings(**email("django.core.mail.backends.smtp.EmailBackend")):
         assert messages(mail.check_email, "cloudcontrol") == [
             "Email is sent to an SMTP server on localhost, and cloudControl runs none: no mail leaves."
         ]
         assert ids(mail.check_email, "local") == []
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"):
+    with override_settings(**email("django.core.mail.backends.console.EmailBackend")):
         assert ids(mail.check_email) == ["django_platform.W008"]
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="smtp.sendgrid.net"):
+    with override_settings(**email("django.core.mail.backends.smtp.EmailBackend", "smtp.sendgrid.net")):
         assert ids(mail.check_email) == []
     with override_settings(MAILERS={"default": {"OPTIONS": {"host": "127.0.0.1"}}}):
         assert ids(mail.check_email) == ["django_platform.E011"]

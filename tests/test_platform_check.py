@@ -1,0 +1,102 @@
+"""platform_check in-process: text and JSON output, exit codes, --platform, --deploy."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from django_platform.report import Report
+
+REPORT = Report("render", "environment has RENDER=true")
+REPORT.record(
+    "DATABASES.default", {"ENGINE": "django.db.backends.postgresql", "PASSWORD": "planted-pw"}, "DATABASE_URL"
+)
+REPORT.record("SECRET_KEY", "planted-secret-key", "DJANGO_SECRET_KEY")
+REPORT.note("a note")
+
+
+def run(*args: str) -> tuple[str, str, int]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("platform_check", *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return out.getvalue(), str(exc), exc.returncode
+    return out.getvalue(), err.getvalue(), 0
+
+
+@override_settings(DJANGO_PLATFORM_REPORT=REPORT, SECURE_PROXY_SSL_HEADER=None)
+def test_text_output_groups_findings_and_masks_secrets() -> None:
+    out, err, code = run("--fail-level", "WARNING")
+    assert out.startswith("Platform: Render (environment has RENDER=true)\nSettings from configure():\n")
+    assert (
+        "  DATABASES.default = {'ENGINE': 'django.db.backends.postgresql', 'PASSWORD': '********'}  "
+        "[DATABASE_URL]" in out
+    )
+    assert "  note: a note" in out
+    assert "Warnings:\n" in out
+    assert "\n  django_platform.W003: SECURE_PROXY_SSL_HEADER is not set" in out
+    assert out.index("Errors:") < out.index("Warnings:")
+    assert "    hint: Set SECURE_PROXY_SSL_HEADER" in out
+    assert code == 1 and err.endswith("at WARNING or above.")
+    assert "planted" not in out + err
+
+
+@override_settings(DJANGO_PLATFORM_REPORT=REPORT, SECURE_PROXY_SSL_HEADER=None)
+def test_json_output() -> None:
+    out, _, code = run("--format", "json", "--fail-level", "CRITICAL")
+    document: dict[str, Any] = json.loads(out)
+    assert code == 0
+    assert (document["schema"], document["platform"], document["reason"]) == (1, "render", REPORT.reason)
+    assert {"setting": "SECRET_KEY", "value": "********", "source": "DJANGO_SECRET_KEY"} in document["settings"]
+    w003 = next(f for f in document["findings"] if f["id"] == "django_platform.W003")
+    assert w003["level"] == "warning" and w003["object"] is None
+    assert document["summary"]["warning"] >= 1
+    assert "planted" not in out
+
+
+def test_platform_option_and_no_report() -> None:
+    out, _err, code = run("--platform", "qoddi")
+    assert out.startswith("Platform: Qoddi (--platform qoddi)\nconfigure() was not called")
+    assert code == 1  # the test settings' file fields on local disk: E001
+    assert "django_platform.E001" in out
+    assert "Errors:" in out
+
+
+@override_settings(DJANGO_PLATFORM_REPORT=Report("local", "no platform marker in the environment"))
+def test_laptop_is_quiet_and_deploy_adds_django_checks() -> None:
+    out, _, code = run()
+    assert code == 0
+    assert "Settings were configured for" not in out
+    assert out.rstrip().endswith("0 error(s), 0 warning(s), 0 other.")
+    out, _, code = run("--deploy", "--fail-level", "CRITICAL")
+    assert "security.W" in out  # Django's own deployment checks ran
+    assert code == 0
+
+
+@override_settings(DJANGO_PLATFORM_REPORT=Report("local", "x"))
+def test_settings_configured_for_another_platform_are_said() -> None:
+    out, _, _ = run("--platform", "fly", "--fail-level", "CRITICAL")
+    assert "Settings were configured for: local" in out
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+@override_settings(DJANGO_PLATFORM_REPORT=Report("local", "x"))
+def test_info_findings_are_listed(level: str) -> None:
+    from django.core import checks
+
+    def info_check(**kwargs: Any) -> list[checks.CheckMessage]:
+        return [checks.Info("an informational finding", id="django_platform.I999")]
+
+    checks.register(info_check, "platform")
+    try:
+        out, _, code = run("--fail-level", level)
+    finally:
+        checks.registry.registry.registered_checks.discard(info_check)
+    assert "Info:\n  django_platform.I999: an informational finding" in out
+    assert code == 1

@@ -1,0 +1,271 @@
+"""Property-based tests for every parser of outside input: only ImproperlyConfigured escapes, a
+planted secret never appears in an error or the report, writers never lose a user's line."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import string
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import django_platform
+from django_platform.cache import parse_cache_url
+from django_platform.credentials import decode_platformsh, parse_cloudcontrol_credentials
+from django_platform.db_sources import read_cloudcontrol, read_platformsh, read_qoddi
+from django_platform.dburl import parse_database_url
+from django_platform.dotenv import parse_dotenv
+from django_platform.env import parse_bool, parse_int
+from django_platform.files import BEGIN, END, Unmanaged, block, merge
+from django_platform.hosts import parse_hosts
+from django_platform.mail import parse_email_url
+from django_platform.platforms import BY_NAME
+
+EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+# A distinctive secret: its letters cannot come from our own message text.
+secrets = st.text(alphabet=string.ascii_letters + string.digits + "@#/?$%:!&=+ ", min_size=6, max_size=30).map(
+    lambda s: f"Qx{s}Zq"
+)
+schemes = st.sampled_from(
+    [
+        "postgres",
+        "postgresql",
+        "mysql",
+        "sqlite",
+        "redis",
+        "rediss",
+        "smtp",
+        "smtp+tls",
+        "smtps",
+        "memcache",
+        "http",
+        "nosuch",
+        "",
+    ]
+)
+ports = st.one_of(st.just(""), st.integers(0, 70000).map(lambda p: f":{p}"), st.text(max_size=5).map(lambda p: ":" + p))
+hosts = st.sampled_from(["db.internal", "127.0.0.1", "[::1]", "", "h_1", "[bad"])
+
+
+@st.composite
+def credential_urls(draw: st.DrawFn) -> tuple[str, str]:
+    """A URL with a planted password, percent-encoded or raw (both happen in the wild)."""
+    password = draw(secrets)
+    encoded = draw(st.booleans())
+    shown = quote(password, safe="") if encoded else password
+    url = f"{draw(schemes)}://user:{shown}@{draw(hosts)}{draw(ports)}/{draw(st.sampled_from(['app', '', '0']))}"
+    return url, password
+
+
+def assert_hidden(error: ImproperlyConfigured, password: str) -> None:
+    text = str(error)
+    assert password not in text
+    assert quote(password, safe="") not in text
+    assert error.__cause__ is None
+    assert error.__context__ is None or error.__suppress_context__
+
+
+URL_PARSERS = {
+    "database": lambda url: parse_database_url(url, variable="DATABASE_URL"),
+    "email": lambda url: parse_email_url(url),
+    "cache": lambda url: parse_cache_url(url, variable="REDIS_URL", platform=BY_NAME["heroku"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(URL_PARSERS))
+@EXAMPLES
+@given(case=credential_urls())
+def test_credential_urls_parse_or_fail_cleanly(kind: str, case: tuple[str, str]) -> None:
+    url, password = case
+    try:
+        URL_PARSERS[kind](url)
+    except ImproperlyConfigured as error:
+        assert_hidden(error, password)
+
+
+@pytest.mark.parametrize("kind", sorted(URL_PARSERS))
+@EXAMPLES
+@given(text=st.text(max_size=80))
+@example(text="postgres://u:p@[::1/db")
+@example(text="redis://:p@h:99999")
+def test_any_text_as_a_url_only_raises_improperly_configured(kind: str, text: str) -> None:
+    with contextlib.suppress(ImproperlyConfigured):
+        URL_PARSERS[kind](text)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@EXAMPLES
+@given(data=json_values, password=secrets, addon=st.sampled_from(["MYSQLS", "MYSQLD", "POSTGRESQLD", "ELEPHANTSQL"]))
+def test_cloudcontrol_credentials_files(data: Any, password: str, addon: str, tmp_path: Path) -> None:
+    # Arbitrary JSON, with the add-on's password planted where the file would have it.
+    if isinstance(data, dict):
+        data = {
+            **data,
+            addon: {f"{addon}_PASSWORD": password, **(data.get(addon) if isinstance(data.get(addon), dict) else {})},
+        }
+    path = tmp_path / "creds.json"
+    path.write_text(json.dumps(data))
+    try:
+        read_cloudcontrol({"CRED_FILE": str(path)})
+    except ImproperlyConfigured as error:
+        assert_hidden(error, password)
+
+
+@EXAMPLES
+@given(raw=st.binary(max_size=60), password=secrets)
+def test_cloudcontrol_credentials_any_bytes(raw: bytes, password: str) -> None:
+    try:
+        parse_cloudcontrol_credentials(raw.decode("utf-8", "replace") + password, source="CRED_FILE")
+    except ImproperlyConfigured as error:
+        assert_hidden(error, password)
+
+
+@EXAMPLES
+@given(data=json_values, password=secrets, encode=st.booleans())
+def test_platformsh_relationships(data: Any, password: str, encode: bool) -> None:
+    payload = {"database": [{"scheme": "pgsql", "password": password, "host": data}]} if encode else data
+    value = base64.b64encode(json.dumps(payload).encode()).decode()
+    try:
+        read_platformsh({"PLATFORM_RELATIONSHIPS": value})
+    except ImproperlyConfigured as error:
+        assert_hidden(error, password)
+
+
+@EXAMPLES
+@given(value=st.one_of(st.text(max_size=60), secrets))
+def test_platformsh_any_text(value: str) -> None:
+    try:
+        decode_platformsh("PLATFORM_ROUTES", value)
+    except ImproperlyConfigured as error:
+        assert "Qx" not in str(error)
+
+
+@EXAMPLES
+@given(
+    values=st.dictionaries(
+        st.sampled_from(["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USERNAME", "DATABASE_USER", "DATABASE_PORT"]),
+        st.text(max_size=20),
+    ),
+    password=secrets,
+)
+def test_qoddi_variables(values: dict[str, str], password: str) -> None:
+    try:
+        read_qoddi({**values, "DATABASE_PASSWORD": password})
+    except ImproperlyConfigured as error:
+        assert_hidden(error, password)
+
+
+@EXAMPLES
+@given(value=st.one_of(st.text(max_size=20), secrets))
+def test_booleans_and_numbers(value: str) -> None:
+    for parser in (lambda v: parse_bool("X", v), lambda v: parse_int("X", v)):
+        try:
+            result = parser(value)
+        except ImproperlyConfigured as error:
+            assert "Qx" not in str(error)  # a planted secret value is never echoed
+        else:
+            assert isinstance(result, (bool, int))
+
+
+@EXAMPLES
+@given(value=st.text(max_size=60))
+def test_host_lists(value: str) -> None:
+    try:
+        hosts_ = parse_hosts("DJANGO_ALLOWED_HOSTS", value)
+    except ImproperlyConfigured:
+        return
+    assert all(h and h == h.strip() and "," not in h for h in hosts_)
+
+
+dotenv_keys = st.from_regex(r"[A-Z_][A-Z0-9_]{0,12}", fullmatch=True)
+dotenv_values = st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc"]), max_size=30)
+
+
+def render(values: dict[str, str], quoting: str) -> str:
+    lines = []
+    for key, value in values.items():
+        if quoting == "double" or "'" in value:
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            lines.append(f'{key}="{escaped}"')
+        else:
+            lines.append(f"export {key}='{value}'  # comment")
+    return "\n".join(lines)
+
+
+@EXAMPLES
+@given(values=st.dictionaries(dotenv_keys, dotenv_values, max_size=6), quoting=st.sampled_from(["single", "double"]))
+def test_dotenv_round_trip(values: dict[str, str], quoting: str) -> None:
+    assert parse_dotenv(render(values, quoting)) == values
+
+
+@EXAMPLES
+@given(text=st.text(max_size=120), password=secrets)
+def test_dotenv_any_text(text: str, password: str) -> None:
+    try:
+        parse_dotenv(f"{text}\nA='{password}\n")
+    except ImproperlyConfigured as error:
+        assert_hidden(error, password)
+
+
+user_lines = st.lists(
+    st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc", "Zl", "Zp"]), max_size=30).filter(
+        lambda line: not line.startswith(("# BEGIN django-platform", "# END django-platform"))
+    ),
+    max_size=6,
+)
+
+
+@EXAMPLES
+@given(before=user_lines, after=user_lines, old=st.text(max_size=40), new=st.text(max_size=40))
+def test_writers_never_lose_a_user_line(before: list[str], after: list[str], old: str, new: str) -> None:
+    head = "".join(line + "\n" for line in before)
+    tail = "".join(line + "\n" for line in after)
+    existing = head + block(old, "cmd") + tail
+    assume_clean = BEGIN not in old + new and END not in old + new
+    if not assume_clean:
+        return
+    updated = merge(existing, block(new, "cmd"))
+    assert updated == head + block(new, "cmd") + tail
+    assert merge(updated, block(new, "cmd")) == updated  # a re-run changes nothing
+
+
+@EXAMPLES
+@given(lines=user_lines)
+def test_unmanaged_files_are_refused_or_kept_whole(lines: list[str]) -> None:
+    existing = "".join(line + "\n" for line in lines)
+    if not existing.strip():
+        return
+    with pytest.raises(Unmanaged):
+        merge(existing, block("web: x", "cmd"))
+    forced = merge(existing, block("web: x", "cmd"), force=True)
+    assert forced.endswith(existing)
+
+
+@EXAMPLES
+@given(case=credential_urls(), platform=st.sampled_from(sorted(BY_NAME)))
+def test_configure_report_never_holds_a_password(case: tuple[str, str], platform: str) -> None:
+    url, password = case
+    ns: dict[str, Any] = {"SECRET_KEY": "k" * 50}
+    env = {"DJANGO_PLATFORM": platform, "DATABASE_URL": url, "REDIS_URL": url, "DJANGO_SECRET_KEY": "s" * 50}
+    try:
+        report = django_platform.configure(ns, env=env)
+    except ImproperlyConfigured as error:
+        assert_hidden(error, password)
+        return
+    text = repr(report.as_dict())
+    assert password not in text
+    assert quote(password, safe="") not in text
