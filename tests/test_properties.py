@@ -7,6 +7,8 @@ import base64
 import contextlib
 import json
 import string
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -73,10 +75,10 @@ def assert_hidden(error: ImproperlyConfigured, password: str) -> None:
     assert error.__context__ is None or error.__suppress_context__
 
 
-URL_PARSERS = {
-    "database": lambda url: parse_database_url(url, variable="DATABASE_URL"),
-    "email": lambda url: parse_email_url(url),
-    "cache": lambda url: parse_cache_url(url, variable="REDIS_URL", platform=BY_NAME["heroku"]),
+URL_PARSERS: dict[str, Callable[[str], object]] = {
+    "database": partial(parse_database_url, variable="DATABASE_URL"),
+    "email": parse_email_url,
+    "cache": partial(parse_cache_url, variable="REDIS_URL", platform=BY_NAME["heroku"]),
 }
 
 
@@ -113,10 +115,9 @@ json_values = st.recursive(
 def test_cloudcontrol_credentials_files(data: Any, password: str, addon: str, tmp_path: Path) -> None:
     # Arbitrary JSON, with the add-on's password planted where the file would have it.
     if isinstance(data, dict):
-        data = {
-            **data,
-            addon: {f"{addon}_PASSWORD": password, **(data.get(addon) if isinstance(data.get(addon), dict) else {})},
-        }
+        current = data.get(addon)
+        planted: dict[str, Any] = {f"{addon}_PASSWORD": password, **(current if isinstance(current, dict) else {})}
+        data = {**data, addon: planted}
     path = tmp_path / "creds.json"
     path.write_text(json.dumps(data))
     try:
@@ -172,7 +173,8 @@ def test_qoddi_variables(values: dict[str, str], password: str) -> None:
 @EXAMPLES
 @given(value=st.one_of(st.text(max_size=20), secrets))
 def test_booleans_and_numbers(value: str) -> None:
-    for parser in (lambda v: parse_bool("X", v), lambda v: parse_int("X", v)):
+    parsers: tuple[Callable[[str], object], ...] = (partial(parse_bool, "X"), partial(parse_int, "X"))
+    for parser in parsers:
         try:
             result = parser(value)
         except ImproperlyConfigured as error:
