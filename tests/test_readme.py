@@ -9,5 +9,5 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
-    command = ci[ci.index('step "the README\'s test command"') + 1]
+    [command] = [line for line in ci if line.startswith("python3 -m venv .venv && ") and "pytest" in line]
     assert command in (ROOT / "README.md").read_text().splitlines()
