@@ -18,39 +18,11 @@ from typing import Any
 import pytest
 
 from tests.platform_envs import clean_environ
-from tests.services import free_port, port_open, wait_for
+from tests.services import free_port, port_open, self_signed, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
-
-
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    cert, key = directory / "router.pem", directory / "router.key"
-    if cert.exists() and key.exists():  # several routers of one platform share its certificate
-        return cert, key
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-new",
-            "-x509",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 @contextmanager
@@ -93,7 +65,7 @@ def tls_router(backend_port: int, directory: Path) -> Iterator[int]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    cert, key = self_signed(directory)
+    cert, key = self_signed(directory, "router")  # several routers of one platform share it
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)

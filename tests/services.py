@@ -128,27 +128,11 @@ def pg_cluster(*, ssl: bool, password: str) -> Iterator[PgCluster]:
             "fsync = off",
         ]
         if ssl:
-            subprocess.run(
-                _as_postgres(
-                    [
-                        "openssl",
-                        "req",
-                        "-new",
-                        "-x509",
-                        "-nodes",
-                        "-days",
-                        "2",
-                        "-subj",
-                        "/CN=localhost",
-                        "-keyout",
-                        str(data / "server.key"),
-                        "-out",
-                        str(data / "server.crt"),
-                    ]
-                ),
-                check=True,
-                capture_output=True,
-            )
+            cert, key = self_signed(data, "server")
+            if os.geteuid() == 0:
+                for path in (cert, key):
+                    shutil.chown(path, "postgres", "postgres")
+            key.chmod(0o600)  # PostgreSQL refuses a key others can read
             settings += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
         else:
             settings.append("ssl = off")
@@ -180,6 +164,57 @@ def pg_cluster(*, ssl: bool, password: str) -> Iterator[PgCluster]:
         if (data / "postmaster.pid").exists():
             subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def self_signed(directory: Path, name: str = "server") -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1 (reused if already there)."""
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    if not (cert.exists() and key.exists()):
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-new",
+                "-x509",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return cert, key
+
+
+@contextlib.contextmanager
+def s3_server(*buckets: str) -> Iterator[str]:
+    """moto's S3-compatible server on a free loopback port, with the buckets created."""
+    try:
+        import boto3
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        unavailable("moto[server] and boto3 are not installed")
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    client = boto3.client(
+        "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    for bucket in buckets:
+        client.create_bucket(Bucket=bucket)
+    try:
+        yield url
+    finally:
+        server.stop()
 
 
 def wait_for(predicate: Any, timeout: float = 10.0) -> bool:

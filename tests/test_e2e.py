@@ -19,7 +19,7 @@ import requests
 from tests.conftest import PASSWORD
 from tests.e2e_support import Node, copy_project, manage, tls_router
 from tests.platform_envs import PLATFORM_ENVS, SECRET
-from tests.services import PgCluster, pg_cluster, port_open, unavailable
+from tests.services import PgCluster, pg_cluster, port_open, s3_server, unavailable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "e2e-artifacts"
@@ -30,27 +30,13 @@ ROUTER = {"X-Forwarded-Proto": "https", "Host": HOST}
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    from tests.services import free_port
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with s3_server("uploads", "faults") as url:
+        yield url
 
 
 def production_env(cluster: PgCluster, s3: str, bucket: str) -> dict[str, str]:
-    import boto3
-
     if not port_open("127.0.0.1", 6379):
         unavailable("Redis is not listening on 127.0.0.1:6379")
-    boto3.client(
-        "s3", endpoint_url=s3, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    ).create_bucket(Bucket=bucket)
     return {
         **PLATFORM_ENVS["heroku"],
         "DJANGO_SECRET_KEY": SECRET,
@@ -205,7 +191,7 @@ def test_two_nodes_share_sessions_and_uploads(deployed: dict[str, Any], tmp_path
             url_a, url_b = f"https://127.0.0.1:{ra}", f"https://127.0.0.1:{rb}"
             session = requests.Session()
             session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides session.verify
-            session.verify = str(tmp_path / "router.pem")
+            session.verify = str(tmp_path / "router.crt")
             login(session, url_a)
             board = session.get(f"{url_b}/", headers={"Host": HOST}, allow_redirects=False)
             assert board.status_code == 200, "the session made on node A is not valid on node B"

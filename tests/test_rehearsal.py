@@ -15,7 +15,7 @@ import pytest
 
 from tests.e2e_support import copy_project, manage
 from tests.platform_envs import PLATFORM_ENVS, SECRET
-from tests.services import PgCluster, port_open, unavailable
+from tests.services import PgCluster, port_open, s3_server, unavailable
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e]
 
@@ -103,22 +103,8 @@ RECIPES: dict[str, Callable[[PgCluster, PgCluster, dict[str, Any], Path], dict[s
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    from tests.services import free_port
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    boto3.client(
-        "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    ).create_bucket(Bucket="rehearsal")
-    try:
+    with s3_server("rehearsal") as url:
         yield url
-    finally:
-        server.stop()
 
 
 def test_every_platform_profile_has_a_recipe() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from django.utils.module_loading import import_string
 
 import django_platform
 from tests.conftest import PASSWORD
-from tests.services import free_port, port_open, unavailable
+from tests.services import free_port, port_open, s3_server, self_signed, unavailable
 
 pytestmark = pytest.mark.services
 KEY = {"DJANGO_SECRET_KEY": "k" * 50}
@@ -32,28 +31,7 @@ def smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-new",
-            "-x509",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed(tmp_path, "smtp")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     # The client verifies the server certificate against this CA, as it would a real provider's.
@@ -145,23 +123,11 @@ def test_redis_cache_set_and_get() -> None:
 
 @pytest.fixture
 def s3_endpoint() -> Iterator[str]:
-    """moto's S3-compatible server on loopback."""
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError:
-        unavailable("moto[server] is not installed")
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with s3_server("uploads") as url:
+        yield url
 
 
 def test_upload_and_read_back_through_s3(s3_endpoint: str) -> None:
-    import boto3
-
     env = {
         **KEY,
         "DYNO": "web.1",
@@ -171,13 +137,6 @@ def test_upload_and_read_back_through_s3(s3_endpoint: str) -> None:
         "AWS_S3_ENDPOINT_URL": s3_endpoint,
         "AWS_S3_REGION_NAME": "us-east-1",
     }
-    boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key=PASSWORD,
-    ).create_bucket(Bucket="uploads")
     ns: dict[str, Any] = {}
     django_platform.configure(ns, env=env)
     config = ns["STORAGES"]["default"]
