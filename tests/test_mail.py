@@ -179,3 +179,21 @@ def test_console_locally_with_debug_and_nothing_configured() -> None:
     assert build({}, {}, (5, 2), "local", debug=False)[0] == {}
     values, _, report = build({}, {"EMAIL_HOST": "smtp.example.com"}, (5, 2), "local", debug=True)
     assert values == {} and report.source("email") == "settings.py"
+
+
+def test_configure_replaces_the_users_email_settings() -> None:
+    """On Django 6.1+ MAILERS is written and settings.py's EMAIL_* names are removed (Django refuses
+    both at once); before 6.1 the EMAIL_* settings are replaced."""
+    import django
+
+    import django_platform
+
+    ns: dict[str, Any] = {"EMAIL_HOST": "old.example.com", "EMAIL_PORT": 25, "SECRET_KEY": "k" * 50}
+    report = django_platform.configure(ns, env={"EMAIL_URL": "smtp+tls://u:p@mail.example.com:587"})
+    if django.VERSION >= (6, 1):
+        assert "EMAIL_HOST" not in ns and "EMAIL_PORT" not in ns
+        assert ns["MAILERS"]["default"]["OPTIONS"]["host"] == "mail.example.com"
+        assert report.notes[-1] == "Removed EMAIL_HOST, EMAIL_PORT from settings: MAILERS replaces them on Django 6.1+."
+    else:
+        assert (ns["EMAIL_HOST"], ns["EMAIL_PORT"]) == ("mail.example.com", 587)
+        assert "MAILERS" not in ns
