@@ -84,7 +84,7 @@ def test_settings_for_heroku() -> None:
     assert values["graceful_timeout"] == 29  # inside Heroku's 30 s before SIGKILL
     assert values["timeout"] == 29
     assert values["keepalive"] == 95  # above the router's 90 s idle keep-alive
-    assert (values["max_requests"], values["max_requests_jitter"]) == (1000, 100)
+    assert (values["max_requests"], values["max_requests_jitter"]) == (10000, 1000)
     assert values["access_log_format"] == ACCESS_LOG_FORMAT and "x-request-id" in ACCESS_LOG_FORMAT
     assert values["accesslog"] == "-"
     assert values["forwarded_allow_ips"] == "*"
@@ -216,3 +216,10 @@ def test_every_generated_config_passes_gunicorn_check_config(platform: str, tmp_
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("", "-"), ("off", None), ("none", None), ("/srv/access.log", "/srv/access.log")]
+)
+def test_access_log_can_be_turned_off(value: str, expected: str | None) -> None:
+    assert settings({"GUNICORN_ACCESSLOG": value}, BY_NAME["heroku"], cpus=1, memory=None)["accesslog"] == expected
