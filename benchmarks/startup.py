@@ -96,7 +96,8 @@ def ensure_venv() -> Path:
     python = VENV / "bin" / "python"
     if not python.exists():
         venv.create(VENV, with_pip=True)
-        subprocess.run([python, "-m", "pip", "install", "-q", "-e", str(ROOT), "django-on-heroku"], check=True)
+        packages = ["-e", f"{ROOT}[postgres,brotli]", "django-on-heroku", "matplotlib"]
+        subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
     return python
 
 
