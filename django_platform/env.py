@@ -5,10 +5,12 @@ Errors name the variable and what is wrong, never the value (it may be a secret)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
+_INTEGER = re.compile(r"-?[0-9]+\Z")
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -24,7 +26,8 @@ def parse_bool(variable: str, value: str) -> bool:
 
 def parse_int(variable: str, value: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     text = value.strip()
-    if not text.lstrip("-").isdigit():
+    # ASCII digits only: str.isdigit() accepts "²", which int() then rejects with ValueError.
+    if not _INTEGER.match(text):
         raise ImproperlyConfigured(f"{variable} must be a whole number.")
     number = int(text)
     if number < minimum or (maximum is not None and number > maximum):

@@ -172,6 +172,8 @@ def test_qoddi_variables(values: dict[str, str], password: str) -> None:
 
 @EXAMPLES
 @given(value=st.one_of(st.text(max_size=20), secrets))
+@example(value="²")
+@example(value="٣")
 def test_booleans_and_numbers(value: str) -> None:
     parsers: tuple[Callable[[str], object], ...] = (partial(parse_bool, "X"), partial(parse_int, "X"))
     for parser in parsers:
