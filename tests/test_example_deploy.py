@@ -145,5 +145,5 @@ def test_example_project_refuses_to_start_without_a_key_on_a_platform(project: P
     assert result.returncode == 1
     if django.VERSION >= (5, 0):
         assert "No secret key on Render: set DJANGO_SECRET_KEY" in result.stderr
-    else:  # Django 4.2's manage.py swallows settings errors and fails later (documented in the README)
-        assert "AppRegistryNotReady" in result.stderr
+    else:  # Django 4.2's manage.py may swallow settings errors and fail later (documented in the README)
+        assert "No secret key on Render" in result.stderr or "AppRegistryNotReady" in result.stderr
