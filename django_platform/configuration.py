@@ -21,18 +21,25 @@ class Namespace:
 
     def __init__(self, target: MutableMapping[str, Any] | ModuleType) -> None:
         self._dict: MutableMapping[str, Any] = vars(target) if isinstance(target, ModuleType) else target
+        # Names configure() set; a later call must not take them for settings.py's own.
+        self.applied: set[str] = set(getattr(self._dict.get(REPORT_SETTING), "applied", ()))
 
     def get(self, name: str, default: Any = None) -> Any:
         return self._dict.get(name, default)
 
     def set(self, name: str, value: Any) -> None:
         self._dict[name] = value
+        self.applied.add(name)
 
     def delete(self, name: str) -> None:
         self._dict.pop(name, None)
 
     def as_mapping(self) -> Mapping[str, Any]:
         return self._dict
+
+    def written_by_user(self) -> Mapping[str, Any]:
+        """The names settings.py wrote: without what configure() (this or an earlier call) set."""
+        return {k: v for k, v in self._dict.items() if k not in self.applied}
 
 
 Area = Callable[[Namespace, Mapping[str, str], Platform, Report], None]
@@ -47,7 +54,7 @@ def _security(ns: Namespace, env: Mapping[str, str], platform: Platform, report:
     debug = resolve_debug(env, platform, ns.get("DEBUG", False), report)
     ns.set("DEBUG", debug)
     ns.set("SECRET_KEY", resolve_secret_key(env, platform, ns.get("SECRET_KEY"), debug, report))
-    https = https_settings(env, platform, ns.as_mapping(), report)
+    https = https_settings(env, platform, ns.written_by_user(), report)
     for name, value in https.items():
         ns.set(name, value)
     if https.get("SECURE_HSTS_SECONDS") and not https.get("SECURE_HSTS_PRELOAD", ns.get("SECURE_HSTS_PRELOAD")):
@@ -78,7 +85,7 @@ def _databases(ns: Namespace, env: Mapping[str, str], platform: Platform, report
 def _static(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
     from django_platform.static import build_static
 
-    for name, value in build_static(ns.as_mapping(), platform, report).items():
+    for name, value in build_static(ns.as_mapping(), report).items():
         ns.set(name, value)
 
 
@@ -198,5 +205,6 @@ def configure(
             apply(ns, environ, detection.platform, report)
     if from_file:
         report.mark_from_file(from_file, ".env")
+    report.applied = frozenset(ns.applied)
     ns.set(REPORT_SETTING, report)
     return report

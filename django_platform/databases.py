@@ -111,7 +111,9 @@ def apply_policy(alias: str, entry: dict[str, Any], env: Mapping[str, str], plat
     if checks is not None:
         entry["CONN_HEALTH_CHECKS"] = checks
         report.record(f"{where}.CONN_HEALTH_CHECKS", checks, "DATABASE_CONN_HEALTH_CHECKS")
-    elif "CONN_HEALTH_CHECKS" not in entry and not platform.is_local:
+    elif not entry.get("CONN_HEALTH_CHECKS") and not platform.is_local:
+        # False is Django's default, and dj-database-url writes it into every entry it makes: not a
+        # choice to keep (DATABASE_CONN_HEALTH_CHECKS=false is how to choose it).
         entry["CONN_HEALTH_CHECKS"] = True
         report.record(f"{where}.CONN_HEALTH_CHECKS", True, f"platform default ({platform.name})")
 

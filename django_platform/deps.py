@@ -1,4 +1,9 @@
-"""Which packages the project declares, from whichever dependency file it uses."""
+"""Which packages the project declares, read from its dependency file as pip and the lockers do.
+
+requirements files follow `-r`/`-c` includes relative to the including file; `-e`, VCS, URL,
+local-path and `name @ url` lines name their package. A malformed file is a finding (Declared with
+`problem` set), never an exception.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,18 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 # In the order a buildpack looks for them.
 FILES = ("requirements.txt", "Pipfile.lock", "poetry.lock", "uv.lock", "pyproject.toml")
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?")
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?")
+_DIRECT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*@\s")
+_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?")
+# An sdist or wheel file name: django_platform-0.1.0.tar.gz, django_platform-0.1.0-py3-none-any.whl.
+_ARCHIVE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._]*?)-[0-9][^/]*\.(?:whl|tar\.gz|zip|tar\.bz2)$")
+_INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))(?P<file>\S+)")
+_EDITABLE = re.compile(r"^(-e|--editable)(?:\s*=\s*|\s+)(?P<target>.+)$")
+MAX_INCLUDES = 100  # more is a generated loop, not a project
 
 # Engine family -> packages that provide a driver for it (normalised names).
 DRIVERS = {
@@ -31,23 +44,99 @@ def normalise(name: str) -> str:
 class Declared(NamedTuple):
     file: str
     packages: dict[str, set[str]]  # normalised name -> extras
+    problem: str = ""  # why the file (or one it includes) could not be read fully
 
 
-def _requirement(line: str) -> tuple[str, set[str]] | None:
-    line = line.split("#", 1)[0].strip()
-    if not line or line.startswith("-"):
+def _extras(group: str | None) -> set[str]:
+    return {normalise(e) for e in (group or "[]")[1:-1].split(",") if e.strip()}
+
+
+def _local_project(path: Path) -> str | None:
+    """The name a local directory installs as: its pyproject.toml's, else the directory's."""
+    try:
+        name = _toml((path / "pyproject.toml").read_text(encoding="utf-8")).get("project", {}).get("name")
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else (path.name or None)
+
+
+def _from_target(target: str, base: Path) -> tuple[str, set[str]] | None:
+    """The package a URL, VCS or path requirement installs."""
+    egg = _EGG.search(target)
+    if egg:
+        return normalise(egg.group(1)), _extras(egg.group(2))
+    bare = target.split("#", 1)[0]
+    if "://" in bare:
+        parts = unquote(urlsplit(bare.split("+", 1)[-1]).path).rstrip("/").split("/")
+        # GitHub-style source archives: .../NAME/archive/REF.zip names its repository.
+        tail = parts[-3] if len(parts) >= 3 and parts[-2] == "archive" else parts[-1]
+    else:
+        tail = Path(bare).name
+    archive = _ARCHIVE.match(tail)
+    if archive:
+        return normalise(archive.group(1)), set()
+    if "://" in bare:  # a repository: its last path part, without .git
+        repository = tail.removesuffix(".git")
+        return (normalise(repository), set()) if repository else None
+    local = _local_project(base / bare)
+    return (normalise(local), set()) if local else None
+
+
+def requirement(line: str, base: Path = Path()) -> tuple[str, set[str]] | None:
+    """(name, extras) of one requirement line, None for options, comments and blank lines."""
+    line = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
+    if not line:
         return None
+    editable = _EDITABLE.match(line)
+    if editable:
+        return _from_target(editable.group("target").strip(), base)
+    if line.startswith("-"):
+        return None
+    direct = _DIRECT.match(line)
+    if direct:  # name[extras] @ url
+        return normalise(direct.group(1)), _extras(direct.group(2))
+    target = line.split(";", 1)[0].strip()
+    if "://" in target or "/" in target or target.startswith(".") or _ARCHIVE.match(target):
+        return _from_target(target, base)
     match = _NAME.match(line)
-    if not match:
-        return None
-    extras = {normalise(e) for e in (match.group(2) or "[]")[1:-1].split(",") if e.strip()}
-    return normalise(match.group(1)), extras
+    return (normalise(match.group(1)), _extras(match.group(2))) if match else None
 
 
-def _collect(requirements: Iterable[str]) -> dict[str, set[str]]:
+def read_requirements(path: Path, *, root: Path | None = None, seen: set[Path] | None = None) -> dict[str, set[str]]:
+    """Packages of a requirements file and the files it includes (relative to the including file);
+    local paths are relative to `root`, where the build runs pip. ValueError names a bad include."""
+    seen = set() if seen is None else seen
+    root = path.parent if root is None else root
+    resolved = path.resolve()
+    if resolved in seen:
+        return {}  # an include cycle: pip would loop, we read each file once
+    if len(seen) >= MAX_INCLUDES:
+        raise ValueError(f"more than {MAX_INCLUDES} included files")
+    seen.add(resolved)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path.name} cannot be read ({type(exc).__name__})") from None
+    packages: dict[str, set[str]] = {}
+    # pip joins lines ending in a backslash.
+    for line in re.sub(r"\\\r?\n", " ", text).splitlines():
+        include = _INCLUDE.match(line.strip())
+        if include:
+            found = read_requirements(path.parent / include.group("file"), root=root, seen=seen)
+        else:
+            one = requirement(line, root)
+            found = {one[0]: one[1]} if one else {}
+        for name, extras in found.items():
+            packages.setdefault(name, set()).update(extras)
+    return packages
+
+
+def _collect(requirements: Iterable[Any]) -> dict[str, set[str]]:
     packages: dict[str, set[str]] = {}
     for line in requirements:
-        found = _requirement(line)
+        if not isinstance(line, str):
+            raise ValueError("a dependency that is not a string")
+        found = requirement(line)
         if found:
             packages.setdefault(found[0], set()).update(found[1])
     return packages
@@ -61,7 +150,25 @@ def _toml(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def _pyproject(data: dict[str, Any]) -> dict[str, set[str]]:
+    """PEP 621 dependencies and optional groups, PEP 735 dependency groups, Poetry's tables."""
+    project = data.get("project", {})
+    lines: list[Any] = list(project.get("dependencies", []))
+    for group in [*project.get("optional-dependencies", {}).values(), *data.get("dependency-groups", {}).values()]:
+        lines += [item for item in group if not isinstance(item, dict)]  # {include-group = ...}
+    packages = _collect(lines)
+    poetry = data.get("tool", {}).get("poetry", {})
+    tables = [poetry.get("dependencies", {}), *(g.get("dependencies", {}) for g in poetry.get("group", {}).values())]
+    for table in tables:
+        for name, spec in table.items():
+            extras = spec.get("extras", []) if isinstance(spec, dict) else []
+            if normalise(name) != "python":
+                packages.setdefault(normalise(name), set()).update(normalise(e) for e in extras)
+    return packages
+
+
 def parse(name: str, text: str) -> dict[str, set[str]]:
+    """A dependency file other than requirements.txt (which has includes: read_requirements)."""
     if name == "requirements.txt":
         return _collect(text.splitlines())
     if name == "Pipfile.lock":
@@ -69,8 +176,7 @@ def parse(name: str, text: str) -> dict[str, set[str]]:
         return {normalise(k): set() for k in data.get("default", {})}
     if name in ("poetry.lock", "uv.lock"):
         return {normalise(p["name"]): set() for p in _toml(text).get("package", []) if "name" in p}
-    project = _toml(text).get("project", {})
-    return _collect(project.get("dependencies", []))
+    return _pyproject(_toml(text))
 
 
 def declared(root: Path) -> Declared | None:
@@ -79,9 +185,22 @@ def declared(root: Path) -> Declared | None:
         path = root / name
         if path.is_file():
             try:
-                return Declared(name, parse(name, path.read_text(encoding="utf-8")))
-            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-                return Declared(name, {})
+                if name == "requirements.txt":
+                    return Declared(name, read_requirements(path))
+                return Declared(name, parse(name, path.read_text(encoding="utf-8-sig")))
+            except (
+                ValueError,
+                KeyError,
+                TypeError,
+                AttributeError,
+                UnicodeDecodeError,
+                OSError,
+                RecursionError,
+            ) as exc:
+                # JSON, TOML and our own messages give a position or a file name, never a line's
+                # content (a requirement URL may carry a token).
+                reason = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
+                return Declared(name, {}, problem=f"{name} could not be read: {reason}")
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -32,8 +33,25 @@ class Malformed(Exception):
     """The file has a BEGIN marker without its END (or the reverse)."""
 
 
-def block(body: str, command: str) -> str:
-    return f"{BEGIN}: written by `python manage.py {command}`; edit outside this block.\n{body.rstrip()}\n{END}\n"
+# The BEGIN line records the platform the block was written for: CI, which has no platform
+# variables, checks the file against that platform.
+_RECORDED = re.compile(r" \(for (?P<platform>[A-Za-z0-9_-]+)\)")
+
+
+def block(body: str, command: str, platform: str) -> str:
+    return (
+        f"{BEGIN} (for {platform}): written by `python manage.py {command}`; edit outside this block.\n"
+        f"{body.rstrip()}\n{END}\n"
+    )
+
+
+def recorded_platform(text: str) -> str | None:
+    """The platform named on the file's BEGIN line, None for a file without one."""
+    for line in text.splitlines():
+        if line.startswith(BEGIN):
+            match = _RECORDED.match(line[len(BEGIN) :])
+            return match.group("platform") if match else None
+    return None
 
 
 def merge(

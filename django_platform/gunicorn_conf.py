@@ -30,6 +30,28 @@ MAX_REQUESTS = 10000
 SHM = "/dev/shm"  # noqa: S108
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
 LOG_LEVELS = ("info", "warning", "error", "critical")
+# Every name settings() may set: `platform_gunicorn --force` comments out the old file's own.
+MANAGED = (
+    "bind",
+    "workers",
+    "worker_class",
+    "threads",
+    "graceful_timeout",
+    "timeout",
+    "keepalive",
+    "max_requests",
+    "max_requests_jitter",
+    "worker_tmp_dir",
+    "accesslog",
+    "errorlog",
+    "access_log_format",
+    "loglevel",
+    "forwarded_allow_ips",
+    "control_socket_disable",
+    "preload_app",
+    "post_fork",
+    "on_starting",
+)
 
 
 def cpu_limit(cgroup: Path = CGROUP, affinity: int | None = None) -> float:

@@ -90,11 +90,12 @@ def build_hosts(
     if "platformsh" in platform.stores:
         from_platform += platformsh_hosts(env)
     existing = [str(h) for h in current.get("ALLOWED_HOSTS") or []]
-    if not platform.is_local and "*" in existing:
-        # '*' only when the user puts it in the environment: the router may not check Host.
+    if "*" in existing and not platform.is_local and not platform.router_checks_host:
+        # '*' only when the user puts it in the environment: this router does not check Host.
         existing.remove("*")
         report.note(
-            "ALLOWED_HOSTS: '*' from settings.py dropped on a platform; put it in DJANGO_ALLOWED_HOSTS to allow it."
+            "ALLOWED_HOSTS: '*' from settings.py dropped on a platform whose router does not check the Host "
+            "header; put it in DJANGO_ALLOWED_HOSTS to allow it."
         )
     local = list(LOCAL_HOSTS) if platform.is_local else []
     hosts = _merge(from_env, from_platform, existing, local)
@@ -108,6 +109,16 @@ def build_hosts(
         )
         if group
     ]
+    if not hosts and platform.router_checks_host:
+        # The router only forwards requests for the app's own domains (Heroku's sample uses '*' for
+        # that reason); a default app publishes no host name (dyno metadata is opt-in).
+        hosts = ["*"]
+        sources = [f"no host name known; {platform.label}'s router admits only the app's domains"]
+    health = [h for h, _ in template_hosts(env, platform.health_check_hosts)]
+    if health and "*" not in hosts:
+        # The platform's health checks send their own Host: without it a deploy never goes live.
+        hosts = _merge(hosts, health)
+        sources.append("health-check hosts")
     report.record("ALLOWED_HOSTS", hosts, " + ".join(sources) or "none")
 
     origin_var = next((n for n in ORIGIN_VARS if env.get(n, "").strip()), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,17 @@ from django_platform.report import Report
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LEVEL_VARS = ("DJANGO_LOG_LEVEL", "LOG_LEVEL")
 HANDLER = "django_platform_console"
+BRIEF = "django_platform_brief"
+
+
+class Brief(logging.Filter):
+    """One WARNING line instead of an ERROR with a traceback: for DisallowedHost, which every
+    scanner and health probe with a foreign Host triggers, and which says nothing about our code."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def log_level(env: Mapping[str, str]) -> tuple[str, str]:
@@ -39,6 +51,10 @@ def build_logging(env: Mapping[str, str], current: Mapping[str, Any] | None, rep
     # django.request errors (500s with tracebacks) must reach the platform's log stream.
     loggers.setdefault("django", {"handlers": [HANDLER], "level": level, "propagate": False})
     loggers.setdefault("django.request", {"handlers": [HANDLER], "level": "ERROR", "propagate": False})
+    config.setdefault("filters", {}).setdefault(BRIEF, {"()": "django_platform.logconf.Brief"})
+    loggers.setdefault(
+        "django.security.DisallowedHost", {"handlers": [HANDLER], "filters": [BRIEF], "propagate": False}
+    )
     report.record(
         "LOGGING",
         {"root level": config["root"].get("level"), "console handler": HANDLER},

@@ -46,6 +46,7 @@ class Mail(NamedTuple):
     use_tls: bool = False
     use_ssl: bool = False
     timeout: int | None = None
+    note: str = ""  # said in the report: a choice made for the user
 
 
 def smtp(source: str, host: str, port: int, username: str = "", password: str = "") -> Mail:
@@ -74,8 +75,13 @@ def parse_email_url(url: str, *, variable: str = "EMAIL_URL") -> Mail:
     default_port = {"ssl": 465, "tls": 587}.get(mode or "", 25)
     user, password = unquote(parts.username or ""), unquote(parts.password or "")
     port = port or default_port
-    if mode is None:
+    if mode is None or port == IMPLICIT_TLS_PORT or port in STARTTLS_PORTS:
+        # The well-known ports decide: smtps://…:587 (django-environ's and dj-email-url's way of
+        # writing STARTTLS) would otherwise open TLS on a plain port and hang.
         mail = smtp(variable, parts.hostname, port, user, password)
+        if mode is not None and (mode == "ssl") != mail.use_ssl:
+            meaning = "implicit TLS" if mail.use_ssl else "STARTTLS"
+            mail = mail._replace(note=f"{variable}: {scheme}:// on port {port} uses {meaning}, as that port requires.")
     else:
         mail = Mail(SMTP, variable, parts.hostname, port, user, password, mode == "tls", mode == "ssl")
     timeout = parse_qs(parts.query).get("timeout")
@@ -211,6 +217,8 @@ def build_mail(
         if user_configured:
             report.record("email", "settings.py's", "settings.py")
         return result, remove
+    if mail.note:
+        report.note(mail.note)
     if django_version >= (6, 1):
         mailers = {k: dict(v) for k, v in (current.get("MAILERS") or {}).items()}
         mailers["default"] = mail_settings(mail, mailers=True)

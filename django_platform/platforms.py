@@ -84,6 +84,14 @@ class Platform(NamedTuple):
     multi_node: bool = True
     # A local SMTP server is available to the app.
     local_smtp: bool = False
+    # Host headers of the platform's health checks, which are not the public host names; templates
+    # as in host_templates.
+    health_check_hosts: tuple[str, ...] = ()
+    # The build phase: markers of a build (which has other variables than the run: Heroku's build
+    # has config vars but no DYNO, a Docker build has nothing), said in the detection reason; and
+    # how static files get collected there ("" where the builder does it by itself).
+    build_markers: tuple[Marker, ...] = ()
+    collectstatic_at_build: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -108,6 +116,7 @@ PLATFORMS: tuple[Platform, ...] = (
         db_tls={PG: False, MYSQL: False},
         stores=("platformsh",),
         router_tls=True,
+        collectstatic_at_build="add `python manage.py collectstatic --noinput` to hooks.build",
     ),
     Platform(
         name="render",
@@ -115,6 +124,7 @@ PLATFORMS: tuple[Platform, ...] = (
         markers=(Marker(all_of=("RENDER=true",)),),
         router_tls=True,
         host_templates=("{RENDER_EXTERNAL_HOSTNAME}",),
+        collectstatic_at_build="add `python manage.py collectstatic --noinput` to the service's build command",
     ),
     Platform(
         name="fly",
@@ -124,6 +134,9 @@ PLATFORMS: tuple[Platform, ...] = (
         host_templates=("{FLY_APP_NAME}.fly.dev",),
         stop_signal="SIGINT",
         stop_grace=5,
+        # Checks run over the private network against the Machine (unverified: its address).
+        health_check_hosts=("[{FLY_PRIVATE_IP}]",),
+        collectstatic_at_build="add `RUN python manage.py collectstatic --noinput` to the Dockerfile",
     ),
     Platform(
         name="railway",
@@ -131,6 +144,9 @@ PLATFORMS: tuple[Platform, ...] = (
         markers=(Marker(any_of=("RAILWAY_ENVIRONMENT_NAME", "RAILWAY_PROJECT_ID")),),
         router_tls=True,
         host_templates=("{RAILWAY_PUBLIC_DOMAIN}",),
+        health_check_hosts=("healthcheck.railway.app",),
+        # Railpack (the default builder) runs no collectstatic.
+        collectstatic_at_build="set the service's build command to `python manage.py collectstatic --noinput`",
     ),
     # Heroku CI sets DYNO as well: its in-dyno databases have no TLS and no router is in front.
     Platform(
@@ -161,6 +177,8 @@ PLATFORMS: tuple[Platform, ...] = (
         host_templates=("{HEROKU_APP_DEFAULT_DOMAIN_NAME}", "{HEROKU_APP_NAME}.herokuapp.com"),
         release_phase=True,
         router_idle_timeout=90,
+        # Heroku's buildpack runs collectstatic with the config vars, STACK and SOURCE_VERSION.
+        build_markers=(Marker(all_of=("STACK", "SOURCE_VERSION"), note="Heroku-lineage buildpack"),),
     ),
     # Qoddi documents no marker: only DJANGO_PLATFORM=qoddi selects it. Its datastores have SSL off.
     Platform(
@@ -205,8 +223,17 @@ def detect(env: Mapping[str, str]) -> Detection:
         for marker in platform.markers:
             matched = marker.match(env)
             if matched is not None:
-                reason = "environment has " + ", ".join(matched)
-                if marker.note:
-                    reason += f" ({marker.note})"
-                return Detection(platform, reason)
-    return Detection(LOCAL, "no platform marker in the environment")
+                return Detection(platform, _reason(matched, marker))
+    reason = "no platform marker in the environment"
+    for platform in PLATFORMS:
+        for marker in platform.build_markers:
+            matched = marker.match(env)
+            if matched is not None:
+                # Builds lack the run-time markers; the local profile serves them (static files
+                # are collected the same way in every profile).
+                return Detection(LOCAL, f"{reason}; a build phase? {_reason(matched, marker)}")
+    return Detection(LOCAL, reason)
+
+
+def _reason(matched: list[str], marker: Marker) -> str:
+    return "environment has " + ", ".join(matched) + (f" ({marker.note})" if marker.note else "")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import shlex
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import PurePath
+from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -60,8 +63,110 @@ def comment_out_types(text: str, types: Sequence[str]) -> str:
     return "".join(out)
 
 
+def comment_out_settings(text: str, names: Collection[str]) -> tuple[str, list[str]]:
+    """A gunicorn config with its top-level assignments (and hook functions) of `names` turned
+    into comments, every line of a multi-line statement; and the names it commented out.
+    SyntaxError if the text is not Python."""
+    import ast
+
+    lines = text.splitlines(keepends=True)
+    found: list[str] = []
+    marked: set[int] = set()
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign):
+            targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+            targets = [node.target.id]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            targets = [node.name]
+        else:
+            continue
+        hits = [t for t in targets if t in names]
+        if hits:
+            found += [t for t in hits if t not in found]
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            marked.update(range(first - 1, (node.end_lineno or node.lineno)))
+    out = [f"# replaced by django-platform: {line}" if i in marked else line for i, line in enumerate(lines)]
+    return "".join(out), found
+
+
 def gunicorn_body(platform: Platform) -> str:
     return (
         "from django_platform.gunicorn_conf import apply as _django_platform_apply\n\n"
         f'_django_platform_apply(globals(), platform="{platform.name}")'
     )
+
+
+# $VAR, ${VAR}, ${VAR:-default} (and ${VAR-default}), as the shell expands a Procfile line.
+_VARIABLE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def expand(command: str, env: Mapping[str, str]) -> str:
+    """The command with variables expanded from `env`; an unset one stays a placeholder (<NAME>)."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group("braced") or match.group("plain")
+        found = env.get(name, "")
+        if found:
+            return found
+        default = match.group("default")
+        return default if default is not None else f"<{name}>"
+
+    return _VARIABLE.sub(value, command)
+
+
+class GunicornCall(NamedTuple):
+    app_module: str | None  # "proj.wsgi" (without ":attr"), None when the line names none
+    config: str | None  # the --config/-c argument, if any
+
+
+def _options_with_values() -> frozenset[str]:
+    """gunicorn's command-line options that take a value (the rest are flags)."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    flag_actions = ("store_true", "store_false", "store_const")
+    return frozenset(
+        option
+        for setting in KNOWN_SETTINGS
+        if setting.action not in flag_actions and setting.nargs != "?"  # --proxy-protocol's value is optional
+        for option in setting.cli or ()
+    )
+
+
+def gunicorn_call(command: str, env: Mapping[str, str], *, default_app: str | None = None) -> GunicornCall | None:
+    """What a Procfile command starts gunicorn with (gunicorn, python -m gunicorn, manage.py
+    run_gunicorn), read as a shell would: variables expanded, never given to gunicorn's own parser
+    (which exits on a `$WEB_CONCURRENCY` it cannot convert). None when it does not run gunicorn."""
+    try:
+        tokens = shlex.split(expand(command, env))
+    except ValueError:
+        return None
+    start = None
+    for index, word in enumerate(tokens):
+        if PurePath(word).name == "gunicorn":
+            start, default_app = index + 1, None
+            break
+        if word == "run_gunicorn":
+            start = index + 1
+            break
+    if start is None:
+        return None
+    takes = _options_with_values()
+    app, config = None, None
+    rest = iter(tokens[start:])
+    for token in rest:
+        if token in ("&&", "||", ";", "|"):
+            break
+        option, sep, inline = token.partition("=")
+        if not token.startswith("--") and len(token) > 2 and token[:2] in takes:
+            option, sep, inline = token[:2], "attached", token[2:]  # -w4, -cfile.py
+        if token.startswith("-") and option in takes:
+            argument = inline if sep else next(rest, "")
+            if option in ("-c", "--config"):
+                config = argument
+        elif not token.startswith("-") and app is None:
+            app = token
+    module = (app or default_app or "").split(":")[0] or None
+    return GunicornCall(module, config)

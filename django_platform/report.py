@@ -76,6 +76,8 @@ class Report:
         self.reason = reason
         self.entries: list[Entry] = []
         self.notes: list[str] = []
+        # Settings names configure() wrote (so a second call can tell them from settings.py's).
+        self.applied: frozenset[str] = frozenset()
 
     def record(self, setting: str, value: Any, source: str) -> None:
         self.entries = [e for e in self.entries if e.setting != setting]

@@ -80,22 +80,28 @@ PROXY_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 def https_settings(
     env: Mapping[str, str], platform: Platform, current: Mapping[str, Any], report: Report
 ) -> dict[str, Any]:
-    """The HTTPS settings to apply: on behind the router, off locally; each overridable by env."""
+    """The HTTPS settings to apply: on behind the router, off locally; settings.py's own values
+    (`current` holds only what settings.py wrote) are kept; the environment overrides both."""
     result: dict[str, Any] = {}
     behind_router = platform.router_tls
     proxy = get_bool(env, "DJANGO_SECURE_PROXY_SSL_HEADER")
     if proxy is not None:
         result["SECURE_PROXY_SSL_HEADER"] = PROXY_HEADER if proxy else None
         report.record("SECURE_PROXY_SSL_HEADER", result["SECURE_PROXY_SSL_HEADER"], "DJANGO_SECURE_PROXY_SSL_HEADER")
+    elif "SECURE_PROXY_SSL_HEADER" in current:
+        report.record("SECURE_PROXY_SSL_HEADER", current["SECURE_PROXY_SSL_HEADER"], "settings.py")
     elif behind_router:
         result["SECURE_PROXY_SSL_HEADER"] = PROXY_HEADER
         source = f"platform default ({platform.name}: router terminates TLS)"
         report.record("SECURE_PROXY_SSL_HEADER", PROXY_HEADER, source)
+    # Precedence: the environment, then what settings.py wrote, then the platform's default.
     for setting, (variable, on_value) in HTTPS_SETTINGS.items():
         value: Any = get_int(env, variable) if setting == "SECURE_HSTS_SECONDS" else get_bool(env, variable)
         if value is not None:
             result[setting] = value
             report.record(setting, value, variable)
+        elif setting in current:
+            report.record(setting, current[setting], "settings.py")
         elif behind_router:
             result[setting] = on_value
             report.record(setting, on_value, f"platform default ({platform.name})")

@@ -6,14 +6,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from django_platform.platforms import Platform
 from django_platform.report import Report
 
 SECURITY = "django.middleware.security.SecurityMiddleware"
 WHITENOISE = "whitenoise.middleware.WhiteNoiseMiddleware"
-# Hashed names with far-future caching, gzip and (with the brotli package) br copies.
-WHITENOISE_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+# WhiteNoise's hashed names with far-future caching, gzip and (with the brotli package) br copies,
+# forgiving a missing manifest entry (see storage.py). Used in every phase: build and run agree.
+PLATFORM_STORAGE = "django_platform.storage.PlatformStaticStorage"
 DJANGO_STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+# Django's own manifest storage: the same names as ours, without compression.
+DJANGO_MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 DEFAULT_FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
 
@@ -33,7 +35,7 @@ def with_whitenoise(middleware: list[str]) -> list[str]:
     return result
 
 
-def build_static(current: Mapping[str, Any], platform: Platform, report: Report) -> dict[str, Any]:
+def build_static(current: Mapping[str, Any], report: Report) -> dict[str, Any]:
     result: dict[str, Any] = {}
     # No directory is created here: collectstatic creates STATIC_ROOT when it runs.
     if current.get("STATIC_ROOT"):
@@ -54,14 +56,14 @@ def build_static(current: Mapping[str, Any], platform: Platform, report: Report)
     storages = {k: dict(v) for k, v in (current.get("STORAGES") or {}).items()}
     storages.setdefault("default", dict(DEFAULT_FILE_STORAGE))
     static = storages.get("staticfiles", {}).get("BACKEND")
-    if static and static != DJANGO_STATIC_STORAGE:
+    if static and static not in (DJANGO_STATIC_STORAGE, DJANGO_MANIFEST_STORAGE):
         report.record("STORAGES.staticfiles", storages["staticfiles"], "settings.py")
-    elif platform.is_local:
-        # Locally the manifest storage would make tests fail until collectstatic has run.
-        storages["staticfiles"] = {"BACKEND": DJANGO_STATIC_STORAGE}
-        report.record("STORAGES.staticfiles", storages["staticfiles"], "local: Django's storage")
     else:
-        storages["staticfiles"] = {"BACKEND": WHITENOISE_STORAGE}
-        report.record("STORAGES.staticfiles", storages["staticfiles"], f"platform default ({platform.name})")
+        # Not by platform: the build (often detected as local) and the run must use one storage.
+        storages["staticfiles"] = {**storages.get("staticfiles", {}), "BACKEND": PLATFORM_STORAGE}
+        source = "default: the same in build and run"
+        if static == DJANGO_MANIFEST_STORAGE:
+            source = "settings.py's ManifestStaticFilesStorage, with compression added"
+        report.record("STORAGES.staticfiles", storages["staticfiles"], source)
     result["STORAGES"] = storages
     return result

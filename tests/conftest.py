@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,16 @@ import pytest
 from tests.services import PgCluster, pg_cluster, port_open, query_one, unavailable
 
 PASSWORD = "s3cr@t#/?$%:pw"  # every character the issue names; planted to check it never leaks
+
+
+@pytest.fixture(scope="session")
+def example_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project's static files, collected once as a Docker build does (no variables)."""
+    from tests.e2e_support import copy_project, manage
+
+    project = copy_project(tmp_path_factory.mktemp("build") / "project")
+    manage(project, {}, "collectstatic", "--noinput")
+    return project / "staticfiles"
 
 
 @pytest.fixture(scope="session")

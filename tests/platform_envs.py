@@ -10,7 +10,7 @@ SECRET = "p1atf0rm-" + "x7Qz" * 12  # 57 characters: long and varied enough for 
 _ROUTES = base64.b64encode(json.dumps({"https://app.example.com/": {"type": "upstream"}}).encode()).decode()
 
 PLATFORM_ENVS: dict[str, dict[str, str]] = {
-    "heroku": {"DYNO": "web.1", "HEROKU_APP_DEFAULT_DOMAIN_NAME": "app-1a2b.herokuapp.com"},
+    "heroku": {"DYNO": "web.1"},  # no dyno metadata: HEROKU_APP_* are opt-in (labs)
     "dokku": {"DYNO": "web.1", "GIT_REV": "abc123", "DJANGO_ALLOWED_HOSTS": "app.dokku.example.com"},
     "cloudcontrol": {"PAAS_VENDOR": "cloudControl", "DEP_NAME": "app/default", "DEP_ID": "dep1"},
     "qoddi": {"DJANGO_PLATFORM": "qoddi", "DJANGO_ALLOWED_HOSTS": "app.qoddiapp.com"},

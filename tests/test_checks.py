@@ -200,12 +200,33 @@ def test_w006_w007_e010_static() -> None:
 # --- email ----------------------------------------------------------------------------------------------
 
 
-def test_e011_and_w008_email() -> None:
+def test_e011_only_when_something_sends_mail(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Django's defaults (SMTP on localhost), which pytest-django replaces with locmem, set nowhere.
+    monkeypatch.setattr(mail, "default_backend", lambda: (mail.SMTP, "localhost"))
+    # In an app that sends nothing: information, not an error.
+    assert messages(mail.check_email, "cloudcontrol") == [
+        "Email goes to an SMTP server on localhost, which cloudControl does not run; nothing here seems to send mail."
+    ]
+    assert ids(mail.check_email, "local") == []
+    lead = "Email is sent to an SMTP server on localhost, and cloudControl runs none: no mail leaves"
+    with override_settings(ROOT_URLCONF="tests.urls_mail"):
+        assert messages(mail.check_email, "cloudcontrol") == [f"{lead} (the 'password_reset' URL sends mail)."]
+    admin_mail = {"handlers": {"mail": {"class": "django.utils.log.AdminEmailHandler"}}}
+    with override_settings(ADMINS=[("Ops", "ops@example.com")], LOGGING=admin_mail):
+        assert messages(mail.check_email, "cloudcontrol") == [f"{lead} (ADMINS get error reports)."]
+    with override_settings(ADMINS=[("Ops", "ops@example.com")]):  # configure()'s LOGGING mails nobody
+        assert ids(mail.check_email) == ["django_platform.I001"]
+    broken_links = ["django.middleware.common.BrokenLinkEmailsMiddleware"]
+    with override_settings(MANAGERS=[("Ed", "ed@example.com")], MIDDLEWARE=broken_links):
+        assert messages(mail.check_email, "cloudcontrol") == [f"{lead} (MANAGERS get broken-link reports)."]
     with override_settings(**email("django.core.mail.backends.smtp.EmailBackend")):
-        assert messages(mail.check_email, "cloudcontrol") == [
-            "Email is sent to an SMTP server on localhost, and cloudControl runs none: no mail leaves."
-        ]
+        assert ids(mail.check_email, "cloudcontrol") == ["django_platform.E011"]
         assert ids(mail.check_email, "local") == []
+
+
+def test_w008_email() -> None:
+    with override_settings(**email("django.core.mail.backends.smtp.EmailBackend")):
+        assert ids(mail.check_email, "cloudcontrol") == ["django_platform.E011"]
     with override_settings(**email("django.core.mail.backends.console.EmailBackend")):
         assert ids(mail.check_email) == ["django_platform.W008"]
     with override_settings(**email("django.core.mail.backends.smtp.EmailBackend", "smtp.sendgrid.net")):
@@ -259,9 +280,9 @@ def test_w009_generated_files_out_of_date(tmp_path: Path) -> None:
     from django_platform.procfile import gunicorn_body, procfile_body
 
     heroku = BY_NAME["heroku"]
-    good = block(procfile_body(heroku, "tests.wsgi_app.application", ["celery worker"]), "platform_procfile")
+    good = block(procfile_body(heroku, "tests.wsgi_app.application", ["celery worker"]), "platform_procfile", "heroku")
     with project(tmp_path, good):
-        (tmp_path / "gunicorn.conf.py").write_text(block(gunicorn_body(heroku), "platform_gunicorn"))
+        (tmp_path / "gunicorn.conf.py").write_text(block(gunicorn_body(heroku), "platform_gunicorn", "heroku"))
         assert ids(deployfiles.check_procfile, "heroku") == []
         assert messages(deployfiles.check_procfile, "render") == [
             "Procfile is out of date for Render.",
@@ -289,8 +310,8 @@ def test_ids_are_unique_and_documented() -> None:
         (ROOT / "django_platform" / "checks" / f"{m}.py").read_text()
         for m in ("disk", "database", "web", "mail", "deployfiles")
     )
-    used = re.findall(r'id="(django_platform\.[EW]\d{3})"', sources)
-    defined = re.findall(r"^([EW]\d{3}) = ", sources, flags=re.M)
+    used = re.findall(r'id="(django_platform\.[EWI]\d{3})"', sources)
+    defined = re.findall(r"^([EWI]\d{3}) = ", sources, flags=re.M)
     assert len(defined) == len(set(defined)), "a message constant is defined twice"
     assert sorted({u.split(".")[1] for u in used}) == sorted(defined)
     readme = (ROOT / "README.md").read_text()

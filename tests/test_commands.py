@@ -16,7 +16,7 @@ from django_platform import deps, files
 from django_platform.management.commands.run_gunicorn import gunicorn_argv
 
 HEROKU_PROCFILE = (
-    "# BEGIN django-platform: written by `python manage.py platform_procfile`; edit outside this block.\n"
+    "# BEGIN django-platform (for heroku): written by `python manage.py platform_procfile`; edit outside this block.\n"
     "web: gunicorn proj.wsgi\n"
     "release: python manage.py migrate --noinput\n"
     "# END django-platform\n"
@@ -32,7 +32,7 @@ def run(command: str, tmp_path: Path, *args: str) -> tuple[str, str]:
 
 def test_writes_then_nothing_to_do(tmp_path: Path) -> None:
     out, _ = run("platform_procfile", tmp_path, "--platform", "heroku")
-    assert out == f"Wrote {tmp_path / 'Procfile'}.\n"
+    assert out == f"Wrote {tmp_path / 'Procfile'} for heroku.\n"
     assert (tmp_path / "Procfile").read_text() == HEROKU_PROCFILE
     out, _ = run("platform_procfile", tmp_path, "--platform", "heroku")
     assert out == "Procfile is up to date; nothing to do.\n"
@@ -50,14 +50,40 @@ def test_check_exit_codes(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as info:
         run("platform_procfile", tmp_path, "--platform", "heroku", "--check")
     assert info.value.returncode == 1
-    assert str(info.value) == "Procfile is out of date: run python manage.py platform_procfile."
+    assert str(info.value) == (
+        "Procfile is out of date for heroku: run python manage.py platform_procfile --platform heroku."
+    )
     assert not (tmp_path / "Procfile").exists()
     run("platform_procfile", tmp_path, "--platform", "heroku")
     out, _ = run("platform_procfile", tmp_path, "--platform", "heroku", "--check")
-    assert out == "Procfile is up to date.\n"
+    assert out == "Procfile is up to date for heroku.\n"
     with pytest.raises(CommandError) as info:
         run("platform_procfile", tmp_path, "--platform", "render", "--check")
     assert info.value.returncode == 1
+
+
+def test_check_uses_the_platform_the_file_was_written_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # CI has no platform variables and nobody repeats --platform there.
+    monkeypatch.delenv("DJANGO_PLATFORM", raising=False)
+    for command in ("platform_procfile", "platform_gunicorn"):
+        run(command, tmp_path, "--platform", "cloudcontrol")
+        out, _ = run(command, tmp_path, "--check")
+        assert out.endswith("is up to date for cloudcontrol.\n")
+    assert (tmp_path / "gunicorn_config.py").exists() and not (tmp_path / "gunicorn.conf.py").exists()
+    # DJANGO_PLATFORM, then --platform, win over the record.
+    monkeypatch.setenv("DJANGO_PLATFORM", "heroku")
+    with pytest.raises(CommandError, match="out of date for heroku"):
+        run("platform_procfile", tmp_path, "--check")
+    with pytest.raises(CommandError, match="out of date for render"):
+        run("platform_procfile", tmp_path, "--check", "--platform", "render")
+
+
+def test_check_never_writes_even_with_dry_run_or_diff(tmp_path: Path) -> None:
+    for extra in ("--dry-run", "--diff"):
+        with pytest.raises(CommandError) as info:
+            run("platform_procfile", tmp_path, "--platform", "heroku", "--check", extra)
+        assert info.value.returncode == 1
+        assert not (tmp_path / "Procfile").exists()
 
 
 def test_dry_run_and_diff_write_nothing(tmp_path: Path) -> None:
@@ -67,7 +93,7 @@ def test_dry_run_and_diff_write_nothing(tmp_path: Path) -> None:
     assert "+web: gunicorn proj.wsgi" in out
     assert not (tmp_path / "Procfile").exists()
     run("platform_procfile", tmp_path, "--platform", "heroku")
-    assert run("platform_procfile", tmp_path, "--platform", "heroku", "--diff")[0] == "Procfile: no changes."
+    assert run("platform_procfile", tmp_path, "--platform", "heroku", "--diff")[0] == "Procfile: no changes.\n"
 
 
 def test_existing_file_without_markers_needs_force_and_loses_nothing(tmp_path: Path) -> None:
@@ -104,7 +130,7 @@ def test_gunicorn_config_file_names_and_user_overrides(tmp_path: Path) -> None:
 
 def test_write_keeps_permissions(tmp_path: Path) -> None:
     conf = tmp_path / "gunicorn.conf.py"
-    conf.write_text(files.block("x = 1", "platform_gunicorn"))
+    conf.write_text(files.block("x = 1", "platform_gunicorn", "render"))
     conf.chmod(0o600)
     run("platform_gunicorn", tmp_path, "--platform", "render")
     assert stat.S_IMODE(conf.stat().st_mode) == 0o600
@@ -126,7 +152,7 @@ def test_failure_between_write_and_rename_leaves_the_old_file(tmp_path: Path, mo
 
 def test_concurrent_writers_leave_one_complete_file(tmp_path: Path) -> None:
     path = tmp_path / "Procfile"
-    texts = [files.block(f"web: gunicorn p{i}.wsgi\n" * 200, "x") for i in range(8)]
+    texts = [files.block(f"web: gunicorn p{i}.wsgi\n" * 200, "x", "heroku") for i in range(8)]
     threads = [threading.Thread(target=files.atomic_write, args=(path, t)) for t in texts]
     for thread in threads:
         thread.start()
@@ -178,8 +204,7 @@ def test_run_gunicorn_argv() -> None:
     [
         (
             "requirements.txt",
-            "-r base.txt\nDjango==5.2  # web\ngunicorn>=22\npsycopg[binary]>=3\n"
-            "django_platform @ git+https://example.com/x\n",
+            "Django==5.2  # web\ngunicorn>=22\npsycopg[binary]>=3\ndjango_platform @ git+https://example.com/x\n",
         ),
         ("Pipfile.lock", '{"default": {"django": {}, "gunicorn": {}, "psycopg": {}, "django-platform": {}}}'),
         (
@@ -206,5 +231,9 @@ def test_no_or_broken_dependency_file(tmp_path: Path) -> None:
     assert deps.declared(tmp_path) is None
     (tmp_path / "Pipfile.lock").write_text("{broken")
     found = deps.declared(tmp_path)
-    assert found == deps.Declared("Pipfile.lock", {})
+    assert found == deps.Declared(
+        "Pipfile.lock",
+        {},
+        "Pipfile.lock could not be read: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+    )
     assert deps.missing(found, []) == ["gunicorn", "django-platform"]

@@ -105,6 +105,19 @@ def test_persistent_connections_with_health_checks_on_a_platform() -> None:
     assert databases["default"]["CONN_HEALTH_CHECKS"] is True
 
 
+def test_health_checks_on_when_settings_py_has_dj_database_urls_default() -> None:
+    import dj_database_url
+
+    # Heroku's sample settings: dj-database-url writes CONN_HEALTH_CHECKS=False into the entry.
+    existing = {"default": dj_database_url.parse("postgres://u:p@localhost/db", conn_max_age=600)}
+    assert existing["default"]["CONN_HEALTH_CHECKS"] is False
+    databases, report = build({"DATABASE_URL": PG_URL}, "heroku", existing)
+    assert databases["default"]["CONN_HEALTH_CHECKS"] is True
+    assert report.source("DATABASES.default.CONN_HEALTH_CHECKS") == "platform default (heroku)"
+    databases, _ = build({}, "heroku", existing)  # settings.py's entry alone
+    assert databases["default"]["CONN_HEALTH_CHECKS"] is True
+
+
 def test_local_keeps_django_connection_defaults() -> None:
     databases, _ = build({"DATABASE_URL": PG_URL})
     assert "CONN_MAX_AGE" not in databases["default"]

@@ -18,6 +18,7 @@ import requests
 
 from tests.conftest import PASSWORD
 from tests.e2e_support import Node, copy_project, manage, tls_router
+from tests.lifecycle import LIFECYCLES
 from tests.platform_envs import PLATFORM_ENVS, SECRET
 from tests.services import PgCluster, pg_cluster, port_open, s3_server, unavailable
 
@@ -60,11 +61,13 @@ def production_env(cluster: PgCluster, s3: str, bucket: str) -> dict[str, str]:
 def deployed(
     tmp_path_factory: pytest.TempPathFactory, pg_tls: PgCluster, s3: str, django_db_blocker: Any
 ) -> dict[str, Any]:
-    """The example project built as a buildpack would: collectstatic, then the release phase."""
+    """The example project built as Heroku's buildpack does (config vars, no DYNO): collectstatic;
+    then the release phase."""
     root = tmp_path_factory.mktemp("deploy")
     project = copy_project(root / "project")
     env = production_env(pg_tls, s3, "uploads")
-    manage(project, env, "collectstatic", "--noinput")
+    build = {k: v for k, v in env.items() if k not in PLATFORM_ENVS["heroku"]}
+    manage(project, {**build, **LIFECYCLES["heroku"].build}, "collectstatic", "--noinput")
     manage(project, env, "migrate", "--noinput")
     with django_db_blocker.unblock():
         from tests.services import query_one

@@ -14,22 +14,23 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_platform import deps, gunicorn_conf
-from django_platform.checks.deployfiles import _web_module
 from django_platform.dotenv import read_dotenv
 from django_platform.hosts import platformsh_hosts
 from django_platform.mail import Mail, mail_settings
 from django_platform.platforms import BY_NAME
+from django_platform.procfile import gunicorn_call
 from django_platform.report import Report, mask_url
 
 
 def test_web_lines_that_are_not_gunicorn() -> None:
-    assert _web_module('gunicorn "unterminated') is None
-    assert _web_module("python app.py") is None
-    assert _web_module("gunicorn --workers 2") is None
+    assert gunicorn_call('gunicorn "unterminated', {}) is None
+    assert gunicorn_call("python app.py", {}) is None
+    assert gunicorn_call("gunicorn --workers 2", {}) == (None, None)
 
 
 def test_requirement_lines_without_a_name() -> None:
-    assert deps.parse("requirements.txt", "./vendor/pkg\n--index-url https://x\n\ngunicorn\n") == {"gunicorn": set()}
+    text = "--index-url https://x\n\n# only a comment\ngunicorn\n"
+    assert deps.parse("requirements.txt", text) == {"gunicorn": set()}
 
 
 def test_unreadable_dotenv(tmp_path: Path) -> None:

@@ -70,9 +70,10 @@ SCHEMA = {
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, example_static: Path) -> Path:
     target = tmp_path / "project"
     shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("db.sqlite3", "__pycache__", "staticfiles"))
+    shutil.copytree(example_static, target / "staticfiles")  # collected at build
     return target
 
 

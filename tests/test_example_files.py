@@ -15,9 +15,10 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
 
 @pytest.mark.parametrize("command", ["platform_procfile", "platform_gunicorn"])
 def test_committed_files_are_up_to_date(command: str) -> None:
+    # As in CI: no platform variables and no --platform; the files say which platform they are for.
     env = clean_environ()
     result = subprocess.run(
-        [sys.executable, "manage.py", command, "--platform", "heroku", "--check"],
+        [sys.executable, "manage.py", command, "--check"],
         cwd=EXAMPLE,
         capture_output=True,
         text=True,
@@ -25,4 +26,4 @@ def test_committed_files_are_up_to_date(command: str) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().endswith("is up to date.")
+    assert result.stdout.strip().endswith("is up to date for heroku.")

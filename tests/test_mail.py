@@ -36,6 +36,25 @@ def test_email_url(url: str, expected: Mail) -> None:
     assert parse_email_url(url) == expected
 
 
+@pytest.mark.parametrize(
+    ("url", "tls", "ssl", "note"),
+    [
+        ("smtps://u:p@m.example.com:587", True, False, "EMAIL_URL: smtps:// on port 587 uses STARTTLS"),
+        ("smtp+ssl://u:p@m.example.com:2525", True, False, "EMAIL_URL: smtp+ssl:// on port 2525 uses STARTTLS"),
+        ("smtp+tls://u:p@m.example.com:465", False, True, "EMAIL_URL: smtp+tls:// on port 465 uses implicit TLS"),
+        ("smtps://u:p@m.example.com:465", False, True, ""),
+        ("smtp+tls://u:p@m.example.com:587", True, False, ""),
+    ],
+)
+def test_the_port_decides_when_the_scheme_contradicts_it(url: str, tls: bool, ssl: bool, note: str) -> None:
+    mail = parse_email_url(url)
+    assert (mail.use_tls, mail.use_ssl) == (tls, ssl)
+    assert mail.note == (f"{note}, as that port requires." if note else "")
+    values, _, report = build({"EMAIL_URL": url}, {}, (5, 2))
+    assert (values["EMAIL_USE_TLS"], values["EMAIL_USE_SSL"]) == (tls, ssl)
+    assert report.notes == ([mail.note] if note else [])
+
+
 def test_email_url_password_is_decoded() -> None:
     assert parse_email_url(f"smtp://user:{quote(PASSWORD, safe='')}@h:587").password == PASSWORD
 

@@ -238,13 +238,13 @@ user_lines = st.lists(
 def test_writers_never_lose_a_user_line(before: list[str], after: list[str], old: str, new: str) -> None:
     head = "".join(line + "\n" for line in before)
     tail = "".join(line + "\n" for line in after)
-    existing = head + block(old, "cmd") + tail
+    existing = head + block(old, "cmd", "heroku") + tail
     assume_clean = BEGIN not in old + new and END not in old + new
     if not assume_clean:
         return
-    updated = merge(existing, block(new, "cmd"))
-    assert updated == head + block(new, "cmd") + tail
-    assert merge(updated, block(new, "cmd")) == updated  # a re-run changes nothing
+    updated = merge(existing, block(new, "cmd", "heroku"))
+    assert updated == head + block(new, "cmd", "heroku") + tail
+    assert merge(updated, block(new, "cmd", "heroku")) == updated  # a re-run changes nothing
 
 
 @EXAMPLES
@@ -254,8 +254,8 @@ def test_unmanaged_files_are_refused_or_kept_whole(lines: list[str]) -> None:
     if not existing.strip():
         return
     with pytest.raises(Unmanaged):
-        merge(existing, block("web: x", "cmd"))
-    forced = merge(existing, block("web: x", "cmd"), force=True)
+        merge(existing, block("web: x", "cmd", "heroku"))
+    forced = merge(existing, block("web: x", "cmd", "heroku"), force=True)
     assert forced.endswith(existing)
 
 

@@ -134,7 +134,7 @@ def hosts(env: dict[str, str], platform: str, **current: Any) -> dict[str, list[
         ),
         ("render", {"RENDER_EXTERNAL_HOSTNAME": "app.onrender.com"}, ["app.onrender.com"]),
         ("fly", {"FLY_APP_NAME": "App"}, ["app.fly.dev"]),
-        ("railway", {"RAILWAY_PUBLIC_DOMAIN": "app.up.railway.app"}, ["app.up.railway.app"]),
+        ("railway", {"RAILWAY_PUBLIC_DOMAIN": "app.up.railway.app"}, ["app.up.railway.app", "healthcheck.railway.app"]),
         ("cloudcontrol", {"DEP_NAME": "shop/default"}, ["shop.cloudcontrolled.com"]),
         (
             "cloudcontrol",
@@ -148,7 +148,8 @@ def hosts(env: dict[str, str], platform: str, **current: Any) -> dict[str, list[
 def test_platform_host_names(platform: str, env: dict[str, str], expected: list[str]) -> None:
     result = hosts(env, platform)
     assert result["ALLOWED_HOSTS"] == expected
-    assert result["CSRF_TRUSTED_ORIGINS"] == ([] if platform == "local" else [f"https://{h}" for h in expected])
+    public = [h for h in expected if h != "healthcheck.railway.app"]  # a probe's Host, not an origin
+    assert result["CSRF_TRUSTED_ORIGINS"] == ([] if platform == "local" else [f"https://{h}" for h in public])
 
 
 def test_platformsh_routes() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -27,6 +29,12 @@ KEY = {"DJANGO_SECRET_KEY": "k" * 50}
 
 @pytest.fixture
 def smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, list[Any]]]:
+    with smtp_on(free_port(), tmp_path, monkeypatch) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def smtp_on(port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, list[Any]]]:
     """aiosmtpd on loopback: STARTTLS required before AUTH, one account with an awkward password."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -52,7 +60,6 @@ def smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
         )
         return AuthResult(success=ok)
 
-    port = free_port()
     controller = Controller(
         Handler(),
         hostname="127.0.0.1",
@@ -70,15 +77,25 @@ def smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
 
 
 def test_mail_through_starttls_and_auth(smtp_server: tuple[int, list[Any]]) -> None:
+    port, received = smtp_server
+    send_through(f"smtp+tls://mailer:{quote(PASSWORD, safe='')}@localhost:{port}", received)
+
+
+def test_smtps_on_the_submission_port_means_starttls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # How django-environ and dj-email-url users write STARTTLS; implicit TLS there would hang.
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", 587))
+        except OSError:
+            pytest.skip("port 587 on 127.0.0.1 cannot be bound here (not root, or taken)")
+    with smtp_on(587, tmp_path, monkeypatch) as (port, received):
+        send_through(f"smtps://mailer:{quote(PASSWORD, safe='')}@localhost:{port}?timeout=5", received)
+
+
+def send_through(url: str, received: list[Any]) -> None:
     from django.core import mail
 
-    port, received = smtp_server
-    env = {
-        **KEY,
-        "DYNO": "web.1",
-        "EMAIL_URL": f"smtp+tls://mailer:{quote(PASSWORD, safe='')}@localhost:{port}",
-        "DEFAULT_FROM_EMAIL": "app@example.com",
-    }
+    env = {**KEY, "DYNO": "web.1", "EMAIL_URL": url, "DEFAULT_FROM_EMAIL": "app@example.com"}
     ns: dict[str, Any] = {}
     django_platform.configure(ns, env=env)
     mail_settings = {k: v for k, v in ns.items() if k.startswith(("EMAIL_", "MAILERS", "DEFAULT_FROM"))}

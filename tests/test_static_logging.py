@@ -15,11 +15,12 @@ import django_platform
 from django_platform.dotenv import parse_dotenv
 from django_platform.logconf import HANDLER, build_logging
 from django_platform.report import Report
-from django_platform.static import SECURITY, WHITENOISE, WHITENOISE_STORAGE, with_whitenoise
+from django_platform.static import PLATFORM_STORAGE, SECURITY, WHITENOISE, with_whitenoise
 from tests.conftest import PASSWORD
 
 KEY = {"DJANGO_SECRET_KEY": "k" * 50}
 MIDDLEWARE = [SECURITY, "django.contrib.sessions.middleware.SessionMiddleware"]
+COMMON = "django.middleware.common.CommonMiddleware"
 
 
 def run(env: dict[str, str], tmp_path: Path, **settings: Any) -> tuple[dict[str, Any], Report]:
@@ -45,10 +46,10 @@ def test_static_on_a_platform(tmp_path: Path) -> None:
     assert isinstance(ns["MIDDLEWARE"], list)
     assert ns["STORAGES"] == {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": WHITENOISE_STORAGE},
+        "staticfiles": {"BACKEND": PLATFORM_STORAGE},
     }
     assert "STATICFILES_STORAGE" not in ns
-    assert report.source("STORAGES.staticfiles") == "platform default (render)"
+    assert report.source("STORAGES.staticfiles") == "default: the same in build and run"
 
 
 def test_static_keeps_user_choices(tmp_path: Path) -> None:
@@ -109,6 +110,27 @@ def test_request_errors_reach_the_console(capsys: pytest.CaptureFixture[str]) ->
     assert "ERROR django.request: Internal Server Error: /boom" in err
     assert "Not Found" not in err
     assert "INFO myapp: hello" in err
+
+
+def test_a_foreign_host_is_one_warning_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    from django.test import Client
+
+    logging.config.dictConfig(build_logging({}, None, Report("x", "")))
+    try:
+        with override_settings(ALLOWED_HOSTS=["app.example.com"], MIDDLEWARE=[SECURITY, WHITENOISE, COMMON]):
+            assert Client().get("/", HTTP_HOST="scanner.example.net").status_code == 400
+    finally:
+        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("WARNING django.security.DisallowedHost: Invalid HTTP_HOST header: 'scanner.example.net'.")
+    assert "Traceback" not in err
+
+
+def test_a_users_own_disallowed_host_logger_wins() -> None:
+    mine = {"loggers": {"django.security.DisallowedHost": {"handlers": ["null"], "propagate": False}}}
+    config = build_logging({}, mine, Report("x", ""))
+    assert config["loggers"]["django.security.DisallowedHost"] == mine["loggers"]["django.security.DisallowedHost"]
 
 
 # --- error reports --------------------------------------------------------------------------------

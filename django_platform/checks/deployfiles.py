@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-import shlex
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +14,17 @@ from django_platform import deps
 from django_platform.checks import target_platform
 from django_platform.databases import engine_family
 from django_platform.files import BEGIN, END, project_dir
-from django_platform.platforms import Platform
-from django_platform.procfile import config_filename, gunicorn_body, process_types, procfile_body
+from django_platform.platforms import PLATFORMS, Platform
+from django_platform.procfile import config_filename, gunicorn_body, gunicorn_call, process_types, procfile_body
 
 E012 = "There is no Procfile in {root}: the platform does not know how to start the app."
 E013 = "The Procfile's web process serves {module!r}, which cannot be imported."
 E014 = "The Procfile runs 'manage.py run_gunicorn', which this project does not provide."
+E016 = "The Procfile's web process reads the gunicorn config {config!r}, which does not exist: gunicorn will not start."
 W009 = "{name} is out of date for {platform}."
 W010 = "{file} does not declare {missing}."
 W011 = "There is no dependency file (requirements.txt, Pipfile.lock, poetry.lock, uv.lock, pyproject.toml)."
+W012 = "{problem}: what the platform installs cannot be checked."
 
 
 def _managed_block(text: str) -> str | None:
@@ -34,25 +36,6 @@ def _managed_block(text: str) -> str | None:
     return "\n".join(lines[starts[0] + 1 : ends[0]])
 
 
-def _web_module(command: str) -> str | None:
-    """The WSGI module a `web:` command serves (gunicorn or run_gunicorn), None if not gunicorn."""
-    try:
-        tokens = shlex.split(command)
-    except ValueError:
-        return None
-    if "run_gunicorn" in tokens:
-        rest = tokens[tokens.index("run_gunicorn") + 1 :]
-        default = str(settings.WSGI_APPLICATION or "").rpartition(".")[0]
-    elif tokens and Path(tokens[0]).name == "gunicorn":
-        rest, default = tokens[1:], ""
-    else:
-        return None
-    from gunicorn.config import Config
-
-    parsed, _unknown = Config().parser().parse_known_args(rest)
-    return parsed.args[0].split(":")[0] if parsed.args else default or None
-
-
 def _importable(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
@@ -60,9 +43,15 @@ def _importable(module: str) -> bool:
         return False
 
 
-def _stale(path: Path, expected: str) -> bool:
+def _gunicorn_stale(path: Path, platform: Platform) -> bool:
+    """Whether gunicorn, started here, would not use the settings for `platform`. DJANGO_PLATFORM
+    in the environment wins over the platform written in the file (gunicorn_conf.apply())."""
     block = _managed_block(path.read_text(encoding="utf-8", errors="replace"))
-    return block is not None and block.strip() != expected.strip()
+    if block is None:
+        return False
+    if os.environ.get("DJANGO_PLATFORM", "").strip():
+        return block.strip() not in {gunicorn_body(p).strip() for p in PLATFORMS}
+    return block.strip() != gunicorn_body(platform).strip()
 
 
 def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -79,13 +68,25 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     types = process_types(text)
     messages: list[CheckMessage] = []
     web = types.get("web", "")
-    module = _web_module(web)
+    # Read as the platform's shell will: $PORT and $WEB_CONCURRENCY are the platform's to fill.
+    default_app = str(settings.WSGI_APPLICATION or "").rpartition(".")[0] or None
+    call = gunicorn_call(web, os.environ, default_app=default_app)
+    module = call.app_module if call else None
     if module and not _importable(module):
         messages.append(
             Error(
                 E013.format(module=module),
                 hint="Fix the web: line, or run: python manage.py platform_procfile",
                 id="django_platform.E013",
+            )
+        )
+    config = call.config if call else None
+    if config and not config.startswith("python:") and "<" not in config and not (root / config).is_file():
+        messages.append(
+            Error(
+                E016.format(config=config),
+                hint=f"Run: python manage.py platform_gunicorn --platform {platform.name}, or fix the web: line.",
+                id="django_platform.E016",
             )
         )
     if "run_gunicorn" in web:
@@ -110,7 +111,7 @@ def _stale_files(root: Path, platform: Platform, procfile_text: str) -> list[Che
     if block is not None and block.strip() != procfile_body(platform, settings.WSGI_APPLICATION, workers):
         stale.append(("Procfile", "platform_procfile"))
     conf = root / config_filename(platform)
-    if conf.is_file() and _stale(conf, gunicorn_body(platform)):
+    if conf.is_file() and _gunicorn_stale(conf, platform):
         stale.append((conf.name, "platform_gunicorn"))
     return [
         Warning(
@@ -128,6 +129,9 @@ def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
     found = deps.declared(project_dir())
     if found is None:
         return [Warning(W011, hint="pip freeze > requirements.txt", id="django_platform.W011")]
+    if found.problem:
+        hint = f"Fix {found.file}: the platform's build reads it too."
+        return [Warning(W012.format(problem=found.problem), hint=hint, id="django_platform.W012")]
     families = [engine_family(str(db.get("ENGINE", ""))) for db in settings.DATABASES.values()]
     missing = deps.missing(found, [f for f in families if f])
     if not missing:
@@ -135,7 +139,7 @@ def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
     return [
         Warning(
             W010.format(file=found.file, missing=", ".join(missing)),
-            hint=f"Add them to {found.file}.",
+            hint=f"Add them to {found.file} (or to a file it includes with -r).",
             id="django_platform.W010",
         )
     ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.checks import target_platform
+from django_platform.platforms import Platform
 from django_platform.static import SECURITY, WHITENOISE
 
 W003 = "SECURE_PROXY_SSL_HEADER is not set, but {platform}'s router terminates TLS: Django sees every request as HTTP."
@@ -17,6 +19,8 @@ W005 = "CSRF_TRUSTED_ORIGINS lacks {origins}: form posts from the platform's hos
 W006 = "WhiteNoise is not in MIDDLEWARE: static files are not served."
 W007 = "WhiteNoise comes after {before} in MIDDLEWARE: those run for every static file request."
 E010 = "STATIC_ROOT is not set: collectstatic has nowhere to put static files."
+E015 = "ALLOWED_HOSTS names no host of the app: {platform} gets 400 Bad Request for every request."
+E017 = "Static files are not collected here: {manifest} is missing, so pages are served unstyled and uncached."
 
 
 def check_proxy_header(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -38,6 +42,15 @@ def check_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if platform.is_local:
         return []
     messages: list[CheckMessage] = []
+    health = {h for h in platform.health_check_hosts if "{" not in h}
+    if not [h for h in settings.ALLOWED_HOSTS if h not in health]:
+        messages.append(
+            Error(
+                E015.format(platform=platform.label),
+                hint="Set DJANGO_ALLOWED_HOSTS to the app's host names, comma-separated (app.example.com).",
+                id="django_platform.E015",
+            )
+        )
     if "*" in settings.ALLOWED_HOSTS and not platform.router_checks_host:
         messages.append(
             Warning(
@@ -94,7 +107,31 @@ def check_static(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="django_platform.E010",
             )
         )
+    else:
+        messages += _uncollected(target_platform())
     return messages
+
+
+def _uncollected(platform: Platform) -> list[CheckMessage]:
+    """Only where the app really runs on `platform` (not from a laptop judging for it): are the files
+    that the build collected here?"""
+    report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
+    if report is None or report.platform != platform.name:
+        return []
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    storage: Any = staticfiles_storage
+    manifest = getattr(storage, "manifest_name", None)
+    if manifest is None or storage.manifest_storage.exists(manifest):
+        return []
+    how = platform.collectstatic_at_build or f"{platform.label}'s build runs it unless DISABLE_COLLECTSTATIC is set"
+    return [
+        Error(
+            E017.format(manifest=Path(str(settings.STATIC_ROOT)) / manifest),
+            hint=f"Collect them at build: {how}. By hand: python manage.py collectstatic --noinput",
+            id="django_platform.E017",
+        )
+    ]
 
 
 CHECKS = (check_proxy_header, check_hosts, check_static)

@@ -4,36 +4,57 @@ from __future__ import annotations
 
 import os
 from argparse import ArgumentParser
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_platform.files import Malformed, Unmanaged, atomic_write, block, merge, unified_diff
+from django_platform.files import Malformed, Unmanaged, atomic_write, block, merge, recorded_platform, unified_diff
 from django_platform.platforms import Platform, detect, get_platform
 
 
-def chosen_platform(name: str | None) -> Platform:
-    return get_platform(name, variable="--platform") if name else detect(os.environ).platform
+def chosen_platform(name: str | None, recorded_in: Iterable[Path] = ()) -> Platform:
+    """--platform, else DJANGO_PLATFORM, else the platform the existing file was written for, else
+    detection (CI has no platform variables: the file's record is what it should check against)."""
+    if name:
+        return get_platform(name, variable="--platform")
+    if not os.environ.get("DJANGO_PLATFORM", "").strip():
+        for path in recorded_in:
+            try:
+                recorded = recorded_platform(path.read_text(encoding="utf-8-sig"))
+            except (OSError, UnicodeDecodeError):
+                continue
+            if recorded:
+                return get_platform(recorded, variable=f"the platform recorded in {path.name}")
+    return detect(os.environ).platform
 
 
 class ManagedFileCommand(BaseCommand):
     command_name = ""
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--platform", help="target platform (default: DJANGO_PLATFORM or detection)")
+        parser.add_argument(
+            "--platform",
+            help="target platform (default: DJANGO_PLATFORM, the one the file was written for, or detection)",
+        )
         parser.add_argument("--path", type=Path, help="project directory (default: BASE_DIR)")
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--dry-run", action="store_true", help="print the file instead of writing it")
         mode.add_argument("--diff", action="store_true", help="show what would change, write nothing")
-        mode.add_argument("--check", action="store_true", help="exit 1 if the file on disk is out of date")
+        # Like makemigrations --check: never writes, whatever else is given.
+        parser.add_argument("--check", action="store_true", help="exit 1 if the file on disk is out of date")
         parser.add_argument(
             "--force", action="store_true", help="add the managed block to a file that has none (its lines are kept)"
         )
 
     def write_managed(
-        self, path: Path, body: str, options: dict[str, Any], adopt: Callable[[str], str] | None = None
+        self,
+        path: Path,
+        body: str,
+        platform: Platform,
+        options: dict[str, Any],
+        adopt: Callable[[str], str] | None = None,
     ) -> None:
         try:
             old: str | None = path.read_text(encoding="utf-8")
@@ -42,7 +63,7 @@ class ManagedFileCommand(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{path} cannot be read ({type(exc).__name__}).", returncode=2) from None
         try:
-            new = merge(old, block(body, self.command_name), force=options["force"], adopt=adopt)
+            new = merge(old, block(body, self.command_name, platform.name), force=options["force"], adopt=adopt)
         except Unmanaged:
             raise CommandError(
                 f"{path} exists without a django-platform block: left alone. Rerun with --force to add "
@@ -55,20 +76,25 @@ class ManagedFileCommand(BaseCommand):
                 "fix or remove the markers, then rerun.",
                 returncode=2,
             ) from None
-        if options["check"]:
-            if new != old:
-                self.stderr.write(unified_diff(path, old, new))
-                raise CommandError(
-                    f"{path.name} is out of date: run python manage.py {self.command_name}.", returncode=1
-                )
-            self.stdout.write(f"{path.name} is up to date.")
-        elif options["diff"]:
-            self.stdout.write(unified_diff(path, old, new) or f"{path.name}: no changes.", ending="")
+        if options["diff"]:
+            self.stdout.write(unified_diff(path, old, new) or f"{path.name}: no changes.\n", ending="")
         elif options["dry_run"]:
             self.stdout.write(new, ending="")
             self.stdout.write(f"Would write {path}.")
+        if options["check"]:
+            if new != old:
+                if not options["diff"]:
+                    self.stderr.write(unified_diff(path, old, new))
+                raise CommandError(
+                    f"{path.name} is out of date for {platform.name}: run python manage.py {self.command_name} "
+                    f"--platform {platform.name}.",
+                    returncode=1,
+                )
+            self.stdout.write(f"{path.name} is up to date for {platform.name}.")
+        elif options["diff"] or options["dry_run"]:
+            return
         elif new == old:
             self.stdout.write(f"{path.name} is up to date; nothing to do.")
         else:
             atomic_write(path, new)
-            self.stdout.write(self.style.SUCCESS(f"Wrote {path}."))
+            self.stdout.write(self.style.SUCCESS(f"Wrote {path} for {platform.name}."))

@@ -64,5 +64,7 @@ LOGIN_REDIRECT_URL = "board"
 # Sessions in the database, read through the cache: shared by every node when REDIS_URL is set.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Health checks (Render, Fly.io, Railway) probe over plain HTTP: answer them instead of redirecting.
+SECURE_REDIRECT_EXEMPT = [r"^ping$"]
 
 django_platform.configure(globals())

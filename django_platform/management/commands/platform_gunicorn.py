@@ -2,9 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management.base import CommandError
+
 from django_platform.files import project_dir
+from django_platform.gunicorn_conf import MANAGED
 from django_platform.management.base import ManagedFileCommand, chosen_platform
-from django_platform.procfile import config_filename, gunicorn_body
+from django_platform.procfile import (
+    CLOUDCONTROL_CONF,
+    GUNICORN_CONF,
+    comment_out_settings,
+    config_filename,
+    gunicorn_body,
+)
 
 
 class Command(ManagedFileCommand):
@@ -12,6 +21,21 @@ class Command(ManagedFileCommand):
     command_name = "platform_gunicorn"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        platform = chosen_platform(options["platform"])
         root = options["path"] or project_dir()
-        self.write_managed(root / config_filename(platform), gunicorn_body(platform), options)
+        platform = chosen_platform(options["platform"], [root / GUNICORN_CONF, root / CLOUDCONTROL_CONF])
+        replaced: list[str] = []
+
+        def adopt(text: str) -> str:
+            # The user's old values sit below the block and would win: keep them as comments.
+            try:
+                adopted, names = comment_out_settings(text, MANAGED)
+            except SyntaxError:
+                raise CommandError(
+                    f"{config_filename(platform)} is not valid Python: fix it, then rerun with --force.", returncode=2
+                ) from None
+            replaced.extend(names)
+            return adopted
+
+        self.write_managed(root / config_filename(platform), gunicorn_body(platform), platform, options, adopt=adopt)
+        if replaced:
+            self.stdout.write(f"Commented out the old {', '.join(replaced)}: the block now decides them.")

@@ -30,14 +30,14 @@ class Command(ManagedFileCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        platform = chosen_platform(options["platform"])
         root = options["path"] or project_dir()
+        platform = chosen_platform(options["platform"], [root / "Procfile"])
         try:
             body = procfile_body(platform, settings.WSGI_APPLICATION, options["worker"])
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc), returncode=2) from None
         adopt = partial(comment_out_types, types=list(process_types(body)))
-        self.write_managed(root / "Procfile", body, options, adopt=adopt)
+        self.write_managed(root / "Procfile", body, platform, options, adopt=adopt)
         self.warn_about_dependencies(root)
 
     def warn_about_dependencies(self, root: Any) -> None:
@@ -49,6 +49,9 @@ class Command(ManagedFileCommand):
                     "the platform's buildpack will not know what to install."
                 )
             )
+            return
+        if found.problem:
+            self.stderr.write(self.style.WARNING(f"{found.problem}."))
             return
         families = [engine_family(str(db.get("ENGINE", ""))) for db in settings.DATABASES.values()]
         absent = deps.missing(found, [f for f in families if f])

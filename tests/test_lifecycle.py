@@ -1,0 +1,205 @@
+"""First deploys as the platforms run them: for each platform profile, build (collectstatic with the
+builder's variables only), release (migrate against a real database with the platform's TLS
+setting), run (the Procfile's web process under honcho with the run-time variables only), then a
+styled admin page through the router's headers and default host, and a health check with the
+platform's health-check Host. The README's recipes are these."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shlex
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from django_platform.procfile import process_types
+from tests.e2e_support import copy_project
+from tests.lifecycle import BIN, LIFECYCLES, Lifecycle, honcho, manage, phase_env
+from tests.platform_envs import SECRET, clean_environ
+from tests.services import PgCluster, port_open, s3_server, unavailable
+
+pytestmark = [pytest.mark.services, pytest.mark.e2e]
+
+# Add-ons a correctly set-up example project uses (it sends no mail: no email add-on).
+ADDONS = {
+    "REDIS_URL": "redis://127.0.0.1:6379/13",
+    "AWS_STORAGE_BUCKET_NAME": "lifecycle",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+Credentials = tuple[dict[str, str], dict[str, str]]  # (config vars, run-time-only variables)
+
+
+def pg_url(cluster: PgCluster) -> str:
+    return f"postgres://{cluster.user}:{quote(cluster.password, safe='')}@127.0.0.1:{cluster.port}/{cluster.name}"
+
+
+def heroku(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    return {"DATABASE_URL": pg_url(tls)}, {}  # Heroku Postgres requires TLS
+
+
+def internal_url(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    return {"DATABASE_URL": pg_url(plain)}, {}  # postgres:link, Render/Fly/Railway internal URLs
+
+
+def cloudcontrol(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    # The seed's way: add-on credentials in the JSON file at $CRED_FILE (shared MySQL add-on).
+    creds = tmp / "creds.json"
+    creds.write_text(
+        json.dumps(
+            {
+                "MYSQLS": {
+                    "MYSQLS_DATABASE": mysql["name"],
+                    "MYSQLS_HOSTNAME": f"{mysql['host']}:{mysql['port']}",
+                    "MYSQLS_USERNAME": mysql["user"],
+                    "MYSQLS_PASSWORD": mysql["password"],
+                }
+            }
+        )
+    )
+    return {}, {"CRED_FILE": str(creds)}
+
+
+def qoddi(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    # The seed's way for MySQL: separate variables; SSL is off on Qoddi's datastores.
+    return {
+        "DATABASE_HOST": f"{mysql['host']}:{mysql['port']}",
+        "DATABASE_NAME": mysql["name"],
+        "DATABASE_USERNAME": mysql["user"],
+        "DATABASE_PASSWORD": mysql["password"],
+    }, {}
+
+
+def platformsh(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    relationships = {
+        "database": [
+            {
+                "scheme": "pgsql",
+                "host": "127.0.0.1",
+                "port": plain.port,
+                "path": plain.name,
+                "username": plain.user,
+                "password": plain.password,
+            }
+        ]
+    }
+    routes = {"https://app.example.com/": {"type": "upstream"}}
+    return {}, {
+        "PLATFORM_RELATIONSHIPS": base64.b64encode(json.dumps(relationships).encode()).decode(),
+        "PLATFORM_ROUTES": base64.b64encode(json.dumps(routes).encode()).decode(),
+    }
+
+
+RECIPES: dict[str, Callable[[PgCluster, PgCluster, dict[str, Any], Path], Credentials]] = {
+    "heroku": heroku,
+    "dokku": internal_url,
+    "cloudcontrol": cloudcontrol,
+    "qoddi": qoddi,
+    "render": internal_url,
+    "fly": internal_url,
+    "railway": internal_url,
+    "platformsh": platformsh,
+}
+MYSQL = ("cloudcontrol", "qoddi")
+# The database TLS option each platform's recipe must end up with.
+TLS = {
+    "heroku": ("sslmode", "require"),
+    "dokku": ("sslmode", "disable"),
+    "platformsh": ("sslmode", "disable"),
+    "qoddi": ("ssl_mode", "DISABLED"),
+}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    with s3_server("lifecycle") as url:
+        yield url
+
+
+def get(port: int, path: str, host: str, *, router: bool = True) -> tuple[int, str, str]:
+    """A request as the platform's router forwards it (or, router=False, as a health check probes)."""
+    headers = {"Host": host}
+    if router:
+        headers.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7", "X-Request-Id": "r-1"})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - loopback only
+            return response.status, response.headers.get("Content-Type", ""), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, "", error.read().decode(errors="replace")
+
+
+def release(project: Path, lifecycle: Lifecycle, env: dict[str, str]) -> None:
+    if lifecycle.release_from == "procfile":
+        command = process_types((project / "Procfile").read_text())["release"]
+        path = f"{BIN}:{clean_environ().get('PATH', '/usr/bin:/bin')}"  # the slug's python first
+        result = subprocess.run(
+            shlex.split(command),
+            cwd=project,
+            env=clean_environ(**env, PATH=path),
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    else:
+        manage(project, env, "migrate", "--noinput")
+
+
+def test_every_platform_profile_has_a_lifecycle_and_a_recipe() -> None:
+    from django_platform.platforms import BY_NAME
+
+    profiles = {name for name in BY_NAME if name not in ("local", "heroku-ci")}
+    assert set(LIFECYCLES) == set(RECIPES) == profiles
+
+
+@pytest.mark.parametrize("platform", sorted(LIFECYCLES))
+def test_first_deploy(
+    platform: str, pg_tls: PgCluster, pg_plain: PgCluster, mariadb: dict[str, Any], s3_endpoint: str, tmp_path: Path
+) -> None:
+    if not port_open("127.0.0.1", 6379):
+        unavailable("Redis is not listening on 127.0.0.1:6379")
+    lifecycle = LIFECYCLES[platform]
+    project = copy_project(tmp_path / "project")
+    # On the developer's laptop: the deployment files, committed with the code.
+    manage(project, {}, "platform_procfile", "--platform", platform)
+    manage(project, {}, "platform_gunicorn", "--platform", platform)
+    database, run_only = RECIPES[platform](pg_tls, pg_plain, mariadb, tmp_path)
+    if platform in MYSQL:  # the user adds the driver for the platform's MySQL add-on
+        with (project / "requirements" / "production.txt").open("a") as requirements:
+            requirements.write("mysqlclient\n")
+    secret = {} if platform == "platformsh" else {"DJANGO_SECRET_KEY": SECRET}
+    config = {**secret, **ADDONS, "AWS_S3_ENDPOINT_URL": s3_endpoint, **database}
+
+    manage(project, phase_env(lifecycle, "build", config, run_only), "collectstatic", "--noinput")
+    assert (project / "staticfiles" / "staticfiles.json").is_file()
+    release(project, lifecycle, phase_env(lifecycle, "release", config, run_only))
+
+    run = phase_env(lifecycle, "run", config, run_only)
+    with honcho(project, run) as (_proc, port):
+        status, _, page = get(port, "/admin/login/", lifecycle.public_host)
+        assert status == 200, page[:2000]
+        css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page)
+        assert css, "the admin's stylesheet is not served under its hashed name"
+        status, content_type, body = get(port, css.group(1), lifecycle.public_host)
+        assert (status, content_type.split(";")[0]) == (200, "text/css")
+        assert "body" in body
+        if lifecycle.health_host:
+            assert get(port, "/ping", lifecycle.health_host, router=False)[:2] == (200, "text/plain")
+
+    document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
+    assert document["platform"] == platform
+    # Clean: at most the note that nothing sends mail (the example project sends none).
+    assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []
+    settings = {s["setting"]: s["value"] for s in document["settings"]}
+    if platform in TLS:
+        key, value = TLS[platform]
+        assert settings[f"DATABASES.default.OPTIONS.{key}"] == value
