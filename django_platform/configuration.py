@@ -57,7 +57,8 @@ def _security(ns: Namespace, env: Mapping[str, str], platform: Platform, report:
     https = https_settings(env, platform, ns.written_by_user(), report)
     for name, value in https.items():
         ns.set(name, value)
-    if https.get("SECURE_HSTS_SECONDS") and not https.get("SECURE_HSTS_PRELOAD", ns.get("SECURE_HSTS_PRELOAD")):
+    # The values in force, whether settings.py or the platform's default supplied them.
+    if ns.get("SECURE_HSTS_SECONDS") and not ns.get("SECURE_HSTS_PRELOAD"):
         # Preloading is a separate, hard-to-undo commitment (hstspreload.org); not a default.
         silenced = list(ns.get("SILENCED_SYSTEM_CHECKS") or [])
         if "security.W021" not in silenced:

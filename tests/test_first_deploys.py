@@ -178,6 +178,7 @@ def test_settings_py_security_values_beat_platform_defaults() -> None:
         assert report.source(name) == "settings.py"
     assert ns["SECURE_SSL_REDIRECT"] is True
     assert report.source("SECURE_SSL_REDIRECT") == "platform default (heroku)"
+    assert ns["SILENCED_SYSTEM_CHECKS"] == ["security.W021"]  # HSTS from settings.py, preload still off
     ns, report = configure({**HEROKU_RUN, "DJANGO_SECURE_HSTS_SECONDS": "60"}, **mine)
     assert (ns["SECURE_HSTS_SECONDS"], report.source("SECURE_HSTS_SECONDS")) == (60, "DJANGO_SECURE_HSTS_SECONDS")
 

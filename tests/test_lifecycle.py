@@ -10,6 +10,7 @@ import base64
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -203,3 +204,43 @@ def test_first_deploy(
     if platform in TLS:
         key, value = TLS[platform]
         assert settings[f"DATABASES.default.OPTIONS.{key}"] == value
+
+
+SPLIT = Path(__file__).resolve().parent / "projects" / "split"
+
+
+@pytest.mark.parametrize("platform", ["heroku", "fly"])  # a buildpack build, and a Docker build
+def test_first_deploy_of_a_split_settings_project(
+    platform: str, pg_tls: PgCluster, pg_plain: PgCluster, mariadb: dict[str, Any], tmp_path: Path
+) -> None:
+    """settings/base.py + production.py, a requirements.txt that only includes others, the project's
+    own static storage, HSTS choices of its own, and no mail sent."""
+    if not port_open("127.0.0.1", 6379):
+        unavailable("Redis is not listening on 127.0.0.1:6379")
+    lifecycle = LIFECYCLES[platform]
+    project = tmp_path / "project"
+    shutil.copytree(SPLIT, project, ignore=shutil.ignore_patterns("__pycache__"))
+    manage(project, {}, "platform_procfile", "--platform", platform)
+    manage(project, {}, "platform_gunicorn", "--platform", platform)
+    database, run_only = RECIPES[platform](pg_tls, pg_plain, mariadb, tmp_path)
+    config = {"DJANGO_SECRET_KEY": SECRET, "REDIS_URL": "redis://127.0.0.1:6379/13", **database}
+
+    manage(project, phase_env(lifecycle, "build", config, run_only), "collectstatic", "--noinput")
+    assert (project / "collected" / "manifest.json").is_file()  # the project's own storage and name
+    release(project, lifecycle, phase_env(lifecycle, "release", config, run_only))
+    run = phase_env(lifecycle, "run", config, run_only)
+    with honcho(project, run) as (_proc, port):
+        status, _, page = get(port, "/admin/login/", lifecycle.public_host)
+        assert status == 200, page[:2000]
+        css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page)
+        assert css, "the admin's stylesheet is not served under its hashed name"
+        assert get(port, css.group(1), lifecycle.public_host)[0] == 200
+        if lifecycle.health_host:
+            assert get(port, "/ping", lifecycle.health_host, router=False)[0] == 200
+
+    document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
+    assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []
+    sources = {s["setting"]: (s["value"], s["source"]) for s in document["settings"]}
+    assert sources["SECURE_HSTS_INCLUDE_SUBDOMAINS"] == (False, "settings.py")
+    assert sources["SECURE_HSTS_SECONDS"] == (2592000, "settings.py")
+    assert sources["STORAGES.staticfiles"] == ({"BACKEND": "mysite.storage.StaticStorage"}, "settings.py")
