@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,13 @@ SIMPLE = {
     "dummy": "django.core.cache.backends.dummy.DummyCache",
 }
 URL_VARS = ("CACHE_URL", "REDIS_URL", "REDIS_TLS_URL")
+# The client library each backend imports, and how to install it: without it every command that
+# runs checks (migrate in a release phase included) would die with ModuleNotFoundError.
+DRIVERS = {
+    REDIS: ("redis", "pip install 'django-platform[redis]'"),
+    PYMEMCACHE: ("pymemcache", "pip install pymemcache"),
+    PYLIBMC: ("pylibmc", "pip install pylibmc (it needs libmemcached)"),
+}
 
 
 def parse_cache_url(url: str, *, variable: str, platform: Platform) -> dict[str, Any]:
@@ -38,7 +46,8 @@ def parse_cache_url(url: str, *, variable: str, platform: Platform) -> dict[str,
             raise ImproperlyConfigured(f"{variable} names no host.")
         return {"BACKEND": PYMEMCACHE, "LOCATION": f"{parts.hostname}:{parts.port or 11211}"}
     if scheme in SIMPLE:
-        return {"BACKEND": SIMPLE[scheme], "LOCATION": parts.netloc or parts.path.strip("/")}
+        # A user name and password mean nothing to these backends: never carried into LOCATION.
+        return {"BACKEND": SIMPLE[scheme], "LOCATION": parts.netloc.rpartition("@")[2] or parts.path.strip("/")}
     raise ImproperlyConfigured(
         f"{variable} must start with redis://, rediss://, unix://, memcache://, locmem:// or dummy://."
     )
@@ -78,6 +87,9 @@ def build_cache(
             source = "CRED_FILE MEMCACHIER"
     if config is None:
         return None
+    driver = DRIVERS.get(config["BACKEND"])
+    if driver and importlib.util.find_spec(driver[0]) is None:
+        raise ImproperlyConfigured(f"{source} needs the {driver[0]} package, which is not installed: {driver[1]}.")
     caches = {k: dict(v) for k, v in (current.get("CACHES") or {}).items()}
     caches["default"] = config
     report.record("CACHES.default", config, source)

@@ -191,16 +191,20 @@ def configure(
         raise ImproperlyConfigured(
             f"configure(exclude=...) got unknown areas {sorted(unknown)}; valid: {', '.join(AREAS)}."
         )
+    ns = Namespace(settings)
+    from_file: list[str] = []
+    if dotenv:
+        # Before detection: the file may select the platform (DJANGO_PLATFORM) too.
+        environ, from_file = _with_dotenv(environ, dotenv, ns)
     detection = (
         Detection(get_platform(platform, variable="configure(platform=...)"), f"configure(platform={platform!r})")
         if platform
         else detect(environ)
     )
-    ns = Namespace(settings)
-    from_file: list[str] = []
-    if dotenv:
-        environ, from_file = _with_dotenv(environ, dotenv, ns)
     report = Report(detection.platform.name, detection.reason)
+    from django_platform.sensitive import secret_values
+
+    report.add_secrets(secret_values(environ, detection.platform))
     for name, apply in AREAS.items():
         if name not in skipped:
             apply(ns, environ, detection.platform, report)

@@ -168,7 +168,8 @@ def read_platformsh(env: Mapping[str, str]) -> list[Found]:
         endpoints = data[name]
         if not isinstance(endpoints, list) or not endpoints or not isinstance(endpoints[0], dict):
             raise ImproperlyConfigured(f"PLATFORM_RELATIONSHIPS: {name!r} must be a list of objects.")
-        if endpoints[0].get("scheme") in _PLATFORMSH_SCHEMES:
+        scheme = endpoints[0].get("scheme")
+        if isinstance(scheme, str) and scheme in _PLATFORMSH_SCHEMES:
             databases.append((str(name), endpoints[0]))
     found: list[Found] = []
     for name, ep in databases:
@@ -176,6 +177,9 @@ def read_platformsh(env: Mapping[str, str]) -> list[Found]:
         missing = [k for k in ("host", "path", "username") if not ep.get(k)]
         if missing:
             raise ImproperlyConfigured(f"{source} is missing {', '.join(missing)}.")
+        odd = [k for k in ("host", "path", "username", "password", "port") if isinstance(ep.get(k), (dict, list))]
+        if odd:
+            raise ImproperlyConfigured(f"{source}: {', '.join(odd)} must be a string or a number.")
         port = ep.get("port") or ""
         entry = {
             "ENGINE": ENGINES[_PLATFORMSH_SCHEMES[ep["scheme"]]],

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.urlparts import split_url
+from django_platform.attempt import Failed, attempt
+from django_platform.urlparts import ENCODE_HINT, split_url
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]{0,30}$")
+MAX_URL = 4096
 
 
 def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
@@ -19,6 +21,8 @@ def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
     url = url.strip()
     if url == "sqlite://:memory:":
         return dict(dj_database_url.parse(url))
+    if len(url) > MAX_URL:
+        raise ImproperlyConfigured(f"{variable} is longer than {MAX_URL} characters.")
     parts = split_url(url, variable=variable)
     scheme = parts.scheme
     if "://" not in url or not scheme:
@@ -27,8 +31,16 @@ def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
         valid = ", ".join(sorted(dj_database_url.ENGINE_SCHEMES))
         shown = f" '{scheme}'" if _SCHEME.match(scheme) else ""
         raise ImproperlyConfigured(f"{variable} uses an unknown database scheme{shown}; valid schemes: {valid}.")
-    # split_url() has rejected what dj-database-url's own urlsplit() would raise on.
-    config = dict(dj_database_url.parse(url))
+    if "@" in parts.path and not scheme.startswith("sqlite") and scheme != "spatialite":
+        # postgres://u:1234/SECRET@h/db, postgresql:///u:SECRET@db/app: a password outside the
+        # user-info part, which would end up in NAME, where it is shown.
+        raise ImproperlyConfigured(f"{variable} has an '@' after the host; {ENCODE_HINT}.")
+    # split_url() has rejected what dj-database-url's own urlsplit() would raise on; its option
+    # parsing (int() of ?connect_timeout=, for one) is what is left.
+    parsed = attempt(lambda: dict(dj_database_url.parse(url)), ValueError, TypeError, dj_database_url.ParseError)
+    if isinstance(parsed, Failed):
+        raise ImproperlyConfigured(f"{variable} has an option dj-database-url cannot read ({parsed.kind}).")
+    config = parsed
     # dj-database-url adds its own connection defaults; ours are applied later, in one place.
     for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
         config.pop(key, None)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.attempt import Failed, attempt
+
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
 
@@ -68,10 +70,10 @@ def parse_dotenv(text: str, *, source: str = ".env") -> dict[str, str]:
 
 def read_dotenv(path: Path) -> dict[str, str]:
     """The file's values; {} when it does not exist (a deploy normally has none)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImproperlyConfigured(f"{path} cannot be read ({type(exc).__name__}).") from None
+    text = attempt(lambda: path.read_text(encoding="utf-8"), OSError, ValueError)
+    if isinstance(text, Failed):
+        if text.kind == "FileNotFoundError":
+            return {}
+        # UnicodeDecodeError.object is the whole file: never attached (see attempt.py).
+        raise ImproperlyConfigured(f"{path} cannot be read ({text.kind}).")
     return parse_dotenv(text, source=str(path))

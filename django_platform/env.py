@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from django.core.exceptions import ImproperlyConfigured
 
 _INTEGER = re.compile(r"-?[0-9]+\Z")
+# int() refuses more than 4,300 digits, and a huge CONN_MAX_AGE overflows later: no real setting
+# needs more than 18 digits.
+MAX_DIGITS = 18
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -29,6 +32,8 @@ def parse_int(variable: str, value: str, *, minimum: int = 0, maximum: int | Non
     # ASCII digits only: str.isdigit() accepts "²", which int() then rejects with ValueError.
     if not _INTEGER.match(text):
         raise ImproperlyConfigured(f"{variable} must be a whole number.")
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise ImproperlyConfigured(f"{variable} must be a whole number of at most {MAX_DIGITS} digits.")
     number = int(text)
     if number < minimum or (maximum is not None and number > maximum):
         upper = "" if maximum is None else f" and at most {maximum}"

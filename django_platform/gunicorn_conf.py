@@ -13,14 +13,15 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from django_platform.env import get_bool, get_int
-from django_platform.platforms import Platform, detect, get_platform
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.env import FALSE, get_bool, get_int, parse_int
+from django_platform.platforms import LOCAL, Platform, detect, get_platform
 
 CGROUP = Path("/sys/fs/cgroup")
 MB = 1024 * 1024
 # Below this a Django worker risks the OOM killer once the app has loaded.
 MEMORY_PER_WORKER = 256 * MB
-CLOUDCONTROL_SIZE_UNIT = 128 * MB  # cloudControl's SIZE is in units of 128 MB
 DEFAULT_KEEPALIVE = 75  # above the 60 s idle timeout of common load balancers
 DEFAULT_THREADS = 4
 # Recycle workers (against slow leaks) without churn: at 1,000 a busy worker restarted every second
@@ -30,6 +31,8 @@ MAX_REQUESTS = 10000
 SHM = "/dev/shm"  # noqa: S108
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
 LOG_LEVELS = ("info", "warning", "error", "critical")
+# Words that turn the access log off: env.py's "false" words, and "none".
+ACCESSLOG_OFF = FALSE | {"none"}
 # Every name settings() may set: `platform_gunicorn --force` comments out the old file's own.
 MANAGED = (
     "bind",
@@ -81,18 +84,35 @@ def memory_limit(cgroup: Path = CGROUP) -> int | None:
     return None
 
 
-def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None) -> int:
+def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform = LOCAL) -> int:
     """WEB_CONCURRENCY, else 2 x CPUs + 1, capped so each worker has MEMORY_PER_WORKER."""
     explicit = get_int(env, "WEB_CONCURRENCY", minimum=1)
     if explicit:
         return explicit
-    size = get_int(env, "SIZE", minimum=1)  # cloudControl's container size
+    size = get_int(env, platform.size_variable, minimum=1) if platform.size_variable else None
     if memory is None and size:
-        memory = size * CLOUDCONTROL_SIZE_UNIT
+        memory = size * platform.size_unit
     workers = 2 * math.ceil(cpus) + 1
     if memory is not None:
         workers = min(workers, memory // MEMORY_PER_WORKER)
     return max(1, workers)
+
+
+def worker_class(env: Mapping[str, str]) -> str:
+    """GUNICORN_WORKER_CLASS: one of gunicorn's names in any case, or a dotted path to a class."""
+    from gunicorn.workers import SUPPORTED_WORKERS
+
+    value = env.get("GUNICORN_WORKER_CLASS", "").strip()
+    if not value:
+        return "gthread"
+    if value.lower() in SUPPORTED_WORKERS:
+        return value.lower()  # gunicorn itself only knows the lower-case names
+    if "." in value or value.startswith("egg:"):
+        return value
+    raise ImproperlyConfigured(
+        f"GUNICORN_WORKER_CLASS must be one of {', '.join(sorted(SUPPORTED_WORKERS))}, "
+        "or a dotted path to a worker class."
+    )
 
 
 def bind_addresses(port: str, *, ipv6: bool, v6only: bool) -> list[str]:
@@ -143,18 +163,23 @@ def settings(
 ) -> dict[str, Any]:
     """The gunicorn settings for this platform and environment (pure: no system reads)."""
     result: dict[str, Any] = {}
-    port = env.get("PORT", "").strip() or "8000"
+    port = str(parse_int("PORT", env["PORT"], minimum=1, maximum=65535)) if env.get("PORT", "").strip() else "8000"
     result["bind"] = bind_addresses(port, ipv6=ipv6[0], v6only=ipv6[1])
-    result["workers"] = worker_count(env, cpus=cpus, memory=memory)
-    result["worker_class"] = env.get("GUNICORN_WORKER_CLASS", "").strip() or "gthread"
-    result["threads"] = get_int(env, "GUNICORN_THREADS", minimum=1) or DEFAULT_THREADS
+    result["workers"] = worker_count(env, cpus=cpus, memory=memory, platform=platform)
+    result["worker_class"] = worker_class(env)
     # Finish in-flight requests before the platform's SIGKILL.
     stop = max(1, platform.stop_grace - 1)
-    result["graceful_timeout"] = get_int(env, "GUNICORN_GRACEFUL_TIMEOUT", minimum=1) or stop
-    result["timeout"] = get_int(env, "GUNICORN_TIMEOUT", minimum=1) or min(30, max(stop, 10))
     # Longer than the router's idle keep-alive, or it reuses a socket gunicorn has closed: 502s.
     default_keepalive = platform.router_idle_timeout + 5 if platform.router_idle_timeout else DEFAULT_KEEPALIVE
-    result["keepalive"] = get_int(env, "GUNICORN_KEEPALIVE", minimum=0) or default_keepalive
+    # Values are taken literally: 0 is 0 (keep-alive off), never "unset".
+    for name, variable, minimum, default in (
+        ("threads", "GUNICORN_THREADS", 1, DEFAULT_THREADS),
+        ("graceful_timeout", "GUNICORN_GRACEFUL_TIMEOUT", 1, stop),
+        ("timeout", "GUNICORN_TIMEOUT", 1, min(30, max(stop, 10))),
+        ("keepalive", "GUNICORN_KEEPALIVE", 0, default_keepalive),
+    ):
+        value = get_int(env, variable, minimum=minimum)
+        result[name] = default if value is None else value
     max_requests = get_int(env, "GUNICORN_MAX_REQUESTS", minimum=0)
     result["max_requests"] = MAX_REQUESTS if max_requests is None else max_requests
     jitter = get_int(env, "GUNICORN_MAX_REQUESTS_JITTER", minimum=0)
@@ -163,12 +188,17 @@ def settings(
         result["worker_tmp_dir"] = SHM
     # The platform's router logs every request too; GUNICORN_ACCESSLOG=off saves ~15% (benchmarks/run.py).
     access = env.get("GUNICORN_ACCESSLOG", "").strip()
-    result["accesslog"] = None if access.lower() in ("off", "none", "false", "0") else access or "-"
+    result["accesslog"] = None if access.lower() in ACCESSLOG_OFF else access or "-"
     result["errorlog"] = "-"
     result["access_log_format"] = ACCESS_LOG_FORMAT
     level = env.get("GUNICORN_LOGLEVEL", "").strip().lower() or "info"
-    # debug prints the whole configuration, raw_env secrets included: never from here.
-    result["loglevel"] = level if level in LOG_LEVELS else "info"
+    if level not in LOG_LEVELS:
+        # debug prints the whole configuration, raw_env secrets included: never from here.
+        raise ImproperlyConfigured(
+            f"GUNICORN_LOGLEVEL must be one of {', '.join(LOG_LEVELS)} (debug is refused: gunicorn then "
+            "prints its whole configuration, secrets included)."
+        )
+    result["loglevel"] = level
     # Behind the router every peer is the router: trust its X-Forwarded-* headers.
     forwarded = env.get("GUNICORN_FORWARDED_ALLOW_IPS", "").strip()
     result["forwarded_allow_ips"] = forwarded or ("*" if platform.router_tls else "127.0.0.1,::1")

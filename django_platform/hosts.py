@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.attempt import Failed, attempt
 from django_platform.platforms import Platform
 from django_platform.report import Report
 
@@ -50,12 +52,16 @@ def template_hosts(env: Mapping[str, str], templates: Iterable[str]) -> list[tup
     return found
 
 
+def _hostname(url: object) -> str | None:
+    from urllib.parse import urlsplit
+
+    return urlsplit(str(url)).hostname
+
+
 def platformsh_hosts(env: Mapping[str, str]) -> list[str]:
     value = env.get("PLATFORM_ROUTES", "").strip()
     if not value:
         return []
-    from urllib.parse import urlsplit
-
     from django_platform.credentials import decode_platformsh
 
     routes = decode_platformsh("PLATFORM_ROUTES", value)
@@ -64,7 +70,10 @@ def platformsh_hosts(env: Mapping[str, str]) -> list[str]:
     hosts = []
     for url, route in routes.items():
         if isinstance(route, dict) and route.get("type") == "upstream":
-            host = urlsplit(str(url)).hostname
+            host = attempt(partial(_hostname, url), ValueError)
+            if isinstance(host, Failed) or (host and not set(host) <= _HOST_CHARS):
+                # Named by position only: a route URL is not ours to print.
+                raise ImproperlyConfigured("PLATFORM_ROUTES has an upstream route whose URL has no valid host name.")
             if host:
                 hosts.append(host)
     return hosts

@@ -6,6 +6,7 @@ Sources: ../shared/reference/platforms.md. Rows marked unverified there stay ove
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
@@ -92,6 +93,10 @@ class Platform(NamedTuple):
     # how static files get collected there ("" where the builder does it by itself).
     build_markers: tuple[Marker, ...] = ()
     collectstatic_at_build: str = ""
+    # The platform's container-size variable and its unit in bytes (cloudControl: SIZE x 128 MB),
+    # read only on that platform: elsewhere SIZE may mean anything.
+    size_variable: str = ""
+    size_unit: int = 0
 
     @property
     def is_local(self) -> bool:
@@ -108,6 +113,8 @@ PLATFORMS: tuple[Platform, ...] = (
         router_tls=True,
         host_templates=("{CC_APP}.cloudcontrolled.com", "{CC_DEP}-{CC_APP}.cloudcontrolled.com"),
         procfile_dialect="cloudcontrol",
+        size_variable="SIZE",
+        size_unit=128 * 1024 * 1024,
     ),
     Platform(
         name="platformsh",
@@ -198,6 +205,7 @@ PLATFORMS: tuple[Platform, ...] = (
 )
 
 BY_NAME: Mapping[str, Platform] = {p.name: p for p in PLATFORMS}
+_NAME_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,23}$")
 LOCAL = BY_NAME["local"]
 
 
@@ -207,11 +215,13 @@ class Detection(NamedTuple):
 
 
 def get_platform(name: str, *, variable: str = "DJANGO_PLATFORM") -> Platform:
-    try:
-        return BY_NAME[name.strip().lower()]
-    except KeyError:
+    platform = BY_NAME.get(name.strip().lower())
+    if platform is None:
         valid = ", ".join(sorted(BY_NAME))
-        raise ImproperlyConfigured(f"{variable}={name!r} is not a known platform; valid values: {valid}.") from None
+        # Echo only what looks like a platform name: the value is not ours to print otherwise.
+        shown = f"={name.strip()!r}" if _NAME_LIKE.match(name.strip()) else ""
+        raise ImproperlyConfigured(f"{variable}{shown} is not a known platform; valid values: {valid}.")
+    return platform
 
 
 def detect(env: Mapping[str, str]) -> Detection:

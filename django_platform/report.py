@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -21,9 +21,13 @@ SECRET_NAME_PARTS = (
     "PRIVATE",
     "SIGNATURE",
     "ACCESS_KEY",
+    "ENTROPY",  # Platform.sh's PLATFORM_PROJECT_ENTROPY is a SECRET_KEY
 )
-# Greedy up to the last "@" before the host: a password with a raw "@" is still hidden whole.
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s]*)@")
+# Greedy up to the last "@" before the host: a password with a raw "@" (or a raw space, which
+# redis-py accepts) is still hidden whole.
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/]*)@")
+# Shorter secrets are hidden where they are a whole value, not inside other text.
+MIN_SUBSTRING = 4
 
 
 def is_secret_name(name: str) -> bool:
@@ -49,6 +53,35 @@ def mask_url(url: str) -> str:
         if sep and value and is_secret_name(key):
             masked = masked.replace(part, f"{key}={MASK}")
     return masked
+
+
+def url_passwords(text: str) -> list[str]:
+    """The passwords of the URLs in `text`, as written and percent-decoded."""
+    from urllib.parse import unquote
+
+    found = []
+    for match in _URL_USERINFO.finditer(text):
+        _user, sep, password = match.group("userinfo").partition(":")
+        if sep and password:
+            found += [password, unquote(password)]
+    return found
+
+
+def hide(value: Any, secrets: frozenset[str]) -> Any:
+    """`value` with every known secret value masked, wherever it sits and whatever it is called."""
+    if not secrets:
+        return value
+    if isinstance(value, dict):
+        return {k: hide(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(hide(v, secrets) for v in value)
+    if isinstance(value, str):
+        if value in secrets:
+            return MASK
+        for secret in sorted(secrets, key=len, reverse=True):
+            if len(secret) >= MIN_SUBSTRING and secret in value:
+                value = value.replace(secret, MASK)
+    return value
 
 
 def mask(value: Any, name: str = "") -> Any:
@@ -78,19 +111,31 @@ class Report:
         self.notes: list[str] = []
         # Settings names configure() wrote (so a second call can tell them from settings.py's).
         self.applied: frozenset[str] = frozenset()
+        # Values read from secret sources (secret-named variables and file keys, URL passwords):
+        # masked wherever they land, whatever the setting is called. Never in as_dict() or repr().
+        self._secrets: frozenset[str] = frozenset()
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        self._secrets |= {v for v in values if v and v.strip()}
+        self.entries = [e._replace(value=hide(e.value, self._secrets)) for e in self.entries]
+
+    def hides(self, text: str) -> bool:
+        """Whether `text` holds a known secret value."""
+        return bool(hide(text, self._secrets) != text)
 
     def record(self, setting: str, value: Any, source: str) -> None:
         self.entries = [e for e in self.entries if e.setting != setting]
-        self.entries.append(Entry(setting, mask(value, setting.rsplit(".", 1)[-1]), source))
+        self.entries.append(Entry(setting, hide(mask(value, setting.rsplit(".", 1)[-1]), self._secrets), source))
 
     def mark_from_file(self, variables: list[str], filename: str) -> None:
         """Say which sources were read from a file (.env) rather than the real environment."""
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, variables)) + r")\b")
         self.entries = [e._replace(source=pattern.sub(rf"\1 ({filename})", e.source)) for e in self.entries]
+        self.reason = pattern.sub(rf"\1 ({filename})", self.reason)
         self.note(f"{filename} supplied: {', '.join(variables)}.")
 
     def note(self, text: str) -> None:
-        self.notes.append(text)
+        self.notes.append(hide(text, self._secrets))
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)

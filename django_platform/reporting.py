@@ -16,9 +16,20 @@ from django_platform.report import mask_url
 DOTTED_PATH = "django_platform.reporting.PlatformExceptionReporterFilter"
 
 
+def _known_secret(value: str) -> bool:
+    """A value configure() read from a secret source, whatever the setting holding it is called
+    (Postmark's token as EMAIL_HOST_USER, a password inside a locmem LOCATION)."""
+    from django.conf import settings
+
+    report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
+    return bool(report is not None and report.hides(value))
+
+
 class PlatformExceptionReporterFilter(SafeExceptionReporterFilter):
     def _cleanse_url(self, key: Any, value: Any) -> Any:
-        hidden = isinstance(value, str) and (mask_url(value) != value or str(key).upper().endswith("DSN"))
+        hidden = isinstance(value, str) and (
+            mask_url(value) != value or str(key).upper().endswith("DSN") or _known_secret(value)
+        )
         return self.cleansed_substitute if hidden else value
 
     def cleanse_setting(self, key: Any, value: Any) -> Any:

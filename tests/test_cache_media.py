@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import json
 from pathlib import Path
@@ -40,11 +41,46 @@ def test_cache_url_wins_and_other_schemes() -> None:
     caches = cache({"CACHE_URL": "memcache://mc.internal:11212", "REDIS_URL": "redis://r"})
     assert caches is not None and caches["default"] == {"BACKEND": PYMEMCACHE, "LOCATION": "mc.internal:11212"}
     assert parse_cache_url("locmem://users", variable="X", platform=BY_NAME["local"])["LOCATION"] == "users"
+    # A password in a URL these backends ignore is not carried along (it would be shown).
+    hidden = parse_cache_url(f"locmem://u:{quote(PASSWORD, safe='')}@users", variable="X", platform=BY_NAME["local"])
+    assert hidden["LOCATION"] == "users"
     assert parse_cache_url("dummy://", variable="X", platform=BY_NAME["local"])["BACKEND"].endswith("DummyCache")
     assert cache({"REDIS_TLS_URL": "rediss://h:1"}) is not None
 
 
-def test_memcachier_from_env_and_cloudcontrol_file(tmp_path: Path) -> None:
+def installed(monkeypatch: pytest.MonkeyPatch, *, present: tuple[str, ...] = (), absent: tuple[str, ...] = ()) -> None:
+    """Pretend client libraries are (not) installed: pylibmc needs libmemcached to build."""
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any) -> Any:
+        if name in absent:
+            return None
+        if name in present:
+            return importlib.machinery.ModuleSpec(name, None)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+@pytest.mark.parametrize(
+    ("env", "package"),
+    [
+        ({"REDIS_URL": "redis://r:6379"}, "redis"),
+        ({"CACHE_URL": "memcache://mc:11211"}, "pymemcache"),
+        ({"MEMCACHIER_SERVERS": "mc:11211", "MEMCACHIER_USERNAME": "u", "MEMCACHIER_PASSWORD": "x"}, "pylibmc"),
+    ],
+)
+def test_a_missing_cache_driver_is_a_clear_error_at_settings_import(
+    env: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed(monkeypatch, absent=(package,))
+    message = rf"needs the {package} package, which is not installed: pip install"
+    with pytest.raises(ImproperlyConfigured, match=message):
+        cache(env)
+
+
+def test_memcachier_from_env_and_cloudcontrol_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    installed(monkeypatch, present=("pylibmc",))
     env = {
         "MEMCACHIER_SERVERS": "mc1.memcachier.com:11211, mc2.memcachier.com:11211",
         "MEMCACHIER_USERNAME": "u",

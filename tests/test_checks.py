@@ -211,7 +211,12 @@ def test_e011_only_when_something_sends_mail(monkeypatch: pytest.MonkeyPatch) ->
     lead = "Email is sent to an SMTP server on localhost, and cloudControl runs none: no mail leaves"
     with override_settings(ROOT_URLCONF="tests.urls_mail"):
         assert messages(mail.check_email, "cloudcontrol") == [f"{lead} (the 'password_reset' URL sends mail)."]
-    admin_mail = {"handlers": {"mail": {"class": "django.utils.log.AdminEmailHandler"}}}
+    # A complete config: Django 6.1 applies LOGGING again when a test overrides it.
+    admin_mail = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"mail": {"class": "django.utils.log.AdminEmailHandler"}},
+    }
     with override_settings(ADMINS=[("Ops", "ops@example.com")], LOGGING=admin_mail):
         assert messages(mail.check_email, "cloudcontrol") == [f"{lead} (ADMINS get error reports)."]
     with override_settings(ADMINS=[("Ops", "ops@example.com")]):  # configure()'s LOGGING mails nobody

@@ -273,7 +273,10 @@ def test_platformsh_unset_finds_nothing() -> None:
     ("value", "message"),
     [
         ("not base64!", "PLATFORM_RELATIONSHIPS is not valid base64."),
-        (base64.b64encode(PASSWORD.encode()).decode(), "PLATFORM_RELATIONSHIPS does not decode to valid JSON."),
+        (
+            base64.b64encode(PASSWORD.encode()).decode(),
+            "PLATFORM_RELATIONSHIPS (base64-decoded) is not valid JSON (line 1, column 1).",
+        ),
         (b64([1]), "PLATFORM_RELATIONSHIPS must decode to a JSON object."),
         (b64({"database": {"scheme": "pgsql"}}), "PLATFORM_RELATIONSHIPS: 'database' must be a list of objects."),
         (

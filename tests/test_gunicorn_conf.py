@@ -64,7 +64,10 @@ def test_cgroup_v1_memory_and_garbage(tmp_path: Path) -> None:
 
 def test_web_concurrency_and_cloudcontrol_size() -> None:
     assert worker_count({"WEB_CONCURRENCY": "7"}, cpus=64, memory=256 * MB) == 7
-    assert worker_count({"SIZE": "4"}, cpus=8, memory=None) == 2  # 4 x 128 MB = 512 MB
+    cloudcontrol = BY_NAME["cloudcontrol"]
+    assert worker_count({"SIZE": "4"}, cpus=8, memory=None, platform=cloudcontrol) == 2  # 4 x 128 MB = 512 MB
+    # SIZE means nothing elsewhere (SIZE=large on Render must not stop gunicorn).
+    assert worker_count({"SIZE": "large"}, cpus=8, memory=None, platform=BY_NAME["render"]) == 17
     assert worker_count({}, cpus=8, memory=100 * MB) == 1
     with pytest.raises(ImproperlyConfigured, match=r"^WEB_CONCURRENCY must be at least 1"):
         worker_count({"WEB_CONCURRENCY": "0"}, cpus=1, memory=None)
@@ -156,7 +159,32 @@ def test_every_value_has_an_env_override() -> None:
 
 
 def test_debug_log_level_is_refused_because_it_prints_secrets() -> None:
-    assert settings({"GUNICORN_LOGLEVEL": "debug"}, BY_NAME["local"], cpus=1, memory=None)["loglevel"] == "info"
+    for level in ("debug", "verbose"):
+        with pytest.raises(
+            ImproperlyConfigured,
+            match=r"^GUNICORN_LOGLEVEL must be one of info, warning, error, critical \(debug is refused",
+        ):
+            settings({"GUNICORN_LOGLEVEL": level}, BY_NAME["local"], cpus=1, memory=None)
+    assert settings({"GUNICORN_LOGLEVEL": "WARNING"}, BY_NAME["local"], cpus=1, memory=None)["loglevel"] == "warning"
+
+
+def test_values_are_taken_literally() -> None:
+    def one(name: str, env: dict[str, str]) -> object:
+        return settings(env, BY_NAME["heroku"], cpus=1, memory=None)[name]
+
+    assert one("keepalive", {"GUNICORN_KEEPALIVE": "0"}) == 0  # 0 is off, not "unset"
+    assert one("keepalive", {}) == 95
+    assert one("worker_class", {"GUNICORN_WORKER_CLASS": "GThread"}) == "gthread"  # gunicorn wants lower case
+    assert (
+        one("worker_class", {"GUNICORN_WORKER_CLASS": "uvicorn.workers.UvicornWorker"})
+        == "uvicorn.workers.UvicornWorker"
+    )
+    with pytest.raises(ImproperlyConfigured, match=r"^GUNICORN_WORKER_CLASS must be one of asgi, gevent"):
+        one("worker_class", {"GUNICORN_WORKER_CLASS": "threads"})
+    assert one("bind", {"PORT": " 5000 "}) == ["0.0.0.0:5000"]
+    for port in ("abc", "99999", "0", "unix:/tmp/s"):
+        with pytest.raises(ImproperlyConfigured, match=r"^PORT must be"):
+            one("bind", {"PORT": port})
 
 
 def test_apply_prefers_django_platform_from_env() -> None:
@@ -219,7 +247,16 @@ def test_every_generated_config_passes_gunicorn_check_config(platform: str, tmp_
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("", "-"), ("off", None), ("none", None), ("/srv/access.log", "/srv/access.log")]
+    ("value", "expected"),
+    [
+        ("", "-"),
+        ("off", None),
+        ("none", None),
+        ("no", None),
+        ("FALSE", None),
+        ("0", None),
+        ("/srv/a.log", "/srv/a.log"),
+    ],
 )
 def test_access_log_can_be_turned_off(value: str, expected: str | None) -> None:
     assert settings({"GUNICORN_ACCESSLOG": value}, BY_NAME["heroku"], cpus=1, memory=None)["accesslog"] == expected

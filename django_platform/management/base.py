@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from django_platform.attempt import Failed, attempt
 from django_platform.files import Malformed, Unmanaged, atomic_write, block, merge, recorded_platform, unified_diff
 from django_platform.platforms import Platform, detect, get_platform
 
@@ -56,26 +57,27 @@ class ManagedFileCommand(BaseCommand):
         options: dict[str, Any],
         adopt: Callable[[str], str] | None = None,
     ) -> None:
-        try:
-            old: str | None = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            old = None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{path} cannot be read ({type(exc).__name__}).", returncode=2) from None
-        try:
-            new = merge(old, block(body, self.command_name, platform.name), force=options["force"], adopt=adopt)
-        except Unmanaged:
+        read = attempt(lambda: path.read_text(encoding="utf-8"), OSError, ValueError)
+        if isinstance(read, Failed) and read.kind != "FileNotFoundError":
+            raise CommandError(f"{path} cannot be read ({read.kind}).", returncode=2)
+        old = None if isinstance(read, Failed) else read
+        new = attempt(
+            lambda: merge(old, block(body, self.command_name, platform.name), force=options["force"], adopt=adopt),
+            Unmanaged,
+            Malformed,
+        )
+        if isinstance(new, Failed) and new.kind == "Unmanaged":
             raise CommandError(
                 f"{path} exists without a django-platform block: left alone. Rerun with --force to add "
                 "the block at the top (your lines are kept below it).",
                 returncode=2,
-            ) from None
-        except Malformed:
+            )
+        if isinstance(new, Failed):
             raise CommandError(
                 f"{path} has an unmatched '# BEGIN django-platform' or '# END django-platform' line: "
                 "fix or remove the markers, then rerun.",
                 returncode=2,
-            ) from None
+            )
         if options["diff"]:
             self.stdout.write(unified_diff(path, old, new) or f"{path.name}: no changes.\n", ending="")
         elif options["dry_run"]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from django_platform.attempt import Failed, attempt
 from django_platform.files import project_dir
 from django_platform.gunicorn_conf import MANAGED
 from django_platform.management.base import ManagedFileCommand, chosen_platform
@@ -27,14 +28,14 @@ class Command(ManagedFileCommand):
 
         def adopt(text: str) -> str:
             # The user's old values sit below the block and would win: keep them as comments.
-            try:
-                adopted, names = comment_out_settings(text, MANAGED)
-            except SyntaxError:
+            # SyntaxError.text is a line of the file (raw_env may hold secrets): not attached.
+            adopted = attempt(lambda: comment_out_settings(text, MANAGED), SyntaxError, ValueError)
+            if isinstance(adopted, Failed):
                 raise CommandError(
                     f"{config_filename(platform)} is not valid Python: fix it, then rerun with --force.", returncode=2
-                ) from None
-            replaced.extend(names)
-            return adopted
+                )
+            replaced.extend(adopted[1])
+            return adopted[0]
 
         self.write_managed(root / config_filename(platform), gunicorn_body(platform), platform, options, adopt=adopt)
         if replaced:

@@ -35,7 +35,11 @@ class Command(ManagedFileCommand):
         try:
             body = procfile_body(platform, settings.WSGI_APPLICATION, options["worker"])
         except ImproperlyConfigured as exc:
-            raise CommandError(str(exc), returncode=2) from None
+            message = str(exc)  # our own text, which names no value
+        else:
+            message = ""
+        if message:
+            raise CommandError(message, returncode=2)
         adopt = partial(comment_out_types, types=list(process_types(body)))
         self.write_managed(root / "Procfile", body, platform, options, adopt=adopt)
         self.warn_about_dependencies(root)
