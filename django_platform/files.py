@@ -6,12 +6,15 @@ so an interruption leaves the old file whole, and two writers leave one complete
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import glob
 import os
 import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 BEGIN = "# BEGIN django-platform"
 END = "# END django-platform"
@@ -64,14 +67,16 @@ def merge(
     """
     if existing is None or not existing.strip():
         return new_block
+    newline = line_ending(existing)
+    new_block = new_block.replace("\n", newline)  # the block follows the file's own line endings
     lines = existing.splitlines(keepends=True)
     starts = [i for i, line in enumerate(lines) if line.startswith(BEGIN)]
-    ends = [i for i, line in enumerate(lines) if line.rstrip("\n") == END]
+    ends = [i for i, line in enumerate(lines) if line.rstrip("\r\n") == END]
     if not starts and not ends:
         if not force:
             raise Unmanaged
         rest = adopt(existing) if adopt else existing
-        return new_block + ("\n" if not rest.startswith("\n") else "") + rest
+        return new_block + ("" if rest.startswith(("\n", "\r")) else newline) + rest
     if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
         raise Malformed
     tail = "".join(lines[ends[0] + 1 :])
@@ -79,20 +84,88 @@ def merge(
     return head + new_block + tail
 
 
-def atomic_write(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def line_ending(text: str) -> str:
+    """The file's line ending: that of its first line (LF for a file without one)."""
+    for line in text.splitlines(keepends=True):
+        stripped = line.rstrip("\r\n")
+        return line[len(stripped) :] or "\n"
+    return "\n"
+
+
+class Existing(NamedTuple):
+    text: str  # exactly as on disk, line endings included, without the BOM
+    bom: bool  # the file starts with a UTF-8 byte order mark, which a write keeps
+
+
+def read(path: Path) -> Existing | None:
+    """The file as it is, None when it does not exist. OSError or UnicodeDecodeError otherwise."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    bom = raw.startswith(codecs.BOM_UTF8)
+    # Bytes decoded directly: read_text() would turn CRLF and lone CR into LF.
+    return Existing(raw[len(codecs.BOM_UTF8) :].decode("utf-8") if bom else raw.decode("utf-8"), bom)
+
+
+class HardLinked(Exception):
+    """The file has other hard links, which an atomic rename would cut off from the new text."""
+
+
+def atomic_write(path: Path, text: str, *, bom: bool = False) -> None:
+    """Write `text` through a symbolic link to its target; keep mode and owner; leave the old file
+    whole if interrupted; remove what killed earlier writes left behind."""
+    target = Path(os.path.realpath(path))
+    old = target.stat() if target.exists() else None
+    if old is not None and old.st_nlink > 1:
+        raise HardLinked
+    _remove_stale_temporaries(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write((codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.chmod(tmp, old.st_mode & 0o7777 if old else 0o644)
+        if old is not None and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(PermissionError):  # only root (or the owner) may give it back
+                os.chown(tmp, old.st_uid, old.st_gid)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Temporary files of writers that were killed (SIGKILL skips the cleanup above): those whose
+    process is gone; older ones without a process id after an hour."""
+    for candidate in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        middle = candidate.name[len(target.name) + 2 : -len(".tmp")]
+        pid = middle.split(".", 1)[0]
+        ours = pid.isdigit() and "." in middle  # .NAME.PID.RANDOM.tmp
+        if (not _alive(int(pid))) if ours else _age(candidate) > 3600:
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _age(path: Path) -> float:
+    import time
+
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def unified_diff(path: Path, old: str | None, new: str) -> str:

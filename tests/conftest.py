@@ -12,6 +12,17 @@ from tests.services import PgCluster, pg_cluster, port_open, query_one, unavaila
 PASSWORD = "s3cr@t#/?$%:pw"  # every character the issue names; planted to check it never leaks
 
 
+@pytest.fixture(autouse=True)
+def _fresh_exception_reporter_filter() -> Iterator[None]:
+    """Django caches the default exception reporter filter for the process; overriding
+    DEFAULT_EXCEPTION_REPORTER_FILTER in one test must not depend on what an earlier one cached."""
+    from django.views.debug import get_default_exception_reporter_filter
+
+    get_default_exception_reporter_filter.cache_clear()
+    yield
+    get_default_exception_reporter_filter.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def example_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example project's static files, collected once as a Docker build does (no variables)."""

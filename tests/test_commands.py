@@ -144,7 +144,7 @@ def test_failure_between_write_and_rename_leaves_the_old_file(tmp_path: Path, mo
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(CommandError, match=r"Procfile cannot be written \(OSError\)\.$"):
         run("platform_procfile", tmp_path, "--platform", "render")
     assert procfile.read_text() == HEROKU_PROCFILE
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Procfile"]  # no temporary file left

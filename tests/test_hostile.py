@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import RequestFactory, override_settings
 from django.utils.module_loading import import_string
 from django.views.debug import ExceptionReporter
@@ -217,3 +218,99 @@ def test_planted_secret_in_every_settings_value_of_the_debug_page() -> None:
             "smtp.postmarkapp.com"
         )
     assert quote(TOKEN) == TOKEN  # the token needs no encoding: the checks above are exact
+
+
+# --- 6. writers keep every byte they do not own ------------------------------------------------------
+
+
+def write_procfile(tmp_path: Path, *args: str) -> str:
+    out = StringIO()
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application"):
+        call_command("platform_procfile", "--platform", "heroku", "--path", str(tmp_path), *args, stdout=out)
+    return out.getvalue()
+
+
+BLOCK_LINES = [
+    "# BEGIN django-platform (for heroku): written by `python manage.py platform_procfile`; edit outside this block.",
+    "web: gunicorn proj.wsgi",
+    "release: python manage.py migrate --noinput",
+    "# END django-platform",
+]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r", "\n"])
+def test_line_endings_outside_the_block_are_kept_and_followed(tmp_path: Path, newline: str) -> None:
+    procfile = tmp_path / "Procfile"
+    procfile.write_bytes(f"# mine{newline}worker: celery -A proj worker{newline}".encode())
+    write_procfile(tmp_path, "--force")
+    # --force puts the block first, then a blank line, then the old lines as they were.
+    expected = newline.join(BLOCK_LINES) + newline * 2 + f"# mine{newline}worker: celery -A proj worker{newline}"
+    assert procfile.read_bytes() == expected.encode()
+    assert "up to date" in write_procfile(tmp_path)  # the CRLF block is recognised as ours
+
+
+def test_a_byte_order_mark_stays_first_and_the_block_is_found(tmp_path: Path) -> None:
+    procfile = tmp_path / "Procfile"
+    procfile.write_bytes(b"\xef\xbb\xbfclock: python clock.py\n")
+    write_procfile(tmp_path, "--force")
+    data = procfile.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf# BEGIN django-platform") and data.count(b"\xef\xbb\xbf") == 1
+    assert data.endswith(b"# END django-platform\n\nclock: python clock.py\n")
+    assert "up to date" in write_procfile(tmp_path)
+    assert write_procfile(tmp_path, "--check").startswith("Procfile is up to date")
+
+
+def test_a_symlinked_procfile_is_written_through_to_its_target(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    target = tmp_path / "deploy" / "Procfile.heroku"
+    target.write_text("clock: python clock.py\n")
+    (tmp_path / "Procfile").symlink_to("deploy/Procfile.heroku")
+    write_procfile(tmp_path, "--force")
+    assert (tmp_path / "Procfile").is_symlink()
+    assert target.read_text().endswith("# END django-platform\n\nclock: python clock.py\n")
+
+
+def test_the_owner_is_kept(tmp_path: Path) -> None:
+    import os
+
+    if os.getuid() != 0:
+        pytest.skip("only root can hand a file to another owner")
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("clock: python clock.py\n")
+    os.chown(procfile, 4321, 4322)
+    write_procfile(tmp_path, "--force")
+    assert (procfile.stat().st_uid, procfile.stat().st_gid) == (4321, 4322)
+
+
+def test_a_hard_linked_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("clock: python clock.py\n")
+    (tmp_path / "Procfile.backup").hardlink_to(procfile)
+    with pytest.raises(CommandError, match="has other hard links") as info:
+        write_procfile(tmp_path, "--force")
+    assert info.value.returncode == 2
+    assert procfile.read_text() == "clock: python clock.py\n" == (tmp_path / "Procfile.backup").read_text()
+
+
+@pytest.mark.parametrize(("parent", "error"), [("missing", "FileNotFoundError"), ("a-file", "NotADirectoryError")])
+def test_an_unwritable_directory_is_a_command_error_naming_the_path(tmp_path: Path, parent: str, error: str) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    with pytest.raises(CommandError, match=rf"{parent}/Procfile cannot be (read|written) \({error}\)") as info:
+        write_procfile(tmp_path / parent)
+    assert info.value.returncode == 2
+
+
+def test_temporary_files_of_killed_writers_are_cleaned(tmp_path: Path) -> None:
+    import os
+    import time
+
+    dead = tmp_path / ".Procfile.99999999.a1b2c3.tmp"  # no such process
+    mine = tmp_path / f".Procfile.{os.getpid()}.z9y8x7.tmp"  # a writer still running
+    old_style = tmp_path / ".Procfile.q1w2e3r4.tmp"
+    for path in (dead, mine, old_style):
+        path.write_text("half")
+    os.utime(old_style, (time.time() - 7200, time.time() - 7200))
+    other = tmp_path / ".Procfile.notes.txt"
+    other.write_text("not ours")
+    write_procfile(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["Procfile", mine.name, other.name])

@@ -46,7 +46,7 @@ def _importable(module: str) -> bool:
 def _gunicorn_stale(path: Path, platform: Platform) -> bool:
     """Whether gunicorn, started here, would not use the settings for `platform`. DJANGO_PLATFORM
     in the environment wins over the platform written in the file (gunicorn_conf.apply())."""
-    block = _managed_block(path.read_text(encoding="utf-8", errors="replace"))
+    block = _managed_block(path.read_text(encoding="utf-8-sig", errors="replace"))
     if block is None:
         return False
     if os.environ.get("DJANGO_PLATFORM", "").strip():
@@ -64,7 +64,7 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         return [
             Error(E012.format(root=root), hint="Run: python manage.py platform_procfile", id="django_platform.E012")
         ]
-    text = procfile.read_text(encoding="utf-8", errors="replace")
+    text = procfile.read_text(encoding="utf-8-sig", errors="replace")
     types = process_types(text)
     messages: list[CheckMessage] = []
     web = types.get("web", "")

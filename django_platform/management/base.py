@@ -11,7 +11,17 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_platform.attempt import Failed, attempt
-from django_platform.files import Malformed, Unmanaged, atomic_write, block, merge, recorded_platform, unified_diff
+from django_platform.files import (
+    HardLinked,
+    Malformed,
+    Unmanaged,
+    atomic_write,
+    block,
+    merge,
+    read,
+    recorded_platform,
+    unified_diff,
+)
 from django_platform.platforms import Platform, detect, get_platform
 
 
@@ -57,10 +67,10 @@ class ManagedFileCommand(BaseCommand):
         options: dict[str, Any],
         adopt: Callable[[str], str] | None = None,
     ) -> None:
-        read = attempt(lambda: path.read_text(encoding="utf-8"), OSError, ValueError)
-        if isinstance(read, Failed) and read.kind != "FileNotFoundError":
-            raise CommandError(f"{path} cannot be read ({read.kind}).", returncode=2)
-        old = None if isinstance(read, Failed) else read
+        existing = attempt(lambda: read(path), OSError, ValueError)
+        if isinstance(existing, Failed):
+            raise CommandError(f"{path} cannot be read ({existing.kind}).", returncode=2)
+        old = existing.text if existing else None
         new = attempt(
             lambda: merge(old, block(body, self.command_name, platform.name), force=options["force"], adopt=adopt),
             Unmanaged,
@@ -98,5 +108,14 @@ class ManagedFileCommand(BaseCommand):
         elif new == old:
             self.stdout.write(f"{path.name} is up to date; nothing to do.")
         else:
-            atomic_write(path, new)
+            bom = bool(existing and existing.bom)
+            written = attempt(lambda: atomic_write(path, new, bom=bom), OSError, HardLinked)
+            if isinstance(written, Failed) and written.kind == "HardLinked":
+                raise CommandError(
+                    f"{path} has other hard links, which writing it atomically would cut off: left alone. "
+                    "Remove the other links, or apply --diff by hand.",
+                    returncode=2,
+                )
+            if isinstance(written, Failed):
+                raise CommandError(f"{path} cannot be written ({written.kind}).", returncode=2)
             self.stdout.write(self.style.SUCCESS(f"Wrote {path} for {platform.name}."))
