@@ -18,9 +18,9 @@ def _fresh_exception_reporter_filter() -> Iterator[None]:
     DEFAULT_EXCEPTION_REPORTER_FILTER in one test must not depend on what an earlier one cached."""
     from django.views.debug import get_default_exception_reporter_filter
 
-    get_default_exception_reporter_filter.cache_clear()
+    get_default_exception_reporter_filter.cache_clear()  # type: ignore[attr-defined]
     yield
-    get_default_exception_reporter_filter.cache_clear()
+    get_default_exception_reporter_filter.cache_clear()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
