@@ -168,6 +168,23 @@ def _with_dotenv(
     return {**values, **env}, used
 
 
+def _apply(name: str, area: Area, ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+    """One area; the last line of the promise that settings import raises ImproperlyConfigured
+    only, and never with the original exception (its message may hold a secret) attached."""
+    try:
+        area(ns, env, platform, report)
+    except ImproperlyConfigured:
+        raise
+    except Exception as exc:  # a parser that is not total yet: its message may quote the input
+        kind = type(exc).__name__
+    else:
+        return
+    raise ImproperlyConfigured(
+        f"configure() could not read the environment for its {name!r} settings ({kind}). This is a bug in "
+        "django-platform: please report it with the names (never the values) of the variables set."
+    )
+
+
 def configure(
     settings: MutableMapping[str, Any] | ModuleType,
     *,
@@ -207,7 +224,7 @@ def configure(
     report.add_secrets(secret_values(environ, detection.platform))
     for name, apply in AREAS.items():
         if name not in skipped:
-            apply(ns, environ, detection.platform, report)
+            _apply(name, apply, ns, environ, detection.platform, report)
     if from_file:
         report.mark_from_file(from_file, ".env")
     report.applied = frozenset(ns.applied)

@@ -36,7 +36,7 @@ class FieldSpec(NamedTuple):
     url: str = ""  # a URL form of the same credentials, used when the fields are absent
 
     def keys(self) -> tuple[str, ...]:
-        return (self.name, self.host, *self.user, self.password, self.port, self.url)
+        return tuple(k for k in (self.name, self.host, *self.user, self.password, self.port, self.url) if k)
 
 
 def from_fields(values: Mapping[str, str], spec: FieldSpec, *, source: str) -> dict[str, Any]:

@@ -86,10 +86,8 @@ def merge(
 
 def line_ending(text: str) -> str:
     """The file's line ending: that of its first line (LF for a file without one)."""
-    for line in text.splitlines(keepends=True):
-        stripped = line.rstrip("\r\n")
-        return line[len(stripped) :] or "\n"
-    return "\n"
+    first = (text.splitlines(keepends=True) or [""])[0]
+    return first[len(first.rstrip("\r\n")) :] or "\n"
 
 
 class Existing(NamedTuple):
@@ -154,7 +152,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except OSError:  # another user's process: alive
         return True
     return True
 

@@ -25,7 +25,9 @@ SECRET_NAME_PARTS = (
 )
 # Greedy up to the last "@" before the host: a password with a raw "@" (or a raw space, which
 # redis-py accepts) is still hidden whole.
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/]*)@")
+# The scheme is bounded: unbounded, every position of a long base64 value (letters, digits and "+")
+# started a scan to its end, quadratic in the value's length.
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<userinfo>[^/]*)@")
 # Shorter secrets are hidden where they are a whole value, not inside other text.
 MIN_SUBSTRING = 4
 

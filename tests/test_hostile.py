@@ -314,3 +314,40 @@ def test_temporary_files_of_killed_writers_are_cleaned(tmp_path: Path) -> None:
     other.write_text("not ours")
     write_procfile(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["Procfile", mine.name, other.name])
+
+
+def test_stale_temporary_helpers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from django_platform import files
+
+    assert files._age(tmp_path / "vanished") == 0.0  # removed by another writer meanwhile
+
+    def refuse(pid: int, signal: int) -> None:
+        raise PermissionError
+
+    monkeypatch.setattr(os, "kill", refuse)
+    assert files._alive(1) is True  # another user's process
+    assert files.line_ending("") == "\n"
+
+
+def test_an_oversized_json_store_is_refused() -> None:
+    huge = base64.b64encode(b'{"database": "' + b"x" * (1 << 20) + b'"}').decode()
+    with pytest.raises(ImproperlyConfigured, match=r"^PLATFORM_RELATIONSHIPS \(base64-decoded\) is larger than"):
+        configure({"PLATFORM_APPLICATION_NAME": "a", "PLATFORM_RELATIONSHIPS": huge})
+
+
+def test_an_area_that_is_not_total_yet_still_raises_improperly_configured_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django_platform import configuration
+
+    def broken(*args: Any) -> None:
+        raise TypeError("unsupported operand: 'SECRETVALUE'")
+
+    monkeypatch.setitem(configuration.AREAS, "hosts", broken)
+    with pytest.raises(ImproperlyConfigured) as info:
+        configure({})
+    assert str(info.value).startswith("configure() could not read the environment for its 'hosts' settings (TypeError)")
+    assert chain(info.value) == [info.value]
+    assert "SECRETVALUE" not in str(info.value)

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_platform.attempt import Failed, attempt
 from django_platform.checks import target_platform
 from django_platform.platforms import Platform
 from django_platform.static import SECURITY, WHITENOISE
@@ -121,8 +122,10 @@ def _uncollected(platform: Platform) -> list[CheckMessage]:
     from django.contrib.staticfiles.storage import staticfiles_storage
 
     storage: Any = staticfiles_storage
-    manifest = getattr(storage, "manifest_name", None)
-    if manifest is None or storage.manifest_storage.exists(manifest):
+    # Building the storage can fail (no STATIC_URL, a backend that does not import): that is for
+    # Django's own checks and E010 to report, not a reason for this check to crash the command.
+    manifest = attempt(lambda: getattr(storage, "manifest_name", None), Exception)
+    if manifest is None or isinstance(manifest, Failed) or storage.manifest_storage.exists(manifest):
         return []
     how = platform.collectstatic_at_build or f"{platform.label}'s build runs it unless DISABLE_COLLECTSTATIC is set"
     return [

@@ -1,0 +1,127 @@
+"""Whole hostile environments through configure(), gunicorn's settings and platform_check (see
+tests/fuzzenv.py). The promise: settings import raises ImproperlyConfigured or nothing; no error,
+exception chain, report or platform_check output holds a planted secret; no error quotes a value.
+
+DJANGO_PLATFORM_FUZZ_EXAMPLES sets how many environments (default 10,000, the CI figure); the
+longer run in the README is `DJANGO_PLATFORM_FUZZ_EXAMPLES=200000 pytest tests/test_fuzz_environment.py -s`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import django_platform
+from django_platform.platforms import PLATFORMS
+from tests.fuzzenv import PLAIN, SECRET, collect_names, credential_files, gunicorn_settings, texts, value_for
+
+EXAMPLES = int(os.environ.get("DJANGO_PLATFORM_FUZZ_EXAMPLES", "10000"))
+# Settings platform_check reads; LOGGING stays out (reconfiguring logging per example is slow).
+CHECKED = (
+    "DATABASES", "CACHES", "STORAGES", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SECURE_PROXY_SSL_HEADER",
+    "MIDDLEWARE", "STATIC_ROOT", "STATIC_URL", "DEBUG", "SECRET_KEY", "EMAIL_BACKEND", "EMAIL_HOST", "MAILERS",
+    "DJANGO_PLATFORM_REPORT",
+)  # fmt: skip
+
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+
+
+@pytest.fixture(scope="module")
+def space(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[str], Path]:
+    directory = tmp_path_factory.mktemp("fuzz")
+    return collect_names(), credential_files(directory), directory
+
+
+def test_the_names_come_from_the_package(space: tuple[list[str], list[str], Path]) -> None:
+    names = space[0]
+    # Found by asking the code, not listed here: a sample of what it must have found.
+    for name in ("DATABASE_URL", "DYNO", "CRED_FILE", "POSTMARK_API_TOKEN", "PLATFORM_RELATIONSHIPS",
+                 "MEMCACHIER_SERVERS", "GUNICORN_KEEPALIVE", "SIZE", "FLY_PRIVATE_IP", "DATABASE_HOST"):  # fmt: skip
+        assert name in names, name
+    assert len(names) > 80
+
+
+def test_whole_environments_keep_the_promise(space: tuple[list[str], list[str], Path], tmp_path: Path) -> None:
+    names, files, _ = space
+    platforms = [None, *(p.name for p in PLATFORMS)]
+    stats: Counter[str] = Counter()
+    started = time.monotonic()
+
+    @settings(
+        max_examples=EXAMPLES, deadline=None, database=None, derandomize=False, suppress_health_check=list(HealthCheck)
+    )
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        chosen = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=10), label="names")
+        env = {name: data.draw(value_for(name, files), label=name) for name in chosen}
+        platform = data.draw(st.sampled_from(platforms), label="platform")
+        deep = data.draw(st.integers(0, 49), label="deep") == 0
+        # settings.py's own key: startproject's (refused on a platform) or a usable one.
+        key = data.draw(st.sampled_from(["django-insecure-fuzz", "settings-py-key-" + "m" * 40]), label="key")
+        check(env, platform, key, deep, tmp_path, stats)
+
+    run()
+    elapsed = time.monotonic() - started
+    print(
+        f"\nfuzz: {stats['environments']} environments in {elapsed:.0f} s: {stats['configured']} configured, "
+        f"{stats['refused']} refused with ImproperlyConfigured, {stats['platform_check']} through platform_check, "
+        f"{stats['gunicorn']} through gunicorn's settings; 0 violations"
+    )
+    assert stats["environments"] >= EXAMPLES
+    assert stats["configured"] > EXAMPLES // 10 and stats["refused"] > EXAMPLES // 10  # both paths exercised
+    assert stats["platform_check"] > 0
+
+
+def check(env: dict[str, str], platform: str | None, key: str, deep: bool, base: Path, stats: Counter[str]) -> None:
+    stats["environments"] += 1
+    ns: dict[str, Any] = {"SECRET_KEY": key, "BASE_DIR": base, "DEBUG": False}
+    try:
+        report = django_platform.configure(ns, env=env, platform=platform)
+    except ImproperlyConfigured as exc:
+        stats["refused"] += 1
+        shown = "\n".join(texts(exc))
+        assert SECRET not in shown and PLAIN not in shown, (sorted(env), str(exc))
+        assert "This is a bug in django-platform" not in str(exc), (sorted(env), str(exc))
+        assert exc.__cause__ is None and exc.__context__ is None, sorted(env)
+        return
+    except Exception as exc:  # the promise is broken: say which names, never the values
+        pytest.fail(f"configure() raised {type(exc).__name__} for an environment with {sorted(env)}")
+    stats["configured"] += 1
+    shown = json.dumps(report.as_dict(), default=str)
+    assert SECRET not in shown, (sorted(env), [e for e in report.as_dict()["settings"] if SECRET in str(e)])
+    _gunicorn(env, report.platform, stats)
+    if deep:
+        _platform_check(ns, stats, env)
+
+
+def _gunicorn(env: dict[str, str], platform: str, stats: Counter[str]) -> None:
+    try:
+        gunicorn_settings(env, platform)
+    except Exception as exc:
+        pytest.fail(f"gunicorn settings raised {type(exc).__name__} for {sorted(env)}")
+    stats["gunicorn"] += 1
+
+
+def _platform_check(ns: dict[str, Any], stats: Counter[str], env: dict[str, str]) -> None:
+    overrides = {k: ns[k] for k in CHECKED if k in ns}
+    out = StringIO()
+    with override_settings(**overrides):
+        for fmt in ("text", "json"):
+            try:
+                call_command("platform_check", "--format", fmt, "--fail-level", "CRITICAL", stdout=out, stderr=out)
+            except Exception as exc:
+                pytest.fail(f"platform_check raised {type(exc).__name__} for {sorted(env)}")
+    assert SECRET not in out.getvalue(), sorted(env)
+    stats["platform_check"] += 1
