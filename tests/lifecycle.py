@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.platform_envs import clean_environ
 from tests.services import free_port, port_open, unavailable, wait_for
 
 BIN = Path(sys.executable).parent
@@ -168,20 +167,6 @@ def phase_env(lifecycle: Lifecycle, phase: str, config: dict[str, str], run_only
         own = lifecycle.run if lifecycle.release in (None, {}) else lifecycle.release
         return {**own, **user, **run_only}
     return {**lifecycle.run, **user, **run_only}
-
-
-def manage(project: Path, env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=project,
-        env=clean_environ(**env),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 def children(pid: int) -> dict[int, list[int]]:

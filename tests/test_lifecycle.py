@@ -22,8 +22,8 @@ from urllib.parse import quote
 import pytest
 
 from django_platform.procfile import process_types
-from tests.e2e_support import copy_project
-from tests.lifecycle import BIN, LIFECYCLES, Lifecycle, honcho, manage, phase_env
+from tests.e2e_support import copy_project, manage
+from tests.lifecycle import BIN, LIFECYCLES, Lifecycle, honcho, phase_env
 from tests.platform_envs import SECRET, clean_environ
 from tests.services import PgCluster, port_open, s3_server, unavailable
 
@@ -138,6 +138,21 @@ def get(port: int, path: str, host: str, *, router: bool = True) -> tuple[int, s
         return error.code, "", error.read().decode(errors="replace")
 
 
+def serve_styled_admin_and_health_check(project: Path, lifecycle: Lifecycle, run: dict[str, str]) -> None:
+    """The Procfile's web process under honcho: the admin page and its hashed stylesheet through the
+    router's headers and default host, and the health check with the platform's own Host."""
+    with honcho(project, run) as (_proc, port):
+        status, _, page = get(port, "/admin/login/", lifecycle.public_host)
+        assert status == 200, page[:2000]
+        css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page)
+        assert css, "the admin's stylesheet is not served under its hashed name"
+        status, content_type, body = get(port, css.group(1), lifecycle.public_host)
+        assert (status, content_type.split(";")[0]) == (200, "text/css")
+        assert "body" in body
+        if lifecycle.health_host:
+            assert get(port, "/ping", lifecycle.health_host, router=False)[:2] == (200, "text/plain")
+
+
 def release(project: Path, lifecycle: Lifecycle, env: dict[str, str]) -> None:
     if lifecycle.release_from == "procfile":
         command = process_types((project / "Procfile").read_text())["release"]
@@ -185,16 +200,7 @@ def test_first_deploy(
     release(project, lifecycle, phase_env(lifecycle, "release", config, run_only))
 
     run = phase_env(lifecycle, "run", config, run_only)
-    with honcho(project, run) as (_proc, port):
-        status, _, page = get(port, "/admin/login/", lifecycle.public_host)
-        assert status == 200, page[:2000]
-        css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page)
-        assert css, "the admin's stylesheet is not served under its hashed name"
-        status, content_type, body = get(port, css.group(1), lifecycle.public_host)
-        assert (status, content_type.split(";")[0]) == (200, "text/css")
-        assert "body" in body
-        if lifecycle.health_host:
-            assert get(port, "/ping", lifecycle.health_host, router=False)[:2] == (200, "text/plain")
+    serve_styled_admin_and_health_check(project, lifecycle, run)
 
     document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
     assert document["platform"] == platform
@@ -229,14 +235,7 @@ def test_first_deploy_of_a_split_settings_project(
     assert (project / "collected" / "manifest.json").is_file()  # the project's own storage and name
     release(project, lifecycle, phase_env(lifecycle, "release", config, run_only))
     run = phase_env(lifecycle, "run", config, run_only)
-    with honcho(project, run) as (_proc, port):
-        status, _, page = get(port, "/admin/login/", lifecycle.public_host)
-        assert status == 200, page[:2000]
-        css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page)
-        assert css, "the admin's stylesheet is not served under its hashed name"
-        assert get(port, css.group(1), lifecycle.public_host)[0] == 200
-        if lifecycle.health_host:
-            assert get(port, "/ping", lifecycle.health_host, router=False)[0] == 200
+    serve_styled_admin_and_health_check(project, lifecycle, run)
 
     document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
     assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import signal
 import subprocess
@@ -15,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.lifecycle import children, descendants
+from tests.lifecycle import honcho as run_procfile
 from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
-from tests.services import free_port, port_open, unavailable, wait_for
+from tests.services import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -44,27 +45,6 @@ def manage(project: Path, *args: str) -> None:
     )
 
 
-def children(pid: int) -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            tree.setdefault(ppid, []).append(int(entry.name))
-    return tree
-
-
-def descendants(root: int) -> list[int]:
-    tree, found, stack = children(root), [], [root]
-    while stack:
-        for child in tree.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
 def gunicorn_workers(root: int) -> int:
     """gunicorn workers below `root`: processes with no children whose parent is gunicorn's master
     (the shell honcho starts the command with has the master as its child)."""
@@ -82,39 +62,12 @@ def gunicorn_workers(root: int) -> int:
 
 @pytest.fixture
 def honcho(project: Path) -> Iterator[object]:
-    started: list[subprocess.Popen[str]] = []
+    with contextlib.ExitStack() as stack:
 
-    def start(env: dict[str, str], process: str = "web") -> tuple[subprocess.Popen[str], int]:
-        if shutil.which("honcho", path=str(BIN)) is None:
-            unavailable("honcho is not installed (pip install honcho)")
-        port = free_port()
-        full = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(project), **env}
-        proc = subprocess.Popen(
-            [str(BIN / "honcho"), "start", "-p", str(port), process],
-            cwd=project,
-            env=full,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        started.append(proc)
-        if (
-            not wait_for(lambda: port_open("127.0.0.1", port) or proc.poll() is not None, timeout=30)
-            or proc.poll() is not None
-        ):
-            proc.kill()
-            pytest.fail(f"the Procfile did not start: {proc.communicate()[0][-3000:]}")
-        return proc, port
+        def start(env: dict[str, str], process: str = "web") -> tuple[subprocess.Popen[str], int]:
+            return stack.enter_context(run_procfile(project, env, process))
 
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            # honcho starts each process in its own group: kill the whole tree, not just honcho.
-            for pid in [*descendants(proc.pid), proc.pid]:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            proc.wait()
+        yield start
 
 
 def get(port: int, host: str) -> tuple[int, bytes]:
