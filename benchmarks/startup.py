@@ -96,7 +96,9 @@ def ensure_venv() -> Path:
     python = VENV / "bin" / "python"
     if not python.exists():
         venv.create(VENV, with_pip=True)
-        packages = ["-e", f"{ROOT}[postgres,brotli]", "django-on-heroku", "matplotlib"]
+    # redis: the Redis cache backend's client library, which configure() requires when REDIS_URL is set.
+    if subprocess.run([python, "-c", "import redis, django_on_heroku, matplotlib"], capture_output=True).returncode:
+        packages = ["-e", f"{ROOT}[postgres,brotli,redis]", "django-on-heroku", "matplotlib"]
         subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
     return python
 
