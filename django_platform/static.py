@@ -61,9 +61,11 @@ def build_static(current: Mapping[str, Any], report: Report) -> dict[str, Any]:
     else:
         # Not by platform: the build (often detected as local) and the run must use one storage.
         storages["staticfiles"] = {**storages.get("staticfiles", {}), "BACKEND": PLATFORM_STORAGE}
-        source = "default: the same in build and run"
-        if static == DJANGO_MANIFEST_STORAGE:
-            source = "settings.py's ManifestStaticFilesStorage, with compression added"
+        source = {
+            DJANGO_MANIFEST_STORAGE: "settings.py's ManifestStaticFilesStorage, with compression added",
+            # Django's default, often written out by habit: it serves no hashed, cacheable names.
+            DJANGO_STATIC_STORAGE: "replaces settings.py's StaticFilesStorage: hashed and compressed",
+        }.get(static or "", "default: the same in build and run")
         report.record("STORAGES.staticfiles", storages["staticfiles"], source)
     result["STORAGES"] = storages
     return result

@@ -68,6 +68,10 @@ def test_settings_py_manifest_storage_gains_compression_and_custom_storages_are_
     ns, report = configure(HEROKU_RUN, STORAGES=manifest)
     assert ns["STORAGES"]["staticfiles"] == {"BACKEND": PLATFORM_STORAGE}
     assert report.source("STORAGES.staticfiles") == "settings.py's ManifestStaticFilesStorage, with compression added"
+    plain = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    ns, report = configure(HEROKU_BUILD, STORAGES=plain)
+    assert ns["STORAGES"]["staticfiles"] == {"BACKEND": PLATFORM_STORAGE}
+    assert report.source("STORAGES.staticfiles") == "replaces settings.py's StaticFilesStorage: hashed and compressed"
     custom = {"staticfiles": {"BACKEND": "proj.storage.CDNStorage", "OPTIONS": {"location": "x"}}}
     ns, report = configure(HEROKU_BUILD, STORAGES=custom)
     assert ns["STORAGES"]["staticfiles"] == custom["staticfiles"]
