@@ -28,8 +28,9 @@ SECRET_NAME_PARTS = (
 # The scheme is bounded: unbounded, every position of a long base64 value (letters, digits and "+")
 # started a scan to its end, quadratic in the value's length.
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<userinfo>[^/]*)@")
-# Shorter secrets are hidden where they are a whole value, not inside other text.
-MIN_SUBSTRING = 4
+# Shorter secrets are hidden where they are a whole value, not inside other text: Upsun's sample
+# credentials are main:main, and "main" inside "domain" is not a secret.
+MIN_SUBSTRING = 8
 
 
 def is_secret_name(name: str) -> bool:

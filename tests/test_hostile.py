@@ -351,3 +351,14 @@ def test_an_area_that_is_not_total_yet_still_raises_improperly_configured_only(
     assert str(info.value).startswith("configure() could not read the environment for its 'hosts' settings (TypeError)")
     assert chain(info.value) == [info.value]
     assert "SECRETVALUE" not in str(info.value)
+
+
+def test_short_secrets_are_masked_whole_not_inside_other_words() -> None:
+    from django_platform.report import hide
+
+    secrets = frozenset({"main", "Zz9" * 4})
+    assert hide({"NAME": "main", "HOST": "domain.internal", "X": "a" + "Zz9" * 4}, secrets) == {
+        "NAME": MASK,
+        "HOST": "domain.internal",
+        "X": "a" + MASK,
+    }
