@@ -18,7 +18,7 @@ SECRET_NAME_PARTS = (
     "API_KEY",
     "APIKEY",
     "CREDENTIAL",
-    "PRIVATE",
+    "PRIVATE_KEY",  # not PRIVATE alone: FLY_PRIVATE_IP and RAILWAY_PRIVATE_DOMAIN are addresses
     "SIGNATURE",
     "ACCESS_KEY",
     "ENTROPY",  # Platform.sh's PLATFORM_PROJECT_ENTROPY is a SECRET_KEY

@@ -362,3 +362,14 @@ def test_short_secrets_are_masked_whole_not_inside_other_words() -> None:
         "HOST": "domain.internal",
         "X": "a" + MASK,
     }
+
+
+def test_private_addresses_are_not_secrets() -> None:
+    env = {"FLY_APP_NAME": "app", "FLY_PRIVATE_IP": "fdaa:0:18:a7b:7d:3f06:2fc:2", **KEY}
+    _, report = configure(env)
+    entry = report.get("ALLOWED_HOSTS")
+    assert entry is not None and entry.value == ["app.fly.dev", "[fdaa:0:18:a7b:7d:3f06:2fc:2]"]
+    from django_platform.report import is_secret_name
+
+    assert is_secret_name("SSH_PRIVATE_KEY") and is_secret_name("GITHUB_PRIVATE_KEY_PEM")
+    assert not is_secret_name("FLY_PRIVATE_IP") and not is_secret_name("RAILWAY_PRIVATE_DOMAIN")
