@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import subprocess
@@ -79,13 +80,21 @@ def get(port: int, host: str) -> tuple[int, bytes]:
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
+    # honcho's SIGTERM handler prints, and dies with "reentrant call inside BufferedWriter" (leaving
+    # gunicorn running) when the signal lands while it is printing a line of gunicorn's: let the
+    # access log line of the last request through first.
+    time.sleep(0.5)
+    tree = descendants(proc.pid)  # before the signal: orphans of a crashed honcho are not its children
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     try:
         output = proc.communicate(timeout=40)[0]
     except subprocess.TimeoutExpired:
-        proc.kill()
-        pytest.fail(f"did not stop on SIGTERM: {proc.communicate()[0][-3000:]}")
+        # gunicorn still holds the output pipe: end the whole tree, or reading it never returns.
+        for pid in [*tree, proc.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"did not stop on SIGTERM: {proc.communicate(timeout=10)[0][-3000:]}")
     assert time.monotonic() - started < 35
     return output
 
