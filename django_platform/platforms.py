@@ -90,7 +90,8 @@ class Platform(NamedTuple):
     health_check_hosts: tuple[str, ...] = ()
     # The build phase: markers of a build (which has other variables than the run: Heroku's build
     # has config vars but no DYNO, a Docker build has nothing), said in the detection reason; and
-    # how static files get collected there ("" where the builder does it by itself).
+    # how static files get collected there (what the builder does, or what the user must add), as
+    # the hint of E017 says it.
     build_markers: tuple[Marker, ...] = ()
     collectstatic_at_build: str = ""
     # The platform's container-size variable and its unit in bytes (cloudControl: SIZE x 128 MB),
@@ -115,6 +116,7 @@ PLATFORMS: tuple[Platform, ...] = (
         procfile_dialect="cloudcontrol",
         size_variable="SIZE",
         size_unit=128 * 1024 * 1024,
+        collectstatic_at_build="cloudControl's Python buildpack runs it at build (unverified)",
     ),
     Platform(
         name="platformsh",
@@ -171,6 +173,7 @@ PLATFORMS: tuple[Platform, ...] = (
         db_tls={PG: False, MYSQL: False},
         router_tls=True,
         release_phase=True,
+        collectstatic_at_build="Dokku's herokuish build runs it unless DISABLE_COLLECTSTATIC is set",
     ),
     Platform(
         name="heroku",
@@ -186,6 +189,7 @@ PLATFORMS: tuple[Platform, ...] = (
         router_idle_timeout=90,
         # Heroku's buildpack runs collectstatic with the config vars, STACK and SOURCE_VERSION.
         build_markers=(Marker(all_of=("STACK", "SOURCE_VERSION"), note="Heroku-lineage buildpack"),),
+        collectstatic_at_build="Heroku's Python buildpack runs it at build unless DISABLE_COLLECTSTATIC is set",
     ),
     # Qoddi documents no marker: only DJANGO_PLATFORM=qoddi selects it. Its datastores have SSL off.
     Platform(
@@ -194,6 +198,7 @@ PLATFORMS: tuple[Platform, ...] = (
         db_tls={PG: False, MYSQL: False},
         stores=("qoddi",),
         router_tls=True,
+        collectstatic_at_build="Qoddi's Heroku buildpack runs it unless DISABLE_COLLECTSTATIC is set",
     ),
     Platform(
         name="local",

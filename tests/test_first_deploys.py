@@ -125,7 +125,8 @@ def test_e017_static_files_not_collected_where_the_app_runs(tmp_path: Path, exam
         # From a laptop judging for Fly.io: the files are collected at build, not here.
         assert ids(web.check_static, "heroku") == []
     with override_settings(**common, DJANGO_PLATFORM_REPORT=Report("heroku", "")), judging(BY_NAME["heroku"]):
-        assert "Heroku's build runs it unless DISABLE_COLLECTSTATIC" in (web.check_static()[0].hint or "")
+        hint = web.check_static()[0].hint or ""
+        assert "Heroku's Python buildpack runs it at build unless DISABLE_COLLECTSTATIC" in hint
     shutil.copytree(example_static, tmp_path / "static")
     with override_settings(**common, DJANGO_PLATFORM_REPORT=Report("fly", "")):
         assert ids(web.check_static, "fly") == []

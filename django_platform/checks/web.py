@@ -127,7 +127,7 @@ def _uncollected(platform: Platform) -> list[CheckMessage]:
     manifest = attempt(lambda: getattr(storage, "manifest_name", None), Exception)
     if manifest is None or isinstance(manifest, Failed) or storage.manifest_storage.exists(manifest):
         return []
-    how = platform.collectstatic_at_build or f"{platform.label}'s build runs it unless DISABLE_COLLECTSTATIC is set"
+    how = platform.collectstatic_at_build or "run it where the app is built"
     return [
         Error(
             E017.format(manifest=Path(str(settings.STATIC_ROOT)) / manifest),
