@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.platforms import Platform
+from django_platform.platforms import Context, Platform
 from django_platform.report import Report
 from django_platform.urlparts import split_url
 
@@ -38,7 +38,7 @@ def parse_cache_url(url: str, *, variable: str, platform: Platform) -> dict[str,
             raise ImproperlyConfigured(f"{variable} names no host.")
         config: dict[str, Any] = {"BACKEND": REDIS, "LOCATION": url.strip()}
         if scheme == "rediss" and not platform.redis_tls_verify:
-            # Heroku Redis serves a self-signed certificate: verification off for this case only.
+            # The platform's Redis serves a self-signed certificate: verification off for it only.
             config["OPTIONS"] = {"ssl_cert_reqs": "none"}
         return config
     if scheme in ("memcache", "pymemcache"):
@@ -69,22 +69,18 @@ def memcachier(values: Mapping[str, str], source: str) -> dict[str, Any] | None:
     }
 
 
-def build_cache(
-    env: Mapping[str, str], platform: Platform, current: Mapping[str, Any], report: Report
-) -> dict[str, Any] | None:
+def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any] | None:
     """The CACHES setting to apply, or None to keep settings.py's."""
+    env = ctx.env
     config: dict[str, Any] | None = None
     source = ""
     name = next((n for n in URL_VARS if env.get(n, "").strip()), None)
     if name:
-        config, source = parse_cache_url(env[name], variable=name, platform=platform), name
+        config, source = parse_cache_url(env[name], variable=name, platform=ctx.platform), name
     else:
         config, source = memcachier(env, "environment"), "MEMCACHIER_SERVERS"
-        if config is None and "cloudcontrol" in platform.stores and env.get("CRED_FILE", "").strip():
-            from django_platform.credentials import read_cloudcontrol_credentials
-
-            config = memcachier(read_cloudcontrol_credentials(env).get("MEMCACHIER", {}), "CRED_FILE")
-            source = "CRED_FILE MEMCACHIER"
+        if config is None:
+            config, source = ctx.platform.cache(ctx) or (None, "")
     if config is None:
         return None
     driver = DRIVERS.get(config["BACKEND"])

@@ -10,7 +10,15 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.databases import build_databases
-from django_platform.platforms import Detection, Platform, detect, get_platform
+from django_platform.platforms import (
+    PLUGINS_VARIABLE,
+    Context,
+    Detection,
+    detect,
+    get_platform,
+    load_plugins,
+    unclaimed_notes,
+)
 from django_platform.report import Report
 
 REPORT_SETTING = "DJANGO_PLATFORM_REPORT"
@@ -42,19 +50,21 @@ class Namespace:
         return {k: v for k, v in self._dict.items() if k not in self.applied}
 
 
-Area = Callable[[Namespace, Mapping[str, str], Platform, Report], None]
+# Every area: the namespace (it reads settings.py's values and sets its own), the context (the
+# environment, the platform and its stores), the report.
+Area = Callable[[Namespace, Context, Report], None]
 
 # Each area imports its module when it runs, keeping `import django_platform` and areas a user
 # excludes free.
 
 
-def _security(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _security(ns: Namespace, ctx: Context, report: Report) -> None:
     from django_platform.security import https_settings, resolve_debug, resolve_secret_key
 
-    debug = resolve_debug(env, platform, ns.get("DEBUG", False), report)
+    debug = resolve_debug(ctx.env, ctx.platform, ns.get("DEBUG", False), report)
     ns.set("DEBUG", debug)
-    ns.set("SECRET_KEY", resolve_secret_key(env, platform, ns.get("SECRET_KEY"), debug, report))
-    https = https_settings(env, platform, ns.written_by_user(), report)
+    ns.set("SECRET_KEY", resolve_secret_key(ctx, ns.get("SECRET_KEY"), debug, report))
+    https = https_settings(ctx.env, ctx.platform, ns.written_by_user(), report)
     for name, value in https.items():
         ns.set(name, value)
     # The values in force, whether settings.py or the platform's default supplied them.
@@ -70,62 +80,62 @@ def _security(ns: Namespace, env: Mapping[str, str], platform: Platform, report:
         )
 
 
-def _hosts(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _hosts(ns: Namespace, ctx: Context, report: Report) -> None:
     from django_platform.hosts import build_hosts
 
-    for name, value in build_hosts(env, platform, ns.as_mapping(), bool(ns.get("DEBUG")), report).items():
+    for name, value in build_hosts(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), report).items():
         ns.set(name, value)
 
 
-def _databases(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
-    databases = build_databases(env, platform, ns.get("DATABASES"), report)
+def _databases(ns: Namespace, ctx: Context, report: Report) -> None:
+    databases = build_databases(ctx, ns.get("DATABASES"), report)
     if databases is not None:
         ns.set("DATABASES", databases)
 
 
-def _static(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _static(ns: Namespace, ctx: Context, report: Report) -> None:
     from django_platform.static import build_static
 
     for name, value in build_static(ns.as_mapping(), report).items():
         ns.set(name, value)
 
 
-def _logging(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _logging(ns: Namespace, ctx: Context, report: Report) -> None:
     from django_platform.logconf import build_logging
 
-    ns.set("LOGGING", build_logging(env, ns.get("LOGGING"), report))
+    ns.set("LOGGING", build_logging(ctx.env, ns.get("LOGGING"), report))
 
 
-def _email(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _email(ns: Namespace, ctx: Context, report: Report) -> None:
     import django
 
     from django_platform.mail import build_mail
 
     version = (django.VERSION[0], django.VERSION[1])
-    values, remove = build_mail(env, platform, ns.as_mapping(), bool(ns.get("DEBUG")), version, report)
+    values, remove = build_mail(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), version, report)
     for name, value in values.items():
         ns.set(name, value)
     for name in remove:
         ns.delete(name)
 
 
-def _cache(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _cache(ns: Namespace, ctx: Context, report: Report) -> None:
     from django_platform.cache import build_cache
 
-    caches = build_cache(env, platform, ns.as_mapping(), report)
+    caches = build_cache(ctx, ns.as_mapping(), report)
     if caches is not None:
         ns.set("CACHES", caches)
 
 
-def _media(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _media(ns: Namespace, ctx: Context, report: Report) -> None:
     from django_platform.media import build_media
 
-    storages = build_media(env, ns.as_mapping(), report)
+    storages = build_media(ctx.env, ns.as_mapping(), report)
     if storages is not None:
         ns.set("STORAGES", storages)
 
 
-def _error_reports(ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _error_reports(ns: Namespace, ctx: Context, report: Report) -> None:
     # The dotted path only: importing django.views.debug here would load half of Django.
     path = "django_platform.reporting.PlatformExceptionReporterFilter"
     current = ns.get("DEFAULT_EXCEPTION_REPORTER_FILTER")
@@ -168,11 +178,11 @@ def _with_dotenv(
     return {**values, **env}, used
 
 
-def _apply(name: str, area: Area, ns: Namespace, env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def _apply(name: str, area: Area, ns: Namespace, ctx: Context, report: Report) -> None:
     """One area; the last line of the promise that settings import raises ImproperlyConfigured
     only, and never with the original exception (its message may hold a secret) attached."""
     try:
-        area(ns, env, platform, report)
+        area(ns, ctx, report)
     except ImproperlyConfigured:
         raise
     except Exception as exc:  # a parser that is not total yet: its message may quote the input
@@ -213,18 +223,29 @@ def configure(
     if dotenv:
         # Before detection: the file may select the platform (DJANGO_PLATFORM) too.
         environ, from_file = _with_dotenv(environ, dotenv, ns)
+    # Platforms of the user's own, registered before detection.
+    plugins = ns.get(PLUGINS_VARIABLE)
+    if plugins:
+        load_plugins(plugins, source=f"settings.{PLUGINS_VARIABLE}")
+    if environ.get(PLUGINS_VARIABLE, "").strip():
+        load_plugins(environ[PLUGINS_VARIABLE])
     detection = (
         Detection(get_platform(platform, variable="configure(platform=...)"), f"configure(platform={platform!r})")
         if platform
         else detect(environ)
     )
+    ctx = Context(environ, detection.platform, detection.reason)
     report = Report(detection.platform.name, detection.reason)
     from django_platform.sensitive import secret_values
 
-    report.add_secrets(secret_values(environ, detection.platform))
+    report.add_secrets(secret_values(ctx))
     for name, apply in AREAS.items():
         if name not in skipped:
-            _apply(name, apply, ns, environ, detection.platform, report)
+            _apply(name, apply, ns, ctx, report)
+    for note in [*ctx.notes, *unclaimed_notes(ctx)]:
+        report.note(note)
+    # What the checks judge by: this environment, not the process's (configure(env=...), .env).
+    report.environment = environ
     if from_file:
         report.mark_from_file(from_file, ".env")
     report.applied = frozenset(ns.applied)

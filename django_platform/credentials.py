@@ -1,22 +1,15 @@
-"""Platform credential stores: cloudControl's JSON file and Platform.sh's base64 JSON variables.
+"""JSON from credential stores (files, base64 variables), bounded in size and depth.
 
-Both return plain data; errors name the variable or file and never echo its content.
+Errors name the variable or file and never echo its content.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.attempt import Failed, attempt
-
-AddOns = dict[str, dict[str, str]]
 # Far more than any real store holds; beyond it, a document is hostile or broken.
 MAX_DEPTH = 20
 MAX_BYTES = 1 << 20
@@ -60,45 +53,3 @@ def _parse(text: str | bytes) -> tuple[Any, str | None]:
         return None, f" (line {exc.lineno}, column {exc.colno})"
     except (ValueError, RecursionError):
         return None, ""
-
-
-def parse_cloudcontrol_credentials(text: str, *, source: str) -> AddOns:
-    """`{"ADDON": {"ADDON_KEY": "value", ...}, ...}` -> the same, with values as strings."""
-    data = load_json(text, source=source)
-    if not isinstance(data, dict):
-        raise ImproperlyConfigured(f"{source} must hold a JSON object with one entry per add-on.")
-    addons: AddOns = {}
-    for name, values in data.items():
-        if not isinstance(values, dict):
-            raise ImproperlyConfigured(f"{source}: add-on {name!r} must be a JSON object.")
-        addons[str(name)] = {
-            str(k): v if isinstance(v, str) else json.dumps(v) for k, v in values.items() if v is not None
-        }
-    return addons
-
-
-def read_cloudcontrol_credentials(env: Mapping[str, str]) -> AddOns:
-    """The add-ons in the file at $CRED_FILE; {} when CRED_FILE is unset."""
-    path = env.get("CRED_FILE", "").strip()
-    if not path:
-        return {}
-    source = f"the credentials file CRED_FILE={path}"
-    if "\0" in path:
-        raise ImproperlyConfigured("CRED_FILE contains a NUL byte: it must be a file path.")
-    text = attempt(lambda: Path(path).read_text(encoding="utf-8"), OSError, ValueError)
-    if isinstance(text, Failed):
-        problem = {
-            "FileNotFoundError": "does not exist",
-            "IsADirectoryError": "is a directory, not a file",
-            "PermissionError": "is not readable by this process",
-        }.get(text.kind, f"cannot be read ({text.kind})")
-        raise ImproperlyConfigured(f"{source} {problem}.")
-    return parse_cloudcontrol_credentials(text, source=source)
-
-
-def decode_platformsh(variable: str, value: str) -> Any:
-    """Platform.sh's PLATFORM_* variables are base64-encoded JSON."""
-    raw = attempt(lambda: base64.b64decode(value.strip(), validate=True), binascii.Error, ValueError)
-    if isinstance(raw, Failed):
-        raise ImproperlyConfigured(f"{variable} is not valid base64.")
-    return load_json(raw, source=f"{variable} (base64-decoded)")

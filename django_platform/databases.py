@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.dburl import parse_database_url
 from django_platform.env import get_bool, get_int
-from django_platform.platforms import MYSQL, PG, Platform
+from django_platform.platforms import MYSQL, PG, Context
 from django_platform.report import Report
 
 # Kept from settings.py's entry of the same alias when the credentials come from elsewhere.
@@ -45,26 +45,24 @@ def engine_family(engine: str) -> str | None:
     return next((fam for fam, hints in _FAMILY_HINTS if any(h in lowered for h in hints)), None)
 
 
-def collect(env: Mapping[str, str], platform: Platform, report: Report) -> dict[str, tuple[dict[str, Any], str]]:
-    """Every database the environment and the platform's credential sources describe."""
+def collect(ctx: Context, report: Report) -> dict[str, tuple[dict[str, Any], str]]:
+    """Every database the environment and the platform's credential stores describe."""
+    platform = ctx.platform
     found: dict[str, tuple[dict[str, Any], str]] = {}
-    if env.get("DATABASE_URL", "").strip():
-        found["default"] = (parse_database_url(env["DATABASE_URL"], variable="DATABASE_URL"), "DATABASE_URL")
-    if platform.stores:
-        from django_platform.db_sources import READERS  # only platforms with their own stores
-    for reader in platform.stores:
-        for alias, entry, source in READERS[reader](env):
-            if alias in found:
-                report.note(f"{source} ignored for DATABASES[{alias!r}]: {found[alias][1]} is set.")
-                continue
-            found[alias] = (entry, source)
-    if "qoddi" not in platform.stores and env.get("DATABASE_HOST") and "default" not in found:
-        report.note("DATABASE_HOST is set but unused: Qoddi's variables are read with DJANGO_PLATFORM=qoddi.")
+    if ctx.value("DATABASE_URL"):
+        entry = parse_database_url(ctx.env["DATABASE_URL"], variable="DATABASE_URL")
+        found["default"] = (platform.adjust_database(entry, "DATABASE_URL"), "DATABASE_URL")
+    for alias, entry, source in platform.databases(ctx):
+        if alias in found:
+            report.note(f"{source} ignored for DATABASES[{alias!r}]: {found[alias][1]} is set.")
+            continue
+        found[alias] = (platform.adjust_database(entry, source), source)
     return found
 
 
-def apply_policy(alias: str, entry: dict[str, Any], env: Mapping[str, str], platform: Platform, report: Report) -> None:
+def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report) -> None:
     """TLS, persistent connections, pooling and cursors, in place."""
+    env, platform = ctx.env, ctx.platform
     where = f"DATABASES.{alias}"
     family = engine_family(str(entry.get("ENGINE", "")))
     options: dict[str, Any] = dict(entry.get("OPTIONS") or {})
@@ -141,10 +139,10 @@ def _check_pool_available(family: str | None) -> None:
 
 
 def build_databases(
-    env: Mapping[str, str], platform: Platform, existing: Mapping[str, Any] | None, report: Report
+    ctx: Context, existing: Mapping[str, Any] | None, report: Report
 ) -> dict[str, dict[str, Any]] | None:
     """The DATABASES setting to apply, or None to leave settings.py's DATABASES untouched."""
-    found = collect(env, platform, report)
+    found = collect(ctx, report)
     current: dict[str, dict[str, Any]] = {a: dict(e) for a, e in (existing or {}).items()}
     if not found and not current:
         return None
@@ -156,7 +154,7 @@ def build_databases(
     for alias in current.keys() - found.keys():
         report.record(f"DATABASES.{alias}", current[alias], "settings.py")
     for alias, entry in result.items():
-        apply_policy(alias, entry, env, platform, report)
+        apply_policy(alias, entry, ctx, report)
     # Re-record the finished entries so the report shows what Django will use.
     for alias, entry in result.items():
         source = found[alias][1] if alias in found else "settings.py"

@@ -1,6 +1,6 @@
 """gunicorn settings decided at server start, from the environment and the platform profile.
 
-The generated gunicorn.conf.py (or cloudControl's gunicorn_config.py) calls apply(globals(), ...);
+The generated gunicorn.conf.py (or the platform's own file name) calls apply(globals(), ...);
 lines the user adds after the managed block override any value. Every value has an env override.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.env import FALSE, get_bool, get_int, parse_int
-from django_platform.platforms import LOCAL, Platform, detect, get_platform
+from django_platform.platforms import LOCAL, PLUGINS_VARIABLE, Platform, detect, get_platform, load_plugins
 
 CGROUP = Path("/sys/fs/cgroup")
 MB = 1024 * 1024
@@ -149,7 +149,7 @@ def post_fork(server: Any, worker: Any) -> None:
 
 
 def on_starting(server: Any) -> None:
-    """Platforms that stop with SIGINT (Fly.io): drain gracefully as for SIGTERM."""
+    """Platforms that stop with SIGINT (Platform.stop_signal): drain gracefully as for SIGTERM."""
     server.handle_int = server.handle_term
 
 
@@ -168,7 +168,7 @@ def settings(
     result["workers"] = worker_count(env, cpus=cpus, memory=memory, platform=platform)
     result["worker_class"] = worker_class(env)
     # Finish in-flight requests before the platform's SIGKILL.
-    stop = max(1, platform.stop_grace - 1)
+    stop = max(1, platform.stop_window(env) - 1)
     # Longer than the router's idle keep-alive, or it reuses a socket gunicorn has closed: 502s.
     default_keepalive = platform.router_idle_timeout + 5 if platform.router_idle_timeout else DEFAULT_KEEPALIVE
     # Values are taken literally: 0 is 0 (keep-alive off), never "unset".
@@ -216,6 +216,8 @@ def apply(
 ) -> dict[str, Any]:
     """Set gunicorn's settings in a config file's globals(). DJANGO_PLATFORM wins over `platform`."""
     environ = os.environ if env is None else env
+    if environ.get(PLUGINS_VARIABLE, "").strip():
+        load_plugins(environ[PLUGINS_VARIABLE])  # platforms of the user's own
     if environ.get("DJANGO_PLATFORM", "").strip() or not platform:
         chosen = detect(environ).platform
     else:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.attempt import Failed, attempt
-from django_platform.platforms import Platform
+from django_platform.platforms import Context
 from django_platform.report import Report
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -35,50 +33,6 @@ def parse_hosts(variable: str, value: str) -> list[str]:
     return hosts
 
 
-def template_hosts(env: Mapping[str, str], templates: Iterable[str]) -> list[tuple[str, str]]:
-    """(host, variables) for each template whose variables are all set."""
-    values = dict(env)
-    # cloudControl's DEP_NAME is "APP/DEP"; its host names are APP.… and DEP-APP.…
-    app, _, dep = env.get("DEP_NAME", "").partition("/")
-    if app:
-        values["CC_APP"] = app
-        if dep and dep != "default":
-            values["CC_DEP"] = dep
-    found = []
-    for template in templates:
-        names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
-        if all(values.get(n, "").strip() for n in names):
-            found.append((template.format(**{n: values[n].strip() for n in names}).lower(), ", ".join(names)))
-    return found
-
-
-def _hostname(url: object) -> str | None:
-    from urllib.parse import urlsplit
-
-    return urlsplit(str(url)).hostname
-
-
-def platformsh_hosts(env: Mapping[str, str]) -> list[str]:
-    value = env.get("PLATFORM_ROUTES", "").strip()
-    if not value:
-        return []
-    from django_platform.credentials import decode_platformsh
-
-    routes = decode_platformsh("PLATFORM_ROUTES", value)
-    if not isinstance(routes, dict):
-        raise ImproperlyConfigured("PLATFORM_ROUTES must decode to a JSON object of routes.")
-    hosts = []
-    for url, route in routes.items():
-        if isinstance(route, dict) and route.get("type") == "upstream":
-            host = attempt(partial(_hostname, url), ValueError)
-            if isinstance(host, Failed) or (host and not set(host) <= _HOST_CHARS):
-                # Named by position only: a route URL is not ours to print.
-                raise ImproperlyConfigured("PLATFORM_ROUTES has an upstream route whose URL has no valid host name.")
-            if host:
-                hosts.append(host)
-    return hosts
-
-
 def _merge(*groups: Iterable[str]) -> list[str]:
     merged: list[str] = []
     for group in groups:
@@ -90,14 +44,11 @@ def origin(host: str) -> str:
     return "https://*" + host if host.startswith(".") else "https://" + host
 
 
-def build_hosts(
-    env: Mapping[str, str], platform: Platform, current: Mapping[str, Any], debug: bool, report: Report
-) -> dict[str, list[str]]:
+def build_hosts(ctx: Context, current: Mapping[str, Any], debug: bool, report: Report) -> dict[str, list[str]]:
+    env, platform = ctx.env, ctx.platform
     name = next((n for n in HOST_VARS if env.get(n, "").strip()), None)
     from_env = parse_hosts(name, env[name]) if name else []
-    from_platform = [h for h, _ in template_hosts(env, platform.host_templates)]
-    if "platformsh" in platform.stores:
-        from_platform += platformsh_hosts(env)
+    from_platform = _merge([h for h, _ in platform.hosts(ctx)])
     existing = [str(h) for h in current.get("ALLOWED_HOSTS") or []]
     if "*" in existing and not platform.is_local and not platform.router_checks_host:
         # '*' only when the user puts it in the environment: this router does not check Host.
@@ -119,11 +70,11 @@ def build_hosts(
         if group
     ]
     if not hosts and platform.router_checks_host:
-        # The router only forwards requests for the app's own domains (Heroku's sample uses '*' for
-        # that reason); a default app publishes no host name (dyno metadata is opt-in).
+        # The router only forwards requests for the app's own domains, and the platform may publish
+        # no host name by default.
         hosts = ["*"]
         sources = [f"no host name known; {platform.label}'s router admits only the app's domains"]
-    health = [h for h, _ in template_hosts(env, platform.health_check_hosts)]
+    health = platform.health_hosts(ctx)
     if health and "*" not in hosts:
         # The platform's health checks send their own Host: without it a deploy never goes live.
         hosts = _merge(hosts, health)
@@ -138,6 +89,8 @@ def build_hosts(
                 f"{origin_var} must list origins with their scheme, like https://app.example.com."
             )
     platform_origins = [origin(h) for h in _merge(from_env, from_platform) if h != "*"]
+    # What the checks expect (they never read the environment again).
+    report.platform_origins = [origin(h) for h in from_platform if h != "*"]
     origins = _merge(origins_env, platform_origins, [str(o) for o in current.get("CSRF_TRUSTED_ORIGINS") or []])
     report.record("CSRF_TRUSTED_ORIGINS", origins, "https origin per host" + (f" + {origin_var}" if origin_var else ""))
     return {"ALLOWED_HOSTS": hosts, "CSRF_TRUSTED_ORIGINS": origins}

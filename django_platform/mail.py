@@ -1,6 +1,6 @@
 """Email from EMAIL_URL or the add-ons' variables, written as MAILERS (Django 6.1+) or EMAIL_*.
 
-Platforms have no local SMTP server (cloudControl says so outright): mail leaves through an add-on.
+Platforms have no local SMTP server: mail leaves through an add-on or the platform's relay.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.env import parse_int
-from django_platform.platforms import Platform
+from django_platform.platforms import Context
 from django_platform.report import Report
 from django_platform.urlparts import split_url
 
@@ -140,28 +140,15 @@ def from_postmark(values: Mapping[str, str], source: str) -> Mail | None:
 ADDONS: tuple[Callable[[Mapping[str, str], str], Mail | None], ...] = (from_sendgrid, from_mailgun, from_postmark)
 
 
-def find_mail(env: Mapping[str, str], platform: Platform) -> Mail | None:
+def find_mail(ctx: Context) -> Mail | None:
+    env = ctx.env
     if env.get("EMAIL_URL", "").strip():
         return parse_email_url(env["EMAIL_URL"])
     for addon in ADDONS:
         found = addon(env, "environment")
         if found:
             return found
-    if "cloudcontrol" in platform.stores and env.get("CRED_FILE", "").strip():
-        from django_platform.credentials import read_cloudcontrol_credentials
-
-        file_addons = read_cloudcontrol_credentials(env)
-        values = {k: v for addon in ("SENDGRID", "MAILGUN", "POSTMARK") for k, v in file_addons.get(addon, {}).items()}
-        for addon in ADDONS:
-            found = addon(values, "CRED_FILE")
-            if found:
-                return found
-    if "platformsh" in platform.stores and "PLATFORM_SMTP_HOST" in env:
-        # Empty when outgoing mail is disabled for the environment.
-        host = env["PLATFORM_SMTP_HOST"].strip()
-        if host:
-            return Mail(SMTP, "PLATFORM_SMTP_HOST", host, 25)
-    return None
+    return ctx.platform.mail(ctx)
 
 
 def mail_settings(mail: Mail, *, mailers: bool) -> dict[str, Any]:
@@ -195,21 +182,21 @@ def mail_settings(mail: Mail, *, mailers: bool) -> dict[str, Any]:
 
 
 def build_mail(
-    env: Mapping[str, str],
-    platform: Platform,
+    ctx: Context,
     current: Mapping[str, Any],
     debug: bool,
     django_version: tuple[int, int],
     report: Report,
 ) -> tuple[dict[str, Any], list[str]]:
     """(settings to set, settings to remove)."""
+    env, platform = ctx.env, ctx.platform
     result: dict[str, Any] = {}
     remove: list[str] = []
     for name in ("DEFAULT_FROM_EMAIL", "SERVER_EMAIL"):
         if env.get(name, "").strip():
             result[name] = env[name].strip()
             report.record(name, result[name], name)
-    mail = find_mail(env, platform)
+    mail = find_mail(ctx)
     user_configured = "MAILERS" in current or "EMAIL_BACKEND" in current or "EMAIL_HOST" in current
     if mail is None and platform.is_local and debug and not user_configured:
         mail = Mail(CONSOLE, "local development default (DEBUG on, nothing configured)")

@@ -33,7 +33,7 @@ PROVIDERS = (
         "AWS_S3_REGION_NAME",
         "AWS_S3_ENDPOINT_URL",
     ),
-    # Heroku's Bucketeer add-on.
+    # The Bucketeer add-on.
     S3Vars(
         "BUCKETEER_*",
         "BUCKETEER_BUCKET_NAME",

@@ -13,12 +13,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.platforms import Platform
 
 GUNICORN_CONF = "gunicorn.conf.py"  # read by gunicorn from the working directory (17.5+)
-CLOUDCONTROL_CONF = "gunicorn_config.py"  # the name the cloudControl seed's Procfile passes
 _PROCESS_LINE = re.compile(r"^(?P<type>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
 
 
 def config_filename(platform: Platform) -> str:
-    return CLOUDCONTROL_CONF if platform.procfile_dialect == "cloudcontrol" else GUNICORN_CONF
+    return platform.gunicorn_config
+
+
+def config_filenames() -> list[str]:
+    """Every name a gunicorn config of ours may have, across the registered platforms."""
+    from django_platform.platforms import PLATFORMS
+
+    return list(dict.fromkeys([GUNICORN_CONF, *(p.gunicorn_config for p in PLATFORMS)]))
 
 
 def wsgi_target(wsgi_application: str | None) -> str:
@@ -30,13 +36,7 @@ def wsgi_target(wsgi_application: str | None) -> str:
 
 
 def procfile_body(platform: Platform, wsgi_application: str | None, workers: Sequence[str] = ()) -> str:
-    target = wsgi_target(wsgi_application)
-    if platform.procfile_dialect == "cloudcontrol":
-        lines = [f"web: gunicorn {target} --config {CLOUDCONTROL_CONF} -b 0.0.0.0:$PORT", "manage: python manage.py"]
-    else:
-        lines = [f"web: gunicorn {target}"]
-    if platform.release_phase:
-        lines.append("release: python manage.py migrate --noinput")
+    lines = platform.procfile_lines(wsgi_target(wsgi_application))
     for index, command in enumerate(workers):
         if not command.strip() or "\n" in command:
             raise ImproperlyConfigured("--worker takes a one-line command.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -18,17 +18,17 @@ SECRET_NAME_PARTS = (
     "API_KEY",
     "APIKEY",
     "CREDENTIAL",
-    "PRIVATE_KEY",  # not PRIVATE alone: FLY_PRIVATE_IP and RAILWAY_PRIVATE_DOMAIN are addresses
+    "PRIVATE_KEY",  # not PRIVATE alone: platforms' *_PRIVATE_IP and *_PRIVATE_DOMAIN are addresses
     "SIGNATURE",
     "ACCESS_KEY",
-    "ENTROPY",  # Platform.sh's PLATFORM_PROJECT_ENTROPY is a SECRET_KEY
+    "ENTROPY",  # a platform's project entropy serves as SECRET_KEY
 )
 # Greedy up to the last "@" before the host: a password with a raw "@" (or a raw space, which
 # redis-py accepts) is still hidden whole.
 # The scheme is bounded: unbounded, every position of a long base64 value (letters, digits and "+")
 # started a scan to its end, quadratic in the value's length.
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<userinfo>[^/]*)@")
-# Shorter secrets are hidden where they are a whole value, not inside other text: Upsun's sample
+# Shorter secrets are hidden where they are a whole value, not inside other text: a platform's sample
 # credentials are main:main, and "main" inside "domain" is not a secret.
 MIN_SUBSTRING = 8
 
@@ -117,6 +117,10 @@ class Report:
         # Values read from secret sources (secret-named variables and file keys, URL passwords):
         # masked wherever they land, whatever the setting is called. Never in as_dict() or repr().
         self._secrets: frozenset[str] = frozenset()
+        # What the checks judge by, so they never read os.environ (configure(env=...), .env): the
+        # environment configure() read, and the https origins of the platform's host names.
+        self.environment: Mapping[str, str] = {}
+        self.platform_origins: list[str] = []
 
     def add_secrets(self, values: Iterable[str]) -> None:
         self._secrets |= {v for v in values if v and v.strip()}

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.env import get_bool, get_int
-from django_platform.platforms import Platform
+from django_platform.platforms import Context, Platform
 from django_platform.report import Report
 
 SECRET_KEY_VARS = ("DJANGO_SECRET_KEY", "SECRET_KEY")
@@ -38,16 +38,16 @@ def resolve_debug(env: Mapping[str, str], platform: Platform, current: Any, repo
     return False
 
 
-def resolve_secret_key(env: Mapping[str, str], platform: Platform, current: Any, debug: bool, report: Report) -> Any:
+def resolve_secret_key(ctx: Context, current: Any, debug: bool, report: Report) -> Any:
+    env, platform = ctx.env, ctx.platform
     name = first_set(env, SECRET_KEY_VARS)
     if name:
         report.record("SECRET_KEY", env[name], name)
         return env[name]
-    # Platform.sh gives every project a stable random value for exactly this purpose.
-    entropy = env.get("PLATFORM_PROJECT_ENTROPY", "").strip() if "platformsh" in platform.stores else ""
-    if entropy:
-        report.record("SECRET_KEY", entropy, "PLATFORM_PROJECT_ENTROPY")
-        return entropy
+    provided = platform.secret_key(ctx)
+    if provided:
+        report.record("SECRET_KEY", provided[0], provided[1])
+        return provided[0]
     usable = isinstance(current, str) and current and not current.startswith(INSECURE_PREFIX)
     if platform.is_local or debug or usable:
         report.record("SECRET_KEY", current, "settings.py")

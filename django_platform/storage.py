@@ -1,7 +1,7 @@
 """The static files storage: the same in every phase, so what the build collects is what runs.
 
-Platforms build with other variables than they run with (Heroku's build has no DYNO, a Docker
-build has none at all), so the storage must not depend on the detected platform: collectstatic at
+Platforms build with other variables than they run with (a buildpack build lacks the run-time
+markers, a Docker build has none at all), so the storage must not depend on the detected platform: collectstatic at
 build writes hashed, compressed files and the manifest; the run reads that manifest. A name missing
 from the manifest (collectstatic never ran, or a template names a file that is not there) is
 served under its plain name and logged once, instead of the 500 that Django's manifest storage

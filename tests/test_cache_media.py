@@ -12,13 +12,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.cache import PYLIBMC, PYMEMCACHE, REDIS, build_cache, parse_cache_url
 from django_platform.media import S3_BACKEND, build_media
-from django_platform.platforms import BY_NAME
+from django_platform.platforms import BY_NAME, Context
 from django_platform.report import MASK, Report
 from tests.conftest import PASSWORD
 
 
 def cache(env: dict[str, str], platform: str = "render", **current: Any) -> dict[str, Any] | None:
-    return build_cache(env, BY_NAME[platform], current, Report(platform, ""))
+    return build_cache(Context(env, BY_NAME[platform]), current, Report(platform, ""))
 
 
 def test_redis_url_to_django_redis_backend() -> None:
@@ -94,7 +94,7 @@ def test_memcachier_from_env_and_cloudcontrol_file(tmp_path: Path, monkeypatch: 
     creds = tmp_path / "creds.json"
     creds.write_text(json.dumps({"MEMCACHIER": env}))
     report = Report("cloudcontrol", "")
-    caches = build_cache({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"], {}, report)
+    caches = build_cache(Context({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"]), {}, report)
     assert caches is not None and caches["default"]["OPTIONS"]["username"] == "u"
     assert report.source("CACHES.default") == "CRED_FILE MEMCACHIER"
     entry = report.get("CACHES.default")

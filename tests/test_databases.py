@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.databases import build_databases, engine_family
-from django_platform.platforms import BY_NAME, LOCAL
+from django_platform.platforms import BY_NAME, LOCAL, Context
 from django_platform.report import MASK, Report
 from tests.conftest import PASSWORD
 
@@ -20,7 +20,7 @@ MYSQL_URL = "mysql://u:p@h:3306/db"
 
 def build(env: dict[str, str], platform: str = "local", existing: Any = SQLITE) -> tuple[Any, Report]:
     report = Report(platform, "test")
-    return build_databases(env, BY_NAME[platform], existing, report), report
+    return build_databases(Context(env, BY_NAME[platform]), existing, report), report
 
 
 def test_nothing_found_keeps_settings_py_locally() -> None:
@@ -47,7 +47,7 @@ def test_sqlite_gets_no_tls_option_on_any_platform() -> None:
         ("qoddi", PG_URL, "sslmode", "disable"),
         ("qoddi", MYSQL_URL, "ssl_mode", "DISABLED"),
         ("dokku", PG_URL, "sslmode", "disable"),
-        ("platformsh", MYSQL_URL, "ssl_mode", "DISABLED"),
+        ("upsun", MYSQL_URL, "ssl_mode", "DISABLED"),
     ],
 )
 def test_platform_tls_defaults_per_engine(platform: str, url: str, option: str, value: str) -> None:
@@ -210,8 +210,16 @@ def test_database_url_wins_over_platform_sources_and_says_so() -> None:
 
 
 def test_qoddi_variables_off_qoddi_are_noted() -> None:
-    _, report = build({"DATABASE_HOST": "mysql-x"}, "local")
-    assert "DJANGO_PLATFORM=qoddi" in report.notes[0]
+    import django_platform
+
+    report = django_platform.configure({"DATABASES": {}}, env={"DATABASE_HOST": "mysql-x"})
+    assert report.notes == ["DATABASE_HOST is set but unused: Qoddi reads it (DJANGO_PLATFORM=qoddi)."]
+    # Qoddi's MongoDB datastore fills the same names, and MONGO_URL: not SQL credentials.
+    env = {"DJANGO_PLATFORM": "qoddi", "DJANGO_SECRET_KEY": "k" * 50, "DATABASE_HOST": "m", "MONGO_URL": "mongodb://m"}
+    settings: dict[str, Any] = {"DATABASES": {}}
+    report = django_platform.configure(settings, env=env)
+    assert settings["DATABASES"] == {}
+    assert report.notes[0].startswith("DATABASE_HOST/NAME/USERNAME/PASSWORD/PORT ignored: with MONGO_URL set")
 
 
 def test_extra_aliases_keep_settings_py_aliases() -> None:

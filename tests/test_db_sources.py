@@ -3,15 +3,25 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.credentials import parse_cloudcontrol_credentials
-from django_platform.db_sources import read_cloudcontrol, read_heroku, read_platformsh, read_qoddi
+from django_platform.platforms import BY_NAME, Context, Found
+from django_platform.platforms.cloudcontrol import parse_credentials as parse_cloudcontrol_credentials
 from tests.conftest import PASSWORD
+
+
+def _reader(name: str) -> Callable[[Mapping[str, str]], list[Found]]:
+    """The platform's database hook, as configure() calls it."""
+    platform = BY_NAME[name]
+    return lambda env: platform.databases(Context(env, platform))
+
+
+read_cloudcontrol, read_heroku, read_qoddi, read_platformsh = map(_reader, ("cloudcontrol", "heroku", "qoddi", "upsun"))
 
 MYSQLS = {
     "MYSQLS_DATABASE": "depx1",
@@ -248,7 +258,7 @@ RELATIONSHIPS = {
 }
 
 
-def test_platformsh_relationships() -> None:
+def test_upsun_relationships() -> None:
     found = read_platformsh({"PLATFORM_RELATIONSHIPS": b64(RELATIONSHIPS)})
     assert [(a, s) for a, _, s in found] == [
         ("default", "PLATFORM_RELATIONSHIPS database"),
@@ -265,7 +275,7 @@ def test_platformsh_relationships() -> None:
     assert found[1][1]["ENGINE"] == "django.db.backends.mysql"
 
 
-def test_platformsh_unset_finds_nothing() -> None:
+def test_upsun_unset_finds_nothing() -> None:
     assert read_platformsh({}) == []
 
 
@@ -289,7 +299,7 @@ def test_platformsh_unset_finds_nothing() -> None:
         ),
     ],
 )
-def test_platformsh_bad_relationships(value: str, message: str) -> None:
+def test_upsun_bad_relationships(value: str, message: str) -> None:
     with pytest.raises(ImproperlyConfigured) as info:
         read_platformsh({"PLATFORM_RELATIONSHIPS": value})
     assert str(info.value) == message

@@ -18,8 +18,7 @@ import requests
 
 from tests.conftest import PASSWORD
 from tests.e2e_support import Node, copy_project, manage, tls_router
-from tests.lifecycle import LIFECYCLES
-from tests.platform_envs import PLATFORM_ENVS, SECRET
+from tests.platform_envs import LIFECYCLES, PLATFORM_ENVS, SECRET
 from tests.services import PgCluster, pg_cluster, port_open, s3_server, unavailable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]

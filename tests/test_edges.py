@@ -15,9 +15,8 @@ from django.test import override_settings
 
 from django_platform import deps, gunicorn_conf
 from django_platform.dotenv import read_dotenv
-from django_platform.hosts import platformsh_hosts
 from django_platform.mail import Mail, mail_settings
-from django_platform.platforms import BY_NAME
+from django_platform.platforms import BY_NAME, Context
 from django_platform.procfile import gunicorn_call
 from django_platform.report import Report, mask_url
 
@@ -79,13 +78,14 @@ def test_no_dev_shm(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert "worker_tmp_dir" not in gunicorn_conf.settings({}, BY_NAME["local"], cpus=1, memory=None)
 
 
-def test_platformsh_route_without_host() -> None:
+def test_upsun_route_without_host() -> None:
     import base64
     import json
 
     routes = {"https:///": {"type": "upstream"}, "https://a.example.com/": {"type": "upstream"}}
     value = base64.b64encode(json.dumps(routes).encode()).decode()
-    assert platformsh_hosts({"PLATFORM_ROUTES": value}) == ["a.example.com"]
+    upsun = BY_NAME["upsun"]
+    assert upsun.hosts(Context({"PLATFORM_ROUTES": value}, upsun)) == [("a.example.com", "PLATFORM_ROUTES")]
 
 
 def test_email_timeout_before_django_6_1() -> None:

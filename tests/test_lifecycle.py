@@ -43,8 +43,9 @@ def pg_url(cluster: PgCluster) -> str:
     return f"postgres://{cluster.user}:{quote(cluster.password, safe='')}@127.0.0.1:{cluster.port}/{cluster.name}"
 
 
-def heroku(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
-    return {"DATABASE_URL": pg_url(tls)}, {}  # Heroku Postgres requires TLS
+def tls_url(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    # A database that requires TLS, its URL without sslmode (Heroku Postgres): the platform decides.
+    return {"DATABASE_URL": pg_url(tls)}, {}
 
 
 def internal_url(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
@@ -79,7 +80,8 @@ def qoddi(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) ->
     }, {}
 
 
-def platformsh(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+def upsun(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    # The relationship "database" and its service variables (scheme pgsql://), at run time only.
     relationships = {
         "database": [
             {
@@ -92,31 +94,59 @@ def platformsh(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Pat
             }
         ]
     }
-    routes = {"https://app.example.com/": {"type": "upstream"}}
+    password = quote(plain.password, safe="")
     return {}, {
         "PLATFORM_RELATIONSHIPS": base64.b64encode(json.dumps(relationships).encode()).decode(),
-        "PLATFORM_ROUTES": base64.b64encode(json.dumps(routes).encode()).decode(),
+        "DATABASE_URL": f"pgsql://{plain.user}:{password}@127.0.0.1:{plain.port}/{plain.name}",
+        "DATABASE_SCHEME": "pgsql",
+        "DATABASE_HOST": "127.0.0.1",
+        "DATABASE_PORT": str(plain.port),
+        "DATABASE_PATH": plain.name,
+        "DATABASE_USERNAME": plain.user,
+        "DATABASE_PASSWORD": plain.password,
     }
 
 
+def scalingo(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    # The MySQL add-on's URL, JDBC parameters included, under both of its names.
+    url = (
+        f"mysql://{mysql['user']}:{quote(str(mysql['password']), safe='')}@{mysql['host']}:{mysql['port']}/"
+        f"{mysql['name']}?useSSL=true&verifyServerCertificate=false"
+    )
+    return {"SCALINGO_MYSQL_URL": url, "DATABASE_URL": url}, {}
+
+
+def bound_at_run(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    # ${db.DATABASE_URL}: the binding exists at run time only; managed databases require TLS.
+    return {}, {"DATABASE_URL": pg_url(tls) + "?sslmode=require"}
+
+
+def clevercloud(tls: PgCluster, plain: PgCluster, mysql: dict[str, Any], tmp: Path) -> Credentials:
+    # The add-ons' separate variables: no DATABASE_URL, no REDIS_URL.
+    return {
+        "POSTGRESQL_ADDON_HOST": "127.0.0.1",
+        "POSTGRESQL_ADDON_PORT": str(plain.port),
+        "POSTGRESQL_ADDON_DB": plain.name,
+        "POSTGRESQL_ADDON_USER": plain.user,
+        "POSTGRESQL_ADDON_PASSWORD": plain.password,
+        "REDIS_URL": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+    }, {}
+
+
+# The database recipes of the shared table (Lifecycle.database).
 RECIPES: dict[str, Callable[[PgCluster, PgCluster, dict[str, Any], Path], Credentials]] = {
-    "heroku": heroku,
-    "dokku": internal_url,
+    "internal": internal_url,
+    "tls": tls_url,
+    "tls_at_run": bound_at_run,
     "cloudcontrol": cloudcontrol,
     "qoddi": qoddi,
-    "render": internal_url,
-    "fly": internal_url,
-    "railway": internal_url,
-    "platformsh": platformsh,
+    "upsun": upsun,
+    "scalingo": scalingo,
+    "clevercloud": clevercloud,
 }
-MYSQL = ("cloudcontrol", "qoddi")
-# The database TLS option each platform's recipe must end up with.
-TLS = {
-    "heroku": ("sslmode", "require"),
-    "dokku": ("sslmode", "disable"),
-    "platformsh": ("sslmode", "disable"),
-    "qoddi": ("ssl_mode", "DISABLED"),
-}
+MYSQL = ("cloudcontrol", "qoddi", "scalingo")  # recipes whose database is MariaDB
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +171,7 @@ def get(port: int, path: str, host: str, *, router: bool = True) -> tuple[int, s
 def serve_styled_admin_and_health_check(project: Path, lifecycle: Lifecycle, run: dict[str, str]) -> None:
     """The Procfile's web process under honcho: the admin page and its hashed stylesheet through the
     router's headers and default host, and the health check with the platform's own Host."""
-    with honcho(project, run) as (_proc, port):
+    with honcho(project, run, command=lifecycle.web_command) as (_proc, port):
         status, _, page = get(port, "/admin/login/", lifecycle.public_host)
         assert status == 200, page[:2000]
         css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page)
@@ -154,8 +184,8 @@ def serve_styled_admin_and_health_check(project: Path, lifecycle: Lifecycle, run
 
 
 def release(project: Path, lifecycle: Lifecycle, env: dict[str, str]) -> None:
-    if lifecycle.release_from == "procfile":
-        command = process_types((project / "Procfile").read_text())["release"]
+    if lifecycle.release_process:
+        command = process_types((project / "Procfile").read_text())[lifecycle.release_process]
         path = f"{BIN}:{clean_environ().get('PATH', '/usr/bin:/bin')}"  # the slug's python first
         result = subprocess.run(
             shlex.split(command),
@@ -170,11 +200,12 @@ def release(project: Path, lifecycle: Lifecycle, env: dict[str, str]) -> None:
         manage(project, env, "migrate", "--noinput")
 
 
-def test_every_platform_profile_has_a_lifecycle_and_a_recipe() -> None:
-    from django_platform.platforms import BY_NAME
+def test_every_platform_has_a_lifecycle_with_a_database_recipe() -> None:
+    from django_platform.platforms import PLATFORMS
 
-    profiles = {name for name in BY_NAME if name not in ("local", "heroku-ci")}
-    assert set(LIFECYCLES) == set(RECIPES) == profiles
+    profiles = {p.name for p in PLATFORMS if p.name not in ("local", "heroku-ci")}
+    assert set(LIFECYCLES) == profiles
+    assert {lc.database for lc in LIFECYCLES.values()} <= set(RECIPES)
 
 
 @pytest.mark.parametrize("platform", sorted(LIFECYCLES))
@@ -188,11 +219,11 @@ def test_first_deploy(
     # On the developer's laptop: the deployment files, committed with the code.
     manage(project, {}, "platform_procfile", "--platform", platform)
     manage(project, {}, "platform_gunicorn", "--platform", platform)
-    database, run_only = RECIPES[platform](pg_tls, pg_plain, mariadb, tmp_path)
-    if platform in MYSQL:  # the user adds the driver for the platform's MySQL add-on
+    database, run_only = RECIPES[lifecycle.database](pg_tls, pg_plain, mariadb, tmp_path)
+    if lifecycle.database in MYSQL:  # the user adds the driver for the platform's MySQL add-on
         with (project / "requirements" / "production.txt").open("a") as requirements:
             requirements.write("mysqlclient\n")
-    secret = {} if platform == "platformsh" else {"DJANGO_SECRET_KEY": SECRET}
+    secret = {} if platform == "upsun" else {"DJANGO_SECRET_KEY": SECRET}
     config = {**secret, **ADDONS, "AWS_S3_ENDPOINT_URL": s3_endpoint, **database}
 
     manage(project, phase_env(lifecycle, "build", config, run_only), "collectstatic", "--noinput")
@@ -207,8 +238,8 @@ def test_first_deploy(
     # Clean: at most the note that nothing sends mail (the example project sends none).
     assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []
     settings = {s["setting"]: s["value"] for s in document["settings"]}
-    if platform in TLS:
-        key, value = TLS[platform]
+    if lifecycle.tls:
+        key, value = lifecycle.tls
         assert settings[f"DATABASES.default.OPTIONS.{key}"] == value
 
 
@@ -228,7 +259,7 @@ def test_first_deploy_of_a_split_settings_project(
     shutil.copytree(SPLIT, project, ignore=shutil.ignore_patterns("__pycache__"))
     manage(project, {}, "platform_procfile", "--platform", platform)
     manage(project, {}, "platform_gunicorn", "--platform", platform)
-    database, run_only = RECIPES[platform](pg_tls, pg_plain, mariadb, tmp_path)
+    database, run_only = RECIPES[lifecycle.database](pg_tls, pg_plain, mariadb, tmp_path)
     config = {"DJANGO_SECRET_KEY": SECRET, "REDIS_URL": "redis://127.0.0.1:6379/13", **database}
 
     manage(project, phase_env(lifecycle, "build", config, run_only), "collectstatic", "--noinput")

@@ -9,11 +9,15 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.mail import CONSOLE, SMTP, Mail, build_mail, find_mail, parse_email_url
-from django_platform.platforms import BY_NAME
+from django_platform.platforms import BY_NAME, Context, Platform
 from django_platform.report import MASK, Report
 from tests.conftest import PASSWORD
 
 HEROKU = BY_NAME["heroku"]
+
+
+def _find(env: dict[str, str], platform: Platform) -> Mail | None:
+    return find_mail(Context(env, platform))
 
 
 @pytest.mark.parametrize(
@@ -77,12 +81,12 @@ def test_bad_email_urls(url: str, message: str) -> None:
 
 
 def test_sendgrid_api_key_and_legacy_credentials() -> None:
-    mail = find_mail({"SENDGRID_API_KEY": "SG.key"}, HEROKU)
+    mail = _find({"SENDGRID_API_KEY": "SG.key"}, HEROKU)
     assert mail == Mail(SMTP, "environment SENDGRID_API_KEY", "smtp.sendgrid.net", 587, "apikey", "SG.key", True, False)
-    legacy = find_mail({"SENDGRID_USERNAME": "app@heroku.com", "SENDGRID_PASSWORD": PASSWORD}, HEROKU)
+    legacy = _find({"SENDGRID_USERNAME": "app@heroku.com", "SENDGRID_PASSWORD": PASSWORD}, HEROKU)
     assert legacy is not None and (legacy.username, legacy.password) == ("app@heroku.com", PASSWORD)
     with pytest.raises(ImproperlyConfigured, match=r"SENDGRID_USERNAME is set without SENDGRID_PASSWORD"):
-        find_mail({"SENDGRID_USERNAME": "u"}, HEROKU)
+        _find({"SENDGRID_USERNAME": "u"}, HEROKU)
 
 
 def test_mailgun_and_postmark() -> None:
@@ -92,14 +96,14 @@ def test_mailgun_and_postmark() -> None:
         "MAILGUN_SMTP_LOGIN": "postmaster@x",
         "MAILGUN_SMTP_PASSWORD": PASSWORD,
     }
-    assert find_mail(env, HEROKU) == Mail(
+    assert _find(env, HEROKU) == Mail(
         SMTP, "environment MAILGUN_SMTP_*", "smtp.mailgun.org", 465, "postmaster@x", PASSWORD, False, True
     )
     with pytest.raises(ImproperlyConfigured, match=r"MAILGUN_SMTP_SERVER is set without MAILGUN_SMTP_PASSWORD"):
-        find_mail({"MAILGUN_SMTP_SERVER": "s", "MAILGUN_SMTP_LOGIN": "l"}, HEROKU)
+        _find({"MAILGUN_SMTP_SERVER": "s", "MAILGUN_SMTP_LOGIN": "l"}, HEROKU)
     with pytest.raises(ImproperlyConfigured, match=r"MAILGUN_SMTP_PORT must be a whole number"):
-        find_mail({**env, "MAILGUN_SMTP_PORT": "x"}, HEROKU)
-    postmark = find_mail({"POSTMARK_API_TOKEN": "tok"}, HEROKU)
+        _find({**env, "MAILGUN_SMTP_PORT": "x"}, HEROKU)
+    postmark = _find({"POSTMARK_API_TOKEN": "tok"}, HEROKU)
     expected = Mail(SMTP, "environment POSTMARK_API_TOKEN", "smtp.postmarkapp.com", 587, "tok", "tok", True, False)
     assert postmark == expected
 
@@ -118,18 +122,18 @@ def test_cloudcontrol_addon_in_the_credentials_file(tmp_path: Path) -> None:
             }
         )
     )
-    mail = find_mail({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"])
+    mail = _find({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"])
     assert mail is not None and mail.source == "CRED_FILE MAILGUN_SMTP_*" and mail.password == PASSWORD
     # The same file is not read off cloudControl.
-    assert find_mail({"CRED_FILE": str(creds)}, HEROKU) is None
+    assert _find({"CRED_FILE": str(creds)}, HEROKU) is None
     creds.write_text(json.dumps({"SENDGRID": {}}))
-    assert find_mail({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"]) is None
+    assert _find({"CRED_FILE": str(creds)}, BY_NAME["cloudcontrol"]) is None
 
 
-def test_platformsh_smtp_host() -> None:
-    platformsh = BY_NAME["platformsh"]
-    assert find_mail({"PLATFORM_SMTP_HOST": "10.0.0.1"}, platformsh) == Mail(SMTP, "PLATFORM_SMTP_HOST", "10.0.0.1", 25)
-    assert find_mail({"PLATFORM_SMTP_HOST": ""}, platformsh) is None  # outgoing mail disabled
+def test_upsun_smtp_host() -> None:
+    upsun = BY_NAME["upsun"]
+    assert _find({"PLATFORM_SMTP_HOST": "10.0.0.1"}, upsun) == Mail(SMTP, "PLATFORM_SMTP_HOST", "10.0.0.1", 25)
+    assert _find({"PLATFORM_SMTP_HOST": ""}, upsun) is None  # outgoing mail disabled
 
 
 def build(
@@ -140,7 +144,7 @@ def build(
     debug: bool = False,
 ) -> tuple[dict[str, Any], list[str], Report]:
     report = Report(platform, "")
-    values, remove = build_mail(env, BY_NAME[platform], current, debug, version, report)
+    values, remove = build_mail(Context(env, BY_NAME[platform]), current, debug, version, report)
     return values, remove, report
 
 

@@ -1,71 +1,83 @@
+"""Detection and the registry, against the shared table of platform environments."""
+
 from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.platforms import BY_NAME, PLATFORMS, detect, get_platform
-
-# One realistic environment per platform, as the platform itself sets it.
-ENVIRONMENTS = {
-    "heroku": {"DYNO": "web.1", "PORT": "5000"},
-    "heroku-ci": {"DYNO": "run.1", "CI": "true"},
-    "dokku": {"DYNO": "web.1", "GIT_REV": "abc123"},
-    "cloudcontrol": {"PAAS_VENDOR": "cloudControl", "CRED_FILE": "/srv/creds.json", "DEP_NAME": "app/default"},
-    "render": {"RENDER": "true", "RENDER_EXTERNAL_HOSTNAME": "app.onrender.com"},
-    "fly": {"FLY_APP_NAME": "app", "FLY_REGION": "ams"},
-    "railway": {"RAILWAY_ENVIRONMENT_NAME": "production", "RAILWAY_PROJECT_ID": "p1"},
-    "platformsh": {"PLATFORM_APPLICATION_NAME": "app", "PLATFORM_ENVIRONMENT": "main"},
-    "local": {"HOME": "/home/me"},
-}
+from django_platform import platforms
+from django_platform.platforms import BY_NAME, PLATFORMS, Context, Marker, Platform, detect, get_platform
+from tests.platform_envs import LIFECYCLES, SECRET
 
 
-@pytest.mark.parametrize(("expected", "env"), ENVIRONMENTS.items())
-def test_detects_each_platform(expected: str, env: dict[str, str]) -> None:
+@pytest.mark.parametrize("name", sorted(LIFECYCLES))
+def test_detects_each_platform_at_run_time(name: str) -> None:
+    lifecycle = LIFECYCLES[name]
+    assert detect({**lifecycle.run, **lifecycle.user}).platform.name == name
+
+
+@pytest.mark.parametrize("name", sorted(LIFECYCLES))
+def test_build_phase_detection(name: str) -> None:
+    # A build detected as a platform must have what settings need there (the secret key reaches
+    # it); one detected as local says which builder it saw, where the builder leaves a trace.
+    lifecycle = LIFECYCLES[name]
+    env = {**lifecycle.build, **(lifecycle.user if lifecycle.config_at_build else {})}
+    detection = detect(env)
+    assert detection.platform.name == lifecycle.build_detected
+    if lifecycle.build_detected != "local":
+        assert lifecycle.config_at_build or BY_NAME[name].secret_key(Context(env, BY_NAME[name]))
+    elif lifecycle.build:
+        assert "a build phase?" in detection.reason
+
+
+def test_every_platform_is_in_the_shared_table() -> None:
+    assert {p.name for p in PLATFORMS} == set(LIFECYCLES) | {"heroku-ci", "local"}
+
+
+def test_platforms_without_a_marker_are_chosen_explicitly() -> None:
+    explicit = {name for name, lc in LIFECYCLES.items() if "DJANGO_PLATFORM" in lc.user}
+    assert explicit == {p.name for p in PLATFORMS if not p.markers and p.name != "local"}
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"HOST": "0.0.0.0", "PORT": "8080"}, "local"),  # noqa: S104 - HOST proves nothing
+        ({"DYNO": "run.1", "CI": "true"}, "heroku-ci"),
+        ({"DYNO": "web.1", "DOKKU_APP_TYPE": "herokuish"}, "dokku"),
+        ({"CRED_FILE": "/x", "DEP_NAME": "a/b"}, "cloudcontrol"),
+        ({"CRED_FILE": "/x"}, "local"),  # CRED_FILE alone is not enough
+        ({"PAAS_VENDOR": "cloudcontrol"}, "cloudcontrol"),  # values compare case-insensitively
+        ({"RENDER": "false"}, "local"),
+        ({"DYNO": ""}, "local"),
+        ({"APP": "shop"}, "local"),  # APP alone is too generic for Scalingo
+        ({"CONTAINER": "web-1", "CONTAINER_SIZE": "M"}, "scalingo"),
+        ({"INSTANCE_TYPE": "build", "CC_DEPLOYMENT_ID": "d"}, "local"),  # Clever Cloud's build
+        ({"KOYEB_SERVICE_ID": "s"}, "koyeb"),
+        ({"NF_OBJECT_ID": "web"}, "local"),  # with NF_PROJECT_ID only
+        ({"COOLIFY_CONTAINER_NAME": "web-1"}, "coolify"),
+        ({"DJANGO_PLATFORM": "platformsh"}, "upsun"),  # the former name
+        ({"DJANGO_PLATFORM": "Qoddi", "DYNO": "web.1"}, "qoddi"),
+    ],
+)
+def test_detection_traps(env: dict[str, str], expected: str) -> None:
     assert detect(env).platform.name == expected
 
 
-def test_every_profile_is_covered_or_explicit_only() -> None:
-    # Qoddi documents no marker: it can only be chosen explicitly.
-    assert set(BY_NAME) == set(ENVIRONMENTS) | {"qoddi"}
-    assert BY_NAME["qoddi"].markers == ()
-
-
-def test_reason_names_the_matched_variables() -> None:
-    detection = detect({"RENDER": "true"})
-    assert detection.reason == "environment has RENDER=true"
-
-
-def test_heroku_reason_warns_that_dokku_sets_dyno_too() -> None:
+def test_reasons() -> None:
+    assert detect({"RENDER": "true"}).reason == "environment has RENDER=true"
     assert "DJANGO_PLATFORM=dokku" in detect({"DYNO": "web.1"}).reason
+    assert detect({"DJANGO_PLATFORM": "Qoddi"}).reason == "DJANGO_PLATFORM=qoddi"
+    assert "Scalingo's buildpack build" in detect(LIFECYCLES["scalingo"].build).reason
 
 
 def test_heroku_ci_is_not_heroku() -> None:
     # Heroku CI's in-dyno databases have no TLS; requiring it there would break the test run.
-    platform = detect({"DYNO": "run.1", "CI": "true"}).platform
-    assert platform.name == "heroku-ci"
-    assert platform.db_tls == {}
-
-
-def test_dokku_is_told_apart_by_dokku_variables() -> None:
-    assert detect({"DYNO": "web.1", "DOKKU_APP_TYPE": "herokuish"}).platform.name == "dokku"
-
-
-def test_cloudcontrol_by_credentials_file_and_deployment_name() -> None:
-    assert detect({"CRED_FILE": "/x", "DEP_NAME": "a/b"}).platform.name == "cloudcontrol"
-    # CRED_FILE alone is not enough to claim cloudControl.
-    assert detect({"CRED_FILE": "/x"}).platform.name == "local"
-
-
-def test_marker_values_compare_case_insensitively_and_need_a_value() -> None:
-    assert detect({"PAAS_VENDOR": "cloudcontrol"}).platform.name == "cloudcontrol"
-    assert detect({"RENDER": "false"}).platform.name == "local"
-    assert detect({"DYNO": ""}).platform.name == "local"
-
-
-def test_explicit_platform_overrides_detection() -> None:
-    detection = detect({"DJANGO_PLATFORM": "Qoddi", "DYNO": "web.1"})
-    assert detection.platform.name == "qoddi"
-    assert detection.reason == "DJANGO_PLATFORM=qoddi"
+    assert detect({"DYNO": "run.1", "CI": "true"}).platform.db_tls == {}
 
 
 def test_unknown_platform_lists_valid_names() -> None:
@@ -75,16 +87,85 @@ def test_unknown_platform_lists_valid_names() -> None:
     assert "DJANGO_PLATFORM='herokku' is not a known platform" in message
     for name in BY_NAME:
         assert name in message
-
-
-def test_get_platform_names_the_caller_variable() -> None:
     with pytest.raises(ImproperlyConfigured, match=r"^--platform='x'"):
         get_platform("x", variable="--platform")
 
 
-def test_profiles_are_unique_and_local_is_last() -> None:
+def test_local_is_last_and_the_only_development_profile() -> None:
+    assert PLATFORMS[-1].name == "local"
+    assert [p.name for p in PLATFORMS if p.development or not p.ephemeral_disk] == ["local"]
+
+
+# --- platforms of the user's own ---------------------------------------------------------------
+
+IN_HOUSE = Platform(
+    name="acme",
+    label="ACME PaaS",
+    markers=(Marker(all_of=("ACME_APP",)),),
+    router_tls=True,
+    host_templates=("{ACME_APP}.apps.acme.example",),
+    release_process="release",
+)
+
+
+@pytest.fixture
+def registry() -> Iterator[None]:
+    """Leave the registry as it was."""
+    saved, by_name = list(PLATFORMS), dict(BY_NAME)
+    yield
+    sys.modules.pop("tests.plugin_platform", None)  # registers again when imported again
+    PLATFORMS[:] = saved
+    BY_NAME.clear()
+    BY_NAME.update(by_name)
+
+
+@pytest.mark.usefixtures("registry")
+def test_register_a_platform_ahead_of_the_built_in_ones() -> None:
+    platforms.register(IN_HOUSE)
+    # Its marker wins over Heroku's DYNO, which its dynos might set too.
+    detection = detect({"ACME_APP": "shop", "DYNO": "web.1"})
+    assert detection.platform is IN_HOUSE
+    with pytest.raises(ImproperlyConfigured, match="'acme' is taken"):
+        platforms.register(IN_HOUSE)
+    platforms.register(IN_HOUSE._replace(label="ACME 2"), replace=True)
+    assert get_platform("acme").label == "ACME 2"
+    assert [p.name for p in PLATFORMS].count("acme") == 1
+
+
+@pytest.mark.usefixtures("registry")
+def test_register_before_a_named_platform_and_refuse_a_taken_alias() -> None:
+    platforms.register(IN_HOUSE, before="heroku")
     names = [p.name for p in PLATFORMS]
-    assert len(names) == len(set(names))
-    assert names[-1] == "local"
-    assert not BY_NAME["local"].ephemeral_disk
-    assert all(p.ephemeral_disk for p in PLATFORMS if p.name != "local")
+    assert names.index("dokku") < names.index("acme") < names.index("heroku")
+    with pytest.raises(ImproperlyConfigured, match="'platformsh' is taken"):
+        platforms.register(IN_HOUSE._replace(name="other", aliases=("platformsh",)))
+    with pytest.raises(ImproperlyConfigured, match=r"takes a django_platform\.platforms\.Platform"):
+        platforms.register({"name": "x"})  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_plugin_module_named_in_settings_configures_the_app() -> None:
+    import django_platform
+
+    settings: dict[str, Any] = {"DJANGO_PLATFORM_PLUGINS": ["tests.plugin_platform"], "DATABASES": {}}
+    env = {"ACME_APP": "shop", "DJANGO_SECRET_KEY": SECRET}
+    report = django_platform.configure(settings, env=env)
+    assert report.platform == "acme"
+    assert settings["ALLOWED_HOSTS"] == ["shop.apps.acme.example"]
+    assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert settings["DATABASES"]["default"]["NAME"] == "shop"  # from the plugin's own hook
+
+
+@pytest.mark.usefixtures("registry")
+def test_plugins_from_the_environment_and_bad_plugin_names() -> None:
+    platforms.load_plugins("tests.plugin_platform, ")
+    assert "acme" in BY_NAME
+    with pytest.raises(
+        ImproperlyConfigured, match=r"^DJANGO_PLATFORM_PLUGINS: module 1 of 1 is not a dotted module path"
+    ):
+        platforms.load_plugins("not a module")
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=r"^settings\.DJANGO_PLATFORM_PLUGINS: module 2 of 2 could not be imported \(ModuleNotFoundError\)\.$",
+    ):
+        platforms.load_plugins(["tests.plugin_platform", "acme.nope"], source="settings.DJANGO_PLATFORM_PLUGINS")

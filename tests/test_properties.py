@@ -20,15 +20,23 @@ from hypothesis import strategies as st
 
 import django_platform
 from django_platform.cache import parse_cache_url
-from django_platform.credentials import decode_platformsh, parse_cloudcontrol_credentials
-from django_platform.db_sources import read_cloudcontrol, read_platformsh, read_qoddi
 from django_platform.dburl import parse_database_url
 from django_platform.dotenv import parse_dotenv
 from django_platform.env import parse_bool, parse_int
 from django_platform.files import BEGIN, END, Unmanaged, block, merge
 from django_platform.hosts import parse_hosts
 from django_platform.mail import parse_email_url
-from django_platform.platforms import BY_NAME
+from django_platform.platforms import BY_NAME, Context
+from django_platform.platforms.cloudcontrol import parse_credentials as parse_cloudcontrol_credentials
+from django_platform.platforms.upsun import decode as decode_platformsh
+
+
+def _reader(name: str) -> Callable[[dict[str, str]], Any]:
+    platform = BY_NAME[name]
+    return lambda env: platform.databases(Context(env, platform))
+
+
+read_cloudcontrol, read_platformsh, read_qoddi = map(_reader, ("cloudcontrol", "upsun", "qoddi"))
 
 EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -137,7 +145,7 @@ def test_cloudcontrol_credentials_any_bytes(raw: bytes, password: str) -> None:
 
 @EXAMPLES
 @given(data=json_values, password=secrets, encode=st.booleans())
-def test_platformsh_relationships(data: Any, password: str, encode: bool) -> None:
+def test_upsun_relationships(data: Any, password: str, encode: bool) -> None:
     payload = {"database": [{"scheme": "pgsql", "password": password, "host": data}]} if encode else data
     value = base64.b64encode(json.dumps(payload).encode()).decode()
     try:
@@ -148,7 +156,7 @@ def test_platformsh_relationships(data: Any, password: str, encode: bool) -> Non
 
 @EXAMPLES
 @given(value=st.one_of(st.text(max_size=60), secrets))
-def test_platformsh_any_text(value: str) -> None:
+def test_upsun_any_text(value: str) -> None:
     try:
         decode_platformsh("PLATFORM_ROUTES", value)
     except ImproperlyConfigured as error:

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 import django_platform
 from django_platform.hosts import build_hosts
-from django_platform.platforms import BY_NAME
+from django_platform.platforms import BY_NAME, Context
 from django_platform.report import MASK, Report
 from django_platform.security import HSTS_SECONDS, PROXY_HEADER, https_settings
 
@@ -121,7 +121,7 @@ def test_hsts_preload_warning_silenced_only_while_preload_is_off() -> None:
 
 
 def hosts(env: dict[str, str], platform: str, **current: Any) -> dict[str, list[str]]:
-    return build_hosts(env, BY_NAME[platform], current, False, Report(platform, ""))
+    return build_hosts(Context(env, BY_NAME[platform]), current, False, Report(platform, ""))
 
 
 @pytest.mark.parametrize(
@@ -152,16 +152,16 @@ def test_platform_host_names(platform: str, env: dict[str, str], expected: list[
     assert result["CSRF_TRUSTED_ORIGINS"] == ([] if platform == "local" else [f"https://{h}" for h in public])
 
 
-def test_platformsh_routes() -> None:
+def test_upsun_routes() -> None:
     routes = {
         "https://www.example.com/": {"type": "upstream", "upstream": "app:http"},
         "https://example.com/": {"type": "redirect", "to": "https://www.example.com/"},
         "https://api.example.com/": {"type": "upstream"},
     }
     env = {"PLATFORM_ROUTES": base64.b64encode(json.dumps(routes).encode()).decode()}
-    assert hosts(env, "platformsh")["ALLOWED_HOSTS"] == ["www.example.com", "api.example.com"]
+    assert hosts(env, "upsun")["ALLOWED_HOSTS"] == ["www.example.com", "api.example.com"]
     with pytest.raises(ImproperlyConfigured, match=r"^PLATFORM_ROUTES must decode to a JSON object"):
-        hosts({"PLATFORM_ROUTES": base64.b64encode(b"[]").decode()}, "platformsh")
+        hosts({"PLATFORM_ROUTES": base64.b64encode(b"[]").decode()}, "upsun")
 
 
 def test_env_hosts_merge_with_platform_and_settings() -> None:
@@ -187,7 +187,7 @@ def test_env_hosts_merge_with_platform_and_settings() -> None:
 
 def test_star_only_from_the_environment() -> None:
     report = Report("render", "")
-    result = build_hosts({}, BY_NAME["render"], {"ALLOWED_HOSTS": ["*"]}, False, report)
+    result = build_hosts(Context({}, BY_NAME["render"]), {"ALLOWED_HOSTS": ["*"]}, False, report)
     assert result["ALLOWED_HOSTS"] == []
     assert "dropped" in report.notes[0]
     assert hosts({"ALLOWED_HOSTS": "*"}, "render")["ALLOWED_HOSTS"] == ["*"]

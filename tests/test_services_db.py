@@ -66,7 +66,7 @@ def test_wrong_password_is_rejected(pg_plain: PgCluster) -> None:
         query_one(ns["DATABASES"], "SELECT 1")  # type: ignore[arg-type]
 
 
-def test_platformsh_relationship_connects(pg_plain: PgCluster) -> None:
+def test_upsun_relationship_connects(pg_plain: PgCluster) -> None:
     import base64
 
     rel = {

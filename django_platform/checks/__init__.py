@@ -7,7 +7,7 @@ They judge against the platform configure() detected, or the one `platform_check
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -19,6 +19,13 @@ TAG = "platform"
 _target: ContextVar[Platform | None] = ContextVar("django_platform_target", default=None)
 
 
+def environment() -> Mapping[str, str]:
+    """The environment configure() read, as it recorded it (configure(env=...) and .env
+    included); only a project that never calls configure() has its process environment judged."""
+    report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
+    return report.environment if report is not None else os.environ
+
+
 def target_platform() -> Platform:
     override = _target.get()
     if override is not None:
@@ -27,6 +34,18 @@ def target_platform() -> Platform:
     if report is not None:
         return get_platform(report.platform)
     return detect(os.environ).platform
+
+
+def expected_origins(platform: Platform) -> list[str]:
+    """The https origins of the platform's host names, as configure() found them; for another
+    platform (platform_check --platform), from the recorded environment."""
+    report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
+    if report is not None and report.platform == platform.name:
+        return list(report.platform_origins)
+    from django_platform.hosts import origin
+    from django_platform.platforms import Context
+
+    return [origin(h) for h, _ in platform.hosts(Context(environment(), platform)) if h != "*"]
 
 
 @contextmanager

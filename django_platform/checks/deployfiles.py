@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform import deps
-from django_platform.checks import target_platform
+from django_platform.checks import environment, target_platform
 from django_platform.databases import engine_family
 from django_platform.files import BEGIN, END, project_dir
 from django_platform.platforms import PLATFORMS, Platform
@@ -49,7 +48,7 @@ def _gunicorn_stale(path: Path, platform: Platform) -> bool:
     block = _managed_block(path.read_text(encoding="utf-8-sig", errors="replace"))
     if block is None:
         return False
-    if os.environ.get("DJANGO_PLATFORM", "").strip():
+    if environment().get("DJANGO_PLATFORM", "").strip():
         return block.strip() not in {gunicorn_body(p).strip() for p in PLATFORMS}
     return block.strip() != gunicorn_body(platform).strip()
 
@@ -59,6 +58,8 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if platform.is_local:
         return []
     root = project_dir()
+    if not platform.procfile:  # it starts gunicorn itself, which reads the config file
+        return _stale_files(root, platform, None)
     procfile = root / "Procfile"
     if not procfile.is_file():
         return [
@@ -70,7 +71,7 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     web = types.get("web", "")
     # Read as the platform's shell will: $PORT and $WEB_CONCURRENCY are the platform's to fill.
     default_app = str(settings.WSGI_APPLICATION or "").rpartition(".")[0] or None
-    call = gunicorn_call(web, os.environ, default_app=default_app)
+    call = gunicorn_call(web, environment(), default_app=default_app)
     module = call.app_module if call else None
     if module and not _importable(module):
         messages.append(
@@ -104,8 +105,8 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return messages
 
 
-def _stale_files(root: Path, platform: Platform, procfile_text: str) -> list[CheckMessage]:
-    block = _managed_block(procfile_text)
+def _stale_files(root: Path, platform: Platform, procfile_text: str | None) -> list[CheckMessage]:
+    block = None if procfile_text is None else _managed_block(procfile_text)
     workers = [cmd for kind, cmd in process_types(block or "").items() if kind.startswith("worker")]
     stale = []
     if block is not None and block.strip() != procfile_body(platform, settings.WSGI_APPLICATION, workers):

@@ -1,4 +1,4 @@
-"""Email that cannot leave: platforms run no local SMTP server (cloudControl says so outright).
+"""Email that cannot leave: platforms run no local SMTP server (`Platform.local_smtp`).
 
 Only an error when something will send mail: an app that sends none needs no email add-on.
 """

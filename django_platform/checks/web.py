@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +9,8 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.attempt import Failed, attempt
-from django_platform.checks import target_platform
-from django_platform.platforms import Platform
+from django_platform.checks import environment, expected_origins, target_platform
+from django_platform.platforms import Context, Platform
 from django_platform.static import SECURITY, WHITENOISE
 
 W003 = "SECURE_PROXY_SSL_HEADER is not set, but {platform}'s router terminates TLS: Django sees every request as HTTP."
@@ -43,7 +42,7 @@ def check_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if platform.is_local:
         return []
     messages: list[CheckMessage] = []
-    health = {h for h in platform.health_check_hosts if "{" not in h}
+    health = set(platform.health_hosts(Context(environment(), platform)))
     if not [h for h in settings.ALLOWED_HOSTS if h not in health]:
         messages.append(
             Error(
@@ -60,10 +59,7 @@ def check_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="django_platform.W004",
             )
         )
-    from django_platform.hosts import origin, template_hosts
-
-    origins = [origin(h) for h, _ in template_hosts(os.environ, platform.host_templates)]
-    missing = [o for o in origins if o not in settings.CSRF_TRUSTED_ORIGINS]
+    missing = [o for o in expected_origins(platform) if o not in settings.CSRF_TRUSTED_ORIGINS]
     if missing:
         messages.append(
             Warning(

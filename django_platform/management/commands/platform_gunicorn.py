@@ -8,22 +8,16 @@ from django_platform.attempt import Failed, attempt
 from django_platform.files import project_dir
 from django_platform.gunicorn_conf import MANAGED
 from django_platform.management.base import ManagedFileCommand, chosen_platform
-from django_platform.procfile import (
-    CLOUDCONTROL_CONF,
-    GUNICORN_CONF,
-    comment_out_settings,
-    config_filename,
-    gunicorn_body,
-)
+from django_platform.procfile import comment_out_settings, config_filename, config_filenames, gunicorn_body
 
 
 class Command(ManagedFileCommand):
-    help = "Write the gunicorn config (gunicorn.conf.py; gunicorn_config.py on cloudControl)."
+    help = "Write the gunicorn config (gunicorn.conf.py, or the name the platform's Procfile passes)."
     command_name = "platform_gunicorn"
 
     def handle(self, *args: Any, **options: Any) -> None:
         root = options["path"] or project_dir()
-        platform = chosen_platform(options["platform"], [root / GUNICORN_CONF, root / CLOUDCONTROL_CONF])
+        platform = chosen_platform(options["platform"], [root / name for name in config_filenames()])
         replaced: list[str] = []
 
         def adopt(text: str) -> str:

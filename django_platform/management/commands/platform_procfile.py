@@ -12,7 +12,8 @@ from django_platform import deps
 from django_platform.databases import engine_family
 from django_platform.files import project_dir
 from django_platform.management.base import ManagedFileCommand, chosen_platform
-from django_platform.procfile import comment_out_types, process_types, procfile_body
+from django_platform.platforms import Platform
+from django_platform.procfile import comment_out_types, process_types, procfile_body, wsgi_target
 
 
 class Command(ManagedFileCommand):
@@ -42,7 +43,15 @@ class Command(ManagedFileCommand):
             raise CommandError(message, returncode=2)
         adopt = partial(comment_out_types, types=list(process_types(body)))
         self.write_managed(root / "Procfile", body, platform, options, adopt=adopt)
+        if not (options["check"] or options["diff"]):
+            self.say_release(platform)
         self.warn_about_dependencies(root)
+
+    def say_release(self, platform: Platform) -> None:
+        """Where the platform runs no Procfile release line: how it migrates instead."""
+        if platform.release_hint and not (platform.procfile and platform.release_process):
+            module = wsgi_target(settings.WSGI_APPLICATION).partition(":")[0]
+            self.stdout.write(f"{platform.label}: {platform.release_hint.format(module=module)}.")
 
     def warn_about_dependencies(self, root: Any) -> None:
         found = deps.declared(root)

@@ -1,6 +1,6 @@
 """`manage.py run_gunicorn [gunicorn options]`: gunicorn's old Django command, removed in 19.7.
 
-The cloudControl seed's Procfile still calls it. gunicorn runs in this process (no child), so the
+Procfiles written for old platforms still call it. gunicorn runs in this process (no child), so the
 platform's signals reach its master directly; options are gunicorn's own.
 """
 

@@ -1,0 +1,170 @@
+"""The platform registry: one module per platform, detection in an explicit order, and
+register() for platforms of your own (an in-house PaaS).
+
+Nothing outside this package names a platform or one of its variables: areas ask the platform.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform, template_hosts
+
+__all__ = [
+    "BY_NAME",
+    "LOCAL",
+    "MYSQL",
+    "PG",
+    "PLATFORMS",
+    "Context",
+    "Detection",
+    "Found",
+    "Marker",
+    "Platform",
+    "detect",
+    "get_platform",
+    "load_plugins",
+    "register",
+    "template_hosts",
+]
+
+# Built-in modules in detection order: specific markers before generic ones (Heroku CI and Dokku
+# set DYNO too, so they come before Heroku; the platforms without a marker and local come last).
+BUILTIN = (
+    "cloudcontrol",
+    "upsun",
+    "scalingo",
+    "clevercloud",
+    "render",
+    "fly",
+    "railway",
+    "koyeb",
+    "northflank",
+    "coolify",
+    "heroku",  # heroku-ci, dokku and heroku, in that order
+    "digitalocean",
+    "qoddi",
+    "local",
+)
+
+PLATFORMS: list[Platform] = []
+BY_NAME: dict[str, Platform] = {}
+_NAME_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,23}$")
+PLUGINS_VARIABLE = "DJANGO_PLATFORM_PLUGINS"
+
+
+def register(platform: Platform, *, before: str | None = None, replace: bool = False) -> Platform:
+    """Add `platform` to detection, ahead of the built-in platforms (its markers are likely more
+    specific), or just before the platform named `before`. A name already taken is an error
+    unless `replace` is true. Returns the platform, so a module can write
+    ``PLATFORM = register(Platform(...))``."""
+    if not isinstance(platform, Platform):
+        raise ImproperlyConfigured(f"register() takes a django_platform.platforms.Platform, not {type(platform)!r}.")
+    names = (platform.name, *platform.aliases)
+    taken = [n for n in names if n in BY_NAME and BY_NAME[n].name != platform.name]
+    if taken or (platform.name in BY_NAME and not replace):
+        raise ImproperlyConfigured(
+            f"register(): the platform name {', '.join(taken or [platform.name])!r} is taken; "
+            "pass replace=True to replace a platform."
+        )
+    old = BY_NAME.get(platform.name)
+    index = PLATFORMS.index(old) if old is not None else 0
+    if old is not None:
+        PLATFORMS.remove(old)
+        for name in (old.name, *old.aliases):
+            BY_NAME.pop(name, None)
+    if before is not None:
+        target = get_platform(before, variable="register(before=...)")
+        index = PLATFORMS.index(target)
+    PLATFORMS.insert(index, platform)
+    for name in names:
+        BY_NAME[name] = platform
+    return platform
+
+
+def _load_builtin() -> None:
+    for module in BUILTIN:
+        for platform in importlib.import_module(f"django_platform.platforms.{module}").PLATFORMS:
+            PLATFORMS.append(platform)
+            for name in (platform.name, *platform.aliases):
+                BY_NAME[name] = platform
+
+
+_load_builtin()
+LOCAL = BY_NAME["local"]
+
+
+def load_plugins(modules: Iterable[str] | str, *, source: str = PLUGINS_VARIABLE) -> None:
+    """Import modules that register platforms (DJANGO_PLATFORM_PLUGINS, as a setting or a
+    comma-separated variable); each import happens once."""
+    names = [n.strip() for n in (modules.split(",") if isinstance(modules, str) else list(modules))]
+    names = [n for n in names if n]
+    for position, name in enumerate(names, 1):
+        # Named by position: the value is not ours to print.
+        where = f"{source}: module {position} of {len(names)}"
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", name):
+            raise ImproperlyConfigured(f"{where} is not a dotted module path (list them comma-separated).")
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            kind = type(exc).__name__
+        else:
+            continue
+        raise ImproperlyConfigured(f"{where} could not be imported ({kind}).")
+
+
+class Detection(NamedTuple):
+    platform: Platform
+    reason: str
+
+
+def get_platform(name: str, *, variable: str = "DJANGO_PLATFORM") -> Platform:
+    platform = BY_NAME.get(name.strip().lower())
+    if platform is None:
+        valid = ", ".join(sorted(BY_NAME))
+        # Echo only what looks like a platform name: the value is not ours to print otherwise.
+        shown = f"={name.strip()!r}" if _NAME_LIKE.match(name.strip()) else ""
+        raise ImproperlyConfigured(f"{variable}{shown} is not a known platform; valid values: {valid}.")
+    return platform
+
+
+def detect(env: Mapping[str, str]) -> Detection:
+    """Pick the platform: DJANGO_PLATFORM if set, else the first platform whose markers match."""
+    explicit = env.get("DJANGO_PLATFORM", "").strip()
+    if explicit:
+        return Detection(get_platform(explicit), f"DJANGO_PLATFORM={explicit.lower()}")
+    for platform in PLATFORMS:
+        for marker in platform.markers:
+            matched = marker.match(env)
+            if matched is not None:
+                return Detection(platform, _reason(matched, marker))
+    reason = "no platform marker in the environment"
+    for platform in PLATFORMS:
+        for marker in platform.build_markers:
+            matched = marker.match(env)
+            if matched is not None:
+                # Builds lack the run-time markers; the local profile serves them (static files
+                # are collected the same way in every profile).
+                return Detection(LOCAL, f"{reason}; a build phase? {_reason(matched, marker)} ({platform.label})")
+    return Detection(LOCAL, reason)
+
+
+def _reason(matched: list[str], marker: Marker) -> str:
+    return "environment has " + ", ".join(matched) + (f" ({marker.note})" if marker.note else "")
+
+
+def unclaimed_notes(ctx: Context) -> list[str]:
+    """Variables another platform reads, set here where nothing reads them."""
+    notes = []
+    for platform in PLATFORMS:
+        if platform is ctx.platform:
+            continue
+        for name in platform.claims:
+            if ctx.value(name):
+                notes.append(f"{name} is set but unused: {platform.label} reads it (DJANGO_PLATFORM={platform.name}).")
+    return notes

@@ -1,0 +1,203 @@
+"""What a platform is: its data row and its hooks, and the context configure() reads it through.
+
+A platform module builds one `Platform` (or a subclass overriding hooks) from the platform's
+documented facts. Areas of configure() call the hooks; they never test a platform's name.
+"""
+
+# No `from __future__ import annotations` here: typing.NamedTuple would compile each of the
+# string annotations of its ~30 fields at import (about a millisecond, measured).
+import string
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from django_platform.mail import Mail
+
+# Database engine families, the keys of Platform.db_tls.
+PG = "postgresql"
+MYSQL = "mysql"
+
+# (alias, DATABASES entry, source) found in a platform's credential stores.
+Found = tuple[str, dict[str, Any], str]
+T = TypeVar("T")
+
+
+# NamedTuple rather than dataclass: these modules load while settings import, and a frozen
+# dataclass costs about a millisecond each to create.
+class Marker(NamedTuple):
+    """One way to recognise a platform: every `all_of` variable set (``NAME`` set and non-empty,
+    or ``NAME=value``, compared case-insensitively), and at least one of `any_of` if given."""
+
+    all_of: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
+    # Said in the detection reason when this marker is ambiguous.
+    note: str = ""
+
+    def match(self, env: Mapping[str, str]) -> "list[str] | None":
+        matched = []
+        for spec in self.all_of:
+            if not _is_set(env, spec):
+                return None
+            matched.append(spec)
+        if self.any_of:
+            hits = [spec for spec in self.any_of if _is_set(env, spec)]
+            if not hits:
+                return None
+            matched.extend(hits)
+        return matched
+
+
+def _is_set(env: Mapping[str, str], spec: str) -> bool:
+    name, sep, expected = spec.partition("=")
+    value = env.get(name, "")
+    if sep:
+        return value.lower() == expected.lower()
+    return value != ""
+
+
+class Context:
+    """The environment configure() reads, the platform chosen from it, and the platform's stores,
+    each loaded and parsed at most once (an error, too, is kept and raised to every reader)."""
+
+    def __init__(self, env: Mapping[str, str], platform: "Platform", reason: str = "") -> None:
+        self.env = env
+        self.platform = platform
+        self.reason = reason
+        # What a hook wants said in the report (a variable it chose not to use, and why).
+        self.notes: list[str] = []
+        self._stores: dict[str, Any] = {}
+
+    def store(self, key: str, load: Callable[[], T]) -> T:
+        if key not in self._stores:
+            try:
+                self._stores[key] = load()
+            except ImproperlyConfigured as exc:  # messages name the store, never its content
+                self._stores[key] = _Broken(str(exc))
+        value = self._stores[key]
+        if isinstance(value, _Broken):
+            raise ImproperlyConfigured(value.message)
+        return value  # type: ignore[no-any-return]
+
+    def value(self, name: str) -> str:
+        """A variable's value, stripped; '' when unset."""
+        return self.env.get(name, "").strip()
+
+
+class _Broken(NamedTuple):
+    message: str
+
+
+def template_hosts(values: Mapping[str, str], templates: Iterable[str]) -> list[tuple[str, str]]:
+    """(host, variables) for each "{VAR}.suffix" template whose variables are all set."""
+    found = []
+    for template in templates:
+        names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
+        if all(values.get(n, "").strip() for n in names):
+            found.append((template.format(**{n: values[n].strip() for n in names}).lower(), ", ".join(names)))
+    return found
+
+
+class Platform(NamedTuple):
+    """A platform's facts (see ../shared/reference/platforms*.md) and, in subclasses, its hooks."""
+
+    name: str
+    label: str
+    markers: tuple[Marker, ...] = ()
+    # Other names DJANGO_PLATFORM accepts (a platform's former name).
+    aliases: tuple[str, ...] = ()
+    # Development on the user's own machine: DEBUG from settings.py, local host names, console mail,
+    # no persistent connections; no platform default applies.
+    development: bool = False
+    # Database TLS default per engine family: True = require TLS, False = must not use it, absent =
+    # leave it to the URL and the driver's default.
+    db_tls: Mapping[str, bool] = MappingProxyType({})
+    # Verify the certificate of a rediss:// cache (a platform's Redis may serve a self-signed one).
+    redis_tls_verify: bool = True
+    # The platform's router terminates TLS and forwards X-Forwarded-Proto.
+    router_tls: bool = False
+    # The router rejects requests for host names that are not the app's (ALLOWED_HOSTS '*' is safe).
+    router_checks_host: bool = False
+    # Host-name templates: "{VAR}" or "{VAR}.suffix"; a template whose variables are unset is skipped.
+    host_templates: tuple[str, ...] = ()
+    # Host headers of the platform's health checks, which are not the public host names.
+    health_check_hosts: tuple[str, ...] = ()
+    # The platform reads a Procfile; its process type for the release phase ("release",
+    # "postdeploy"), "" where the release phase is configured elsewhere, as `release_hint` says.
+    procfile: bool = True
+    release_process: str = ""
+    release_hint: str = ""
+    # The gunicorn config file the generated Procfile (or gunicorn itself) reads.
+    gunicorn_config: str = "gunicorn.conf.py"
+    # Stop signal the platform sends and seconds before it kills the process.
+    stop_signal: str = "SIGTERM"
+    stop_grace: int = 30
+    # Router idle keep-alive in seconds (gunicorn's keep-alive must exceed it), 0 = unknown.
+    router_idle_timeout: int = 0
+    # Run-time files vanish at the next restart/deploy and each node has its own copy.
+    ephemeral_disk: bool = True
+    # Several nodes may run behind a load balancer.
+    multi_node: bool = True
+    # A local SMTP server is available to the app.
+    local_smtp: bool = False
+    # Markers of the build phase (which has other variables than the run), said in the detection
+    # reason; and how static files get collected there, as E017's hint says it.
+    build_markers: tuple[Marker, ...] = ()
+    collectstatic_at_build: str = ""
+    # The container-size variable and its unit in bytes, read only on this platform.
+    size_variable: str = ""
+    size_unit: int = 0
+    # Variables only this platform reads: elsewhere their presence gets a note naming it.
+    claims: tuple[str, ...] = ()
+    # Facts not confirmed from a primary source, kept overridable (shown by platform_check, README).
+    unverified: tuple[str, ...] = ()
+
+    @property
+    def is_local(self) -> bool:
+        return self.development
+
+    # Hooks: what the platform keeps in its own stores. Each reads the context, never os.environ.
+
+    def databases(self, ctx: Context) -> list[Found]:
+        """Databases from the platform's stores; the first "default" one is used unless
+        DATABASE_URL is set."""
+        return []
+
+    def adjust_database(self, entry: dict[str, Any], source: str) -> dict[str, Any]:
+        """A DATABASES entry as parsed from a URL, corrected for the platform's URL quirks."""
+        return entry
+
+    def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
+        """CACHES["default"] from the platform's stores, and its source."""
+        return None
+
+    def mail(self, ctx: Context) -> "Mail | None":
+        return None
+
+    def hosts(self, ctx: Context) -> list[tuple[str, str]]:
+        """(host name, source) of the app's public host names."""
+        return template_hosts(ctx.env, self.host_templates)
+
+    def health_hosts(self, ctx: Context) -> list[str]:
+        return [h for h, _ in template_hosts(ctx.env, self.health_check_hosts)]
+
+    def secret_key(self, ctx: Context) -> tuple[str, str] | None:
+        """(value, source) of a secret key the platform provides."""
+        return None
+
+    def secrets(self, ctx: Context) -> set[str]:
+        """Secret values inside the platform's stores (the environment's own are found by name)."""
+        return set()
+
+    def stop_window(self, env: Mapping[str, str]) -> int:
+        """Seconds between the stop signal and SIGKILL."""
+        return self.stop_grace
+
+    def procfile_lines(self, target: str) -> list[str]:
+        """The Procfile's lines for the WSGI module `target`, release phase included."""
+        lines = [f"web: gunicorn {target}"]
+        if self.release_process:
+            lines.append(f"{self.release_process}: python manage.py migrate --noinput")
+        return lines

@@ -1,0 +1,74 @@
+"""Clever Cloud: no Procfile; its Python runtime starts gunicorn itself (CC_PYTHON_BACKEND) and runs
+manage.py tasks before it (CC_PYTHON_MANAGE_TASKS). Add-ons come as separate variables, with no
+DATABASE_URL. Build instances have INSTANCE_TYPE=build. Source: platforms-living.md (Clever Cloud).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django_platform.platforms.base import Context, Found, Marker, Platform
+
+# Add-on prefix -> (engine family, default port), in the order that picks the default database.
+ADDONS = {"POSTGRESQL_ADDON": ("postgresql", 5432), "MYSQL_ADDON": ("mysql", 3306)}
+
+
+class CleverCloud(Platform):
+    def databases(self, ctx: Context) -> list[Found]:
+        from django_platform.db_sources import FieldSpec, from_fields
+
+        found: list[Found] = []
+        for prefix, (family, port) in ADDONS.items():
+            if not (ctx.value(f"{prefix}_HOST") or ctx.value(f"{prefix}_URI")):
+                continue
+            spec = FieldSpec(
+                family,
+                f"{prefix}_DB",
+                f"{prefix}_HOST",
+                (f"{prefix}_USER",),
+                f"{prefix}_PASSWORD",
+                f"{prefix}_PORT",
+                port,
+                url=f"{prefix}_URI",
+            )
+            source = f"{prefix}_*"
+            found.append(("default" if not found else family, from_fields(ctx.env, spec, source=source), source))
+        return found
+
+    def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
+        # REDIS_URL, shown in the add-on's panel, is read first by the cache area; the parts
+        # are what the add-on injects.
+        from django_platform.cache import parse_cache_url
+        from django_platform.env import parse_int
+
+        host = ctx.value("REDIS_HOST")
+        if not host:
+            return None
+        source = "REDIS_HOST/REDIS_PORT/REDIS_PASSWORD"
+        text = ctx.value("REDIS_PORT")
+        port = parse_int(f"{source} REDIS_PORT", text, minimum=1, maximum=65535) if text else 6379
+        password = ctx.env.get("REDIS_PASSWORD", "")
+        auth = f":{quote(password, safe='')}@" if password else ""
+        return parse_cache_url(f"redis://{auth}{host}:{port}/0", variable=source, platform=self), source
+
+
+CLEVERCLOUD = CleverCloud(
+    name="clevercloud",
+    label="Clever Cloud",
+    markers=(Marker(all_of=("CC_DEPLOYMENT_ID", "INSTANCE_TYPE=production")),),
+    router_tls=True,
+    procfile=False,
+    release_hint=(
+        "Clever Cloud reads no Procfile: set CC_PYTHON_BACKEND=gunicorn, CC_PYTHON_MODULE={module}:application "
+        'and CC_PYTHON_MANAGE_TASKS="migrate --noinput"'
+    ),
+    build_markers=(Marker(all_of=("INSTANCE_TYPE=build",), note="Clever Cloud's build instance"),),
+    collectstatic_at_build=(
+        'add collectstatic to the tasks: CC_PYTHON_MANAGE_TASKS="migrate --noinput, collectstatic --noinput"'
+    ),
+    claims=("POSTGRESQL_ADDON_HOST", "POSTGRESQL_ADDON_URI", "MYSQL_ADDON_HOST", "MYSQL_ADDON_URI"),
+    unverified=("database TLS", "health-check Host", "stop signal and grace", "default cleverapps.io host name"),
+)
+
+PLATFORMS = (CLEVERCLOUD,)

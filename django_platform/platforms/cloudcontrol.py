@@ -1,0 +1,179 @@
+"""cloudControl (closed in 2016; kept because the seed's notes must keep working as written).
+
+Add-on credentials live in the JSON file at $CRED_FILE (or in the environment, with the add-on's
+SET_ENV_VARS option); DEP_NAME is "APP/DEP". Sources: ../shared/seeds/, platforms.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.attempt import Failed, attempt
+from django_platform.platforms.base import PG, Context, Found, Marker, Platform, template_hosts
+
+if TYPE_CHECKING:
+    from django_platform.db_sources import FieldSpec
+    from django_platform.mail import Mail
+
+AddOns = dict[str, dict[str, str]]
+CONFIG = "gunicorn_config.py"  # the name the seed's Procfile passes
+
+
+def parse_credentials(text: str, *, source: str) -> AddOns:
+    """`{"ADDON": {"ADDON_KEY": "value", ...}, ...}` -> the same, with values as strings."""
+    import json
+
+    from django_platform.credentials import load_json
+
+    data = load_json(text, source=source)
+    if not isinstance(data, dict):
+        raise ImproperlyConfigured(f"{source} must hold a JSON object with one entry per add-on.")
+    addons: AddOns = {}
+    for name, values in data.items():
+        if not isinstance(values, dict):
+            raise ImproperlyConfigured(f"{source}: add-on {name!r} must be a JSON object.")
+        addons[str(name)] = {
+            str(k): v if isinstance(v, str) else json.dumps(v) for k, v in values.items() if v is not None
+        }
+    return addons
+
+
+def read_credentials(env: Mapping[str, str]) -> AddOns:
+    """The add-ons in the file at $CRED_FILE; {} when CRED_FILE is unset."""
+    path = env.get("CRED_FILE", "").strip()
+    if not path:
+        return {}
+    source = f"the credentials file CRED_FILE={path}"
+    if "\0" in path:
+        raise ImproperlyConfigured("CRED_FILE contains a NUL byte: it must be a file path.")
+    text = attempt(lambda: Path(path).read_text(encoding="utf-8"), OSError, ValueError)
+    if isinstance(text, Failed):
+        problem = {
+            "FileNotFoundError": "does not exist",
+            "IsADirectoryError": "is a directory, not a file",
+            "PermissionError": "is not readable by this process",
+        }.get(text.kind, f"cannot be read ({text.kind})")
+        raise ImproperlyConfigured(f"{source} {problem}.")
+    return parse_credentials(text, source=source)
+
+
+def _addons() -> Mapping[str, FieldSpec | str]:
+    """Database add-ons, in the order that picks the default database when several are present."""
+    from django_platform.db_sources import FieldSpec
+
+    return {
+        "POSTGRESQLD": FieldSpec(
+            "postgresql",
+            "POSTGRESQLD_DATABASE",
+            "POSTGRESQLD_HOST",
+            ("POSTGRESQLD_USER",),
+            "POSTGRESQLD_PASSWORD",
+            "POSTGRESQLD_PORT",
+            5432,
+            url="POSTGRESQLD_URL",
+        ),
+        "MYSQLD": FieldSpec(
+            "mysql",
+            "MYSQLD_DATABASE",
+            "MYSQLD_HOST",
+            ("MYSQLD_USER",),
+            "MYSQLD_PASSWORD",
+            "MYSQLD_PORT",
+            3306,
+            url="MYSQLD_URL",
+        ),
+        "ELEPHANTSQL": "ELEPHANTSQL_URL",
+        "MYSQLS": FieldSpec(
+            "mysql", "MYSQLS_DATABASE", "MYSQLS_HOSTNAME", ("MYSQLS_USERNAME",), "MYSQLS_PASSWORD", "MYSQLS_PORT", 3306
+        ),
+    }
+
+
+def read_databases(env: Mapping[str, str], file_addons: AddOns) -> list[Found]:
+    """Database add-ons from the environment (SET_ENV_VARS) or the credentials file; the
+    environment wins add-on by add-on. The first found is the default."""
+    from django_platform.db_sources import from_fields
+    from django_platform.dburl import parse_database_url
+
+    found: list[Found] = []
+    for addon, spec in _addons().items():
+        keys = (spec,) if isinstance(spec, str) else spec.keys()
+        if any(env.get(k) for k in keys):
+            values, source = dict(env), f"environment {addon}_*"
+        elif addon in file_addons:
+            values, source = file_addons[addon], f"CRED_FILE {addon}"
+        else:
+            continue
+        if isinstance(spec, str):
+            if not values.get(spec, "").strip():
+                raise ImproperlyConfigured(f"{source} is missing {spec}.")
+            entry = parse_database_url(values[spec], variable=f"{source} {spec}")
+        else:
+            entry = from_fields(values, spec, source=source)
+        alias = "default" if not found else addon.lower()
+        found.append((alias, entry, source))
+    return found
+
+
+class CloudControl(Platform):
+    def credentials(self, ctx: Context) -> AddOns:
+        return ctx.store("CRED_FILE", lambda: read_credentials(ctx.env))
+
+    def databases(self, ctx: Context) -> list[Found]:
+        return read_databases(ctx.env, self.credentials(ctx))
+
+    def mail(self, ctx: Context) -> Mail | None:
+        from django_platform.mail import ADDONS
+
+        addons = self.credentials(ctx)
+        values = {k: v for addon in ("SENDGRID", "MAILGUN", "POSTMARK") for k, v in addons.get(addon, {}).items()}
+        for read in ADDONS:
+            found = read(values, "CRED_FILE")
+            if found:
+                return found
+        return None
+
+    def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
+        from django_platform.cache import memcachier
+
+        config = memcachier(self.credentials(ctx).get("MEMCACHIER", {}), "CRED_FILE")
+        return None if config is None else (config, "CRED_FILE MEMCACHIER")
+
+    def hosts(self, ctx: Context) -> list[tuple[str, str]]:
+        # DEP_NAME is "APP/DEP"; the host names are APP.… and, for a deployment other than
+        # "default", DEP-APP.…
+        app, _, dep = ctx.value("DEP_NAME").partition("/")
+        values = {"CC_APP": app, "CC_DEP": dep if dep != "default" else ""}
+        return template_hosts(values, self.host_templates)
+
+    def secrets(self, ctx: Context) -> set[str]:
+        from django_platform.sensitive import secrets_in
+
+        addons = attempt(lambda: self.credentials(ctx), ImproperlyConfigured)  # errors: the areas'
+        return set() if isinstance(addons, Failed) else secrets_in(addons)
+
+    def procfile_lines(self, target: str) -> list[str]:
+        return [f"web: gunicorn {target} --config {CONFIG} -b 0.0.0.0:$PORT", "manage: python manage.py"]
+
+
+CLOUDCONTROL = CloudControl(
+    name="cloudcontrol",
+    label="cloudControl",
+    markers=(Marker(all_of=("PAAS_VENDOR=cloudControl",)), Marker(all_of=("CRED_FILE", "DEP_NAME"))),
+    db_tls={PG: True},
+    router_tls=True,
+    host_templates=("{CC_APP}.cloudcontrolled.com", "{CC_DEP}-{CC_APP}.cloudcontrolled.com"),
+    release_hint='run `cctrlapp APP/DEP run "python manage.py migrate --noinput"` after each deploy',
+    gunicorn_config=CONFIG,
+    size_variable="SIZE",
+    size_unit=128 * 1024 * 1024,  # SIZE x 128 MB
+    collectstatic_at_build="cloudControl's Python buildpack runs it at build (unverified)",
+    claims=("CRED_FILE",),
+    unverified=("collectstatic at build",),
+)
+
+PLATFORMS = (CLOUDCONTROL,)

@@ -1,0 +1,71 @@
+"""Heroku, and the platforms that set its DYNO variable too: Heroku CI and Dokku.
+
+Sources: ../shared/reference/platforms.md (Heroku, Dokku), platforms-living.md (Heroku additions).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform
+
+_COLOR = re.compile(r"^HEROKU_POSTGRESQL_(?P<color>[A-Z0-9]+)_URL$")
+COLLECTSTATIC = "{label}'s Python buildpack runs it at build unless DISABLE_COLLECTSTATIC is set"
+
+
+def attached_databases(ctx: Context) -> list[Found]:
+    """Extra databases attached as HEROKU_POSTGRESQL_<COLOR>_URL, as aliases named by colour."""
+    from django_platform.dburl import parse_database_url
+
+    found = []
+    for variable in sorted(ctx.env):
+        match = _COLOR.match(variable)
+        if match and ctx.value(variable):
+            alias = match.group("color").lower()
+            found.append((alias, parse_database_url(ctx.env[variable], variable=variable), variable))
+    return found
+
+
+class Heroku(Platform):
+    def databases(self, ctx: Context) -> list[Found]:
+        return attached_databases(ctx)
+
+
+# Heroku CI sets DYNO as well: its in-dyno databases have no TLS and no router is in front.
+HEROKU_CI = Heroku(
+    name="heroku-ci",
+    label="Heroku CI",
+    markers=(Marker(all_of=("DYNO", "CI")),),
+    multi_node=False,
+)
+
+# Dokku sets DYNO too; GIT_REV and DOKKU_* variables tell it apart from Heroku.
+DOKKU = Platform(
+    name="dokku",
+    label="Dokku",
+    markers=(Marker(all_of=("DYNO",), any_of=("GIT_REV", "DOKKU_APP_TYPE", "DOKKU_PROXY_PORT")),),
+    db_tls={PG: False, MYSQL: False},
+    router_tls=True,
+    release_process="release",
+    collectstatic_at_build="Dokku's herokuish build runs it unless DISABLE_COLLECTSTATIC is set",
+)
+
+HEROKU = Heroku(
+    name="heroku",
+    label="Heroku",
+    markers=(Marker(all_of=("DYNO",), note="Dokku sets DYNO too: set DJANGO_PLATFORM=dokku there"),),
+    db_tls={PG: True},
+    router_tls=True,
+    router_checks_host=True,
+    # Heroku Redis serves a self-signed certificate.
+    redis_tls_verify=False,
+    # HEROKU_APP_* come with the opt-in dyno metadata (labs) only.
+    host_templates=("{HEROKU_APP_DEFAULT_DOMAIN_NAME}", "{HEROKU_APP_NAME}.herokuapp.com"),
+    release_process="release",
+    router_idle_timeout=90,
+    # Heroku's buildpack runs collectstatic with the config vars, STACK and SOURCE_VERSION.
+    build_markers=(Marker(all_of=("STACK", "SOURCE_VERSION"), note="Heroku-lineage buildpack"),),
+    collectstatic_at_build=COLLECTSTATIC.format(label="Heroku"),
+)
+
+PLATFORMS = (HEROKU_CI, DOKKU, HEROKU)

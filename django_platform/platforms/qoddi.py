@@ -1,0 +1,48 @@
+"""Qoddi: no documented marker (only DJANGO_PLATFORM=qoddi selects it); PORT and HOST prove nothing.
+
+Its MySQL/MariaDB datastores fill DATABASE_HOST/NAME/USERNAME/PASSWORD/PORT; its MongoDB
+datastore fills the same names and MONGO_URL, so with MONGO_URL they are not SQL credentials.
+Sources: ../shared/seeds/, platforms.md, platforms-living.md.
+"""
+
+from __future__ import annotations
+
+from django_platform.platforms.base import MYSQL, PG, Context, Found, Platform
+
+SOURCE = "DATABASE_HOST/NAME/USERNAME/PASSWORD/PORT"
+
+
+class Qoddi(Platform):
+    def databases(self, ctx: Context) -> list[Found]:
+        from django_platform.db_sources import FieldSpec, from_fields
+
+        if not ctx.value("DATABASE_HOST"):
+            return []
+        if ctx.value("MONGO_URL"):
+            ctx.notes.append(f"{SOURCE} ignored: with MONGO_URL set they describe Qoddi's MongoDB datastore.")
+            return []
+        # The seed also names DATABASE_USER and DATABASE_LOGIN as examples: all are accepted.
+        spec = FieldSpec(
+            "mysql",
+            "DATABASE_NAME",
+            "DATABASE_HOST",
+            ("DATABASE_USERNAME", "DATABASE_USER", "DATABASE_LOGIN"),
+            "DATABASE_PASSWORD",
+            "DATABASE_PORT",
+            3306,
+        )
+        return [("default", from_fields(ctx.env, spec, source=SOURCE), SOURCE)]
+
+
+QODDI = Qoddi(
+    name="qoddi",
+    label="Qoddi",
+    # Its datastores have SSL off.
+    db_tls={PG: False, MYSQL: False},
+    router_tls=True,
+    release_hint="run `python manage.py migrate --noinput` from the app's console after each deploy",
+    collectstatic_at_build="Qoddi's Heroku buildpack runs it unless DISABLE_COLLECTSTATIC is set",
+    claims=("DATABASE_HOST",),
+)
+
+PLATFORMS = (QODDI,)

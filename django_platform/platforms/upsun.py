@@ -1,0 +1,185 @@
+"""Upsun, formerly Platform.sh (`platformsh` stays a name for it): both keep the PLATFORM_ prefix.
+
+Run time: PLATFORM_RELATIONSHIPS and PLATFORM_ROUTES (base64 JSON), and per relationship the
+service variables <REL>_URL (scheme pgsql://), <REL>_HOST, ... The build has neither.
+Sources: platforms.md (Platform.sh), platforms-living.md (Upsun).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.attempt import Failed, attempt
+from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform
+
+if TYPE_CHECKING:
+    from django_platform.mail import Mail
+
+# Relationship schemes of SQL services (PostgreSQL's is pgsql).
+ENGINES = {
+    "pgsql": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+    "mysql": "django.db.backends.mysql",
+}
+_HOST_CHARS = re.compile(r"^[A-Za-z0-9.\-:\[\]_]+$")
+
+
+def decode(variable: str, value: str) -> Any:
+    """PLATFORM_* variables are base64-encoded JSON."""
+    from django_platform.credentials import load_json
+
+    raw = attempt(lambda: base64.b64decode(value.strip(), validate=True), binascii.Error, ValueError)
+    if isinstance(raw, Failed):
+        raise ImproperlyConfigured(f"{variable} is not valid base64.")
+    return load_json(raw, source=f"{variable} (base64-decoded)")
+
+
+def relationship_databases(data: Any) -> list[Found]:
+    """Database relationships from decoded PLATFORM_RELATIONSHIPS; one named "database" is the default."""
+    from django_platform.env import parse_int
+
+    if not isinstance(data, dict):
+        raise ImproperlyConfigured("PLATFORM_RELATIONSHIPS must decode to a JSON object.")
+    databases: list[tuple[str, dict[str, Any]]] = []
+    for name in sorted(data, key=lambda n: (n != "database", n)):
+        endpoints = data[name]
+        if not isinstance(endpoints, list) or not endpoints or not isinstance(endpoints[0], dict):
+            raise ImproperlyConfigured(f"PLATFORM_RELATIONSHIPS: {name!r} must be a list of objects.")
+        scheme = endpoints[0].get("scheme")
+        if isinstance(scheme, str) and scheme in ENGINES:
+            databases.append((str(name), endpoints[0]))
+    found: list[Found] = []
+    for name, ep in databases:
+        source = f"PLATFORM_RELATIONSHIPS {name}"
+        missing = [k for k in ("host", "path", "username") if not ep.get(k)]
+        if missing:
+            raise ImproperlyConfigured(f"{source} is missing {', '.join(missing)}.")
+        odd = [k for k in ("host", "path", "username", "password", "port") if isinstance(ep.get(k), (dict, list))]
+        if odd:
+            raise ImproperlyConfigured(f"{source}: {', '.join(odd)} must be a string or a number.")
+        port = ep.get("port") or ""
+        entry = {
+            "ENGINE": ENGINES[ep["scheme"]],
+            "NAME": str(ep["path"]),
+            "HOST": str(ep["host"]),
+            "PORT": parse_int(f"{source} port", str(port), minimum=1, maximum=65535) if port else "",
+            "USER": str(ep["username"]),
+            "PASSWORD": str(ep.get("password") or ""),
+        }
+        found.append(("default" if not found else name, entry, source))
+    return found
+
+
+def service_databases(env: Mapping[str, str]) -> list[Found]:
+    """Databases from the service variables (<REL>_SCHEME, then <REL>_URL or <REL>_HOST, _PORT,
+    _PATH, _USERNAME, _PASSWORD), for when PLATFORM_RELATIONSHIPS is absent; the relationship
+    named "database" is the default. The docs disagree on whether <REL>_URL exists: both are read."""
+    from django_platform.db_sources import FieldSpec, from_fields
+    from django_platform.dburl import parse_database_url
+
+    relationships = sorted(
+        (
+            name[: -len("_SCHEME")]
+            for name, value in env.items()
+            if name.endswith("_SCHEME") and value.strip() in ENGINES
+        ),
+        key=lambda rel: (rel != "DATABASE", rel),
+    )
+    found: list[Found] = []
+    for rel in relationships:
+        scheme = env[f"{rel}_SCHEME"].strip()
+        if env.get(f"{rel}_URL", "").strip():
+            source = f"{rel}_URL"
+            entry = parse_database_url(env[source], variable=source)
+        else:
+            source = f"{rel}_HOST/_PORT/_PATH/_USERNAME/_PASSWORD"
+            family = "mysql" if scheme == "mysql" else "postgresql"
+            spec = FieldSpec(
+                family, f"{rel}_PATH", f"{rel}_HOST", (f"{rel}_USERNAME",), f"{rel}_PASSWORD", f"{rel}_PORT",
+                3306 if family == "mysql" else 5432,
+            )  # fmt: skip
+            entry = from_fields(env, spec, source=source)
+        found.append(("default" if not found else rel.lower(), entry, source))
+    return found
+
+
+def _hostname(url: object) -> str | None:
+    from urllib.parse import urlsplit
+
+    return urlsplit(str(url)).hostname
+
+
+def route_hosts(routes: Any) -> list[str]:
+    """The host names of the upstream routes in decoded PLATFORM_ROUTES."""
+    if not isinstance(routes, dict):
+        raise ImproperlyConfigured("PLATFORM_ROUTES must decode to a JSON object of routes.")
+    hosts = []
+    for url, route in routes.items():
+        if isinstance(route, dict) and route.get("type") == "upstream":
+            host = attempt(partial(_hostname, url), ValueError)
+            if isinstance(host, Failed) or (host and not _HOST_CHARS.match(host)):
+                # Named by position only: a route URL is not ours to print.
+                raise ImproperlyConfigured("PLATFORM_ROUTES has an upstream route whose URL has no valid host name.")
+            if host and host not in hosts:
+                hosts.append(host)
+    return hosts
+
+
+class Upsun(Platform):
+    def _decoded(self, ctx: Context, variable: str) -> Any:
+        return ctx.store(variable, lambda: decode(variable, ctx.env[variable]) if ctx.value(variable) else None)
+
+    def databases(self, ctx: Context) -> list[Found]:
+        relationships = self._decoded(ctx, "PLATFORM_RELATIONSHIPS")
+        if relationships is not None:
+            return relationship_databases(relationships)
+        return service_databases(ctx.env)
+
+    def mail(self, ctx: Context) -> Mail | None:
+        from django_platform.mail import SMTP, Mail
+
+        # Empty when outgoing mail is disabled for the environment.
+        host = ctx.value("PLATFORM_SMTP_HOST")
+        return Mail(SMTP, "PLATFORM_SMTP_HOST", host, 25) if host else None
+
+    def hosts(self, ctx: Context) -> list[tuple[str, str]]:
+        routes = self._decoded(ctx, "PLATFORM_ROUTES")
+        return [] if routes is None else [(h, "PLATFORM_ROUTES") for h in route_hosts(routes)]
+
+    def secret_key(self, ctx: Context) -> tuple[str, str] | None:
+        # Every project has a stable random value for exactly this purpose.
+        entropy = ctx.value("PLATFORM_PROJECT_ENTROPY")
+        return (entropy, "PLATFORM_PROJECT_ENTROPY") if entropy else None
+
+    def secrets(self, ctx: Context) -> set[str]:
+        from django_platform.sensitive import secrets_in
+
+        data = attempt(lambda: self._decoded(ctx, "PLATFORM_RELATIONSHIPS"), ImproperlyConfigured)
+        return set() if isinstance(data, Failed) else secrets_in(data)
+
+
+UPSUN = Upsun(
+    name="upsun",
+    label="Upsun",
+    aliases=("platformsh",),
+    markers=(Marker(all_of=("PLATFORM_APPLICATION_NAME",)),),
+    # Services are reached over the internal network, without TLS.
+    db_tls={PG: False, MYSQL: False},
+    router_tls=True,
+    procfile=False,
+    release_hint="add `python manage.py migrate --noinput` to hooks.deploy in .upsun/config.yaml",
+    # Documented for workers; the web stop is not documented (unverified).
+    stop_grace=15,
+    collectstatic_at_build="add `python manage.py collectstatic --noinput` to hooks.build",
+    claims=("PLATFORM_RELATIONSHIPS", "PLATFORM_ROUTES"),
+    unverified=("health-check Host", "web stop grace"),
+)
+
+PLATFORMS = (UPSUN,)
