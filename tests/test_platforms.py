@@ -169,3 +169,14 @@ def test_plugins_from_the_environment_and_bad_plugin_names() -> None:
         match=r"^settings\.DJANGO_PLATFORM_PLUGINS: module 2 of 2 could not be imported \(ModuleNotFoundError\)\.$",
     ):
         platforms.load_plugins(["tests.plugin_platform", "acme.nope"], source="settings.DJANGO_PLATFORM_PLUGINS")
+
+
+@pytest.mark.usefixtures("registry")
+def test_the_gunicorn_config_loads_plugins_from_the_environment() -> None:
+    from django_platform import gunicorn_conf
+
+    namespace: dict[str, Any] = {}
+    env = {"DJANGO_PLATFORM_PLUGINS": "tests.plugin_platform", "PORT": "8123"}
+    values = gunicorn_conf.apply(namespace, platform="acme", env=env)
+    assert namespace["bind"] == values["bind"]
+    assert values["forwarded_allow_ips"] == "*"  # the plugin's router terminates TLS
