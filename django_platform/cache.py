@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.platforms import Context, Platform
-from django_platform.report import Report
+from django_platform.report import Report, Source
 from django_platform.urlparts import split_url
 
 REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -73,19 +73,21 @@ def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
     """The CACHES setting to apply, or None to keep settings.py's."""
     env = ctx.env
     config: dict[str, Any] | None = None
-    source = ""
+    source: Source | str = ""
     name = next((n for n in URL_VARS if env.get(n, "").strip()), None)
     if name:
         config, source = parse_cache_url(env[name], variable=name, platform=ctx.platform), name
     else:
-        config, source = memcachier(env, "environment"), "MEMCACHIER_SERVERS"
+        servers = [k for k in ("MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME", "MEMCACHIER_PASSWORD") if env.get(k)]
+        config, source = memcachier(env, "environment"), Source("environment", "MEMCACHIER_SERVERS", servers)
         if config is None:
             config, source = ctx.platform.cache(ctx) or (None, "")
     if config is None:
         return None
     driver = DRIVERS.get(config["BACKEND"])
     if driver and importlib.util.find_spec(driver[0]) is None:
-        raise ImproperlyConfigured(f"{source} needs the {driver[0]} package, which is not installed: {driver[1]}.")
+        shown = source.text if isinstance(source, Source) else source
+        raise ImproperlyConfigured(f"{shown} needs the {driver[0]} package, which is not installed: {driver[1]}.")
     caches = {k: dict(v) for k, v in (current.get("CACHES") or {}).items()}
     caches["default"] = config
     report.record("CACHES.default", config, source)

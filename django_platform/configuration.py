@@ -19,7 +19,7 @@ from django_platform.platforms import (
     load_plugins,
     unclaimed_notes,
 )
-from django_platform.report import Report
+from django_platform.report import Report, Source
 
 REPORT_SETTING = "DJANGO_PLATFORM_REPORT"
 
@@ -50,100 +50,106 @@ class Namespace:
         return {k: v for k, v in self._dict.items() if k not in self.applied}
 
 
-# Every area: the namespace (it reads settings.py's values and sets its own), the context (the
-# environment, the platform and its stores), the report.
-Area = Callable[[Namespace, Context, Report], None]
+class Changes:
+    """What an area changes: values to set and names to remove. Areas never write the namespace:
+    configure() applies their changes in order, so a later area sees an earlier one's."""
+
+    __slots__ = ("remove", "values")
+
+    def __init__(self, values: Mapping[str, Any] | None = None, remove: Iterable[str] = ()) -> None:
+        self.values: dict[str, Any] = dict(values or {})
+        self.remove: tuple[str, ...] = tuple(remove)
+
+
+# Every area: the settings as they stand (read only), the context (the environment, the platform
+# and its stores), the report; it returns its changes.
+Area = Callable[[Namespace, Context, Report], Changes]
 
 # Each area imports its module when it runs, keeping `import django_platform` and areas a user
 # excludes free.
 
 
-def _security(ns: Namespace, ctx: Context, report: Report) -> None:
+def _security(ns: Namespace, ctx: Context, report: Report) -> Changes:
     from django_platform.security import https_settings, resolve_debug, resolve_secret_key
 
     debug = resolve_debug(ctx.env, ctx.platform, ns.get("DEBUG", False), report)
-    ns.set("DEBUG", debug)
-    ns.set("SECRET_KEY", resolve_secret_key(ctx, ns.get("SECRET_KEY"), debug, report))
-    https = https_settings(ctx.env, ctx.platform, ns.written_by_user(), report)
-    for name, value in https.items():
-        ns.set(name, value)
+    values: dict[str, Any] = {"DEBUG": debug}
+    values["SECRET_KEY"] = resolve_secret_key(ctx, ns.get("SECRET_KEY"), debug, report)
+    values.update(https_settings(ctx.env, ctx.platform, ns.written_by_user(), report))
     # The values in force, whether settings.py or the platform's default supplied them.
-    if ns.get("SECURE_HSTS_SECONDS") and not ns.get("SECURE_HSTS_PRELOAD"):
+    in_force = {**ns.as_mapping(), **values}
+    if in_force.get("SECURE_HSTS_SECONDS") and not in_force.get("SECURE_HSTS_PRELOAD"):
         # Preloading is a separate, hard-to-undo commitment (hstspreload.org); not a default.
         silenced = list(ns.get("SILENCED_SYSTEM_CHECKS") or [])
         if "security.W021" not in silenced:
-            ns.set("SILENCED_SYSTEM_CHECKS", [*silenced, "security.W021"])
+            silenced.append("security.W021")
+            values["SILENCED_SYSTEM_CHECKS"] = silenced
         report.record(
             "SILENCED_SYSTEM_CHECKS",
-            ns.get("SILENCED_SYSTEM_CHECKS"),
-            "security.W021 (HSTS preload) is opt-in: DJANGO_SECURE_HSTS_PRELOAD=true",
+            silenced,
+            Source("default", "security.W021 (HSTS preload) is opt-in: DJANGO_SECURE_HSTS_PRELOAD=true"),
         )
+    return Changes(values)
 
 
-def _hosts(ns: Namespace, ctx: Context, report: Report) -> None:
+def _hosts(ns: Namespace, ctx: Context, report: Report) -> Changes:
     from django_platform.hosts import build_hosts
 
-    for name, value in build_hosts(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), report).items():
-        ns.set(name, value)
+    return Changes(build_hosts(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), report))
 
 
-def _databases(ns: Namespace, ctx: Context, report: Report) -> None:
+def _databases(ns: Namespace, ctx: Context, report: Report) -> Changes:
     databases = build_databases(ctx, ns.get("DATABASES"), report)
-    if databases is not None:
-        ns.set("DATABASES", databases)
+    return Changes({} if databases is None else {"DATABASES": databases})
 
 
-def _static(ns: Namespace, ctx: Context, report: Report) -> None:
+def _static(ns: Namespace, ctx: Context, report: Report) -> Changes:
     from django_platform.static import build_static
 
-    for name, value in build_static(ns.as_mapping(), report).items():
-        ns.set(name, value)
+    return Changes(build_static(ns.as_mapping(), report))
 
 
-def _logging(ns: Namespace, ctx: Context, report: Report) -> None:
+def _logging(ns: Namespace, ctx: Context, report: Report) -> Changes:
     from django_platform.logconf import build_logging
 
-    ns.set("LOGGING", build_logging(ctx.env, ns.get("LOGGING"), report))
+    return Changes({"LOGGING": build_logging(ctx.env, ns.get("LOGGING"), report)})
 
 
-def _email(ns: Namespace, ctx: Context, report: Report) -> None:
+def _email(ns: Namespace, ctx: Context, report: Report) -> Changes:
     import django
 
     from django_platform.mail import build_mail
 
     version = (django.VERSION[0], django.VERSION[1])
     values, remove = build_mail(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), version, report)
-    for name, value in values.items():
-        ns.set(name, value)
-    for name in remove:
-        ns.delete(name)
+    return Changes(values, remove)
 
 
-def _cache(ns: Namespace, ctx: Context, report: Report) -> None:
+def _cache(ns: Namespace, ctx: Context, report: Report) -> Changes:
     from django_platform.cache import build_cache
 
     caches = build_cache(ctx, ns.as_mapping(), report)
-    if caches is not None:
-        ns.set("CACHES", caches)
+    return Changes({} if caches is None else {"CACHES": caches})
 
 
-def _media(ns: Namespace, ctx: Context, report: Report) -> None:
+def _media(ns: Namespace, ctx: Context, report: Report) -> Changes:
     from django_platform.media import build_media
 
     storages = build_media(ctx.env, ns.as_mapping(), report)
-    if storages is not None:
-        ns.set("STORAGES", storages)
+    return Changes({} if storages is None else {"STORAGES": storages})
 
 
-def _error_reports(ns: Namespace, ctx: Context, report: Report) -> None:
+def _error_reports(ns: Namespace, ctx: Context, report: Report) -> Changes:
     # The dotted path only: importing django.views.debug here would load half of Django.
     path = "django_platform.reporting.PlatformExceptionReporterFilter"
     current = ns.get("DEFAULT_EXCEPTION_REPORTER_FILTER")
     if current and current != "django.views.debug.SafeExceptionReporterFilter":
         report.record("DEFAULT_EXCEPTION_REPORTER_FILTER", current, "settings.py")
-        return
-    ns.set("DEFAULT_EXCEPTION_REPORTER_FILTER", path)
-    report.record("DEFAULT_EXCEPTION_REPORTER_FILTER", path, "masks credentials inside URLs and DSNs")
+        return Changes()
+    report.record(
+        "DEFAULT_EXCEPTION_REPORTER_FILTER", path, Source("default", "masks credentials inside URLs and DSNs")
+    )
+    return Changes({"DEFAULT_EXCEPTION_REPORTER_FILTER": path})
 
 
 # Applied in this order (later areas read DEBUG and STORAGES set by earlier ones); each can be
@@ -182,12 +188,16 @@ def _apply(name: str, area: Area, ns: Namespace, ctx: Context, report: Report) -
     """One area; the last line of the promise that settings import raises ImproperlyConfigured
     only, and never with the original exception (its message may hold a secret) attached."""
     try:
-        area(ns, ctx, report)
+        changes = area(ns, ctx, report)
     except ImproperlyConfigured:
         raise
     except Exception as exc:  # a parser that is not total yet: its message may quote the input
         kind = type(exc).__name__
     else:
+        for name, value in changes.values.items():
+            ns.set(name, value)
+        for name in changes.remove:
+            ns.delete(name)
         return
     raise ImproperlyConfigured(
         f"configure() could not read the environment for its {name!r} settings ({kind}). This is a bug in "

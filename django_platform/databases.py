@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.dburl import parse_database_url
 from django_platform.env import get_bool, get_int
 from django_platform.platforms import MYSQL, PG, Context
-from django_platform.report import Report
+from django_platform.report import Report, Source
 
 # Kept from settings.py's entry of the same alias when the credentials come from elsewhere.
 USER_KEYS = (
@@ -45,19 +45,23 @@ def engine_family(engine: str) -> str | None:
     return next((fam for fam, hints in _FAMILY_HINTS if any(h in lowered for h in hints)), None)
 
 
-def collect(ctx: Context, report: Report) -> dict[str, tuple[dict[str, Any], str]]:
+def collect(ctx: Context, report: Report) -> dict[str, tuple[dict[str, Any], Source | str]]:
     """Every database the environment and the platform's credential stores describe."""
     platform = ctx.platform
-    found: dict[str, tuple[dict[str, Any], str]] = {}
+    found: dict[str, tuple[dict[str, Any], Source | str]] = {}
     if ctx.value("DATABASE_URL"):
         entry = parse_database_url(ctx.env["DATABASE_URL"], variable="DATABASE_URL")
         found["default"] = (platform.adjust_database(entry, "DATABASE_URL"), "DATABASE_URL")
     for alias, entry, source in platform.databases(ctx):
         if alias in found:
-            report.note(f"{source} ignored for DATABASES[{alias!r}]: {found[alias][1]} is set.")
+            report.note(f"{_text(source)} ignored for DATABASES[{alias!r}]: {_text(found[alias][1])} is set.")
             continue
         found[alias] = (platform.adjust_database(entry, source), source)
     return found
+
+
+def _text(source: Source | str) -> str:
+    return source.text if isinstance(source, Source) else source
 
 
 def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report) -> None:
@@ -71,7 +75,8 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
     if family is not None and family in TLS_OPTION:
         key, values = TLS_OPTION[family]
         if any(k in options for k in TLS_KEYS[family]):
-            report.record(f"{where}.OPTIONS.{key}", options.get(key, options.get("ssl")), "database URL or settings.py")
+            chosen = Source("default", "database URL or settings.py")
+            report.record(f"{where}.OPTIONS.{key}", options.get(key, options.get("ssl")), chosen)
         else:
             forced = get_bool(env, "DATABASE_SSL")
             if forced is not None:
@@ -95,7 +100,9 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
         options["pool"] = {"max_size": pool_size} if pool_size else True
         entry["CONN_MAX_AGE"] = 0
         report.record(f"{where}.OPTIONS.pool", options["pool"], "DATABASE_POOL")
-        report.record(f"{where}.CONN_MAX_AGE", 0, "DATABASE_POOL (pooling needs 0)")
+        report.record(
+            f"{where}.CONN_MAX_AGE", 0, Source("environment", "DATABASE_POOL (pooling needs 0)", ["DATABASE_POOL"])
+        )
     elif max_age is not None:
         entry["CONN_MAX_AGE"] = max_age
         report.record(f"{where}.CONN_MAX_AGE", max_age, "DATABASE_CONN_MAX_AGE")

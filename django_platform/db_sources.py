@@ -29,7 +29,7 @@ class FieldSpec(NamedTuple):
     default_port: int
     url: str = ""  # a URL form of the same credentials, used when the fields are absent
 
-    def keys(self) -> tuple[str, ...]:
+    def variables(self) -> tuple[str, ...]:
         return tuple(k for k in (self.name, self.host, *self.user, self.password, self.port, self.url) if k)
 
 

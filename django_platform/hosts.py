@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.platforms import Context
-from django_platform.report import Report
+from django_platform.report import Report, Source
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 HOST_VARS = ("DJANGO_ALLOWED_HOSTS", "ALLOWED_HOSTS")
@@ -48,7 +48,9 @@ def build_hosts(ctx: Context, current: Mapping[str, Any], debug: bool, report: R
     env, platform = ctx.env, ctx.platform
     name = next((n for n in HOST_VARS if env.get(n, "").strip()), None)
     from_env = parse_hosts(name, env[name]) if name else []
-    from_platform = _merge([h for h, _ in platform.hosts(ctx)])
+    found = platform.hosts(ctx)
+    from_platform = _merge([h for h, _ in found])
+    platform_keys = [k.strip() for _, keys in found for k in keys.split(",")]
     existing = [str(h) for h in current.get("ALLOWED_HOSTS") or []]
     if "*" in existing and not platform.is_local and not platform.router_checks_host:
         # '*' only when the user puts it in the environment: this router does not check Host.
@@ -79,7 +81,8 @@ def build_hosts(ctx: Context, current: Mapping[str, Any], debug: bool, report: R
         # The platform's health checks send their own Host: without it a deploy never goes live.
         hosts = _merge(hosts, health)
         sources.append("health-check hosts")
-    report.record("ALLOWED_HOSTS", hosts, " + ".join(sources) or "none")
+    kind = "environment" if name or from_platform else ("settings.py" if existing else "default")
+    report.record("ALLOWED_HOSTS", hosts, Source(kind, " + ".join(sources) or "none", [name or "", *platform_keys]))
 
     origin_var = next((n for n in ORIGIN_VARS if env.get(n, "").strip()), None)
     origins_env = split_list(origin_var, env[origin_var]) if origin_var else []
@@ -92,5 +95,6 @@ def build_hosts(ctx: Context, current: Mapping[str, Any], debug: bool, report: R
     # What the checks expect (they never read the environment again).
     report.platform_origins = [origin(h) for h in from_platform if h != "*"]
     origins = _merge(origins_env, platform_origins, [str(o) for o in current.get("CSRF_TRUSTED_ORIGINS") or []])
-    report.record("CSRF_TRUSTED_ORIGINS", origins, "https origin per host" + (f" + {origin_var}" if origin_var else ""))
+    text = "https origin per host" + (f" + {origin_var}" if origin_var else "")
+    report.record("CSRF_TRUSTED_ORIGINS", origins, Source("default", text, [origin_var or ""]))
     return {"ALLOWED_HOSTS": hosts, "CSRF_TRUSTED_ORIGINS": origins}

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.report import Report
+from django_platform.report import Report, Source
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LEVEL_VARS = ("DJANGO_LOG_LEVEL", "LOG_LEVEL")
@@ -58,6 +58,10 @@ def build_logging(env: Mapping[str, str], current: Mapping[str, Any] | None, rep
     report.record(
         "LOGGING",
         {"root level": config["root"].get("level"), "console handler": HANDLER},
-        f"level from {source}" + ("; merged into settings.py's LOGGING" if current else ""),
+        Source(
+            "default" if source == "default" else "environment",
+            f"level from {source}" + ("; merged into settings.py's LOGGING" if current else ""),
+            [] if source == "default" else [source],
+        ),
     )
     return config

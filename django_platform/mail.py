@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.env import parse_int
 from django_platform.platforms import Context
-from django_platform.report import Report
+from django_platform.report import Report, Source
 from django_platform.urlparts import split_url
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
@@ -47,6 +47,9 @@ class Mail(NamedTuple):
     use_ssl: bool = False
     timeout: int | None = None
     note: str = ""  # said in the report: a choice made for the user
+    # What the report records as its source: the variables (or store keys) read, and their kind.
+    keys: tuple[str, ...] = ()
+    kind: str = "environment"
 
 
 def smtp(source: str, host: str, port: int, username: str = "", password: str = "") -> Mail:
@@ -64,7 +67,7 @@ def parse_email_url(url: str, *, variable: str = "EMAIL_URL") -> Mail:
     port = parts.port
     scheme = parts.scheme.lower()
     if scheme in ("console", "dummy", "locmem"):
-        return Mail(f"django.core.mail.backends.{scheme}.EmailBackend", variable)
+        return Mail(f"django.core.mail.backends.{scheme}.EmailBackend", variable, keys=(variable,))
     if scheme not in URL_SCHEMES:
         raise ImproperlyConfigured(
             f"{variable} must start with smtp://, smtp+tls://, smtp+ssl://, smtps:// or console://."
@@ -84,6 +87,7 @@ def parse_email_url(url: str, *, variable: str = "EMAIL_URL") -> Mail:
             mail = mail._replace(note=f"{variable}: {scheme}:// on port {port} uses {meaning}, as that port requires.")
     else:
         mail = Mail(SMTP, variable, parts.hostname, port, user, password, mode == "tls", mode == "ssl")
+    mail = mail._replace(keys=(variable,))
     timeout = parse_qs(parts.query).get("timeout")
     if timeout:
         mail = mail._replace(timeout=parse_int(f"{variable} timeout", timeout[0], minimum=1))
@@ -98,7 +102,9 @@ def _port(values: Mapping[str, str], key: str, default: int, source: str) -> int
 def from_sendgrid(values: Mapping[str, str], source: str) -> Mail | None:
     if values.get("SENDGRID_API_KEY", "").strip():
         key = values["SENDGRID_API_KEY"].strip()
-        return smtp(f"{source} SENDGRID_API_KEY", "smtp.sendgrid.net", 587, "apikey", key)
+        return smtp(f"{source} SENDGRID_API_KEY", "smtp.sendgrid.net", 587, "apikey", key)._replace(
+            keys=("SENDGRID_API_KEY",)
+        )
     if values.get("SENDGRID_USERNAME", "").strip():
         if not values.get("SENDGRID_PASSWORD"):
             raise ImproperlyConfigured(f"{source} SENDGRID_USERNAME is set without SENDGRID_PASSWORD.")
@@ -108,8 +114,11 @@ def from_sendgrid(values: Mapping[str, str], source: str) -> Mail | None:
             587,
             values["SENDGRID_USERNAME"].strip(),
             values["SENDGRID_PASSWORD"],
-        )
+        )._replace(keys=("SENDGRID_USERNAME", "SENDGRID_PASSWORD"))
     return None
+
+
+MAILGUN = ("MAILGUN_SMTP_SERVER", "MAILGUN_SMTP_PORT", "MAILGUN_SMTP_LOGIN", "MAILGUN_SMTP_PASSWORD")
 
 
 def from_mailgun(values: Mapping[str, str], source: str) -> Mail | None:
@@ -125,7 +134,7 @@ def from_mailgun(values: Mapping[str, str], source: str) -> Mail | None:
         port,
         values["MAILGUN_SMTP_LOGIN"].strip(),
         values["MAILGUN_SMTP_PASSWORD"],
-    )
+    )._replace(keys=tuple(k for k in MAILGUN if values.get(k)))
 
 
 def from_postmark(values: Mapping[str, str], source: str) -> Mail | None:
@@ -134,7 +143,12 @@ def from_postmark(values: Mapping[str, str], source: str) -> Mail | None:
         return None
     # Postmark's SMTP user name and password are both the server token.
     host = values.get("POSTMARK_SMTP_SERVER", "").strip() or "smtp.postmarkapp.com"
-    return smtp(f"{source} POSTMARK_API_TOKEN", host, 587, token, token)
+    keys = (
+        ("POSTMARK_API_TOKEN", "POSTMARK_SMTP_SERVER")
+        if values.get("POSTMARK_SMTP_SERVER", "").strip()
+        else ("POSTMARK_API_TOKEN",)
+    )
+    return smtp(f"{source} POSTMARK_API_TOKEN", host, 587, token, token)._replace(keys=keys)
 
 
 ADDONS: tuple[Callable[[Mapping[str, str], str], Mail | None], ...] = (from_sendgrid, from_mailgun, from_postmark)
@@ -199,7 +213,7 @@ def build_mail(
     mail = find_mail(ctx)
     user_configured = "MAILERS" in current or "EMAIL_BACKEND" in current or "EMAIL_HOST" in current
     if mail is None and platform.is_local and debug and not user_configured:
-        mail = Mail(CONSOLE, "local development default (DEBUG on, nothing configured)")
+        mail = Mail(CONSOLE, "local development default (DEBUG on, nothing configured)", kind="default")
     if mail is None:
         if user_configured:
             report.record("email", "settings.py's", "settings.py")
@@ -214,9 +228,9 @@ def build_mail(
         remove = [name for name in DEPRECATED if name in current]
         if remove:
             report.note(f"Removed {', '.join(remove)} from settings: MAILERS replaces them on Django 6.1+.")
-        report.record("MAILERS.default", mailers["default"], mail.source)
+        report.record("MAILERS.default", mailers["default"], Source(mail.kind, mail.source, mail.keys))
     else:
         settings = mail_settings(mail, mailers=False)
         result.update(settings)
-        report.record("EMAIL", settings, mail.source)
+        report.record("EMAIL", settings, Source(mail.kind, mail.source, mail.keys))
     return result, remove

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.report import Report
+from django_platform.report import Report, Source
 
 S3_BACKEND = "storages.backends.s3.S3Storage"
 
@@ -45,7 +45,7 @@ PROVIDERS = (
 )
 
 
-def s3_options(env: Mapping[str, str]) -> tuple[dict[str, Any], str] | None:
+def s3_options(env: Mapping[str, str]) -> tuple[dict[str, Any], Source] | None:
     for p in PROVIDERS:
         if not env.get(p.bucket, "").strip():
             continue
@@ -63,7 +63,7 @@ def s3_options(env: Mapping[str, str]) -> tuple[dict[str, Any], str] | None:
             options["region_name"] = env[p.region].strip()
         if env.get(p.endpoint, "").strip():
             options["endpoint_url"] = env[p.endpoint].strip()
-        return options, p.label
+        return options, Source("environment", p.label, [v for v in p[1:] if env.get(v, "").strip()])
     return None
 
 
@@ -75,7 +75,7 @@ def build_media(env: Mapping[str, str], current: Mapping[str, Any], report: Repo
     options, source = found
     if importlib.util.find_spec("storages") is None:
         raise ImproperlyConfigured(
-            f"S3 credentials ({source}) are set but django-storages is not installed: "
+            f"S3 credentials ({source.text}) are set but django-storages is not installed: "
             "pip install 'django-platform[s3]'."
         )
     storages = {k: dict(v) for k, v in (current.get("STORAGES") or {}).items()}

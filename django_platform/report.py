@@ -100,10 +100,72 @@ def mask(value: Any, name: str = "") -> Any:
     return value
 
 
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+
+
+class Source:
+    """Where a recorded value came from, as data: its kind, the environment variables or store keys
+    it was read from, and whether it holds a secret. `text` is only for display.
+
+    kinds: "environment" (variables), "store" (a platform's credential store: file or encoded
+    variable), "settings.py", "platform" (the platform's default), "default" (Django's or ours).
+    """
+
+    __slots__ = ("keys", "kind", "secret", "text")
+    KINDS = ("environment", "store", "settings.py", "platform", "default")
+
+    def __init__(self, kind: str, text: str, keys: Iterable[str] = (), *, secret: bool = False) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown source kind {kind!r}")
+        self.kind, self.text, self.keys, self.secret = kind, text, tuple(k for k in keys if k), secret
+
+    @classmethod
+    def of(cls, text: str) -> Source:
+        """A source given as text by the areas' simple cases: one variable, settings.py, a
+        platform default, or a default of ours."""
+        if text == "settings.py" or text.startswith("settings.py's"):
+            return cls("settings.py", text)
+        if text.startswith("platform default"):
+            return cls("platform", text)
+        if _VARIABLE.match(text):
+            return cls("environment", text, (text,))
+        return cls("default", text)
+
+    def with_secret(self, secret: bool) -> Source:
+        return Source(self.kind, self.text, self.keys, secret=secret)
+
+    def from_file(self, variables: Iterable[str], filename: str) -> Source:
+        """The same source, each of its variables that `filename` supplied said so."""
+        text = self.text
+        for key in (k for k in self.keys if k in set(variables)):
+            text = re.sub(rf"\b{re.escape(key)}\b", f"{key} ({filename})", text, count=1)
+        return Source(self.kind, text, self.keys, secret=self.secret)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "keys": list(self.keys), "masked": self.secret}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Source) and (self.kind, self.text, self.keys) == (other.kind, other.text, other.keys)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.text, self.keys))
+
+    def __repr__(self) -> str:
+        return f"Source({self.kind!r}, {self.text!r}, {self.keys!r})"
+
+
 class Entry(NamedTuple):
     setting: str
     value: Any  # already masked
-    source: str
+    origin: Source
+
+    @property
+    def source(self) -> str:
+        return self.origin.text
+
+    def as_dict(self) -> dict[str, Any]:
+        """The one JSON shape of a recorded setting (the report's and platform_check's)."""
+        return {"setting": self.setting, "value": self.value, "source": self.source, "origin": self.origin.as_dict()}
 
 
 class Report:
@@ -130,15 +192,17 @@ class Report:
         """Whether `text` holds a known secret value."""
         return bool(hide(text, self._secrets) != text)
 
-    def record(self, setting: str, value: Any, source: str) -> None:
+    def record(self, setting: str, value: Any, source: Source | str) -> None:
+        origin = source if isinstance(source, Source) else Source.of(source)
+        shown = hide(mask(value, setting.rsplit(".", 1)[-1]), self._secrets)
         self.entries = [e for e in self.entries if e.setting != setting]
-        self.entries.append(Entry(setting, hide(mask(value, setting.rsplit(".", 1)[-1]), self._secrets), source))
+        self.entries.append(Entry(setting, shown, origin.with_secret(origin.secret or shown != value)))
 
     def mark_from_file(self, variables: list[str], filename: str) -> None:
         """Say which sources were read from a file (.env) rather than the real environment."""
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, variables)) + r")\b")
-        self.entries = [e._replace(source=pattern.sub(rf"\1 ({filename})", e.source)) for e in self.entries]
-        self.reason = pattern.sub(rf"\1 ({filename})", self.reason)
+        self.entries = [e._replace(origin=e.origin.from_file(variables, filename)) for e in self.entries]
+        for name in variables:  # the detection reason names the variables it matched
+            self.reason = re.sub(rf"\b{re.escape(name)}\b", f"{name} ({filename})", self.reason, count=1)
         self.note(f"{filename} supplied: {', '.join(variables)}.")
 
     def note(self, text: str) -> None:
@@ -161,7 +225,7 @@ class Report:
         return {
             "platform": self.platform,
             "reason": self.reason,
-            "settings": [{"setting": e.setting, "value": e.value, "source": e.source} for e in self],
+            "settings": [e.as_dict() for e in self],
             "notes": list(self.notes),
         }
 

@@ -109,3 +109,33 @@ def test_mask_helpers() -> None:
     }
     assert mask("", "PASSWORD") == ""
     assert mask("abc", "SECRET_KEY") == MASK
+
+
+def test_report_sources_are_structured_data() -> None:
+    from django_platform.report import Source
+
+    env = {
+        "DYNO": "web.1",
+        "DJANGO_SECRET_KEY": "k" * 50,
+        "DATABASE_URL": "postgres://u:p4ssw0rd-long@db.example.com/app",
+        "MAILGUN_SMTP_SERVER": "smtp.mailgun.org",
+        "MAILGUN_SMTP_LOGIN": "postmaster@x",
+        "MAILGUN_SMTP_PASSWORD": "mailgun-" + "p" * 20,
+    }
+    settings: dict[str, Any] = {"DATABASES": {}, "DEBUG": True}
+    report = django_platform.configure(settings, env=env)
+    origin = {e.setting: e.origin for e in report}
+    assert origin["SECRET_KEY"] == Source("environment", "DJANGO_SECRET_KEY", ["DJANGO_SECRET_KEY"])
+    assert origin["SECRET_KEY"].secret
+    assert origin["DEBUG"].kind == "platform"
+    assert (origin["DATABASES.default"].kind, origin["DATABASES.default"].keys) == ("environment", ("DATABASE_URL",))
+    assert origin["DATABASES.default"].secret  # its password is masked in the value
+    email = origin.get("MAILERS.default") or origin["EMAIL"]
+    assert email.keys == ("MAILGUN_SMTP_SERVER", "MAILGUN_SMTP_LOGIN", "MAILGUN_SMTP_PASSWORD")
+    assert origin["SECURE_CONTENT_TYPE_NOSNIFF"].kind == "default"
+    assert origin["SESSION_COOKIE_SECURE"].kind == "platform"
+    # As JSON: the same, with the text beside it.
+    [entry] = [e for e in report.as_dict()["settings"] if e["setting"] == "SECRET_KEY"]
+    assert entry["origin"] == {"kind": "environment", "keys": ["DJANGO_SECRET_KEY"], "masked": True}
+    with pytest.raises(ValueError, match="unknown source kind"):
+        Source("guess", "x")

@@ -12,13 +12,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.platforms import BY_NAME, Context, Found
 from django_platform.platforms.cloudcontrol import parse_credentials as parse_cloudcontrol_credentials
+from django_platform.report import Source
 from tests.conftest import PASSWORD
 
 
 def _reader(name: str) -> Callable[[Mapping[str, str]], list[Found]]:
     """The platform's database hook, as configure() calls it."""
     platform = BY_NAME[name]
-    return lambda env: platform.databases(Context(env, platform))
+
+    def read(env: Mapping[str, str]) -> list[Found]:
+        # The sources' text, as the report shows it (their structure: test_sources_are_structured).
+        return [(a, e, getattr(s, "text", s)) for a, e, s in platform.databases(Context(env, platform))]
+
+    return read
 
 
 read_cloudcontrol, read_heroku, read_qoddi, read_platformsh = map(_reader, ("cloudcontrol", "heroku", "qoddi", "upsun"))
@@ -98,6 +104,16 @@ def test_cloudcontrol_exported_env_vars_win_over_the_file(tmp_path: Path) -> Non
     [(_, entry, source)] = read_cloudcontrol(env)
     assert entry["NAME"] == "from-env"
     assert source == "environment MYSQLS_*"
+
+
+def test_sources_are_structured(tmp_path: Path) -> None:
+    cloudcontrol = BY_NAME["cloudcontrol"]
+    env = write_creds(tmp_path, {"MYSQLS": MYSQLS})
+    [(_, _, source)] = cloudcontrol.databases(Context(env, cloudcontrol))
+    assert source == Source("store", "CRED_FILE MYSQLS", ["CRED_FILE"])
+    [(_, _, source)] = cloudcontrol.databases(Context(MYSQLS, cloudcontrol))
+    assert isinstance(source, Source)
+    assert (source.kind, set(source.keys)) == ("environment", set(MYSQLS))
 
 
 def test_cloudcontrol_without_cred_file_or_env_finds_nothing() -> None:

@@ -32,16 +32,30 @@ SCHEMA = {
     "required": ["schema", "platform", "reason", "settings", "notes", "findings", "summary"],
     "additionalProperties": False,
     "properties": {
-        "schema": {"const": 1},
+        "schema": {"const": 2},
         "platform": {"type": "string"},
         "reason": {"type": "string"},
         "settings": {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["setting", "value", "source"],
+                "required": ["setting", "value", "source", "origin"],
                 "additionalProperties": False,
-                "properties": {"setting": {"type": "string"}, "value": {}, "source": {"type": "string"}},
+                "properties": {
+                    "setting": {"type": "string"},
+                    "value": {},
+                    "source": {"type": "string"},
+                    "origin": {
+                        "type": "object",
+                        "required": ["kind", "keys", "masked"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "kind": {"enum": ["environment", "store", "settings.py", "platform", "default"]},
+                            "keys": {"type": "array", "items": {"type": "string"}},
+                            "masked": {"type": "boolean"},
+                        },
+                    },
+                },
             },
         },
         "notes": {"type": "array", "items": {"type": "string"}},

@@ -23,17 +23,32 @@ def _find(env: dict[str, str], platform: Platform) -> Mail | None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("smtp://u:p@mail.example.com:587", Mail(SMTP, "EMAIL_URL", "mail.example.com", 587, "u", "p", True, False)),
-        ("smtp://u:p@mail.example.com:465", Mail(SMTP, "EMAIL_URL", "mail.example.com", 465, "u", "p", False, True)),
-        ("smtp://relay.internal", Mail(SMTP, "EMAIL_URL", "relay.internal", 25)),
-        ("smtp+tls://u:p@m.example.com", Mail(SMTP, "EMAIL_URL", "m.example.com", 587, "u", "p", True, False)),
-        ("smtp+ssl://u:p@m.example.com", Mail(SMTP, "EMAIL_URL", "m.example.com", 465, "u", "p", False, True)),
-        ("smtps://u:p@m.example.com:2465", Mail(SMTP, "EMAIL_URL", "m.example.com", 2465, "u", "p", False, True)),
+        (
+            "smtp://u:p@mail.example.com:587",
+            Mail(SMTP, "EMAIL_URL", "mail.example.com", 587, "u", "p", True, False, keys=("EMAIL_URL",)),
+        ),
+        (
+            "smtp://u:p@mail.example.com:465",
+            Mail(SMTP, "EMAIL_URL", "mail.example.com", 465, "u", "p", False, True, keys=("EMAIL_URL",)),
+        ),
+        ("smtp://relay.internal", Mail(SMTP, "EMAIL_URL", "relay.internal", 25, keys=("EMAIL_URL",))),
+        (
+            "smtp+tls://u:p@m.example.com",
+            Mail(SMTP, "EMAIL_URL", "m.example.com", 587, "u", "p", True, False, keys=("EMAIL_URL",)),
+        ),
+        (
+            "smtp+ssl://u:p@m.example.com",
+            Mail(SMTP, "EMAIL_URL", "m.example.com", 465, "u", "p", False, True, keys=("EMAIL_URL",)),
+        ),
+        (
+            "smtps://u:p@m.example.com:2465",
+            Mail(SMTP, "EMAIL_URL", "m.example.com", 2465, "u", "p", False, True, keys=("EMAIL_URL",)),
+        ),
         (
             "smtp+tls://u:p@m.example.com:25?timeout=10",
-            Mail(SMTP, "EMAIL_URL", "m.example.com", 25, "u", "p", True, False, 10),
+            Mail(SMTP, "EMAIL_URL", "m.example.com", 25, "u", "p", True, False, 10, keys=("EMAIL_URL",)),
         ),
-        ("console://", Mail(CONSOLE, "EMAIL_URL")),
+        ("console://", Mail(CONSOLE, "EMAIL_URL", keys=("EMAIL_URL",))),
     ],
 )
 def test_email_url(url: str, expected: Mail) -> None:
@@ -82,7 +97,8 @@ def test_bad_email_urls(url: str, message: str) -> None:
 
 def test_sendgrid_api_key_and_legacy_credentials() -> None:
     mail = _find({"SENDGRID_API_KEY": "SG.key"}, HEROKU)
-    assert mail == Mail(SMTP, "environment SENDGRID_API_KEY", "smtp.sendgrid.net", 587, "apikey", "SG.key", True, False)
+    sendgrid = Mail(SMTP, "environment SENDGRID_API_KEY", "smtp.sendgrid.net", 587, "apikey", "SG.key", True, False)
+    assert mail == sendgrid._replace(keys=("SENDGRID_API_KEY",))
     legacy = _find({"SENDGRID_USERNAME": "app@heroku.com", "SENDGRID_PASSWORD": PASSWORD}, HEROKU)
     assert legacy is not None and (legacy.username, legacy.password) == ("app@heroku.com", PASSWORD)
     with pytest.raises(ImproperlyConfigured, match=r"SENDGRID_USERNAME is set without SENDGRID_PASSWORD"):
@@ -97,7 +113,15 @@ def test_mailgun_and_postmark() -> None:
         "MAILGUN_SMTP_PASSWORD": PASSWORD,
     }
     assert _find(env, HEROKU) == Mail(
-        SMTP, "environment MAILGUN_SMTP_*", "smtp.mailgun.org", 465, "postmaster@x", PASSWORD, False, True
+        SMTP,
+        "environment MAILGUN_SMTP_*",
+        "smtp.mailgun.org",
+        465,
+        "postmaster@x",
+        PASSWORD,
+        False,
+        True,
+        keys=tuple(env),
     )
     with pytest.raises(ImproperlyConfigured, match=r"MAILGUN_SMTP_SERVER is set without MAILGUN_SMTP_PASSWORD"):
         _find({"MAILGUN_SMTP_SERVER": "s", "MAILGUN_SMTP_LOGIN": "l"}, HEROKU)
@@ -105,6 +129,7 @@ def test_mailgun_and_postmark() -> None:
         _find({**env, "MAILGUN_SMTP_PORT": "x"}, HEROKU)
     postmark = _find({"POSTMARK_API_TOKEN": "tok"}, HEROKU)
     expected = Mail(SMTP, "environment POSTMARK_API_TOKEN", "smtp.postmarkapp.com", 587, "tok", "tok", True, False)
+    expected = expected._replace(keys=("POSTMARK_API_TOKEN",))
     assert postmark == expected
 
 
@@ -132,7 +157,9 @@ def test_cloudcontrol_addon_in_the_credentials_file(tmp_path: Path) -> None:
 
 def test_upsun_smtp_host() -> None:
     upsun = BY_NAME["upsun"]
-    assert _find({"PLATFORM_SMTP_HOST": "10.0.0.1"}, upsun) == Mail(SMTP, "PLATFORM_SMTP_HOST", "10.0.0.1", 25)
+    assert _find({"PLATFORM_SMTP_HOST": "10.0.0.1"}, upsun) == Mail(
+        SMTP, "PLATFORM_SMTP_HOST", "10.0.0.1", 25, keys=("PLATFORM_SMTP_HOST",)
+    )
     assert _find({"PLATFORM_SMTP_HOST": ""}, upsun) is None  # outgoing mail disabled
 
 

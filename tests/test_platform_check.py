@@ -52,8 +52,10 @@ def test_json_output() -> None:
     out, _, code = run("--format", "json", "--fail-level", "CRITICAL")
     document: dict[str, Any] = json.loads(out)
     assert code == 0
-    assert (document["schema"], document["platform"], document["reason"]) == (1, "render", REPORT.reason)
-    assert {"setting": "SECRET_KEY", "value": "********", "source": "DJANGO_SECRET_KEY"} in document["settings"]
+    assert (document["schema"], document["platform"], document["reason"]) == (2, "render", REPORT.reason)
+    origin = {"kind": "environment", "keys": ["DJANGO_SECRET_KEY"], "masked": True}
+    secret = {"setting": "SECRET_KEY", "value": "********", "source": "DJANGO_SECRET_KEY", "origin": origin}
+    assert secret in document["settings"]
     w003 = next(f for f in document["findings"] if f["id"] == "django_platform.W003")
     assert w003["level"] == "warning" and w003["object"] is None
     assert document["summary"]["warning"] >= 1

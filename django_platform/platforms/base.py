@@ -15,13 +15,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
     from django_platform.mail import Mail
+    from django_platform.report import Source
 
 # Database engine families, the keys of Platform.db_tls.
 PG = "postgresql"
 MYSQL = "mysql"
 
-# (alias, DATABASES entry, source) found in a platform's credential stores.
-Found = tuple[str, dict[str, Any], str]
+# (alias, DATABASES entry, source) found in a platform's credential stores: the source as a
+# report Source (kind, keys) or, for a single variable, its name.
+Found = tuple[str, dict[str, Any], "Source | str"]
 T = TypeVar("T")
 
 
@@ -165,11 +167,11 @@ class Platform(NamedTuple):
         DATABASE_URL is set."""
         return []
 
-    def adjust_database(self, entry: dict[str, Any], source: str) -> dict[str, Any]:
+    def adjust_database(self, entry: dict[str, Any], source: "Source | str") -> dict[str, Any]:
         """A DATABASES entry as parsed from a URL, corrected for the platform's URL quirks."""
         return entry
 
-    def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
+    def cache(self, ctx: Context) -> "tuple[dict[str, Any], Source | str] | None":
         """CACHES["default"] from the platform's stores, and its source."""
         return None
 

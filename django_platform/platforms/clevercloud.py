@@ -5,10 +5,13 @@ DATABASE_URL. Build instances have INSTANCE_TYPE=build. Source: platforms-living
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django_platform.platforms.base import Context, Found, Marker, Platform
+
+if TYPE_CHECKING:
+    from django_platform.report import Source
 
 # Add-on prefix -> (engine family, default port), in the order that picks the default database.
 ADDONS = {"POSTGRESQL_ADDON": ("postgresql", 5432), "MYSQL_ADDON": ("mysql", 3306)}
@@ -17,6 +20,7 @@ ADDONS = {"POSTGRESQL_ADDON": ("postgresql", 5432), "MYSQL_ADDON": ("mysql", 330
 class CleverCloud(Platform):
     def databases(self, ctx: Context) -> list[Found]:
         from django_platform.db_sources import FieldSpec, from_fields
+        from django_platform.report import Source
 
         found: list[Found] = []
         for prefix, (family, port) in ADDONS.items():
@@ -33,14 +37,16 @@ class CleverCloud(Platform):
                 url=f"{prefix}_URI",
             )
             source = f"{prefix}_*"
-            found.append(("default" if not found else family, from_fields(ctx.env, spec, source=source), source))
+            origin = Source("environment", source, [k for k in spec.variables() if ctx.value(k)])
+            found.append(("default" if not found else family, from_fields(ctx.env, spec, source=source), origin))
         return found
 
-    def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
+    def cache(self, ctx: Context) -> tuple[dict[str, Any], Source | str] | None:
         # REDIS_URL, shown in the add-on's panel, is read first by the cache area; the parts
         # are what the add-on injects.
         from django_platform.cache import parse_cache_url
         from django_platform.env import parse_int
+        from django_platform.report import Source
 
         host = ctx.value("REDIS_HOST")
         if not host:
@@ -50,7 +56,9 @@ class CleverCloud(Platform):
         port = parse_int(f"{source} REDIS_PORT", text, minimum=1, maximum=65535) if text else 6379
         password = ctx.env.get("REDIS_PASSWORD", "")
         auth = f":{quote(password, safe='')}@" if password else ""
-        return parse_cache_url(f"redis://{auth}{host}:{port}/0", variable=source, platform=self), source
+        keys = [k for k in ("REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD") if ctx.value(k)]
+        config = parse_cache_url(f"redis://{auth}{host}:{port}/0", variable=source, platform=self)
+        return config, Source("environment", source, keys)
 
 
 CLEVERCLOUD = CleverCloud(

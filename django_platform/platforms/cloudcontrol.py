@@ -18,6 +18,7 @@ from django_platform.platforms.base import PG, Context, Found, Marker, Platform,
 if TYPE_CHECKING:
     from django_platform.db_sources import FieldSpec
     from django_platform.mail import Mail
+    from django_platform.report import Source
 
 AddOns = dict[str, dict[str, str]]
 CONFIG = "gunicorn_config.py"  # the name the seed's Procfile passes
@@ -98,14 +99,17 @@ def read_databases(env: Mapping[str, str], file_addons: AddOns) -> list[Found]:
     environment wins add-on by add-on. The first found is the default."""
     from django_platform.db_sources import from_fields
     from django_platform.dburl import parse_database_url
+    from django_platform.report import Source
 
     found: list[Found] = []
     for addon, spec in _addons().items():
-        keys = (spec,) if isinstance(spec, str) else spec.keys()
+        keys = (spec,) if isinstance(spec, str) else spec.variables()
         if any(env.get(k) for k in keys):
             values, source = dict(env), f"environment {addon}_*"
+            origin = Source("environment", source, [k for k in keys if env.get(k)])
         elif addon in file_addons:
             values, source = file_addons[addon], f"CRED_FILE {addon}"
+            origin = Source("store", source, ["CRED_FILE"])
         else:
             continue
         if isinstance(spec, str):
@@ -115,7 +119,7 @@ def read_databases(env: Mapping[str, str], file_addons: AddOns) -> list[Found]:
         else:
             entry = from_fields(values, spec, source=source)
         alias = "default" if not found else addon.lower()
-        found.append((alias, entry, source))
+        found.append((alias, entry, origin))
     return found
 
 
@@ -134,14 +138,15 @@ class CloudControl(Platform):
         for read in ADDONS:
             found = read(values, "CRED_FILE")
             if found:
-                return found
+                return found._replace(kind="store", keys=("CRED_FILE",))
         return None
 
-    def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
+    def cache(self, ctx: Context) -> tuple[dict[str, Any], Source | str] | None:
         from django_platform.cache import memcachier
+        from django_platform.report import Source
 
         config = memcachier(self.credentials(ctx).get("MEMCACHIER", {}), "CRED_FILE")
-        return None if config is None else (config, "CRED_FILE MEMCACHIER")
+        return None if config is None else (config, Source("store", "CRED_FILE MEMCACHIER", ["CRED_FILE"]))
 
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
         # DEP_NAME is "APP/DEP"; the host names are APP.… and, for a deployment other than

@@ -17,7 +17,7 @@ def attached_databases(ctx: Context) -> list[Found]:
     """Extra databases attached as HEROKU_POSTGRESQL_<COLOR>_URL, as aliases named by colour."""
     from django_platform.dburl import parse_database_url
 
-    found = []
+    found: list[Found] = []
     for variable in sorted(ctx.env):
         match = _COLOR.match(variable)
         if match and ctx.value(variable):

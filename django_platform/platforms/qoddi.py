@@ -31,7 +31,10 @@ class Qoddi(Platform):
             "DATABASE_PORT",
             3306,
         )
-        return [("default", from_fields(ctx.env, spec, source=SOURCE), SOURCE)]
+        from django_platform.report import Source
+
+        origin = Source("environment", SOURCE, [k for k in spec.variables() if ctx.value(k)])
+        return [("default", from_fields(ctx.env, spec, source=SOURCE), origin)]
 
 
 QODDI = Qoddi(

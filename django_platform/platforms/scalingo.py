@@ -7,9 +7,12 @@ Source: platforms-living.md (Scalingo).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_platform.platforms.base import Context, Found, Marker, Platform
+
+if TYPE_CHECKING:
+    from django_platform.report import Source
 
 # Query parameters of Scalingo's MySQL URL meant for JDBC; mysqlclient refuses them as options.
 JDBC_SSL = "useSSL"
@@ -27,7 +30,7 @@ class Scalingo(Platform):
                 found.append(("default" if not found else variable.split("_")[1].lower(), entry, variable))
         return found
 
-    def adjust_database(self, entry: dict[str, Any], source: str) -> dict[str, Any]:
+    def adjust_database(self, entry: dict[str, Any], source: Source | str) -> dict[str, Any]:
         options = dict(entry.get("OPTIONS") or {})
         if JDBC_SSL not in options and JDBC_VERIFY not in options:
             return entry

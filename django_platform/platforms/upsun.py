@@ -21,6 +21,7 @@ from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Pl
 
 if TYPE_CHECKING:
     from django_platform.mail import Mail
+    from django_platform.report import Source
 
 # Relationship schemes of SQL services (PostgreSQL's is pgsql).
 ENGINES = {
@@ -57,7 +58,8 @@ def relationship_databases(data: Any) -> list[Found]:
             databases.append((str(name), endpoints[0]))
     found: list[Found] = []
     for name, ep in databases:
-        source = f"PLATFORM_RELATIONSHIPS {name}"
+        text = f"PLATFORM_RELATIONSHIPS {name}"
+        source = text
         missing = [k for k in ("host", "path", "username") if not ep.get(k)]
         if missing:
             raise ImproperlyConfigured(f"{source} is missing {', '.join(missing)}.")
@@ -73,8 +75,14 @@ def relationship_databases(data: Any) -> list[Found]:
             "USER": str(ep["username"]),
             "PASSWORD": str(ep.get("password") or ""),
         }
-        found.append(("default" if not found else name, entry, source))
+        found.append(("default" if not found else name, entry, _store(text)))
     return found
+
+
+def _store(text: str) -> Source:
+    from django_platform.report import Source
+
+    return Source("store", text, ["PLATFORM_RELATIONSHIPS"])
 
 
 def service_databases(env: Mapping[str, str]) -> list[Found]:
@@ -83,6 +91,7 @@ def service_databases(env: Mapping[str, str]) -> list[Found]:
     named "database" is the default. The docs disagree on whether <REL>_URL exists: both are read."""
     from django_platform.db_sources import FieldSpec, from_fields
     from django_platform.dburl import parse_database_url
+    from django_platform.report import Source
 
     relationships = sorted(
         (
@@ -106,7 +115,9 @@ def service_databases(env: Mapping[str, str]) -> list[Found]:
                 3306 if family == "mysql" else 5432,
             )  # fmt: skip
             entry = from_fields(env, spec, source=source)
-        found.append(("default" if not found else rel.lower(), entry, source))
+        keys = [f"{rel}_{part}" for part in ("SCHEME", "URL", "HOST", "PORT", "PATH", "USERNAME", "PASSWORD")]
+        origin = Source("environment", source, [k for k in keys if env.get(k, "").strip()])
+        found.append(("default" if not found else rel.lower(), entry, origin))
     return found
 
 
@@ -147,7 +158,7 @@ class Upsun(Platform):
 
         # Empty when outgoing mail is disabled for the environment.
         host = ctx.value("PLATFORM_SMTP_HOST")
-        return Mail(SMTP, "PLATFORM_SMTP_HOST", host, 25) if host else None
+        return Mail(SMTP, "PLATFORM_SMTP_HOST", host, 25, keys=("PLATFORM_SMTP_HOST",)) if host else None
 
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
         routes = self._decoded(ctx, "PLATFORM_ROUTES")

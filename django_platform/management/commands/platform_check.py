@@ -22,7 +22,7 @@ LEVELS = {
     "CRITICAL": checks.CRITICAL,
 }
 LEVEL_NAMES = {value: name.lower() for name, value in LEVELS.items()}
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def run_findings(deploy: bool) -> list[checks.CheckMessage]:
@@ -33,12 +33,12 @@ def run_findings(deploy: bool) -> list[checks.CheckMessage]:
 
 
 def as_json(report: Report | None, platform: str, reason: str, findings: list[checks.CheckMessage]) -> dict[str, Any]:
-    """The documented --format json schema (version 1)."""
+    """The documented --format json schema (version 2: settings carry their structured origin)."""
     return {
         "schema": SCHEMA_VERSION,
         "platform": platform,
         "reason": reason,
-        "settings": [{"setting": e.setting, "value": e.value, "source": e.source} for e in (report or [])],
+        "settings": [e.as_dict() for e in (report or [])],
         "notes": list(report.notes) if report else [],
         "findings": [
             {
