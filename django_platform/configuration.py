@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.databases import build_databases
+from django_platform.areas.databases import build_databases
 from django_platform.platforms import (
     PLUGINS_VARIABLE,
     Context,
@@ -70,7 +70,7 @@ Area = Callable[[Namespace, Context, Report], Changes]
 
 
 def _security(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.security import https_settings, resolve_debug, resolve_secret_key
+    from django_platform.areas.security import https_settings, resolve_debug, resolve_secret_key
 
     debug = resolve_debug(ctx.env, ctx.platform, ns.get("DEBUG", False), report)
     values: dict[str, Any] = {"DEBUG": debug}
@@ -93,7 +93,7 @@ def _security(ns: Namespace, ctx: Context, report: Report) -> Changes:
 
 
 def _hosts(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.hosts import build_hosts
+    from django_platform.areas.hosts import build_hosts
 
     return Changes(build_hosts(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), report))
 
@@ -104,13 +104,13 @@ def _databases(ns: Namespace, ctx: Context, report: Report) -> Changes:
 
 
 def _static(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.static import build_static
+    from django_platform.areas.static import build_static
 
     return Changes(build_static(ns.as_mapping(), report))
 
 
 def _logging(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.logconf import build_logging
+    from django_platform.areas.logconf import build_logging
 
     return Changes({"LOGGING": build_logging(ctx.env, ns.get("LOGGING"), report)})
 
@@ -118,7 +118,7 @@ def _logging(ns: Namespace, ctx: Context, report: Report) -> Changes:
 def _email(ns: Namespace, ctx: Context, report: Report) -> Changes:
     import django
 
-    from django_platform.mail import build_mail
+    from django_platform.areas.mail import build_mail
 
     version = (django.VERSION[0], django.VERSION[1])
     values, remove = build_mail(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), version, report)
@@ -126,14 +126,14 @@ def _email(ns: Namespace, ctx: Context, report: Report) -> Changes:
 
 
 def _cache(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.cache import build_cache
+    from django_platform.areas.cache import build_cache
 
     caches = build_cache(ctx, ns.as_mapping(), report)
     return Changes({} if caches is None else {"CACHES": caches})
 
 
 def _media(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.media import build_media
+    from django_platform.areas.media import build_media
 
     storages = build_media(ctx.env, ns.as_mapping(), report)
     return Changes({} if storages is None else {"STORAGES": storages})
@@ -141,7 +141,7 @@ def _media(ns: Namespace, ctx: Context, report: Report) -> Changes:
 
 def _error_reports(ns: Namespace, ctx: Context, report: Report) -> Changes:
     # The dotted path only: importing django.views.debug here would load half of Django.
-    path = "django_platform.reporting.PlatformExceptionReporterFilter"
+    path = "django_platform.exception_filter.PlatformExceptionReporterFilter"
     current = ns.get("DEFAULT_EXCEPTION_REPORTER_FILTER")
     if current and current != "django.views.debug.SafeExceptionReporterFilter":
         report.record("DEFAULT_EXCEPTION_REPORTER_FILTER", current, "settings.py")
@@ -175,8 +175,8 @@ def _with_dotenv(
     """The environment with a .env file's values underneath; the real environment wins."""
     from pathlib import Path
 
-    from django_platform.dotenv import read_dotenv
-    from django_platform.static import base_dir
+    from django_platform.areas.static import base_dir
+    from django_platform.parsers.dotenv import read_dotenv
 
     path = base_dir(ns.as_mapping()) / ".env" if isinstance(dotenv, bool) else Path(dotenv)
     values = read_dotenv(path)

@@ -15,7 +15,7 @@ from typing import Any
 
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
-logger = logging.getLogger("django_platform.static")
+logger = logging.getLogger("django_platform.areas.static")
 FIX = "run `python manage.py collectstatic --noinput` where the app is built"
 
 

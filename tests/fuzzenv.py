@@ -22,8 +22,8 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import strategies as st
 
 import django_platform
-from django_platform import gunicorn_conf
 from django_platform.configuration import AREAS
+from django_platform.deploy import gunicorn as gunicorn_conf
 from django_platform.platforms import PLATFORMS
 from django_platform.report import is_secret_name
 

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.cache import PYLIBMC, PYMEMCACHE, REDIS, build_cache, parse_cache_url
-from django_platform.media import S3_BACKEND, build_media
+from django_platform.areas.cache import PYLIBMC, PYMEMCACHE, REDIS, build_cache, parse_cache_url
+from django_platform.areas.media import S3_BACKEND, build_media
 from django_platform.platforms import BY_NAME, Context
 from django_platform.report import MASK, Report
 from tests.conftest import PASSWORD

@@ -11,9 +11,9 @@ import pytest
 from django.core.checks import CheckMessage
 from django.test import override_settings
 
+from django_platform.areas.static import SECURITY, WHITENOISE
 from django_platform.checks import database, deployfiles, disk, judging, mail, target_platform, web
 from django_platform.platforms import BY_NAME
-from django_platform.static import SECURITY, WHITENOISE
 
 # The checks read settings.DATABASES; no connection is opened, so overriding it is safe here.
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
@@ -281,8 +281,8 @@ def test_e013_missing_wsgi_module_and_e014(tmp_path: Path) -> None:
 
 
 def test_w009_generated_files_out_of_date(tmp_path: Path) -> None:
-    from django_platform.files import block
-    from django_platform.procfile import gunicorn_body, procfile_body
+    from django_platform.deploy.files import block
+    from django_platform.deploy.procfile import gunicorn_body, procfile_body
 
     heroku = BY_NAME["heroku"]
     good = block(procfile_body(heroku, "tests.wsgi_app.application", ["celery worker"]), "platform_procfile", "heroku")

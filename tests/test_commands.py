@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from django_platform import deps, files
+from django_platform.deploy import deps, files
 from django_platform.management.commands.run_gunicorn import gunicorn_argv
 
 HEROKU_PROCFILE = (

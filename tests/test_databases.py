@@ -8,7 +8,7 @@ import django
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.databases import build_databases, engine_family
+from django_platform.areas.databases import build_databases, engine_family
 from django_platform.platforms import BY_NAME, LOCAL, Context
 from django_platform.report import MASK, Report
 from tests.conftest import PASSWORD

@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.dburl import parse_database_url
+from django_platform.parsers.dburl import parse_database_url
 from tests.conftest import PASSWORD
 
 

@@ -16,12 +16,13 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 import django_platform
-from django_platform import deps, storage
+from django_platform import storage
+from django_platform.areas.static import PLATFORM_STORAGE, SECURITY, WHITENOISE
 from django_platform.checks import deployfiles, judging, web
 from django_platform.configuration import AREAS
+from django_platform.deploy import deps
 from django_platform.platforms import BY_NAME, detect
 from django_platform.report import Report
-from django_platform.static import PLATFORM_STORAGE, SECURITY, WHITENOISE
 
 KEY = {"DJANGO_SECRET_KEY": "k" * 50}
 HEROKU_BUILD = {"STACK": "heroku-24", "SOURCE_VERSION": "3f1c2d9e", **KEY}  # no DYNO at build
@@ -90,13 +91,13 @@ def test_a_missing_manifest_serves_plain_names_and_says_so_once(
     platform: str, level: int, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(storage.PlatformStaticStorage, "_reported", False)
-    caplog.set_level(logging.INFO, logger="django_platform.static")
+    caplog.set_level(logging.INFO, logger="django_platform.areas.static")
     stores = {"staticfiles": {"BACKEND": PLATFORM_STORAGE}}
     report = Report(platform, "")
     with override_settings(STORAGES=stores, STATIC_ROOT=tmp_path, STATIC_URL="/static/", DJANGO_PLATFORM_REPORT=report):
         assert render_static("admin/css/base.css") == "/static/admin/css/base.css"  # not a 500
         assert render_static("app.js") == "/static/app.js"
-    records = [r for r in caplog.records if r.name == "django_platform.static"]
+    records = [r for r in caplog.records if r.name == "django_platform.areas.static"]
     assert [r.levelno for r in records] == [level]
     assert "python manage.py collectstatic --noinput" in records[0].getMessage()
 
@@ -415,7 +416,7 @@ def test_w009_quiet_when_django_platform_decides_gunicorns_platform_at_run_time(
 
 
 def test_shell_reading_edges() -> None:
-    from django_platform.procfile import expand, gunicorn_call
+    from django_platform.deploy.procfile import expand, gunicorn_call
 
     env = {"PORT": "5000"}
     assert expand("-b :$PORT -w ${WEB_CONCURRENCY:-3} $UNSET ${X-y}", env) == "-b :5000 -w 3 <UNSET> y"
@@ -425,7 +426,7 @@ def test_shell_reading_edges() -> None:
 
 
 def test_comment_out_settings_edges() -> None:
-    from django_platform.procfile import comment_out_settings
+    from django_platform.deploy.procfile import comment_out_settings
 
     text = (
         "workers: int = 2\n"
@@ -448,7 +449,7 @@ def test_comment_out_settings_edges() -> None:
 
 
 def test_recorded_platform_and_fallbacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from django_platform.files import recorded_platform
+    from django_platform.deploy.files import recorded_platform
     from django_platform.management.base import chosen_platform
 
     assert recorded_platform("web: x\n") is None

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.gunicorn_conf import (
+from django_platform.deploy.gunicorn import (
     ACCESS_LOG_FORMAT,
     MB,
     apply,
@@ -20,8 +20,8 @@ from django_platform.gunicorn_conf import (
     settings,
     worker_count,
 )
+from django_platform.deploy.procfile import config_filename, gunicorn_body, procfile_body, wsgi_target
 from django_platform.platforms import BY_NAME, PLATFORMS
-from django_platform.procfile import config_filename, gunicorn_body, procfile_body, wsgi_target
 
 
 def cgroup(tmp_path: Path, cpu: str | None = None, memory: str | None = None) -> Path:

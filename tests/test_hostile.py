@@ -208,7 +208,7 @@ def test_dotenv_selects_the_platform(tmp_path: Path) -> None:
 
 
 def test_planted_secret_in_every_settings_value_of_the_debug_page() -> None:
-    from django_platform.reporting import PlatformExceptionReporterFilter
+    from django_platform.exception_filter import PlatformExceptionReporterFilter
 
     _, report = configure({"DYNO": "web.1", **KEY, "POSTMARK_API_TOKEN": TOKEN})
     with override_settings(DJANGO_PLATFORM_REPORT=report):
@@ -319,7 +319,7 @@ def test_temporary_files_of_killed_writers_are_cleaned(tmp_path: Path) -> None:
 def test_stale_temporary_helpers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from django_platform import files
+    from django_platform.deploy import files
 
     assert files._age(tmp_path / "vanished") == 0.0  # removed by another writer meanwhile
 

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
-from django_platform.procfile import process_types
+from django_platform.deploy.procfile import process_types
 from tests.e2e_support import copy_project, manage
 from tests.lifecycle import BIN, LIFECYCLES, Lifecycle, honcho, phase_env
 from tests.platform_envs import SECRET, clean_environ

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 import django_platform
-from django_platform import gunicorn_conf
+from django_platform.deploy import gunicorn as gunicorn_conf
 from django_platform.platforms import BY_NAME
 from django_platform.report import Report
 from tests.conftest import PASSWORD

@@ -173,7 +173,7 @@ def test_plugins_from_the_environment_and_bad_plugin_names() -> None:
 
 @pytest.mark.usefixtures("registry")
 def test_the_gunicorn_config_loads_plugins_from_the_environment() -> None:
-    from django_platform import gunicorn_conf
+    from django_platform.deploy import gunicorn as gunicorn_conf
 
     namespace: dict[str, Any] = {}
     env = {"DJANGO_PLATFORM_PLUGINS": "tests.plugin_platform", "PORT": "8123"}

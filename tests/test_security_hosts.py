@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 import django_platform
-from django_platform.hosts import build_hosts
+from django_platform.areas.hosts import build_hosts
+from django_platform.areas.security import HSTS_SECONDS, PROXY_HEADER, https_settings
 from django_platform.platforms import BY_NAME, Context
 from django_platform.report import MASK, Report
-from django_platform.security import HSTS_SECONDS, PROXY_HEADER, https_settings
 
 KEY = "k" * 50
 

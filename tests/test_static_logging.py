@@ -12,10 +12,10 @@ from django.test import RequestFactory, override_settings
 from django.views.debug import ExceptionReporter
 
 import django_platform
-from django_platform.dotenv import parse_dotenv
-from django_platform.logconf import HANDLER, build_logging
+from django_platform.areas.logconf import HANDLER, build_logging
+from django_platform.areas.static import PLATFORM_STORAGE, SECURITY, WHITENOISE, with_whitenoise
+from django_platform.parsers.dotenv import parse_dotenv
 from django_platform.report import Report
-from django_platform.static import PLATFORM_STORAGE, SECURITY, WHITENOISE, with_whitenoise
 from tests.conftest import PASSWORD
 
 KEY = {"DJANGO_SECRET_KEY": "k" * 50}
@@ -149,7 +149,7 @@ def test_debug_page_masks_credential_urls_in_settings_and_meta() -> None:
     url = f"postgres://user:{quote(PASSWORD, safe='')}@h/db"
     request = RequestFactory().get("/", DATABASE_URL=url)
     with override_settings(
-        DEFAULT_EXCEPTION_REPORTER_FILTER="django_platform.reporting.PlatformExceptionReporterFilter",
+        DEFAULT_EXCEPTION_REPORTER_FILTER="django_platform.exception_filter.PlatformExceptionReporterFilter",
         DEBUG=True,
         MY_BROKER_URL=url,
         SENTRY_DSN=f"https://{token}@sentry.example/1",
@@ -164,7 +164,7 @@ def test_debug_page_masks_credential_urls_in_settings_and_meta() -> None:
 
 def test_error_reports_filter_is_set_unless_the_user_chose_one(tmp_path: Path) -> None:
     ns, _ = run({}, tmp_path)
-    assert ns["DEFAULT_EXCEPTION_REPORTER_FILTER"] == "django_platform.reporting.PlatformExceptionReporterFilter"
+    assert ns["DEFAULT_EXCEPTION_REPORTER_FILTER"] == "django_platform.exception_filter.PlatformExceptionReporterFilter"
     ns, _ = run({}, tmp_path, DEFAULT_EXCEPTION_REPORTER_FILTER="myapp.Filter")
     assert ns["DEFAULT_EXCEPTION_REPORTER_FILTER"] == "myapp.Filter"
 

@@ -42,7 +42,7 @@ def expected_origins(platform: Platform) -> list[str]:
     report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
     if report is not None and report.platform == platform.name:
         return list(report.platform_origins)
-    from django_platform.hosts import origin
+    from django_platform.areas.hosts import origin
     from django_platform.platforms import Context
 
     return [origin(h) for h, _ in platform.hosts(Context(environment(), platform)) if h != "*"]

@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_platform.areas.databases import engine_family
 from django_platform.checks import target_platform
-from django_platform.databases import engine_family
 from django_platform.platforms import MYSQL, PG
 
 # Option values that demand TLS, and those that refuse it, per engine family.

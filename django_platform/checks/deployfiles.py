@@ -9,12 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
-from django_platform import deps
+from django_platform.areas.databases import engine_family
 from django_platform.checks import environment, target_platform
-from django_platform.databases import engine_family
-from django_platform.files import BEGIN, END, project_dir
+from django_platform.deploy import deps
+from django_platform.deploy.files import BEGIN, END, project_dir
+from django_platform.deploy.procfile import config_filename, gunicorn_body, gunicorn_call, process_types, procfile_body
 from django_platform.platforms import PLATFORMS, Platform
-from django_platform.procfile import config_filename, gunicorn_body, gunicorn_call, process_types, procfile_body
 
 E012 = "There is no Procfile in {root}: the platform does not know how to start the app."
 E013 = "The Procfile's web process serves {module!r}, which cannot be imported."

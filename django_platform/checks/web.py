@@ -8,10 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_platform.areas.static import SECURITY, WHITENOISE
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, expected_origins, target_platform
 from django_platform.platforms import Context, Platform
-from django_platform.static import SECURITY, WHITENOISE
 
 W003 = "SECURE_PROXY_SSL_HEADER is not set, but {platform}'s router terminates TLS: Django sees every request as HTTP."
 W004 = "ALLOWED_HOSTS contains '*' and {platform}'s router does not check the Host header."

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_platform.attempt import Failed, attempt
-from django_platform.files import (
+from django_platform.deploy.files import (
     HardLinked,
     Malformed,
     Unmanaged,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
-    from django_platform.mail import Mail
+    from django_platform.areas.mail import Mail
     from django_platform.report import Source
 
 # Database engine families, the keys of Platform.db_tls.

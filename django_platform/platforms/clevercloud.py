@@ -19,7 +19,7 @@ ADDONS = {"POSTGRESQL_ADDON": ("postgresql", 5432), "MYSQL_ADDON": ("mysql", 330
 
 class CleverCloud(Platform):
     def databases(self, ctx: Context) -> list[Found]:
-        from django_platform.db_sources import FieldSpec, from_fields
+        from django_platform.parsers.dbfields import FieldSpec, from_fields
         from django_platform.report import Source
 
         found: list[Found] = []
@@ -44,8 +44,8 @@ class CleverCloud(Platform):
     def cache(self, ctx: Context) -> tuple[dict[str, Any], Source | str] | None:
         # REDIS_URL, shown in the add-on's panel, is read first by the cache area; the parts
         # are what the add-on injects.
-        from django_platform.cache import parse_cache_url
-        from django_platform.env import parse_int
+        from django_platform.areas.cache import parse_cache_url
+        from django_platform.parsers.env import parse_int
         from django_platform.report import Source
 
         host = ctx.value("REDIS_HOST")

@@ -16,8 +16,8 @@ from django_platform.attempt import Failed, attempt
 from django_platform.platforms.base import PG, Context, Found, Marker, Platform, template_hosts
 
 if TYPE_CHECKING:
-    from django_platform.db_sources import FieldSpec
-    from django_platform.mail import Mail
+    from django_platform.areas.mail import Mail
+    from django_platform.parsers.dbfields import FieldSpec
     from django_platform.report import Source
 
 AddOns = dict[str, dict[str, str]]
@@ -28,7 +28,7 @@ def parse_credentials(text: str, *, source: str) -> AddOns:
     """`{"ADDON": {"ADDON_KEY": "value", ...}, ...}` -> the same, with values as strings."""
     import json
 
-    from django_platform.credentials import load_json
+    from django_platform.parsers.bounded_json import load_json
 
     data = load_json(text, source=source)
     if not isinstance(data, dict):
@@ -64,7 +64,7 @@ def read_credentials(env: Mapping[str, str]) -> AddOns:
 
 def _addons() -> Mapping[str, FieldSpec | str]:
     """Database add-ons, in the order that picks the default database when several are present."""
-    from django_platform.db_sources import FieldSpec
+    from django_platform.parsers.dbfields import FieldSpec
 
     return {
         "POSTGRESQLD": FieldSpec(
@@ -97,8 +97,8 @@ def _addons() -> Mapping[str, FieldSpec | str]:
 def read_databases(env: Mapping[str, str], file_addons: AddOns) -> list[Found]:
     """Database add-ons from the environment (SET_ENV_VARS) or the credentials file; the
     environment wins add-on by add-on. The first found is the default."""
-    from django_platform.db_sources import from_fields
-    from django_platform.dburl import parse_database_url
+    from django_platform.parsers.dbfields import from_fields
+    from django_platform.parsers.dburl import parse_database_url
     from django_platform.report import Source
 
     found: list[Found] = []
@@ -131,7 +131,7 @@ class CloudControl(Platform):
         return read_databases(ctx.env, self.credentials(ctx))
 
     def mail(self, ctx: Context) -> Mail | None:
-        from django_platform.mail import ADDONS
+        from django_platform.areas.mail import ADDONS
 
         addons = self.credentials(ctx)
         values = {k: v for addon in ("SENDGRID", "MAILGUN", "POSTMARK") for k, v in addons.get(addon, {}).items()}
@@ -142,7 +142,7 @@ class CloudControl(Platform):
         return None
 
     def cache(self, ctx: Context) -> tuple[dict[str, Any], Source | str] | None:
-        from django_platform.cache import memcachier
+        from django_platform.areas.cache import memcachier
         from django_platform.report import Source
 
         config = memcachier(self.credentials(ctx).get("MEMCACHIER", {}), "CRED_FILE")

@@ -10,7 +10,7 @@ class Coolify(Platform):
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
         # COOLIFY_FQDN: one or more host names, comma-separated, written with a scheme in
         # some versions (unverified): both forms are read.
-        from django_platform.hosts import parse_hosts
+        from django_platform.areas.hosts import parse_hosts
 
         names = [item.strip().split("://")[-1].split("/")[0] for item in ctx.value("COOLIFY_FQDN").split(",")]
         return [(h, "COOLIFY_FQDN") for h in parse_hosts("COOLIFY_FQDN", ",".join(names).lower())]

@@ -15,7 +15,7 @@ COLLECTSTATIC = "{label}'s Python buildpack runs it at build unless DISABLE_COLL
 
 def attached_databases(ctx: Context) -> list[Found]:
     """Extra databases attached as HEROKU_POSTGRESQL_<COLOR>_URL, as aliases named by colour."""
-    from django_platform.dburl import parse_database_url
+    from django_platform.parsers.dburl import parse_database_url
 
     found: list[Found] = []
     for variable in sorted(ctx.env):

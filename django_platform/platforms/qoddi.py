@@ -14,7 +14,7 @@ SOURCE = "DATABASE_HOST/NAME/USERNAME/PASSWORD/PORT"
 
 class Qoddi(Platform):
     def databases(self, ctx: Context) -> list[Found]:
-        from django_platform.db_sources import FieldSpec, from_fields
+        from django_platform.parsers.dbfields import FieldSpec, from_fields
 
         if not ctx.value("DATABASE_HOST"):
             return []

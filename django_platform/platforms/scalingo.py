@@ -21,7 +21,7 @@ JDBC_VERIFY = "verifyServerCertificate"
 
 class Scalingo(Platform):
     def databases(self, ctx: Context) -> list[Found]:
-        from django_platform.dburl import parse_database_url
+        from django_platform.parsers.dburl import parse_database_url
 
         found: list[Found] = []
         for variable in ("SCALINGO_POSTGRESQL_URL", "SCALINGO_MYSQL_URL"):
@@ -44,7 +44,7 @@ class Scalingo(Platform):
         return {**adjusted, "OPTIONS": options} if options else adjusted
 
     def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
-        from django_platform.cache import parse_cache_url
+        from django_platform.areas.cache import parse_cache_url
 
         if not ctx.value("SCALINGO_REDIS_URL"):
             return None

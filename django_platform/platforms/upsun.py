@@ -20,7 +20,7 @@ from django_platform.attempt import Failed, attempt
 from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform
 
 if TYPE_CHECKING:
-    from django_platform.mail import Mail
+    from django_platform.areas.mail import Mail
     from django_platform.report import Source
 
 # Relationship schemes of SQL services (PostgreSQL's is pgsql).
@@ -34,7 +34,7 @@ _HOST_CHARS = re.compile(r"^[A-Za-z0-9.\-:\[\]_]+$")
 
 def decode(variable: str, value: str) -> Any:
     """PLATFORM_* variables are base64-encoded JSON."""
-    from django_platform.credentials import load_json
+    from django_platform.parsers.bounded_json import load_json
 
     raw = attempt(lambda: base64.b64decode(value.strip(), validate=True), binascii.Error, ValueError)
     if isinstance(raw, Failed):
@@ -44,7 +44,7 @@ def decode(variable: str, value: str) -> Any:
 
 def relationship_databases(data: Any) -> list[Found]:
     """Database relationships from decoded PLATFORM_RELATIONSHIPS; one named "database" is the default."""
-    from django_platform.env import parse_int
+    from django_platform.parsers.env import parse_int
 
     if not isinstance(data, dict):
         raise ImproperlyConfigured("PLATFORM_RELATIONSHIPS must decode to a JSON object.")
@@ -89,8 +89,8 @@ def service_databases(env: Mapping[str, str]) -> list[Found]:
     """Databases from the service variables (<REL>_SCHEME, then <REL>_URL or <REL>_HOST, _PORT,
     _PATH, _USERNAME, _PASSWORD), for when PLATFORM_RELATIONSHIPS is absent; the relationship
     named "database" is the default. The docs disagree on whether <REL>_URL exists: both are read."""
-    from django_platform.db_sources import FieldSpec, from_fields
-    from django_platform.dburl import parse_database_url
+    from django_platform.parsers.dbfields import FieldSpec, from_fields
+    from django_platform.parsers.dburl import parse_database_url
     from django_platform.report import Source
 
     relationships = sorted(
@@ -154,7 +154,7 @@ class Upsun(Platform):
         return service_databases(ctx.env)
 
     def mail(self, ctx: Context) -> Mail | None:
-        from django_platform.mail import SMTP, Mail
+        from django_platform.areas.mail import SMTP, Mail
 
         # Empty when outgoing mail is disabled for the environment.
         host = ctx.value("PLATFORM_SMTP_HOST")

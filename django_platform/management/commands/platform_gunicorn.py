@@ -5,10 +5,10 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from django_platform.attempt import Failed, attempt
-from django_platform.files import project_dir
-from django_platform.gunicorn_conf import MANAGED
+from django_platform.deploy.files import project_dir
+from django_platform.deploy.gunicorn import MANAGED
+from django_platform.deploy.procfile import comment_out_settings, config_filename, config_filenames, gunicorn_body
 from django_platform.management.base import ManagedFileCommand, chosen_platform
-from django_platform.procfile import comment_out_settings, config_filename, config_filenames, gunicorn_body
 
 
 class Command(ManagedFileCommand):

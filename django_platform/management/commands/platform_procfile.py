@@ -8,12 +8,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 
-from django_platform import deps
-from django_platform.databases import engine_family
-from django_platform.files import project_dir
+from django_platform.areas.databases import engine_family
+from django_platform.deploy import deps
+from django_platform.deploy.files import project_dir
+from django_platform.deploy.procfile import comment_out_types, process_types, procfile_body, wsgi_target
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.platforms import Platform
-from django_platform.procfile import comment_out_types, process_types, procfile_body, wsgi_target
 
 
 class Command(ManagedFileCommand):

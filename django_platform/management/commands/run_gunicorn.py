@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from django_platform.procfile import wsgi_target
+from django_platform.deploy.procfile import wsgi_target
 
 
 def gunicorn_argv(args: list[str], wsgi_application: str | None) -> list[str]:

@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.dburl import parse_database_url
-from django_platform.env import parse_int
+from django_platform.parsers.dburl import parse_database_url
+from django_platform.parsers.env import parse_int
 
 ENGINES = {
     "postgresql": "django.db.backends.postgresql",

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context, Platform
 from django_platform.report import Report, Source
-from django_platform.urlparts import split_url
 
 REDIS = "django.core.cache.backends.redis.RedisCache"
 PYMEMCACHE = "django.core.cache.backends.memcached.PyMemcacheCache"

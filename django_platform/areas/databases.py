@@ -13,8 +13,8 @@ from typing import Any
 import django
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.dburl import parse_database_url
-from django_platform.env import get_bool, get_int
+from django_platform.parsers.dburl import parse_database_url
+from django_platform.parsers.env import get_bool, get_int
 from django_platform.platforms import MYSQL, PG, Context
 from django_platform.report import Report, Source
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.env import get_bool, get_int
+from django_platform.parsers.env import get_bool, get_int
 from django_platform.platforms import Context, Platform
 from django_platform.report import Report
 

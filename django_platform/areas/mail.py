@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, unquote
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.env import parse_int
+from django_platform.parsers.env import parse_int
+from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
-from django_platform.urlparts import split_url
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 CONSOLE = "django.core.mail.backends.console.EmailBackend"

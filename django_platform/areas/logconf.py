@@ -51,7 +51,7 @@ def build_logging(env: Mapping[str, str], current: Mapping[str, Any] | None, rep
     # django.request errors (500s with tracebacks) must reach the platform's log stream.
     loggers.setdefault("django", {"handlers": [HANDLER], "level": level, "propagate": False})
     loggers.setdefault("django.request", {"handlers": [HANDLER], "level": "ERROR", "propagate": False})
-    config.setdefault("filters", {}).setdefault(BRIEF, {"()": "django_platform.logconf.Brief"})
+    config.setdefault("filters", {}).setdefault(BRIEF, {"()": "django_platform.areas.logconf.Brief"})
     loggers.setdefault(
         "django.security.DisallowedHost", {"handlers": [HANDLER], "filters": [BRIEF], "propagate": False}
     )

@@ -13,7 +13,7 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from django_platform.report import mask_url
 
-DOTTED_PATH = "django_platform.reporting.PlatformExceptionReporterFilter"
+DOTTED_PATH = "django_platform.exception_filter.PlatformExceptionReporterFilter"
 
 
 def _known_secret(value: str) -> bool:

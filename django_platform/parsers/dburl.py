@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.attempt import Failed, attempt
-from django_platform.urlparts import ENCODE_HINT, split_url
+from django_platform.parsers.urlparts import ENCODE_HINT, split_url
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]{0,30}$")
 MAX_URL = 4096

@@ -1,0 +1,227 @@
+"""gunicorn settings decided at server start, from the environment and the platform profile.
+
+The generated gunicorn.conf.py (or the platform's own file name) calls apply(globals(), ...);
+lines the user adds after the managed block override any value. Every value has an env override.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.parsers.env import FALSE, get_bool, get_int, parse_int
+from django_platform.platforms import LOCAL, PLUGINS_VARIABLE, Platform, detect, get_platform, load_plugins
+
+CGROUP = Path("/sys/fs/cgroup")
+MB = 1024 * 1024
+# Below this a Django worker risks the OOM killer once the app has loaded.
+MEMORY_PER_WORKER = 256 * MB
+DEFAULT_KEEPALIVE = 75  # above the 60 s idle timeout of common load balancers
+DEFAULT_THREADS = 4
+# Recycle workers (against slow leaks) without churn: at 1,000 a busy worker restarted every second
+# or two in benchmarks/run.py and lost a sixth of the throughput.
+MAX_REQUESTS = 10000
+# tmpfs for worker heartbeats (gunicorn's own advice); only a file per worker, mode 0600.
+SHM = "/dev/shm"  # noqa: S108
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
+LOG_LEVELS = ("info", "warning", "error", "critical")
+# Words that turn the access log off: env.py's "false" words, and "none".
+ACCESSLOG_OFF = FALSE | {"none"}
+# Every name settings() may set: `platform_gunicorn --force` comments out the old file's own.
+MANAGED = (
+    "bind",
+    "workers",
+    "worker_class",
+    "threads",
+    "graceful_timeout",
+    "timeout",
+    "keepalive",
+    "max_requests",
+    "max_requests_jitter",
+    "worker_tmp_dir",
+    "accesslog",
+    "errorlog",
+    "access_log_format",
+    "loglevel",
+    "forwarded_allow_ips",
+    "control_socket_disable",
+    "preload_app",
+    "post_fork",
+    "on_starting",
+)
+
+
+def cpu_limit(cgroup: Path = CGROUP, affinity: int | None = None) -> float:
+    """CPUs this process may use: its affinity, capped by the cgroup v2 quota (cpu.max)."""
+    if affinity is None:
+        affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    limit = float(affinity)
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+        if quota != "max":
+            limit = min(limit, int(quota) / int(period))
+    except (OSError, ValueError):
+        pass
+    return max(limit, 0.1)
+
+
+def memory_limit(cgroup: Path = CGROUP) -> int | None:
+    """Bytes this container may use (cgroup v2 memory.max, or v1), None when unlimited."""
+    for path in (cgroup / "memory.max", cgroup / "memory" / "memory.limit_in_bytes"):
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:  # v1 writes a huge number for "no limit"
+            return int(text)
+        return None
+    return None
+
+
+def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform = LOCAL) -> int:
+    """WEB_CONCURRENCY, else 2 x CPUs + 1, capped so each worker has MEMORY_PER_WORKER."""
+    explicit = get_int(env, "WEB_CONCURRENCY", minimum=1)
+    if explicit:
+        return explicit
+    size = get_int(env, platform.size_variable, minimum=1) if platform.size_variable else None
+    if memory is None and size:
+        memory = size * platform.size_unit
+    workers = 2 * math.ceil(cpus) + 1
+    if memory is not None:
+        workers = min(workers, memory // MEMORY_PER_WORKER)
+    return max(1, workers)
+
+
+def worker_class(env: Mapping[str, str]) -> str:
+    """GUNICORN_WORKER_CLASS: one of gunicorn's names in any case, or a dotted path to a class."""
+    from gunicorn.workers import SUPPORTED_WORKERS
+
+    value = env.get("GUNICORN_WORKER_CLASS", "").strip()
+    if not value:
+        return "gthread"
+    if value.lower() in SUPPORTED_WORKERS:
+        return value.lower()  # gunicorn itself only knows the lower-case names
+    if "." in value or value.startswith("egg:"):
+        return value
+    raise ImproperlyConfigured(
+        f"GUNICORN_WORKER_CLASS must be one of {', '.join(sorted(SUPPORTED_WORKERS))}, "
+        "or a dotted path to a worker class."
+    )
+
+
+def bind_addresses(port: str, *, ipv6: bool, v6only: bool) -> list[str]:
+    """[::] is dual-stack unless net.ipv6.bindv6only is set; then both sockets are needed."""
+    if not ipv6:
+        return [f"0.0.0.0:{port}"]
+    return [f"[::]:{port}", f"0.0.0.0:{port}"] if v6only else [f"[::]:{port}"]
+
+
+def _ipv6() -> tuple[bool, bool]:
+    import socket
+
+    if not socket.has_ipv6:
+        return False, False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False, False
+    try:
+        v6only = Path("/proc/sys/net/ipv6/bindv6only").read_text().strip() == "1"
+    except OSError:
+        v6only = False
+    return True, v6only
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """With preload_app, close database connections the master opened: never share a socket."""
+    if "django.db" in sys.modules:
+        from django.db import connections
+
+        for connection in connections.all(initialized_only=True):
+            connection.close()
+
+
+def on_starting(server: Any) -> None:
+    """Platforms that stop with SIGINT (Platform.stop_signal): drain gracefully as for SIGTERM."""
+    server.handle_int = server.handle_term
+
+
+def settings(
+    env: Mapping[str, str],
+    platform: Platform,
+    *,
+    cpus: float,
+    memory: int | None,
+    ipv6: tuple[bool, bool] = (False, False),
+) -> dict[str, Any]:
+    """The gunicorn settings for this platform and environment (pure: no system reads)."""
+    result: dict[str, Any] = {}
+    port = str(parse_int("PORT", env["PORT"], minimum=1, maximum=65535)) if env.get("PORT", "").strip() else "8000"
+    result["bind"] = bind_addresses(port, ipv6=ipv6[0], v6only=ipv6[1])
+    result["workers"] = worker_count(env, cpus=cpus, memory=memory, platform=platform)
+    result["worker_class"] = worker_class(env)
+    # Finish in-flight requests before the platform's SIGKILL.
+    stop = max(1, platform.stop_window(env) - 1)
+    # Longer than the router's idle keep-alive, or it reuses a socket gunicorn has closed: 502s.
+    default_keepalive = platform.router_idle_timeout + 5 if platform.router_idle_timeout else DEFAULT_KEEPALIVE
+    # Values are taken literally: 0 is 0 (keep-alive off), never "unset".
+    for name, variable, minimum, default in (
+        ("threads", "GUNICORN_THREADS", 1, DEFAULT_THREADS),
+        ("graceful_timeout", "GUNICORN_GRACEFUL_TIMEOUT", 1, stop),
+        ("timeout", "GUNICORN_TIMEOUT", 1, min(30, max(stop, 10))),
+        ("keepalive", "GUNICORN_KEEPALIVE", 0, default_keepalive),
+    ):
+        value = get_int(env, variable, minimum=minimum)
+        result[name] = default if value is None else value
+    max_requests = get_int(env, "GUNICORN_MAX_REQUESTS", minimum=0)
+    result["max_requests"] = MAX_REQUESTS if max_requests is None else max_requests
+    jitter = get_int(env, "GUNICORN_MAX_REQUESTS_JITTER", minimum=0)
+    result["max_requests_jitter"] = result["max_requests"] // 10 if jitter is None else jitter
+    if Path(SHM).is_dir():  # heartbeat on tmpfs: overlay disks can stall workers
+        result["worker_tmp_dir"] = SHM
+    # The platform's router logs every request too; GUNICORN_ACCESSLOG=off saves ~15% (benchmarks/run.py).
+    access = env.get("GUNICORN_ACCESSLOG", "").strip()
+    result["accesslog"] = None if access.lower() in ACCESSLOG_OFF else access or "-"
+    result["errorlog"] = "-"
+    result["access_log_format"] = ACCESS_LOG_FORMAT
+    level = env.get("GUNICORN_LOGLEVEL", "").strip().lower() or "info"
+    if level not in LOG_LEVELS:
+        # debug prints the whole configuration, raw_env secrets included: never from here.
+        raise ImproperlyConfigured(
+            f"GUNICORN_LOGLEVEL must be one of {', '.join(LOG_LEVELS)} (debug is refused: gunicorn then "
+            "prints its whole configuration, secrets included)."
+        )
+    result["loglevel"] = level
+    # Behind the router every peer is the router: trust its X-Forwarded-* headers.
+    forwarded = env.get("GUNICORN_FORWARDED_ALLOW_IPS", "").strip()
+    result["forwarded_allow_ips"] = forwarded or ("*" if platform.router_tls else "127.0.0.1,::1")
+    result["control_socket_disable"] = True
+    preload = get_bool(env, "GUNICORN_PRELOAD")
+    result["preload_app"] = True if preload is None else preload
+    result["post_fork"] = post_fork
+    if platform.stop_signal == "SIGINT":
+        result["on_starting"] = on_starting
+    return result
+
+
+def apply(
+    namespace: MutableMapping[str, Any], *, platform: str | None = None, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Set gunicorn's settings in a config file's globals(). DJANGO_PLATFORM wins over `platform`."""
+    environ = os.environ if env is None else env
+    if environ.get(PLUGINS_VARIABLE, "").strip():
+        load_plugins(environ[PLUGINS_VARIABLE])  # platforms of the user's own
+    if environ.get("DJANGO_PLATFORM", "").strip() or not platform:
+        chosen = detect(environ).platform
+    else:
+        chosen = get_platform(platform, variable="platform")
+    values = settings(environ, chosen, cpus=cpu_limit(), memory=memory_limit(), ipv6=_ipv6())
+    namespace.update(values)
+    return values
