@@ -1,7 +1,11 @@
 """Settings-import cost: django_platform.configure() vs a hand-written dj-database-url settings
 file vs django-on-heroku, measured side by side in one run, in fresh processes.
 
-    python benchmarks/startup.py [--runs 40]
+    python benchmarks/startup.py [--runs 40] [--against REV]
+
+--against REV also times configure() from another revision of this repository (a git worktree,
+put first on PYTHONPATH), alternating with this one, pinned to one CPU where taskset exists: a
+change's own cost, side by side in one run.
 
 django-on-heroku is installed into the benchmark's own virtualenv (benchmarks/.venv), never into
 the project's. Prints medians and ratios; not part of CI.
@@ -117,9 +121,39 @@ def measure(python: Path, source: str, runs: int) -> tuple[float, str]:
     return statistics.median(times), heavy
 
 
+def against(python: Path, rev: str, runs: int) -> None:
+    """configure() from `rev` and from this tree, alternating, in fresh processes."""
+    import shutil
+    import tempfile
+
+    worktree = Path(tempfile.mkdtemp(prefix="startup-")) / "rev"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-f", "-q", str(worktree), rev], check=True)
+    try:
+        trees = {rev: worktree, "this tree": ROOT}
+        for tree in trees.values():
+            subprocess.run([python, "-m", "compileall", "-q", str(tree / "django_platform")], check=True)
+        pin = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+        source = VARIANTS["django_platform.configure()"]
+        times: dict[str, list[float]] = {name: [] for name in trees}
+        base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        for _ in range(runs):
+            for name, tree in trees.items():
+                env = {**base, **ENVIRONMENT, "PYTHONPATH": str(tree)}
+                out = subprocess.run(
+                    [*pin, python, "-c", PROBE], input=source, capture_output=True, text=True, env=env, check=True
+                )
+                times[name].append(float(out.stdout.splitlines()[0]))
+        print(f"configure(), {runs} alternating fresh processes{' pinned to CPU 1' if pin else ''}:")
+        for name, values in times.items():
+            print(f"  {name:12s} median {statistics.median(values) * 1000:6.2f} ms  min {min(values) * 1000:6.2f} ms")
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--against", metavar="REV", help="also time configure() from this git revision")
     args = parser.parse_args()
     python = ensure_venv()
     subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "django_platform")], check=True)
@@ -133,6 +167,8 @@ def main() -> None:
         print(f"  {name:40s} {seconds * 1000:7.2f} ms  x{seconds / base:5.2f} vs hand-written{extra}")
     added = (results["django_platform.configure()"][0] - base) * 1000
     print(f"django_platform adds {added:+.2f} ms over hand-written (target: under 10 ms)")
+    if args.against:
+        against(python, args.against, args.runs)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlsplit
 
 MASK = "********"
@@ -154,10 +154,29 @@ class Source:
         return f"Source({self.kind!r}, {self.text!r}, {self.keys!r})"
 
 
-class Entry(NamedTuple):
-    setting: str
-    value: Any  # already masked
-    origin: Source
+class Entry:
+    """One recorded setting: its name, its value (already masked) and where it came from."""
+
+    __slots__ = ("origin", "setting", "value")
+
+    def __init__(self, setting: str, value: Any, origin: Source) -> None:
+        self.setting, self.value, self.origin = setting, value, origin
+
+    def _replace(self, **changes: Any) -> Entry:
+        fields = {"setting": self.setting, "value": self.value, "origin": self.origin, **changes}
+        return Entry(**fields)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Entry) and (self.setting, self.value, self.origin) == (
+            other.setting,
+            other.value,
+            other.origin,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # its value may be a dict
+
+    def __repr__(self) -> str:
+        return f"Entry({self.setting!r}, {self.value!r}, {self.origin!r})"
 
     @property
     def source(self) -> str:

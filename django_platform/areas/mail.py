@@ -3,7 +3,8 @@
 Platforms have no local SMTP server: mail leaves through an add-on or the platform's relay.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typing.NamedTuple would compile each string annotation
+# of Mail at import (measured in benchmarks/startup.py).
 
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple

@@ -1,6 +1,7 @@
 """Uploaded files in S3 (or an S3-compatible store) instead of the platform's ephemeral disk."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typing.NamedTuple would compile each string annotation
+# of S3Vars at import (measured in benchmarks/startup.py).
 
 import importlib.util
 from collections.abc import Mapping

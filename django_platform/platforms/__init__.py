@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -118,9 +117,13 @@ def load_plugins(modules: Iterable[str] | str, *, source: str = PLUGINS_VARIABLE
         raise ImproperlyConfigured(f"{where} could not be imported ({kind}).")
 
 
-class Detection(NamedTuple):
-    platform: Platform
-    reason: str
+class Detection:
+    """The platform chosen, and why (said in the report)."""
+
+    __slots__ = ("platform", "reason")
+
+    def __init__(self, platform: Platform, reason: str) -> None:
+        self.platform, self.reason = platform, reason
 
 
 def get_platform(name: str, *, variable: str = "DJANGO_PLATFORM") -> Platform:

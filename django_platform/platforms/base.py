@@ -4,12 +4,10 @@ A platform module builds one `Platform` (or a subclass overriding hooks) from th
 documented facts. Areas of configure() call the hooks; they never test a platform's name.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple would compile each of the
-# string annotations of its ~30 fields at import (about a millisecond, measured).
 import string
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -27,16 +25,19 @@ Found = tuple[str, dict[str, Any], "Source | str"]
 T = TypeVar("T")
 
 
-# NamedTuple rather than dataclass: these modules load while settings import, and a frozen
-# dataclass costs about a millisecond each to create.
-class Marker(NamedTuple):
+# Plain classes rather than NamedTuple or dataclass: these modules load while settings import, and
+# each of those costs 0.15 to 1 ms to create (the ~30-field Platform the most), measured in
+# benchmarks/startup.py.
+class Marker:
     """One way to recognise a platform: every `all_of` variable set (``NAME`` set and non-empty,
     or ``NAME=value``, compared case-insensitively), and at least one of `any_of` if given."""
 
-    all_of: tuple[str, ...] = ()
-    any_of: tuple[str, ...] = ()
-    # Said in the detection reason when this marker is ambiguous.
-    note: str = ""
+    __slots__ = ("all_of", "any_of", "note")
+
+    def __init__(self, all_of: tuple[str, ...] = (), any_of: tuple[str, ...] = (), note: str = "") -> None:
+        self.all_of, self.any_of = all_of, any_of
+        # Said in the detection reason when this marker is ambiguous.
+        self.note = note
 
     def match(self, env: Mapping[str, str]) -> "list[str] | None":
         matched = []
@@ -50,6 +51,19 @@ class Marker(NamedTuple):
                 return None
             matched.extend(hits)
         return matched
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Marker) and (self.all_of, self.any_of, self.note) == (
+            other.all_of,
+            other.any_of,
+            other.note,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.all_of, self.any_of, self.note))
+
+    def __repr__(self) -> str:
+        return f"Marker(all_of={self.all_of!r}, any_of={self.any_of!r})"
 
 
 def _is_set(env: Mapping[str, str], spec: str) -> bool:
@@ -88,8 +102,13 @@ class Context:
         return self.env.get(name, "").strip()
 
 
-class _Broken(NamedTuple):
-    message: str
+class _Broken:
+    """A store that failed to load: its error, raised again to every reader."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 def template_hosts(values: Mapping[str, str], templates: Iterable[str]) -> list[tuple[str, str]]:
@@ -102,8 +121,9 @@ def template_hosts(values: Mapping[str, str], templates: Iterable[str]) -> list[
     return found
 
 
-class Platform(NamedTuple):
-    """A platform's facts (see ../shared/reference/platforms*.md) and, in subclasses, its hooks."""
+class Platform:
+    """A platform's facts (see ../shared/reference/platforms*.md), given as keyword arguments
+    (every field below; the class values are the defaults), and, in subclasses, its hooks."""
 
     name: str
     label: str
@@ -156,6 +176,27 @@ class Platform(NamedTuple):
     # Facts not confirmed from a primary source, kept overridable (shown by platform_check, README).
     unverified: tuple[str, ...] = ()
 
+    def __init__(self, **fields: Any) -> None:
+        unknown = sorted(set(fields) - set(FIELDS))
+        missing = [f for f in ("name", "label") if not fields.get(f)]
+        if unknown or missing:
+            raise TypeError(f"Platform() got unknown fields {unknown} or lacks {missing}.")
+        for key, value in fields.items():
+            object.__setattr__(self, key, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a Platform is immutable: use _replace()")
+
+    def _asdict(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in FIELDS if hasattr(self, f)}
+
+    def _replace(self, **changes: Any) -> "Platform":
+        """A copy with some fields changed (of the same class: its hooks are kept)."""
+        return type(self)(**{**self._asdict(), **changes})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, label={self.label!r})"
+
     @property
     def is_local(self) -> bool:
         return self.development
@@ -203,3 +244,7 @@ class Platform(NamedTuple):
         if self.release_process:
             lines.append(f"{self.release_process}: python manage.py migrate --noinput")
         return lines
+
+
+# The fields a Platform takes: its annotated attributes.
+FIELDS: tuple[str, ...] = tuple(Platform.__annotations__)
