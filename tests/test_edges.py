@@ -42,8 +42,18 @@ def test_unreadable_dotenv(tmp_path: Path) -> None:
         read_dotenv(bad)
 
 
+def _can_bind_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
 def test_ipv6_probe(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert gunicorn_conf._ipv6()[0] in (True, False)
+    # What this machine can do, found independently of the probe.
+    assert gunicorn_conf._ipv6()[0] is (socket.has_ipv6 and _can_bind_ipv6_loopback())
     monkeypatch.setattr(socket, "has_ipv6", False)
     assert gunicorn_conf._ipv6() == (False, False)
     monkeypatch.setattr(socket, "has_ipv6", True)
@@ -70,8 +80,11 @@ def test_ipv6_without_proc(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_post_fork_before_django_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker forked before the app loaded (preload off): closing connections must not import
+    # Django's database layer into it.
     monkeypatch.delitem(sys.modules, "django.db")
-    gunicorn_conf.post_fork(None, None)  # nothing to close, nothing imported
+    gunicorn_conf.post_fork(None, None)
+    assert "django.db" not in sys.modules
 
 
 def test_no_dev_shm(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
