@@ -237,3 +237,13 @@ def test_no_or_broken_dependency_file(tmp_path: Path) -> None:
         "Pipfile.lock could not be read: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
     )
     assert deps.missing(found, []) == ["gunicorn", "django-platform"]
+
+
+def test_gunicorn_dry_run_shows_the_values_resolved_here(tmp_path: Path) -> None:
+    out = StringIO()
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application"):
+        call_command("platform_gunicorn", "--platform", "fly", "--path", str(tmp_path), "--dry-run", stdout=out)
+    text = out.getvalue()
+    assert not (tmp_path / "gunicorn.conf.py").exists()
+    assert "At server start here (Fly.io, this machine's CPUs and memory, this environment):" in text
+    assert "  graceful_timeout = 4  [Fly.io sends SIGINT, then SIGKILL after 5 s]" in text

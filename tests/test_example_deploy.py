@@ -29,7 +29,7 @@ PRODUCTION = {
 }
 SCHEMA = {
     "type": "object",
-    "required": ["schema", "platform", "reason", "settings", "notes", "findings", "summary"],
+    "required": ["schema", "platform", "reason", "settings", "gunicorn", "notes", "findings", "summary"],
     "additionalProperties": False,
     "properties": {
         "schema": {"const": 2},
@@ -57,6 +57,20 @@ SCHEMA = {
                     },
                 },
             },
+        },
+        "gunicorn": {
+            "oneOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["setting", "value", "why"],
+                        "additionalProperties": False,
+                        "properties": {"setting": {"type": "string"}, "value": {}, "why": {"type": "string"}},
+                    },
+                },
+            ]
         },
         "notes": {"type": "array", "items": {"type": "string"}},
         "findings": {

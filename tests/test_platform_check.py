@@ -102,3 +102,29 @@ def test_info_findings_are_listed(level: str) -> None:
         checks.registry.registry.registered_checks.discard(info_check)
     assert "Info:\n  django_platform.I999: an informational finding" in out
     assert code == 1
+
+
+def test_the_gunicorn_values_that_would_apply_here_and_why() -> None:
+    report = Report("railway", "environment has RAILWAY_PROJECT_ID")
+    report.environment = {
+        "RAILWAY_PROJECT_ID": "p",
+        "WEB_CONCURRENCY": "3",
+        "RAILWAY_DEPLOYMENT_DRAINING_SECONDS": "20",
+    }
+    with override_settings(DJANGO_PLATFORM_REPORT=report):
+        out, _, _ = run("--fail-level", "CRITICAL")
+        document = json.loads(run("--format", "json", "--fail-level", "CRITICAL")[0])
+    assert "gunicorn at server start here (this machine, this environment):" in out
+    assert "  workers = 3  [WEB_CONCURRENCY]" in out
+    assert "  graceful_timeout = 19  [Railway sends SIGTERM, then SIGKILL after 20 s]" in out
+    assert "  keepalive = 65  [above the router's 60 s idle timeout]" in out
+    rows = {row["setting"]: row for row in document["gunicorn"]}
+    assert rows["workers"] == {"setting": "workers", "value": 3, "why": "WEB_CONCURRENCY"}
+    # An invalid value: what is wrong, by name, never the value.
+    report.environment = {"GUNICORN_THREADS": "many-planted"}
+    with override_settings(DJANGO_PLATFORM_REPORT=report):
+        out, _, _ = run("--fail-level", "CRITICAL")
+        document = json.loads(run("--format", "json", "--fail-level", "CRITICAL")[0])
+    assert "  not resolvable: GUNICORN_THREADS must be a whole number." in out
+    assert document["gunicorn"] == "GUNICORN_THREADS must be a whole number."
+    assert "planted" not in out

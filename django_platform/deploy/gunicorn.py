@@ -211,6 +211,55 @@ def settings(
     return result
 
 
+def explain(
+    env: Mapping[str, str], platform: Platform, *, cpus: float, memory: int | None
+) -> list[tuple[str, Any, str]]:
+    """(setting, value, why) for the values that decide capacity and shutdown, as settings()
+    decides them here; what platform_check and platform_gunicorn --dry-run show."""
+    values = settings(env, platform, cpus=cpus, memory=memory)
+    size = get_int(env, platform.size_variable, minimum=1) if platform.size_variable else None
+    limit = memory if memory is not None else (size * platform.size_unit if size else None)
+    if get_int(env, "WEB_CONCURRENCY", minimum=1):
+        workers = "WEB_CONCURRENCY"
+    else:
+        workers = f"2 x {math.ceil(cpus)} CPU(s) + 1"
+        if limit is not None:
+            source = "the container's memory limit" if memory is not None else platform.size_variable
+            workers += f", at most one per {MEMORY_PER_WORKER // MB} MB of {limit // MB} MB ({source})"
+    window = platform.stop_window(env)
+    stop = f"{platform.label} sends {platform.stop_signal}, then SIGKILL after {window} s"
+
+    def why(variable: str, default: str) -> str:
+        return variable if env.get(variable, "").strip() else default
+
+    idle = platform.router_idle_timeout
+    return [
+        ("workers", values["workers"], workers),
+        ("worker_class", values["worker_class"], why("GUNICORN_WORKER_CLASS", "threads serve slow I/O")),
+        ("threads", values["threads"], why("GUNICORN_THREADS", "default")),
+        ("timeout", values["timeout"], why("GUNICORN_TIMEOUT", "the shutdown window, between 10 and 30 s")),
+        ("graceful_timeout", values["graceful_timeout"], why("GUNICORN_GRACEFUL_TIMEOUT", stop)),
+        (
+            "keepalive",
+            values["keepalive"],
+            why(
+                "GUNICORN_KEEPALIVE",
+                f"above the router's {idle} s idle timeout" if idle else "above common load balancers' 60 s",
+            ),
+        ),
+        ("max_requests", values["max_requests"], why("GUNICORN_MAX_REQUESTS", "recycles workers against leaks")),
+    ]
+
+
+def explain_here(env: Mapping[str, str], platform: Platform) -> list[tuple[str, Any, str]] | str:
+    """explain() with this machine's CPUs and memory; or, for an invalid value, our message (it
+    names the variable, never the value)."""
+    try:
+        return explain(env, platform, cpus=cpu_limit(), memory=memory_limit())
+    except ImproperlyConfigured as exc:
+        return str(exc)
+
+
 def apply(
     namespace: MutableMapping[str, Any], *, platform: str | None = None, env: Mapping[str, str] | None = None
 ) -> dict[str, Any]:

@@ -32,13 +32,23 @@ def run_findings(deploy: bool) -> list[checks.CheckMessage]:
     return sorted((m for m in found if not m.is_silenced()), key=lambda m: (-m.level, m.id or ""))
 
 
-def as_json(report: Report | None, platform: str, reason: str, findings: list[checks.CheckMessage]) -> dict[str, Any]:
-    """The documented --format json schema (version 2: settings carry their structured origin)."""
+def as_json(
+    report: Report | None,
+    platform: str,
+    reason: str,
+    findings: list[checks.CheckMessage],
+    gunicorn: list[tuple[str, Any, str]] | str,
+) -> dict[str, Any]:
+    """The documented --format json schema (version 2: settings carry their structured origin,
+    and the gunicorn values that would apply here)."""
     return {
         "schema": SCHEMA_VERSION,
         "platform": platform,
         "reason": reason,
         "settings": [e.as_dict() for e in (report or [])],
+        "gunicorn": gunicorn
+        if isinstance(gunicorn, str)
+        else [{"setting": name, "value": value, "why": why} for name, value, why in gunicorn],
         "notes": list(report.notes) if report else [],
         "findings": [
             {
@@ -82,16 +92,35 @@ class Command(BaseCommand):
             reason = report.reason if report else "detected from the environment"
         with judging(platform):
             findings = run_findings(options["deploy"])
+        from django_platform.checks import environment
+        from django_platform.deploy.gunicorn import explain_here
+
+        gunicorn = explain_here(environment(), platform)
         if options["output_format"] == "json":
-            self.stdout.write(json.dumps(mask(as_json(report, platform.name, reason, findings)), indent=2, default=str))
+            document = as_json(report, platform.name, reason, findings, gunicorn)
+            self.stdout.write(json.dumps(mask(document), indent=2, default=str))
         else:
-            self.print_text(report, platform.name, platform.label, reason, findings)
+            self.print_text(report, platform.name, platform.label, reason, findings, gunicorn)
         failing = [m for m in findings if m.level >= LEVELS[options["fail_level"]]]
         if failing:
             raise CommandError(f"{len(failing)} finding(s) at {options['fail_level']} or above.", returncode=1)
 
+    def print_gunicorn(self, gunicorn: list[tuple[str, Any, str]] | str) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING("gunicorn at server start here (this machine, this environment):"))
+        if isinstance(gunicorn, str):
+            self.stdout.write(f"  not resolvable: {gunicorn}")
+            return
+        for name, value, why in gunicorn:
+            self.stdout.write(f"  {name} = {value!r}  [{why}]")
+
     def print_text(
-        self, report: Report | None, name: str, label: str, reason: str, findings: list[checks.CheckMessage]
+        self,
+        report: Report | None,
+        name: str,
+        label: str,
+        reason: str,
+        findings: list[checks.CheckMessage],
+        gunicorn: list[tuple[str, Any, str]] | str,
     ) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING(f"Platform: {label} ({reason})"))
         if report is None:
@@ -104,6 +133,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {entry.setting} = {entry.value!r}  [{entry.source}]")
             for note in report.notes:
                 self.stdout.write(f"  note: {note}")
+        self.print_gunicorn(gunicorn)
         for low, high, title, style in (
             (checks.ERROR, None, "Errors", self.style.ERROR),
             (checks.WARNING, checks.ERROR, "Warnings", self.style.WARNING),

@@ -9,6 +9,19 @@ from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import MANAGED
 from django_platform.deploy.procfile import comment_out_settings, config_filename, config_filenames, gunicorn_body
 from django_platform.management.base import ManagedFileCommand, chosen_platform
+from django_platform.platforms import Platform
+
+
+def resolved_here(platform: Platform) -> str:
+    """The values the file resolves to at server start on this machine, with why."""
+    from django_platform.checks import environment
+    from django_platform.deploy.gunicorn import explain_here
+
+    found = explain_here(environment(), platform)
+    head = f"At server start here ({platform.label}, this machine's CPUs and memory, this environment):"
+    if isinstance(found, str):
+        return f"{head}\n  not resolvable: {found}"
+    return "\n".join([head, *(f"  {name} = {value!r}  [{why}]" for name, value, why in found)])
 
 
 class Command(ManagedFileCommand):
@@ -32,5 +45,7 @@ class Command(ManagedFileCommand):
             return adopted[0]
 
         self.write_managed(root / config_filename(platform), gunicorn_body(platform), platform, options, adopt=adopt)
+        if options["dry_run"]:
+            self.stdout.write(resolved_here(platform))
         if replaced:
             self.stdout.write(f"Commented out the old {', '.join(replaced)}: the block now decides them.")
