@@ -247,3 +247,15 @@ def test_gunicorn_dry_run_shows_the_values_resolved_here(tmp_path: Path) -> None
     assert not (tmp_path / "gunicorn.conf.py").exists()
     assert "At server start here (Fly.io, this machine's CPUs and memory, this environment):" in text
     assert "  graceful_timeout = 4  [Fly.io sends SIGINT, then SIGKILL after 5 s]" in text
+
+
+def test_gunicorn_dry_run_names_an_invalid_value(tmp_path: Path) -> None:
+    from django_platform.report import Report
+
+    report = Report("render", "r")
+    report.environment = {"GUNICORN_TIMEOUT": "planted-soon"}
+    out = StringIO()
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application", DJANGO_PLATFORM_REPORT=report):
+        call_command("platform_gunicorn", "--platform", "render", "--path", str(tmp_path), "--dry-run", stdout=out)
+    assert "  not resolvable: GUNICORN_TIMEOUT must be a whole number." in out.getvalue()
+    assert "planted" not in out.getvalue()

@@ -139,3 +139,14 @@ def test_report_sources_are_structured_data() -> None:
     assert entry["origin"] == {"kind": "environment", "keys": ["DJANGO_SECRET_KEY"], "masked": True}
     with pytest.raises(ValueError, match="unknown source kind"):
         Source("guess", "x")
+
+
+def test_report_values_compare_and_print() -> None:
+    from django_platform.report import Entry, Source
+
+    source = Source("environment", "X", ["X"])
+    assert hash(source) == hash(Source("environment", "X", ["X"]))
+    assert repr(source) == "Source('environment', 'X', ('X',))"
+    entry = Entry("A", 1, source)
+    assert entry == Entry("A", 1, source) != entry._replace(value=2)
+    assert repr(entry) == "Entry('A', 1, Source('environment', 'X', ('X',)))"

@@ -260,3 +260,16 @@ def test_every_generated_config_passes_gunicorn_check_config(platform: str, tmp_
 )
 def test_access_log_can_be_turned_off(value: str, expected: str | None) -> None:
     assert settings({"GUNICORN_ACCESSLOG": value}, BY_NAME["heroku"], cpus=1, memory=None)["accesslog"] == expected
+
+
+def test_explain_says_where_the_worker_count_comes_from() -> None:
+    from django_platform.deploy.gunicorn import explain
+
+    scalingo = BY_NAME["scalingo"]
+    rows = {name: (value, why) for name, value, why in explain({}, scalingo, cpus=8, memory=512 * 1024 * 1024)}
+    assert rows["workers"] == (2, "2 x 8 CPU(s) + 1, at most one per 256 MB of 512 MB (the container's memory limit)")
+    rows = {n: (v, w) for n, v, w in explain({"CONTAINER_MEMORY": "1073741824"}, scalingo, cpus=8, memory=None)}
+    assert rows["workers"] == (4, "2 x 8 CPU(s) + 1, at most one per 256 MB of 1024 MB (CONTAINER_MEMORY)")
+    rows = {n: (v, w) for n, v, w in explain({"GUNICORN_THREADS": "8"}, scalingo, cpus=1, memory=None)}
+    assert rows["workers"] == (3, "2 x 1 CPU(s) + 1")
+    assert rows["threads"] == (8, "GUNICORN_THREADS")

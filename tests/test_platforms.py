@@ -180,3 +180,18 @@ def test_the_gunicorn_config_loads_plugins_from_the_environment() -> None:
     values = gunicorn_conf.apply(namespace, platform="acme", env=env)
     assert namespace["bind"] == values["bind"]
     assert values["forwarded_allow_ips"] == "*"  # the plugin's router terminates TLS
+
+
+def test_platform_rows_are_values() -> None:
+    marker = Marker(all_of=("A",), note="n")
+    assert marker == Marker(all_of=("A",), note="n") != Marker(all_of=("B",))
+    assert hash(marker) == hash(Marker(all_of=("A",), note="n"))
+    assert repr(marker) == "Marker(all_of=('A',), any_of=())"
+    heroku = BY_NAME["heroku"]
+    assert repr(heroku) == "Heroku(name='heroku', label='Heroku')"
+    with pytest.raises(AttributeError, match="immutable"):
+        heroku.router_tls = False
+    with pytest.raises(TypeError, match=r"unknown fields \['router_tsl'\]"):
+        Platform(name="x", label="X", router_tsl=True)
+    with pytest.raises(TypeError, match=r"lacks \['label'\]"):
+        Platform(name="x")
