@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+import django_platform
 from django_platform import platforms
 from django_platform.platforms import BY_NAME, PLATFORMS, Context, Marker, Platform, detect, get_platform
 from tests.platform_envs import LIFECYCLES, SECRET
@@ -160,6 +161,10 @@ def test_a_plugin_module_named_in_settings_configures_the_app() -> None:
 def test_plugins_from_the_environment_and_bad_plugin_names() -> None:
     platforms.load_plugins("tests.plugin_platform, ")
     assert "acme" in BY_NAME
+    with pytest.raises(ImproperlyConfigured, match=r"^settings\.DJANGO_PLATFORM_PLUGINS must be a list"):
+        django_platform.configure({"DJANGO_PLATFORM_PLUGINS": 3}, env={})
+    with pytest.raises(ImproperlyConfigured, match=r"^settings\.DJANGO_PLATFORM_PLUGINS must be a list"):
+        django_platform.configure({"DJANGO_PLATFORM_PLUGINS": [None]}, env={})
     with pytest.raises(
         ImproperlyConfigured, match=r"^DJANGO_PLATFORM_PLUGINS: module 1 of 1 is not a dotted module path"
     ):

@@ -101,7 +101,11 @@ LOCAL = BY_NAME["local"]
 def load_plugins(modules: Iterable[str] | str, *, source: str = PLUGINS_VARIABLE) -> None:
     """Import modules that register platforms (DJANGO_PLATFORM_PLUGINS, as a setting or a
     comma-separated variable); each import happens once."""
-    names = [n.strip() for n in (modules.split(",") if isinstance(modules, str) else list(modules))]
+    if isinstance(modules, str):
+        modules = modules.split(",")
+    if not isinstance(modules, (list, tuple)) or not all(isinstance(n, str) for n in modules):
+        raise ImproperlyConfigured(f"{source} must be a list of dotted module paths (or one comma-separated string).")
+    names = [n.strip() for n in modules]
     names = [n for n in names if n]
     for position, name in enumerate(names, 1):
         # Named by position: the value is not ours to print.
