@@ -122,8 +122,11 @@ def test_clevercloud_addon_variables() -> None:
 
 
 def test_coolify_and_northflank_host_lists() -> None:
-    settings, _ = configure("coolify", COOLIFY_FQDN="https://shop.example.com,http://www.shop.example.com/")
-    assert settings["ALLOWED_HOSTS"] == ["shop.example.com", "www.shop.example.com", "localhost"]
+    fqdn = "https://shop.example.com,http://www.Shop.example.com:8000/, api.example.com"
+    settings, _ = configure("coolify", COOLIFY_FQDN=fqdn)
+    assert settings["ALLOWED_HOSTS"] == ["shop.example.com", "www.shop.example.com", "api.example.com", "localhost"]
+    with pytest.raises(ImproperlyConfigured, match=r"^COOLIFY_FQDN must be a comma-separated list"):
+        configure("coolify", COOLIFY_FQDN="https://[::1/")
     with pytest.raises(ImproperlyConfigured, match=r"^COOLIFY_FQDN must be a comma-separated list"):
         configure("coolify", COOLIFY_FQDN="bad host")
     settings, _ = configure("northflank", NF_HOSTS="web--shop.code.run, shop.example.com")

@@ -3,17 +3,33 @@ with curl, so their Host is localhost. Source: platforms-living.md (Coolify; doc
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.core.exceptions import ImproperlyConfigured
+
 from django_platform.platforms.base import Context, Marker, Platform
+
+
+def _hostname(item: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    return urlsplit(item if "://" in item else "//" + item).hostname
 
 
 class Coolify(Platform):
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
-        # COOLIFY_FQDN: one or more host names, comma-separated, written with a scheme in
-        # some versions (unverified): both forms are read.
+        # COOLIFY_FQDN: one or more names, comma-separated, with a scheme and a port in some
+        # versions (unverified): the host names are kept, as ALLOWED_HOSTS wants them.
         from django_platform.areas.hosts import parse_hosts
+        from django_platform.attempt import Failed, attempt
 
-        names = [item.strip().split("://")[-1].split("/")[0] for item in ctx.value("COOLIFY_FQDN").split(",")]
-        return [(h, "COOLIFY_FQDN") for h in parse_hosts("COOLIFY_FQDN", ",".join(names).lower())]
+        names = []
+        for item in (i.strip() for i in ctx.value("COOLIFY_FQDN").split(",") if i.strip()):
+            host = attempt(partial(_hostname, item), ValueError)
+            if isinstance(host, Failed) or not host:
+                raise ImproperlyConfigured("COOLIFY_FQDN must be a comma-separated list of host names or URLs.")
+            names.append(host if ":" not in host else f"[{host}]")
+        return [(h, "COOLIFY_FQDN") for h in parse_hosts("COOLIFY_FQDN", ",".join(names))]
 
 
 COOLIFY = Coolify(
