@@ -29,12 +29,13 @@ PRODUCTION = {
 }
 SCHEMA = {
     "type": "object",
-    "required": ["schema", "platform", "reason", "settings", "gunicorn", "notes", "findings", "summary"],
+    "required": ["schema", "platform", "reason", "unverified", "settings", "gunicorn", "notes", "findings", "summary"],
     "additionalProperties": False,
     "properties": {
         "schema": {"const": 2},
         "platform": {"type": "string"},
         "reason": {"type": "string"},
+        "unverified": {"type": "array", "items": {"type": "string"}},
         "settings": {
             "type": "array",
             "items": {

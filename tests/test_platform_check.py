@@ -128,3 +128,13 @@ def test_the_gunicorn_values_that_would_apply_here_and_why() -> None:
     assert "  not resolvable: GUNICORN_THREADS must be a whole number." in out
     assert document["gunicorn"] == "GUNICORN_THREADS must be a whole number."
     assert "planted" not in out
+
+
+def test_the_platforms_unverified_facts_are_said() -> None:
+    out, _, _ = run("--platform", "koyeb", "--fail-level", "CRITICAL")
+    assert "Unverified for Koyeb (set them yourself if they differ): KOYEB_* variables at build," in out
+    document = json.loads(run("--platform", "koyeb", "--format", "json", "--fail-level", "CRITICAL")[0])
+    assert "stop signal and grace" in document["unverified"]
+    assert (
+        json.loads(run("--platform", "heroku", "--format", "json", "--fail-level", "CRITICAL")[0])["unverified"] == []
+    )

@@ -173,7 +173,8 @@ class Platform:
     size_unit: int = 0
     # Variables only this platform reads: elsewhere their presence gets a note naming it.
     claims: tuple[str, ...] = ()
-    # Facts not confirmed from a primary source, kept overridable (shown by platform_check, README).
+    # Facts not confirmed from a primary source, kept overridable (platform_check and the README
+    # say them).
     unverified: tuple[str, ...] = ()
 
     def __init__(self, **fields: Any) -> None:

@@ -11,7 +11,7 @@ from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 
 from django_platform.checks import TAG, judging, target_platform
-from django_platform.platforms import get_platform
+from django_platform.platforms import Platform, get_platform
 from django_platform.report import Report, mask
 
 LEVELS = {
@@ -38,13 +38,15 @@ def as_json(
     reason: str,
     findings: list[checks.CheckMessage],
     gunicorn: list[tuple[str, Any, str]] | str,
+    unverified: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The documented --format json schema (version 2: settings carry their structured origin,
-    and the gunicorn values that would apply here)."""
+    the gunicorn values that would apply here, the platform's unverified facts)."""
     return {
         "schema": SCHEMA_VERSION,
         "platform": platform,
         "reason": reason,
+        "unverified": list(unverified),
         "settings": [e.as_dict() for e in (report or [])],
         "gunicorn": gunicorn
         if isinstance(gunicorn, str)
@@ -97,10 +99,10 @@ class Command(BaseCommand):
 
         gunicorn = explain_here(environment(), platform)
         if options["output_format"] == "json":
-            document = as_json(report, platform.name, reason, findings, gunicorn)
+            document = as_json(report, platform.name, reason, findings, gunicorn, platform.unverified)
             self.stdout.write(json.dumps(mask(document), indent=2, default=str))
         else:
-            self.print_text(report, platform.name, platform.label, reason, findings, gunicorn)
+            self.print_text(report, platform, reason, findings, gunicorn)
         failing = [m for m in findings if m.level >= LEVELS[options["fail_level"]]]
         if failing:
             raise CommandError(f"{len(failing)} finding(s) at {options['fail_level']} or above.", returncode=1)
@@ -116,13 +118,18 @@ class Command(BaseCommand):
     def print_text(
         self,
         report: Report | None,
-        name: str,
-        label: str,
+        platform: Platform,
         reason: str,
         findings: list[checks.CheckMessage],
         gunicorn: list[tuple[str, Any, str]] | str,
     ) -> None:
+        name, label = platform.name, platform.label
         self.stdout.write(self.style.MIGRATE_HEADING(f"Platform: {label} ({reason})"))
+        if platform.unverified:
+            # Facts the platform's docs did not confirm: our defaults for them are overridable.
+            self.stdout.write(
+                f"Unverified for {label} (set them yourself if they differ): {', '.join(platform.unverified)}"
+            )
         if report is None:
             self.stdout.write("configure() was not called: end settings.py with django_platform.configure(globals()).")
         else:
