@@ -28,7 +28,8 @@ def in_bench_venv() -> None:
 
     if Path(sys.prefix).resolve() != VENV.resolve():
         python = ensure_venv()
-        os.execv(str(python), [str(python), __file__, *sys.argv[1:]])  # noqa: S606 - our own venv's Python
+        script = str(Path(sys.argv[0]).resolve())  # the script that asked: run.py, anchors.py
+        os.execv(str(python), [str(python), script, *sys.argv[1:]])  # noqa: S606 - our own venv's Python
 
 
 def database_url() -> str:

@@ -32,6 +32,8 @@ class Config:
     env: dict[str, str] = field(default_factory=dict)  # overrides on top of the generated config
     generated: bool = True  # False: no gunicorn.conf.py at all, as the seed's Procfile runs it
     app: str = "example.wsgi"
+    args: tuple[str, ...] = ()  # gunicorn command-line options (an anchor's flags)
+    pin: tuple[str, ...] = ()  # a command gunicorn runs under (taskset -c 0)
 
 
 def sweep() -> list[Config]:
@@ -90,7 +92,7 @@ class Server:
 
     def start(self) -> float:
         """Start gunicorn; return seconds from process start to the first 200."""
-        args = [str(Path(sys.executable).parent / "gunicorn"), self.config.app]
+        args = [*self.config.pin, str(Path(sys.executable).parent / "gunicorn"), self.config.app, *self.config.args]
         if not self.config.generated:
             args += ["-c", str(HERE / "empty_gunicorn_conf.py")]  # as if there were no gunicorn.conf.py
         env = {**self.env, **self.config.env, "PORT": str(self.port), "PYTHONPATH": str(HERE)}
@@ -136,8 +138,8 @@ class Load:
     errors: int
 
 
-def _wrk(url: str, seconds: float, connections: int) -> Load:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+def _wrk(url: str, seconds: float, connections: int, prefix: tuple[str, ...] = ()) -> Load:
+    args = [*prefix, "wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     for key, value in HEADERS.items():
         args += ["-H", f"{key}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
@@ -190,9 +192,10 @@ def _python_load(port: int, path: str, seconds: float, connections: int) -> Load
     )
 
 
-def load(port: int, path: str, seconds: float, connections: int = 16) -> Load:
+def load(port: int, path: str, seconds: float, connections: int = 16, prefix: tuple[str, ...] = ()) -> Load:
+    """`prefix`: a command wrk runs under (taskset, to pin it to its own CPU)."""
     if shutil.which("wrk"):
-        return _wrk(f"http://127.0.0.1:{port}{path}", seconds, connections)
+        return _wrk(f"http://127.0.0.1:{port}{path}", seconds, connections, prefix)
     return _python_load(port, path, seconds, connections)
 
 

@@ -1,0 +1,266 @@
+"""The generated gunicorn config against what a user would run instead, in one run.
+
+    python benchmarks/anchors.py [--seconds 5] [--rounds 3] [--quick]
+
+Anchors: the seed's default line (`gunicorn example.wsgi`, one sync worker), Heroku's
+getting-started settings as flags (gthread, 5 threads, 2 x CPUs + 1 workers, keep-alive 95,
+preload, reuse_port), plain sync with 2 x CPUs + 1 workers; then the generated config and variants
+of it. Views: trivial (/ping), database (/db, PostgreSQL), static (the admin's hashed CSS through
+WhiteNoise), I/O-bound (/slow?s=0.05, a 50 ms remote call), and a slow client (/ping while 8 clients
+trickle request bodies over 10 s, as phones on bad networks do, with no buffering router in front).
+
+Two tables: the server pinned to CPU 0 and wrk (and the slow clients) to CPU 1, as on a 1-CPU
+dyno; then both CPUs shared, unpinned. Rounds alternate the configurations (ABBA); each cell is
+the median of the rounds, with the spread between rounds. Loopback only; results in
+benchmarks/results/anchors.md, anchors.json and anchors.png. Not part of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+
+SLOW_CLIENTS = 8
+IO_PATH = "/slow?s=0.05"
+
+
+def anchors(cpus: int, pin: tuple[str, ...]) -> list[Any]:
+    from serving import Config
+
+    many = str(2 * cpus + 1)
+    heroku = (
+        "--worker-class", "gthread", "--threads", "5", "--workers", many, "--keep-alive", "95", "--preload",
+        "--reuse-port", "--timeout", "20", "--graceful-timeout", "20", "--forwarded-allow-ips", "*",
+    )  # fmt: skip
+    return [
+        Config("seed default (1 sync worker)", generated=False, pin=pin),
+        Config("Heroku sample flags", generated=False, args=heroku, pin=pin),
+        Config(f"sync x{many}", generated=False, args=("--workers", many), pin=pin),
+        Config("generated", pin=pin),
+        Config("generated + reuse_port", env={"GUNICORN_CMD_ARGS": "--reuse-port"}, pin=pin),
+        Config("generated, 5 threads", env={"GUNICORN_THREADS": "5"}, pin=pin),
+        Config(
+            "generated, 5 threads + reuse_port",
+            env={"GUNICORN_THREADS": "5", "GUNICORN_CMD_ARGS": "--reuse-port"},
+            pin=pin,
+        ),
+    ]
+
+
+class SlowClients:
+    """Clients that send a request's headers, then its body a byte every 0.25 s."""
+
+    def __init__(self, port: int, count: int = SLOW_CLIENTS, length: int = 40) -> None:
+        self.port, self.count, self.length = port, count, length
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.trickle, daemon=True) for _ in range(count)]
+
+    def trickle(self) -> None:
+        while not self.stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
+                    head = f"POST /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {self.length}\r\n\r\n"
+                    sock.sendall(head.encode())
+                    for _ in range(self.length):
+                        if self.stop.wait(0.25):
+                            return
+                        sock.sendall(b"x")
+                    sock.recv(1024)
+            except OSError:
+                time.sleep(0.1)
+
+    def __enter__(self) -> SlowClients:
+        for thread in self.threads:
+            thread.start()
+        time.sleep(1.0)  # they hold their connections before the load starts
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(5)
+
+
+def measure(
+    project: Path, env: dict[str, str], config: Any, seconds: float, wrk_pin: tuple[str, ...]
+) -> dict[str, Any]:
+    import serving
+
+    server = serving.Server(project, env, config)
+    try:
+        server.start()
+        paths = {
+            "trivial": "/ping",
+            "database": "/db",
+            "static": serving.static_path(server.port),
+            "I/O 50 ms": IO_PATH,
+        }
+        out = {}
+        for view, path in paths.items():
+            serving.load(server.port, path, 1.0, connections=4, prefix=wrk_pin)  # warm up
+            out[view] = serving.load(server.port, path, seconds, prefix=wrk_pin)
+        with SlowClients(server.port):
+            out["slow clients"] = serving.load(server.port, "/ping", seconds, prefix=wrk_pin)
+        return out
+    finally:
+        server.stop()
+
+
+def ratio(a: float, b: float, digits: int = 2) -> str:
+    """a / b, or n/a where b is zero or a measurement is missing (no request completed)."""
+    if not b or a != a or b != b:
+        return "n/a"
+    return f"{a / b:.{digits}f}"
+
+
+def table(configs: list[Any], samples: dict[str, dict[str, list[Any]]], views: list[str]) -> str:
+    heroku = "Heroku sample flags"
+    lines = []
+    for view in views:
+        rows = {c.name: samples[c.name][view] for c in configs}
+        rps = {name: statistics.median(s.rps for s in rows[name]) for name in rows}
+        p99 = {name: statistics.median(s.p99_ms for s in rows[name]) for name in rows}
+        best_rps = max(rps.values())
+        best_p99 = min((v for v in p99.values() if v == v and v > 0), default=0.0)
+        lines += [
+            f"**{view}**",
+            "",
+            "| configuration | req/s | spread | p50 ms | p99 ms | errors | x Heroku | x best | p99 x best |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, loads in rows.items():
+            spread = (max(s.rps for s in loads) - min(s.rps for s in loads)) / rps[name] * 100 if rps[name] else 0
+            p50 = statistics.median(s.p50_ms for s in loads)
+            errors = sum(s.errors for s in loads)
+            lines.append(
+                f"| {name} | {rps[name]:,.0f} | ±{spread / 2:.0f}% | {p50:.1f} | {p99[name]:.1f} | {errors} | "
+                f"{ratio(rps[name], rps[heroku])} | {ratio(rps[name], best_rps)} | {ratio(p99[name], best_p99, 1)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run_table(
+    project: Path, env: dict[str, str], pinned: bool, seconds: float, rounds: int, quick: bool
+) -> tuple[list[Any], dict[str, dict[str, list[Any]]]]:
+    cpus = 1 if pinned else len(os.sched_getaffinity(0))
+    server_pin = ("taskset", "-c", "0") if pinned else ()
+    wrk_pin = ("taskset", "-c", "1") if pinned else ()
+    configs = anchors(cpus, server_pin)
+    if quick:
+        configs = configs[:4]
+    samples: dict[str, dict[str, list[Any]]] = {c.name: {} for c in configs}
+    if pinned:
+        os.sched_setaffinity(0, {1})  # this process runs the slow clients: off the server's CPU
+    try:
+        for round_ in range(rounds):
+            for config in configs if round_ % 2 == 0 else list(reversed(configs)):
+                print(f"{'pinned' if pinned else 'unpinned'} round {round_ + 1}: {config.name}", flush=True)
+                for view, result in measure(project, env, config, seconds, wrk_pin).items():
+                    samples[config.name].setdefault(view, []).append(result)
+    finally:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    return configs, samples
+
+
+def recycling(project: Path, env: dict[str, str], seconds: float) -> list[str]:
+    """Worker recycling (max_requests) under load, with and without reuse_port: with it, each
+    worker has its own listening socket, and the connections queued on it when it exits are reset."""
+    import serving
+
+    lines = [
+        "| generated config, max_requests 300 | req/s | failed requests (wrk socket errors) |",
+        "|---|---|---|",
+    ]
+    for name, extra in (("without reuse_port", {}), ("with reuse_port", {"GUNICORN_CMD_ARGS": "--reuse-port"})):
+        config = serving.Config(
+            name, env={"GUNICORN_MAX_REQUESTS": "300", "GUNICORN_MAX_REQUESTS_JITTER": "50", **extra}
+        )
+        server = serving.Server(project, env, config)
+        try:
+            server.start()
+            result = serving.load(server.port, "/ping", seconds, connections=32)
+        finally:
+            server.stop()
+        lines.append(f"| {name} | {result.rps:,.0f} | {result.errors:,} |")
+    return lines
+
+
+def plot(configs: list[Any], samples: dict[str, dict[str, list[Any]]], views: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(views), figsize=(4 * len(views), 4.5))
+    for axis, view in zip(axes, views, strict=True):
+        names = [c.name for c in configs]
+        values = [statistics.median(s.rps for s in samples[n][view]) for n in names]
+        axis.barh(names, values)
+        axis.set_title(view)
+        axis.set_xlabel("req/s")
+        axis.invert_yaxis()
+    for axis in axes[1:]:
+        axis.set_yticklabels([])
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="the four anchors only, pinned only")
+    args = parser.parse_args()
+    from run import database_url, in_bench_venv
+
+    in_bench_venv()
+    import serving
+
+    if not shutil.which("wrk") or not shutil.which("taskset"):
+        sys.exit("anchors.py needs wrk and taskset (apt-get install wrk util-linux)")
+    RESULTS.mkdir(exist_ok=True)
+    env = {**serving.environment(database_url()), "GUNICORN_ACCESSLOG": "off"}
+    views = ["trivial", "database", "static", "I/O 50 ms", "slow clients"]
+    report = [
+        "# Serving against the anchors",
+        "",
+        f"`python benchmarks/anchors.py --seconds {args.seconds:g} --rounds {args.rounds}`; {os.cpu_count()} CPUs, "
+        f"wrk 16 connections, median of {args.rounds} alternating rounds, access log off, PostgreSQL on loopback.",
+        "",
+    ]
+    document: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        project = serving.prepare_project(Path(tmp) / "project", env, sys.executable)
+        for pinned in (True,) if args.quick else (True, False):
+            configs, samples = run_table(project, env, pinned, args.seconds, args.rounds, args.quick)
+            title = "server on CPU 0, wrk on CPU 1" if pinned else "unpinned, both CPUs shared"
+            report += [f"## {title}", "", table(configs, samples, views)]
+            document[title] = {
+                name: {view: [vars(s) for s in loads] for view, loads in by_view.items()}
+                for name, by_view in samples.items()
+            }
+            if pinned:
+                plot(configs, samples, views, RESULTS / "anchors.png")
+        report += ["## Worker recycling under load", "", *recycling(project, env, max(args.seconds, 8.0)), ""]
+    (RESULTS / "anchors.md").write_text("\n".join(report))
+    (RESULTS / "anchors.json").write_text(json.dumps(document, indent=1))
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
