@@ -1,15 +1,5 @@
-"""A platform's lifecycle, phase by phase, with only the variables each phase really has.
-
-This model is the tests' own, written from ../shared/reference/platforms*.md and kept apart from
-django_platform's platform table on purpose: tests that share the code's model cannot catch its
-mistakes. Default variables only: no opt-in features (no Heroku dyno metadata).
-
-- build: collectstatic (and migrate where the builder runs it), with the builder's variables; the
-  user's config vars only where that builder passes them (buildpacks do, Docker builds do not);
-- release: the platform's release / pre-deploy / post-deploy / deploy-hook command, or a one-off
-  console command where it has none;
-- run: the Procfile's `web` process under honcho, with the run-time variables.
-"""
+"""Running a platform's phases: the variables each phase has (phase_env) and the `web` process
+under honcho. The phases themselves, per platform, are the shared table in tests/platform_envs.py."""
 
 from __future__ import annotations
 
