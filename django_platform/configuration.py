@@ -109,6 +109,12 @@ def _static(ns: Namespace, ctx: Context, report: Report) -> Changes:
     return Changes(build_static(ns.as_mapping(), report))
 
 
+def _health(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    from django_platform.areas.health import build_health
+
+    return Changes(build_health(ctx, ns.as_mapping(), report))
+
+
 def _logging(ns: Namespace, ctx: Context, report: Report) -> Changes:
     from django_platform.areas.logconf import build_logging
 
@@ -159,6 +165,7 @@ AREAS: dict[str, Area] = {
     "hosts": _hosts,
     "databases": _databases,
     "static": _static,
+    "health": _health,
     "logging": _logging,
     "email": _email,
     "cache": _cache,

@@ -12,6 +12,7 @@ from django.test import RequestFactory, override_settings
 from django.views.debug import ExceptionReporter
 
 import django_platform
+from django_platform.areas.health import MIDDLEWARE as HEALTH
 from django_platform.areas.logconf import HANDLER, build_logging
 from django_platform.areas.static import PLATFORM_STORAGE, SECURITY, WHITENOISE, with_whitenoise
 from django_platform.parsers.dotenv import parse_dotenv
@@ -42,7 +43,7 @@ def test_static_on_a_platform(tmp_path: Path) -> None:
     ns, report = run({"RENDER": "true"}, tmp_path)
     assert ns["STATIC_ROOT"] == tmp_path / "staticfiles"
     assert not (tmp_path / "staticfiles").exists()  # nothing created while settings import
-    assert ns["MIDDLEWARE"] == [SECURITY, WHITENOISE, MIDDLEWARE[1]]
+    assert ns["MIDDLEWARE"] == [HEALTH, SECURITY, WHITENOISE, MIDDLEWARE[1]]
     assert isinstance(ns["MIDDLEWARE"], list)
     assert ns["STORAGES"] == {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

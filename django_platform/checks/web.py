@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_platform.areas.health import MIDDLEWARE as HEALTH
 from django_platform.areas.static import SECURITY, WHITENOISE
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, expected_origins, target_platform
@@ -87,7 +88,8 @@ def check_static(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         )
     else:
         index = middleware.index(WHITENOISE)
-        before = [m for m in middleware[:index] if m != SECURITY]
+        # HealthMiddleware costs one dict lookup for a static file request: it may come first.
+        before = [m for m in middleware[:index] if m not in (SECURITY, HEALTH)]
         if before:
             messages.append(
                 Warning(

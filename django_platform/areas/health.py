@@ -1,0 +1,40 @@
+"""Health endpoints: HealthMiddleware first in MIDDLEWARE, and the Hosts the platform's probes send."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django_platform.health import HOSTS_SETTING, SETTING, parse
+from django_platform.platforms import Context
+from django_platform.report import Report, Source
+
+MIDDLEWARE = "django_platform.health.middleware.HealthMiddleware"
+
+
+def build_health(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
+    health = parse(current.get(SETTING))  # a wrong setting fails at settings import, named
+    result: dict[str, Any] = {}
+    middleware = list(current.get("MIDDLEWARE") or [])
+    # First: before the HTTPS redirect and every middleware that validates the Host.
+    updated = [MIDDLEWARE, *(m for m in middleware if m != MIDDLEWARE)]
+    if updated != middleware:
+        result["MIDDLEWARE"] = updated
+    state = (
+        f"{health.live} (liveness) and {health.ready} (readiness)"
+        if health.enabled
+        else "inert until the health paths are included in urls.py or DJANGO_PLATFORM_HEALTH is set"
+    )
+    before = next((e.source for e in report.entries if e.setting == "MIDDLEWARE"), "")
+    report.record("MIDDLEWARE", updated, "; ".join(filter(None, [before, f"HealthMiddleware first: {state}"])))
+    if current.get(HOSTS_SETTING) is not None:
+        report.record(HOSTS_SETTING, list(current[HOSTS_SETTING]), "settings.py")
+    else:
+        hosts = ctx.platform.health_hosts(ctx)
+        result[HOSTS_SETTING] = hosts
+        report.record(
+            HOSTS_SETTING,
+            hosts,
+            Source("platform", f"{ctx.platform.label}'s health-check Host; private addresses always pass"),
+        )
+    return result

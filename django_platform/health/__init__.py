@@ -1,0 +1,64 @@
+"""Health endpoints: liveness (touches nothing) and readiness (the database, cache, storage and
+broker the project uses, each against a deadline), answered by HealthMiddleware before host
+validation and the HTTPS redirect for the platform's probe Hosts.
+
+Opt in with DJANGO_PLATFORM_HEALTH = True in settings.py, or one line in urls.py:
+    path("", include("django_platform.health.urls")),
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+SETTING = "DJANGO_PLATFORM_HEALTH"
+HOSTS_SETTING = "DJANGO_PLATFORM_HEALTH_HOSTS"
+LIVE = "/healthz"
+READY = "/readyz"
+# Below the probe timeouts of the platforms that have one (Render 5 s, Fly's examples 2-5 s),
+# so a hung dependency gives 503 rather than a probe timeout.
+TIMEOUT = 2.0
+KEYS = {"live", "ready", "timeout"}
+
+
+class Config:
+    __slots__ = ("enabled", "live", "ready", "timeout")
+
+    def __init__(self, enabled: bool, live: str = LIVE, ready: str = READY, timeout: float = TIMEOUT) -> None:
+        self.enabled = enabled
+        self.live = live
+        self.ready = ready
+        self.timeout = timeout
+
+
+def _path(key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or any(c.isspace() or c in "?#<>" for c in value):
+        raise ImproperlyConfigured(f"{SETTING}[{key!r}] must be a URL path starting with '/', like {LIVE!r}.")
+    return value
+
+
+def parse(value: Any) -> Config:
+    """The setting: True/False, or a dict of any of live, ready (paths) and timeout (seconds)."""
+    if value is None or isinstance(value, bool):
+        return Config(bool(value))
+    if not isinstance(value, Mapping):
+        raise ImproperlyConfigured(f"{SETTING} must be True, False or a dict with keys {sorted(KEYS)}.")
+    unknown = sorted(str(k) for k in value if k not in KEYS)
+    if unknown:
+        raise ImproperlyConfigured(f"{SETTING} has unknown keys {unknown}; valid: {sorted(KEYS)}.")
+    live = _path("live", value.get("live", LIVE))
+    ready = _path("ready", value.get("ready", READY))
+    if live == ready:
+        raise ImproperlyConfigured(f"{SETTING}: the live and ready paths must differ.")
+    timeout = value.get("timeout", TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
+        raise ImproperlyConfigured(f"{SETTING}['timeout'] must be a number of seconds above 0, at most 60.")
+    return Config(True, live, ready, float(timeout))
+
+
+def config() -> Config:
+    from django.conf import settings
+
+    return parse(getattr(settings, SETTING, None))

@@ -1,0 +1,71 @@
+"""HealthMiddleware, first in MIDDLEWARE (configure() puts it there): answers the health paths
+before SecurityMiddleware's HTTPS redirect and before any middleware validates the Host, for the
+platform's probe Hosts (DJANGO_PLATFORM_HEALTH_HOSTS) and private or loopback addresses, which is
+how probes reach an instance; other Hosts must be in ALLOWED_HOSTS. Every other request passes
+through untouched at the cost of one dict lookup."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+from django_platform.health import HOSTS_SETTING, config
+from django_platform.health.views import MARK, live, ready
+
+
+def host_name(raw: str) -> str:
+    """The Host header without its port, lowercased; IPv6 addresses keep their brackets."""
+    raw = raw.strip().lower()
+    if raw.startswith("["):
+        end = raw.find("]")
+        return raw[: end + 1] if end > 0 else ""
+    return raw.rsplit(":", 1)[0].removesuffix(".")
+
+
+def private_address(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host[1:-1] if host.startswith("[") else host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local
+
+
+class HealthMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.config = config()
+        self.views = {self.config.live: live, self.config.ready: ready}
+        self.probe_hosts = {str(h).lower() for h in getattr(settings, HOSTS_SETTING, None) or ()}
+        self._routed: dict[str, bool] = {}
+
+    def _enabled(self, path: str) -> bool:
+        if self.config.enabled:
+            return True
+        if path not in self._routed:  # opted in by urls.py: asked once per path
+            try:
+                self._routed[path] = resolve(path).func in (live, ready)
+            except Resolver404:
+                self._routed[path] = False
+        return self._routed[path]
+
+    def _host_allowed(self, request: HttpRequest) -> bool:
+        host = host_name(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
+        if host in self.probe_hosts or private_address(host):
+            return True
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return False  # the normal way: 400 from the rest of the stack
+        return True
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = self.views.get(request.path_info)
+        if view is None or not self._enabled(request.path_info) or not self._host_allowed(request):
+            return self.get_response(request)
+        request.META[MARK] = True
+        return view(request)

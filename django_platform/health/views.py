@@ -1,0 +1,41 @@
+"""The two answers. Bodies name checks and say ok, failed (an exception's class) or timeout: no
+message, host, URL or stack trace."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from django_platform.health import config
+
+# Set in the WSGI environ of a probe the middleware answered: the generated gunicorn config's
+# access logger leaves successful probes out.
+MARK = "django_platform.health"
+
+
+def _answer(request: HttpRequest, status: int, body: dict[str, object]) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        response = HttpResponse(status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
+    response = JsonResponse(body, status=status)
+    if request.method == "HEAD":
+        response.content = b""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def live(request: HttpRequest) -> HttpResponse:
+    """The process answers: nothing else is touched (a database outage must not restart it)."""
+    return _answer(request, 200, {"status": "ok"})
+
+
+def ready(request: HttpRequest) -> HttpResponse:
+    """Every dependency the settings name answers within the deadline."""
+    from django.conf import settings
+
+    from django_platform.health.checks import planned, run
+
+    timeout = config().timeout
+    results = run(planned(settings, timeout), timeout)
+    ok = all(v == "ok" for v in results.values())
+    return _answer(request, 200 if ok else 503, {"status": "ok" if ok else "unavailable", "checks": results})
