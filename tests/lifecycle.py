@@ -68,11 +68,12 @@ def honcho(
     if command is not None:
         (project / "Procfile.platform").write_text(f"{process}: {command}\n")
         procfile = ["-f", "Procfile.platform"]
+    log = (project / "honcho.log").open("w")  # the processes' output, readable while they run
     proc = subprocess.Popen(
         [str(BIN / "honcho"), "start", *procfile, "-p", str(port), process],
         cwd=project,
         env=full,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
@@ -81,7 +82,8 @@ def honcho(
         started = wait_for(lambda: port_open("127.0.0.1", port) or proc.poll() is not None, timeout=30)
         if not started or proc.poll() is not None:
             proc.kill()
-            pytest.fail(f"the Procfile did not start: {proc.communicate()[0][-3000:]}")
+            proc.wait()
+            pytest.fail(f"the Procfile did not start: {(project / 'honcho.log').read_text()[-3000:]}")
         yield proc, port
     finally:
         if proc.poll() is None:
@@ -90,5 +92,4 @@ def honcho(
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        log.close()

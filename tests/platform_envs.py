@@ -201,6 +201,7 @@ LIFECYCLES: dict[str, Lifecycle] = {
         public_host="app-x7k2q.ondigitalocean.app",
         user={"DJANGO_PLATFORM": "digitalocean", "APP_DOMAIN": "app-x7k2q.ondigitalocean.app"},
         build_detected="digitalocean",
+        health_host="10.244.1.17:8080",  # unverified: a Kubernetes probe sends the instance's address
     ),
     # Buildpack build with the user's variables (KOYEB_* at build unverified: assumed absent);
     # no release phase documented: a one-off command migrates.
@@ -216,6 +217,7 @@ LIFECYCLES: dict[str, Lifecycle] = {
             "KOYEB_INSTANCE_MEMORY_MB": "512",
         },
         public_host="app-acme-1a2b3c4d.koyeb.app",
+        health_host="10.0.12.5:8000",  # unverified: the instance's private address
     ),
     # Build instance: INSTANCE_TYPE=build with the app's variables; CC_PYTHON_MANAGE_TASKS
     # migrates before the server starts; the runtime starts gunicorn on CC_PYTHON_MODULE itself.
@@ -233,7 +235,8 @@ LIFECYCLES: dict[str, Lifecycle] = {
         },
         web_command="gunicorn example.wsgi:application",
         public_host="app-1a2b.cleverapps.io",
-        user={"DJANGO_ALLOWED_HOSTS": "app-1a2b.cleverapps.io"},
+        user={"DJANGO_ALLOWED_HOSTS": "app-1a2b.cleverapps.io", "CC_HEALTH_CHECK_PATH": "/readyz"},
+        health_host="10.2.0.15:8080",  # unverified: the instance's private address
     ),
     # Docker build: build arguments only (NF_GIT_SHA ...), the user's only as ARG.
     "northflank": Lifecycle(
@@ -246,6 +249,7 @@ LIFECYCLES: dict[str, Lifecycle] = {
             "NF_DEPLOYMENT_SHA": SHA,
         },
         public_host="web--shop--x7k2q.code.run",
+        health_host="10.48.3.9:8080",  # unverified: a Kubernetes probe sends the instance's address
     ),
     # Nixpacks build with the COOLIFY_* build arguments and the variables marked "Build Variable";
     # health checks run curl inside the container (Host: localhost).

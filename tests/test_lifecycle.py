@@ -25,7 +25,7 @@ from django_platform.deploy.procfile import process_types
 from tests.e2e_support import copy_project, manage
 from tests.lifecycle import BIN, LIFECYCLES, Lifecycle, honcho, phase_env
 from tests.platform_envs import SECRET, clean_environ
-from tests.services import PgCluster, port_open, s3_server, unavailable
+from tests.services import PgCluster, port_open, s3_server, unavailable, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e]
 
@@ -168,6 +168,9 @@ def get(port: int, path: str, host: str, *, router: bool = True) -> tuple[int, s
         return error.code, "", error.read().decode(errors="replace")
 
 
+READY = {"database:default": "ok", "cache:default": "ok", "storage:default": "ok"}
+
+
 def serve_styled_admin_and_health_check(project: Path, lifecycle: Lifecycle, run: dict[str, str]) -> None:
     """The Procfile's web process under honcho: the admin page and its hashed stylesheet through the
     router's headers and default host, and the health check with the platform's own Host."""
@@ -179,8 +182,15 @@ def serve_styled_admin_and_health_check(project: Path, lifecycle: Lifecycle, run
         status, content_type, body = get(port, css.group(1), lifecycle.public_host)
         assert (status, content_type.split(";")[0]) == (200, "text/css")
         assert "body" in body
-        if lifecycle.health_host:
-            assert get(port, "/ping", lifecycle.health_host, router=False)[:2] == (200, "text/plain")
+        # The health paths as the platform's probe asks: its Host (or the instance's address),
+        # plain HTTP, no router headers.
+        probe = lifecycle.health_host or "127.0.0.1"
+        assert get(port, "/healthz", probe, router=False) == (200, "application/json", '{"status": "ok"}')
+        status, _, body = get(port, "/readyz", probe, router=False)
+        assert (status, json.loads(body)) == (200, {"status": "ok", "checks": READY}), body
+        assert get(port, "/ping", lifecycle.public_host)[0] == 200
+        assert wait_for(lambda: '"GET /ping HTTP/1.1" 200' in (project / "honcho.log").read_text())
+        assert "/readyz" not in (project / "honcho.log").read_text()  # successful probes are not logged
 
 
 def release(project: Path, lifecycle: Lifecycle, env: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ from django.test import override_settings
 
 import django_platform
 from django_platform.deploy import gunicorn as gunicorn_conf
+from django_platform.health.middleware import host_name, private_address
 from django_platform.platforms import BY_NAME
 from django_platform.report import Report
 from tests.conftest import PASSWORD
@@ -35,8 +36,11 @@ def test_every_platform_configures_its_default_host(name: str) -> None:
     assert report.platform == name
     if name != "heroku":  # '*' there: its router admits only the app's domains
         assert lifecycle.public_host in settings["ALLOWED_HOSTS"]
-    if lifecycle.health_host:
-        assert lifecycle.health_host in settings["ALLOWED_HOSTS"] or "*" in settings["ALLOWED_HOSTS"]
+    if lifecycle.health_host:  # answered on the health paths before host validation
+        probe = host_name(lifecycle.health_host)
+        known = [*settings["DJANGO_PLATFORM_HEALTH_HOSTS"], *settings["ALLOWED_HOSTS"]]
+        assert probe in known or "*" in known or private_address(probe)
+    assert settings["MIDDLEWARE"][0] == "django_platform.health.middleware.HealthMiddleware"
     assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
 
 

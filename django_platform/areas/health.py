@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django_platform.health import HOSTS_SETTING, SETTING, parse
+from django_platform.health import HOSTS_SETTING, MIDDLEWARE, SETTING, parse
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
-MIDDLEWARE = "django_platform.health.middleware.HealthMiddleware"
+__all__ = ["MIDDLEWARE", "build_health"]
 
 
 def build_health(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
@@ -37,4 +37,6 @@ def build_health(ctx: Context, current: Mapping[str, Any], report: Report) -> di
             hosts,
             Source("platform", f"{ctx.platform.label}'s health-check Host; private addresses always pass"),
         )
+    if health.enabled and ctx.platform.health_check:
+        report.note(f"{ctx.platform.label}: {ctx.platform.health_check.replace('{path}', health.ready)}.")
     return result

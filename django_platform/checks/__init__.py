@@ -61,8 +61,8 @@ def judging(platform: Platform) -> Iterator[None]:
 def register() -> None:
     from django.core import checks
 
-    from django_platform.checks import database, deployfiles, disk, mail, web
+    from django_platform.checks import database, deployfiles, disk, health, mail, web
 
-    for module in (disk, database, web, mail, deployfiles):
+    for module in (disk, database, web, mail, deployfiles, health):
         for function in module.CHECKS:
             checks.register(function, TAG, deploy=True)

@@ -48,6 +48,7 @@ MANAGED = (
     "accesslog",
     "errorlog",
     "access_log_format",
+    "logger_class",
     "loglevel",
     "forwarded_allow_ips",
     "control_socket_disable",
@@ -191,6 +192,7 @@ def settings(
     result["accesslog"] = None if access.lower() in ACCESSLOG_OFF else access or "-"
     result["errorlog"] = "-"
     result["access_log_format"] = ACCESS_LOG_FORMAT
+    result["logger_class"] = "django_platform.deploy.gunicorn_log.ProbeQuietLogger"
     level = env.get("GUNICORN_LOGLEVEL", "").strip().lower() or "info"
     if level not in LOG_LEVELS:
         # debug prints the whole configuration, raw_env secrets included: never from here.

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 SETTING = "DJANGO_PLATFORM_HEALTH"
+MIDDLEWARE = "django_platform.health.middleware.HealthMiddleware"
 HOSTS_SETTING = "DJANGO_PLATFORM_HEALTH_HOSTS"
 LIVE = "/healthz"
 READY = "/readyz"
@@ -21,6 +22,9 @@ READY = "/readyz"
 # so a hung dependency gives 503 rather than a probe timeout.
 TIMEOUT = 2.0
 KEYS = {"live", "ready", "timeout"}
+# Set in the WSGI environ of a probe HealthMiddleware answered: the generated gunicorn config's
+# access logger leaves successful probes out.
+MARK = "django_platform.health"
 
 
 class Config:
@@ -62,3 +66,19 @@ def config() -> Config:
     from django.conf import settings
 
     return parse(getattr(settings, SETTING, None))
+
+
+def wired() -> bool:
+    """The health paths answer: included in urls.py, or enabled by the setting with HealthMiddleware
+    in MIDDLEWARE."""
+    from django.conf import settings
+    from django.urls import Resolver404, resolve
+
+    from django_platform.health.views import live
+
+    current = config()
+    try:
+        routed = resolve(current.live).func is live
+    except Resolver404:
+        routed = False
+    return routed or (current.enabled and MIDDLEWARE in list(getattr(settings, "MIDDLEWARE", None) or ()))

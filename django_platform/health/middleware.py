@@ -14,8 +14,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
-from django_platform.health import HOSTS_SETTING, config
-from django_platform.health.views import MARK, live, ready
+from django_platform.health import HOSTS_SETTING, MARK, config
+from django_platform.health.views import live, ready
 
 
 def host_name(raw: str) -> str:

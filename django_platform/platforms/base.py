@@ -146,6 +146,12 @@ class Platform:
     host_templates: tuple[str, ...] = ()
     # Host headers of the platform's health checks, which are not the public host names.
     health_check_hosts: tuple[str, ...] = ()
+    # Where the user points the platform's HTTP health check at a path ("{path}" stands for it);
+    # "" where the platform has none (or only a TCP check on $PORT). Platforms with one decide from
+    # it whether a release goes live and when an instance leaves the rotation.
+    health_check: str = ""
+    # A variable the platform reads the health path from, which the app sees too.
+    health_check_variable: str = ""
     # The platform reads a Procfile; its process type for the release phase ("release",
     # "postdeploy"), "" where the release phase is configured elsewhere, as `release_hint` says.
     procfile: bool = True

@@ -76,6 +76,8 @@ CLEVERCLOUD = CleverCloud(
         'add collectstatic to the tasks: CC_PYTHON_MANAGE_TASKS="migrate --noinput, collectstatic --noinput"'
     ),
     claims=("POSTGRESQL_ADDON_HOST", "POSTGRESQL_ADDON_URI", "MYSQL_ADDON_HOST", "MYSQL_ADDON_URI"),
+    health_check="set CC_HEALTH_CHECK_PATH={path}",
+    health_check_variable="CC_HEALTH_CHECK_PATH",
     unverified=("database TLS", "health-check Host", "stop signal and grace", "default cleverapps.io host name"),
 )
 

@@ -38,6 +38,10 @@ COOLIFY = Coolify(
     markers=(Marker(any_of=("COOLIFY_RESOURCE_UUID", "COOLIFY_CONTAINER_NAME")),),
     router_tls=True,
     health_check_hosts=("localhost",),
+    health_check=(
+        "enable the application's Healthcheck with path {path} (Coolify runs curl or wget inside the container: "
+        "the image needs one of them)"
+    ),
     release_hint="set the application's Pre-deployment Command to `python manage.py migrate --noinput`",
     stop_grace=10,
     collectstatic_at_build=(

@@ -14,6 +14,10 @@ DIGITALOCEAN = Platform(
     release_hint="add a job with `kind: PRE_DEPLOY` running `python manage.py migrate --noinput` to the app spec",
     # termination.grace_period_seconds (after drain_seconds, default 15).
     stop_grace=120,
+    health_check=(
+        "in the app spec's service: health_check: http_path: {path}, timeout_seconds: 5 (and liveness_health_check: "
+        "http_path: /healthz, or your live path)"
+    ),
     collectstatic_at_build="its Heroku buildpack runs it at build unless DISABLE_COLLECTSTATIC is set",
     unverified=("database TLS and CA", "health-check Host", "Procfile as the default run command"),
 )

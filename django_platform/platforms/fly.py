@@ -12,6 +12,10 @@ FLY = Platform(
     host_templates=("{FLY_APP_NAME}.fly.dev",),
     release_hint='set `release_command = "python manage.py migrate --noinput"` under [deploy] in fly.toml',
     # kill_signal and kill_timeout defaults.
+    health_check=(
+        'add to fly.toml: [[http_service.checks]] path = "{path}", method = "GET", interval = "15s", '
+        'timeout = "5s", grace_period = "10s"'
+    ),
     stop_signal="SIGINT",
     stop_grace=5,
     # Checks run over the private network against the Machine (unverified: its address).

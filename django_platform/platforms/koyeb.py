@@ -18,6 +18,7 @@ KOYEB = Platform(
     size_variable="KOYEB_INSTANCE_MEMORY_MB",
     size_unit=1024 * 1024,
     collectstatic_at_build="add `python manage.py collectstatic --noinput` to the service's build command",
+    health_check="add an HTTP health check on the service's port with path {path} (CLI: --checks 8000:http:{path})",
     unverified=("KOYEB_* variables at build", "health-check Host", "stop signal and grace", "database variables"),
 )
 

@@ -24,6 +24,7 @@ NORTHFLANK = Northflank(
     collectstatic_at_build=(
         "add `RUN python manage.py collectstatic --noinput` to the Dockerfile (or the buildpack's build)"
     ),
+    health_check="add an HTTP readiness check on the service's port with path {path} (Health checks)",
     unverified=("Procfile support", "release phase", "health-check Host"),
 )
 

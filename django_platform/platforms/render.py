@@ -13,6 +13,7 @@ RENDER = Platform(
     release_hint="set the service's Pre-Deploy Command (preDeployCommand) to `python manage.py migrate --noinput`",
     # maxShutdownDelaySeconds, default 30.
     stop_grace=30,
+    health_check="set the service's Health Check Path (healthCheckPath in render.yaml) to {path}",
     collectstatic_at_build="add `python manage.py collectstatic --noinput` to the service's build command",
 )
 

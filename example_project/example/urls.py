@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from notes import views
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("db", views.db),
     path("slow", views.slow),
     path("admin/", admin.site.urls),
+    # /healthz (liveness) and /readyz (readiness), answered for the platform's probes.
+    path("", include("django_platform.health.urls")),
 ]

@@ -1,0 +1,386 @@
+"""Health endpoints: HealthMiddleware's Host rules and answers, readiness against real services
+(Redis, RabbitMQ, PostgreSQL) with failures and hung peers, the setting's validation, the quiet
+access log, and what configure() puts in place."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client, override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import django_platform
+from django_platform.areas.health import MIDDLEWARE as HEALTH
+from django_platform.health import MARK
+from django_platform.health.checks import database, planned, run
+from django_platform.health.middleware import host_name, private_address
+from tests.conftest import PASSWORD
+from tests.services import free_port, port_open, unavailable
+
+SECURE = [HEALTH, "django.middleware.security.SecurityMiddleware", "django.middleware.common.CommonMiddleware"]
+PROJECT = {
+    "MIDDLEWARE": SECURE,
+    "ALLOWED_HOSTS": ["app.example.com"],
+    "SECURE_SSL_REDIRECT": True,
+    "DJANGO_PLATFORM_HEALTH": True,
+    "DJANGO_PLATFORM_HEALTH_HOSTS": ["healthcheck.railway.app"],
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+}
+
+
+@contextmanager
+def hung_server() -> Iterator[int]:
+    """Accepts connections and never answers: a dependency that hangs."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def get(path: str, host: str, method: str = "get", **extra: Any) -> Any:
+    return getattr(Client(), method)(path, HTTP_HOST=host, **extra)
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("healthcheck.railway.app", 200),  # the platform's probe Host, not in ALLOWED_HOSTS
+        ("HealthCheck.Railway.App.:8080", 200),
+        ("10.0.3.7:8000", 200),  # a probe on the instance's private address
+        ("[fdaa:0:18:a7b:7d:3f06:2fc:2]:8080", 200),
+        ("127.0.0.1", 200),
+        ("app.example.com", 200),  # the public host, over plain HTTP: no redirect for probes
+        ("evil.example", 400),  # anyone else: the normal host validation
+        ("8.8.8.8", 400),  # a public address is no probe
+    ],
+)
+def test_liveness_before_host_validation_and_https_redirect(host: str, status: int, real_connections: None) -> None:
+    with override_settings(**PROJECT):
+        response = get("/healthz", host)
+    assert response.status_code == status
+    if status == 200:
+        assert response.json() == {"status": "ok"}
+        assert response["Cache-Control"] == "no-store"
+
+
+def test_only_the_health_paths_skip_host_validation(real_connections: None) -> None:
+    with override_settings(**PROJECT):
+        assert get("/healthz/", "healthcheck.railway.app").status_code == 400
+        assert get("/admin/", "10.0.3.7").status_code == 400
+        assert get("/anything", "app.example.com").status_code == 301  # HTTPS redirect as before
+
+
+def test_methods(real_connections: None) -> None:
+    with override_settings(**PROJECT):
+        head = get("/readyz", "127.0.0.1", "head")
+        assert head.status_code == 200 and head.content == b""
+        post = get("/healthz", "127.0.0.1", "post")
+        assert post.status_code == 405 and post["Allow"] == "GET, HEAD"
+
+
+def test_paths_and_timeout_overridable(real_connections: None) -> None:
+    custom = {"live": "/-/alive", "ready": "/-/ready", "timeout": 0.5}
+    with override_settings(**{**PROJECT, "DJANGO_PLATFORM_HEALTH": custom}):
+        assert get("/-/alive", "127.0.0.1").status_code == 200
+        assert get("/-/ready", "127.0.0.1").json()["status"] == "ok"
+        assert get("/healthz", "127.0.0.1").status_code == 400  # not a health path now: validated as usual
+
+
+def test_inert_until_opted_in(real_connections: None) -> None:
+    with override_settings(**{**PROJECT, "DJANGO_PLATFORM_HEALTH": None, "SECURE_SSL_REDIRECT": False}):
+        assert get("/healthz", "healthcheck.railway.app").status_code == 400
+        assert get("/healthz", "app.example.com").status_code == 404
+
+
+def test_opt_in_by_the_urls_line(real_connections: None) -> None:
+    settings_ = {**PROJECT, "DJANGO_PLATFORM_HEALTH": None, "ROOT_URLCONF": "tests.urls_health"}
+    with override_settings(**settings_):
+        assert get("/healthz", "healthcheck.railway.app").status_code == 200
+        assert get("/readyz", "10.1.1.1").json()["checks"] == {
+            "database:default": "ok",
+            "cache:default": "ok",
+            "storage:default": "ok",
+        }
+        assert get("/healthz", "evil.example").status_code == 400
+    # Without the middleware the included views still answer, behind the usual host validation.
+    with override_settings(**{**settings_, "MIDDLEWARE": SECURE[1:], "SECURE_SSL_REDIRECT": False}):
+        assert get("/healthz", "app.example.com").status_code == 200
+        assert get("/healthz", "healthcheck.railway.app").status_code == 400
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_no_other_host_skips_validation(host: str) -> None:
+    """Whatever the Host, the middleware answers only for a probe Host, a private address or a
+    host Django's own validation allows."""
+    from django.http.request import split_domain_port, validate_host
+
+    name = host_name(host or "testserver")  # the test client's SERVER_NAME stands in for no Host
+    probe = name == "healthcheck.railway.app" or private_address(name)
+    domain, _ = split_domain_port((host or "testserver").lower())
+    allowed = bool(domain) and validate_host(domain, ["app.example.com"])
+    with override_settings(**PROJECT):
+        status = get("/healthz", host).status_code
+    assert status == (200 if probe or allowed else 400)
+
+
+@pytest.fixture
+def redis() -> str:
+    if not port_open("127.0.0.1", 6379):
+        unavailable("Redis is not listening on 127.0.0.1:6379")
+    return "redis://127.0.0.1:6379/12"
+
+
+REDIS = "django.core.cache.backends.redis.RedisCache"
+
+
+def test_readiness_with_a_real_redis_and_a_failing_one(redis: str, real_connections: None, caplog: Any) -> None:
+    closed = free_port()
+    caches = {
+        "default": {"BACKEND": REDIS, "LOCATION": redis},
+        "sessions": {"BACKEND": REDIS, "LOCATION": f"redis://:{PASSWORD}@127.0.0.1:{closed}/0"},
+        "dummy": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},  # stores nothing: not checked
+    }
+    with override_settings(**{**PROJECT, "CACHES": caches}), caplog.at_level(logging.WARNING):
+        response = get("/readyz", "127.0.0.1")
+    assert response.status_code == 503
+    body = response.json()
+    assert body == {
+        "status": "unavailable",
+        "checks": {
+            "database:default": "ok",
+            "cache:default": "ok",
+            "cache:sessions": "failed (ConnectionError)",
+            "storage:default": "ok",
+        },
+    }
+    said = response.content.decode() + caplog.text
+    assert PASSWORD not in said and str(closed) not in said and "Traceback" not in said
+    assert "cache:sessions failed (ConnectionError)" in caplog.text
+    assert "django.request" not in caplog.text  # no ERROR per failing probe (nor mail to ADMINS)
+
+
+def test_a_hung_dependency_answers_503_in_time_and_is_not_piled_up(real_connections: None) -> None:
+    with hung_server() as port:
+        caches = {"default": {"BACKEND": REDIS, "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+        custom = {"timeout": 0.5}
+        with override_settings(**{**PROJECT, "CACHES": caches, "DJANGO_PLATFORM_HEALTH": custom}):
+            for _ in range(5):
+                started = time.monotonic()
+                response = get("/readyz", "127.0.0.1")
+                assert time.monotonic() - started < 1.5
+                assert response.status_code == 503
+                assert response.json()["checks"]["cache:default"] == "timeout"
+            hung = [t for t in threading.enumerate() if t.name == "django-platform-health" and t.is_alive()]
+            assert len(hung) == 1  # each probe joined the one hung check
+            assert get("/healthz", "127.0.0.1").status_code == 200  # liveness touches nothing
+
+
+@contextmanager
+def extra_database(alias: str, conf: dict[str, Any]) -> Iterator[None]:
+    from django.db import connections
+
+    connections.settings[alias] = connections.configure_settings({"default": {}, alias: conf})[alias]
+    try:
+        yield
+    finally:
+        del connections.settings[alias]
+
+
+def test_database_checks_real_postgresql_and_a_wrong_password(real_connections: None) -> None:
+    pytest.importorskip("psycopg")
+    if not port_open("127.0.0.1", 5432):
+        unavailable("PostgreSQL is not listening on 127.0.0.1:5432")
+    base = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": 5432, "USER": "postgres"}
+    with extra_database("pg", {**base, "NAME": "postgres"}), hung_server() as port:
+        hung = {**base, "NAME": "postgres", "PORT": port, "PASSWORD": PASSWORD}
+        missing = {**base, "NAME": "no_such_database_" + PASSWORD[:4].encode().hex()}
+        with extra_database("hung", hung), extra_database("missing", missing):
+            results = run([(f"database:{a}", database(a)) for a in ("pg", "hung", "missing")], 1.0)
+    assert results == {
+        "database:pg": "ok",
+        "database:hung": "timeout",
+        "database:missing": "failed (OperationalError)",
+    }
+
+
+@pytest.mark.parametrize("transport", ["amqp", "redis"])
+def test_broker_checked_on_real_rabbitmq_and_redis(transport: str, real_connections: None) -> None:
+    pytest.importorskip("kombu")
+    port = 5672 if transport == "amqp" else 6379
+    if not port_open("127.0.0.1", port):
+        unavailable(f"{'RabbitMQ' if transport == 'amqp' else 'Redis'} is not listening on 127.0.0.1:{port}")
+    good = "amqp://guest:guest@127.0.0.1:5672//" if transport == "amqp" else "redis://127.0.0.1:6379/11"
+    bad = f"{transport}://guest:{PASSWORD[:8]}@127.0.0.1:{free_port()}//"
+    for url, expected in ((good, "ok"), (bad, "failed")):
+        with override_settings(**{**PROJECT, "CELERY_BROKER_URL": url}):
+            response = get("/readyz", "127.0.0.1")
+        checks = response.json()["checks"]
+        assert checks["broker"].startswith(expected)
+        assert PASSWORD[:8] not in response.content.decode()
+
+
+def test_wrong_amqp_password_fails_without_saying_it(real_connections: None) -> None:
+    pytest.importorskip("kombu")
+    if not port_open("127.0.0.1", 5672):
+        unavailable("RabbitMQ is not listening on 127.0.0.1:5672")
+    with override_settings(**{**PROJECT, "CELERY_BROKER_URL": f"amqp://guest:{PASSWORD[:8]}@127.0.0.1:5672//"}):
+        response = get("/readyz", "127.0.0.1")
+    assert response.status_code == 503 and response.json()["checks"]["broker"].startswith("failed (")
+    assert PASSWORD[:8] not in response.content.decode()
+
+
+def test_planned_checks_follow_the_settings() -> None:
+    class Settings:
+        DATABASES = {
+            "default": {"ENGINE": "django.db.backends.postgresql"},
+            "none": {"ENGINE": "django.db.backends.dummy"},
+        }
+        CACHES = {"default": {"BACKEND": REDIS}}
+        STORAGES: dict[str, dict[str, str]] = {"default": {}, "staticfiles": {}}
+        CELERY_BROKER_URL = "memory://"  # in-process: nothing to reach
+
+    assert [name for name, _ in planned(Settings, 1.0)] == ["database:default", "cache:default", "storage:default"]
+    assert planned(object(), 1.0) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("yes", "must be True, False or a dict"),
+        ({"liveness": "/x"}, "unknown keys ['liveness']"),
+        ({"live": "healthz"}, "['live'] must be a URL path"),
+        ({"ready": "/ready z"}, "['ready'] must be a URL path"),
+        ({"ready": "/<int:x>"}, "['ready'] must be a URL path"),
+        ({"live": "/x", "ready": "/x"}, "must differ"),
+        ({"timeout": 0}, "['timeout'] must be a number"),
+        ({"timeout": True}, "['timeout'] must be a number"),
+        ({"timeout": "2"}, "['timeout'] must be a number"),
+    ],
+)
+def test_a_wrong_setting_is_named_at_settings_import(value: Any, message: str, tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"DJANGO_PLATFORM_HEALTH") as info:
+        django_platform.configure({"BASE_DIR": tmp_path, "DJANGO_PLATFORM_HEALTH": value}, env={})
+    assert message in str(info.value)
+
+
+def test_configure_puts_the_middleware_first_once_with_the_probe_hosts(tmp_path: Path) -> None:
+    env = {"RAILWAY_PROJECT_ID": "p", "RAILWAY_ENVIRONMENT_NAME": "production", "DJANGO_SECRET_KEY": "k" * 50}
+    ns: dict[str, Any] = {"BASE_DIR": tmp_path, "MIDDLEWARE": [HEALTH, "a.B", HEALTH], "DJANGO_PLATFORM_HEALTH": True}
+    report = django_platform.configure(ns, env=env)
+    assert ns["MIDDLEWARE"][0] == HEALTH and ns["MIDDLEWARE"].count(HEALTH) == 1
+    assert ns["DJANGO_PLATFORM_HEALTH_HOSTS"] == ["healthcheck.railway.app"]
+    django_platform.configure(ns, env=env)
+    assert ns["MIDDLEWARE"].count(HEALTH) == 1
+    entry = next(e for e in report.entries if e.setting == "MIDDLEWARE")
+    assert "/healthz (liveness) and /readyz (readiness)" in entry.source and "WhiteNoise" in entry.source
+    assert "Railway: set the service's Healthcheck Path (deploy.healthcheckPath in railway.json) to /readyz." in (
+        report.notes
+    )
+    own = django_platform.configure({"BASE_DIR": tmp_path, "DJANGO_PLATFORM_HEALTH_HOSTS": ["probe.internal"]}, env=env)
+    assert next(e for e in own.entries if e.setting == "DJANGO_PLATFORM_HEALTH_HOSTS").source == "settings.py"
+
+
+def test_access_log_leaves_out_successful_probes_only(tmp_path: Path) -> None:
+    from gunicorn.config import Config
+
+    from django_platform.deploy.gunicorn_log import ProbeQuietLogger
+
+    log = tmp_path / "access.log"
+    config = Config()
+    config.set("accesslog", str(log))
+    logger = ProbeQuietLogger(config)
+
+    class Response:
+        def __init__(self, status: int) -> None:
+            self.status_code, self.status, self.sent = status, f"{status} X", 0
+            self.headers: list[tuple[str, str]] = []
+
+    class Request:
+        headers: list[tuple[str, str]] = []
+
+    def access(path: str, status: int, probe: bool) -> None:
+        environ: dict[str, Any] = {
+            "PATH_INFO": path,
+            "RAW_URI": path,
+            "REQUEST_METHOD": "GET",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
+        if probe:
+            environ[MARK] = True
+        logger.access(Response(status), Request(), environ, __import__("datetime").timedelta(seconds=0.01))
+
+    access("/readyz", 200, probe=True)
+    access("/readyz", 503, probe=True)
+    access("/healthz", 200, probe=False)  # a path that merely looks like one, not answered by us
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2 and "503" in lines[0] and "/healthz" in lines[1]
+
+
+def health_findings(platform: str, env: dict[str, str], **settings_: Any) -> list[str]:
+    from django_platform.checks import judging
+    from django_platform.checks.health import check_health_path
+    from django_platform.platforms import get_platform
+    from django_platform.report import Report
+
+    report = Report(platform, "test")
+    report.environment = env
+    with override_settings(DJANGO_PLATFORM_REPORT=report, **settings_), judging(get_platform(platform)):
+        return [str(m.id) for m in check_health_path()]
+
+
+@pytest.mark.parametrize(
+    "platform", ["render", "fly", "railway", "digitalocean", "koyeb", "clevercloud", "northflank", "coolify"]
+)
+def test_w013_where_the_platform_gates_releases_on_a_health_check(platform: str) -> None:
+    assert health_findings(platform, {}, MIDDLEWARE=SECURE) == ["django_platform.W013"]
+    assert health_findings(platform, {}, MIDDLEWARE=SECURE[1:], DJANGO_PLATFORM_HEALTH=True) == [
+        "django_platform.W013"  # enabled, but nothing answers: the middleware was taken out
+    ]
+    env = {"CC_HEALTH_CHECK_PATH": "/readyz"}
+    assert health_findings(platform, env, MIDDLEWARE=SECURE, DJANGO_PLATFORM_HEALTH=True) == []
+    assert health_findings(platform, env, MIDDLEWARE=SECURE[1:], ROOT_URLCONF="tests.urls_health") == []
+
+
+@pytest.mark.parametrize("platform", ["heroku", "scalingo", "upsun", "cloudcontrol", "qoddi", "local"])
+def test_no_w013_where_there_is_no_http_health_check(platform: str) -> None:
+    assert health_findings(platform, {}, MIDDLEWARE=SECURE) == []
+
+
+@pytest.mark.parametrize(("value", "found"), [(None, True), ("/", True), ("/healthz", False), ("/readyz", False)])
+def test_w014_clever_cloud_health_path_variable(value: str | None, found: bool) -> None:
+    env = {} if value is None else {"CC_HEALTH_CHECK_PATH": value}
+    expected = ["django_platform.W014"] if found else []
+    assert health_findings("clevercloud", env, MIDDLEWARE=SECURE, DJANGO_PLATFORM_HEALTH=True) == expected
