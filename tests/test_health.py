@@ -294,6 +294,12 @@ def test_a_wrong_setting_is_named_at_settings_import(value: Any, message: str, t
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize("value", ["localhost", [1], {"a": 1}])
+def test_a_wrong_hosts_setting_is_named(value: Any, tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_PLATFORM_HEALTH_HOSTS must be a list of host names"):
+        django_platform.configure({"BASE_DIR": tmp_path, "DJANGO_PLATFORM_HEALTH_HOSTS": value}, env={})
+
+
 def test_configure_puts_the_middleware_first_once_with_the_probe_hosts(tmp_path: Path) -> None:
     env = {"RAILWAY_PROJECT_ID": "p", "RAILWAY_ENVIRONMENT_NAME": "production", "DJANGO_SECRET_KEY": "k" * 50}
     ns: dict[str, Any] = {"BASE_DIR": tmp_path, "MIDDLEWARE": [HEALTH, "a.B", HEALTH], "DJANGO_PLATFORM_HEALTH": True}

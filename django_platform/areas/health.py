@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from django_platform.health import HOSTS_SETTING, MIDDLEWARE, SETTING, parse
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -27,8 +29,11 @@ def build_health(ctx: Context, current: Mapping[str, Any], report: Report) -> di
     )
     before = next((e.source for e in report.entries if e.setting == "MIDDLEWARE"), "")
     report.record("MIDDLEWARE", updated, "; ".join(filter(None, [before, f"HealthMiddleware first: {state}"])))
-    if current.get(HOSTS_SETTING) is not None:
-        report.record(HOSTS_SETTING, list(current[HOSTS_SETTING]), "settings.py")
+    own = current.get(HOSTS_SETTING)
+    if own is not None:
+        if not isinstance(own, (list, tuple)) or not all(isinstance(h, str) for h in own):
+            raise ImproperlyConfigured(f"{HOSTS_SETTING} must be a list of host names, like ['localhost'].")
+        report.record(HOSTS_SETTING, list(own), "settings.py")
     else:
         hosts = ctx.platform.health_hosts(ctx)
         result[HOSTS_SETTING] = hosts
