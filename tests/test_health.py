@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 from hypothesis import given, settings
@@ -390,3 +392,38 @@ def test_w014_clever_cloud_health_path_variable(value: str | None, found: bool) 
     env = {} if value is None else {"CC_HEALTH_CHECK_PATH": value}
     expected = ["django_platform.W014"] if found else []
     assert health_findings("clevercloud", env, MIDDLEWARE=SECURE, DJANGO_PLATFORM_HEALTH=True) == expected
+
+
+class ForgettingCache(LocMemCache):
+    """A cache that answers but keeps nothing: a full or misconfigured one."""
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        return default
+
+
+def test_a_cache_that_keeps_nothing_fails_readiness(real_connections: None) -> None:
+    caches = {"default": {"BACKEND": "tests.test_health.ForgettingCache"}}
+    with override_settings(**{**PROJECT, "CACHES": caches}):
+        response = get("/readyz", "127.0.0.1")
+    assert response.status_code == 503 and response.json()["checks"]["cache:default"] == "failed (LookupError)"
+
+
+def test_no_broker_check_without_kombu(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Settings:
+        CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+
+    monkeypatch.setitem(sys.modules, "kombu", None)  # import kombu raises ImportError
+    assert planned(Settings, 1.0) == []
+
+
+def test_the_urls_opt_in_is_looked_up_once_per_path(real_connections: None) -> None:
+    from django.test import RequestFactory
+
+    from django_platform.health.middleware import HealthMiddleware
+
+    settings_ = {**PROJECT, "DJANGO_PLATFORM_HEALTH": None, "ROOT_URLCONF": "tests.urls_health"}
+    with override_settings(**settings_):
+        middleware = HealthMiddleware(lambda request: pytest.fail("passed on"))
+        for _ in range(2):
+            assert middleware(RequestFactory().get("/healthz", HTTP_HOST="10.0.0.2")).status_code == 200
+        assert middleware._routed == {"/healthz": True}
