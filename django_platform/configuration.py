@@ -145,6 +145,12 @@ def _media(ns: Namespace, ctx: Context, report: Report) -> Changes:
     return Changes({} if storages is None else {"STORAGES": storages})
 
 
+def _tasks(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    from django_platform.areas.tasks import build_tasks
+
+    return Changes(build_tasks(ctx, ns.as_mapping(), report))
+
+
 def _error_reports(ns: Namespace, ctx: Context, report: Report) -> Changes:
     # The dotted path only: importing django.views.debug here would load half of Django.
     path = "django_platform.exception_filter.PlatformExceptionReporterFilter"
@@ -170,6 +176,7 @@ AREAS: dict[str, Area] = {
     "email": _email,
     "cache": _cache,
     "media": _media,
+    "tasks": _tasks,
     "error_reports": _error_reports,
 }
 

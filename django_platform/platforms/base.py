@@ -121,6 +121,10 @@ def template_hosts(values: Mapping[str, str], templates: Iterable[str]) -> list[
     return found
 
 
+# Add-on variables of RabbitMQ services (CloudAMQP's on Heroku and elsewhere; generic names).
+BROKER_VARIABLES = ("CLOUDAMQP_URL", "RABBITMQ_URL", "AMQP_URL")
+
+
 class Platform:
     """A platform's facts (see ../shared/reference/platforms*.md), given as keyword arguments
     (every field below; the class values are the defaults), and, in subclasses, its hooks."""
@@ -152,6 +156,8 @@ class Platform:
     health_check: str = ""
     # A variable the platform reads the health path from, which the app sees too.
     health_check_variable: str = ""
+    # The platform's own broker variables, read after the RabbitMQ ones and before REDIS_URL.
+    broker_variables: tuple[str, ...] = ()
     # The platform reads a Procfile; its process type for the release phase ("release",
     # "postdeploy"), "" where the release phase is configured elsewhere, as `release_hint` says.
     procfile: bool = True
@@ -224,6 +230,16 @@ class Platform:
         return None
 
     def mail(self, ctx: Context) -> "Mail | None":
+        return None
+
+    def broker(self, ctx: Context) -> "tuple[str, Source] | None":
+        """A Celery broker URL from the platform's add-ons, and its source: RabbitMQ's variables
+        first (a dedicated broker), then Redis's."""
+        from django_platform.report import Source
+
+        for name in (*BROKER_VARIABLES, *self.broker_variables, "REDIS_URL", "REDIS_TLS_URL"):
+            if ctx.value(name):
+                return ctx.env[name], Source("environment", name, [name])
         return None
 
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:

@@ -60,6 +60,16 @@ class CleverCloud(Platform):
         config = parse_cache_url(f"redis://{auth}{host}:{port}/0", variable=source, platform=self)
         return config, Source("environment", source, keys)
 
+    def broker(self, ctx: Context) -> tuple[str, Source] | None:
+        from django_platform.report import Source
+
+        found = super().broker(ctx)
+        cache = None if found else self.cache(ctx)
+        if cache is not None:
+            config, source = cache
+            return config["LOCATION"], source if isinstance(source, Source) else Source("environment", source)
+        return found
+
 
 CLEVERCLOUD = CleverCloud(
     name="clevercloud",

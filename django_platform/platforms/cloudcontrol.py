@@ -148,6 +148,13 @@ class CloudControl(Platform):
         config = memcachier(self.credentials(ctx).get("MEMCACHIER", {}), "CRED_FILE")
         return None if config is None else (config, Source("store", "CRED_FILE MEMCACHIER", ["CRED_FILE"]))
 
+    def broker(self, ctx: Context) -> tuple[str, Source] | None:
+        from django_platform.report import Source
+
+        found = super().broker(ctx)
+        url = "" if found else str(self.credentials(ctx).get("CLOUDAMQP", {}).get("CLOUDAMQP_URL") or "")
+        return (url, Source("store", "CRED_FILE CLOUDAMQP", ["CRED_FILE"])) if url.strip() else found
+
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
         # DEP_NAME is "APP/DEP"; the host names are APP.… and, for a deployment other than
         # "default", DEP-APP.…

@@ -61,6 +61,7 @@ SCALINGO = Scalingo(
     host_templates=("{APP}.{REGION_NAME}.scalingo.io",),
     # Heroku's `release:` is not executed on Scalingo.
     release_process="postdeploy",
+    broker_variables=("SCALINGO_REDIS_URL",),
     stop_grace=30,
     size_variable="CONTAINER_MEMORY",
     size_unit=1,

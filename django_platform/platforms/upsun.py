@@ -79,6 +79,26 @@ def relationship_databases(data: Any) -> list[Found]:
     return found
 
 
+def relationship_url(name: str, entry: Mapping[str, Any]) -> str:
+    """A broker URL from a redis or rabbitmq relationship (Upsun's RabbitMQ scheme is amqp)."""
+    from urllib.parse import quote
+
+    from django_platform.parsers.env import parse_int
+
+    host = str(entry.get("host", "")).strip()
+    if not host:
+        raise ImproperlyConfigured(f"PLATFORM_RELATIONSHIPS: {name!r} has no host.")
+    scheme = "redis" if str(entry.get("scheme")).lower() == "redis" else "amqp"
+    port = (
+        parse_int(f"PLATFORM_RELATIONSHIPS {name} port", str(entry.get("port") or ""), minimum=1, maximum=65535)
+        if entry.get("port")
+        else None
+    )
+    user, password = str(entry.get("username") or ""), str(entry.get("password") or "")
+    auth = f"{quote(user, safe='')}:{quote(password, safe='')}@" if user or password else ""
+    return f"{scheme}://{auth}{host}{f':{port}' if port else ''}/"
+
+
 def _store(text: str) -> Source:
     from django_platform.report import Source
 
@@ -168,6 +188,18 @@ class Upsun(Platform):
         # Every project has a stable random value for exactly this purpose.
         entropy = ctx.value("PLATFORM_PROJECT_ENTROPY")
         return (entropy, "PLATFORM_PROJECT_ENTROPY") if entropy else None
+
+    def broker(self, ctx: Context) -> tuple[str, Source] | None:
+        # <REL>_URL of a relationship named redis or rabbitmq first (the generic names), then the
+        # first relationship with such a scheme.
+        found = super().broker(ctx)
+        relationships = None if found else self._decoded(ctx, "PLATFORM_RELATIONSHIPS")
+        for name, entries in (relationships or {}).items():
+            entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
+            scheme = str(entry.get("scheme", "")).lower()
+            if scheme in ("redis", "amqp", "rabbitmq"):
+                return relationship_url(name, entry), _store(f"PLATFORM_RELATIONSHIPS {name}")
+        return found
 
     def secrets(self, ctx: Context) -> set[str]:
         from django_platform.sensitive import secrets_in

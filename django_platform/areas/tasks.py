@@ -1,0 +1,108 @@
+"""Celery's settings (the CELERY_ namespace of `app.config_from_object("django.conf:settings",
+namespace="CELERY")`) from the environment and the platform's broker add-ons, when the project
+uses Celery: the broker, the result backend, their TLS, and on a platform the settings that lose
+no task when a worker dies or is stopped."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.parsers.urlparts import split_url
+from django_platform.platforms import Context
+from django_platform.report import Report, Source
+
+BROKER = "CELERY_BROKER_URL"
+RESULTS = "CELERY_RESULT_BACKEND"
+SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss", "sqs", "memory", "filesystem")
+# A task is acknowledged once it has run, re-queued when its worker dies, and a worker holds one
+# message at a time (what it holds unacknowledged is redelivered, but only after the others).
+NO_LOSS = {
+    "CELERY_TASK_ACKS_LATE": True,
+    "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
+    "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,
+    # Celery 6 stops retrying the first connection by default: a worker that starts before the
+    # broker's add-on answers would exit.
+    "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
+}
+
+
+def uses_celery(current: Mapping[str, Any]) -> bool:
+    return any(k.startswith("CELERY_") for k in current) or importlib.util.find_spec("celery") is not None
+
+
+def checked(url: str, variable: str) -> str:
+    parts = split_url(url, variable=variable)
+    if parts.scheme.lower() not in SCHEMES:
+        raise ImproperlyConfigured(f"{variable} must start with one of {', '.join(s + '://' for s in SCHEMES)}.")
+    if parts.scheme.lower() in ("amqp", "amqps", "pyamqp", "redis", "rediss") and not parts.hostname:
+        raise ImproperlyConfigured(f"{variable} names no host.")
+    return url.strip()
+
+
+def _tls(url: str, ctx: Context) -> dict[str, Any] | None:
+    """Relaxed verification for the platform's own rediss:// (a self-signed certificate)."""
+    if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify:
+        import ssl
+
+        return {"ssl_cert_reqs": ssl.CERT_NONE}
+    return None
+
+
+def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
+    if not uses_celery(current):
+        return {}
+    result: dict[str, Any] = {}
+    env = ctx.env
+    if ctx.value(BROKER):
+        broker, source = checked(env[BROKER], BROKER), Source("environment", BROKER, [BROKER])
+    else:
+        found = ctx.platform.broker(ctx)
+        if found is not None:
+            url, source = found
+            broker = checked(url, source.text)
+        elif current.get(BROKER):
+            broker, source = str(current[BROKER]), Source.of("settings.py")
+        else:
+            broker = ""
+    if broker:
+        result[BROKER] = broker
+        report.record(BROKER, broker, source)
+        tls = _tls(broker, ctx)
+        if tls and "CELERY_BROKER_USE_SSL" not in current:
+            result["CELERY_BROKER_USE_SSL"] = tls
+            report.record("CELERY_BROKER_USE_SSL", tls, Source("platform", f"{ctx.platform.label}'s Redis certificate"))
+    elif not ctx.platform.development:
+        report.note(
+            "Celery is installed but no broker is set: attach a RabbitMQ or Redis add-on, or set CELERY_BROKER_URL."
+        )
+
+    if ctx.value(RESULTS):
+        results, text = checked(env[RESULTS], RESULTS), Source("environment", RESULTS, [RESULTS])
+    elif current.get(RESULTS):
+        results, text = str(current[RESULTS]), Source.of("settings.py")
+    elif broker.lower().startswith(("redis://", "rediss://")):
+        results, text = broker, Source("default", "the broker's Redis")
+    else:
+        results = ""
+    if results:
+        result[RESULTS] = results
+        report.record(RESULTS, results, text)
+        tls = _tls(results, ctx)
+        if tls and "CELERY_REDIS_BACKEND_USE_SSL" not in current:
+            result["CELERY_REDIS_BACKEND_USE_SSL"] = tls
+            report.record(
+                "CELERY_REDIS_BACKEND_USE_SSL", tls, Source("platform", f"{ctx.platform.label}'s Redis certificate")
+            )
+
+    if not ctx.platform.development:
+        for name, value in NO_LOSS.items():
+            if name in current:
+                report.record(name, current[name], "settings.py")
+            else:
+                result[name] = value
+                report.record(name, value, Source("platform", "no task lost when a worker dies or is stopped"))
+    return result

@@ -1,0 +1,238 @@
+"""Celery's settings from the environment and each platform's broker add-ons, and a worker that
+runs a task through them on the real RabbitMQ and Redis."""
+
+from __future__ import annotations
+
+import base64
+import json
+import ssl
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+import django_platform
+from django_platform.report import Report
+from tests.e2e_support import BIN
+from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
+from tests.services import port_open, unavailable
+
+NO_LOSS = {
+    "CELERY_TASK_ACKS_LATE": True,
+    "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
+    "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,
+    "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
+}
+
+
+def configure(
+    platform: str, tmp_path: Path, settings: dict[str, Any] | None = None, /, **env: str
+) -> tuple[dict[str, Any], Report]:
+    ns: dict[str, Any] = {"BASE_DIR": tmp_path, "DATABASES": {}, **(settings or {})}
+    base = {**PLATFORM_ENVS[platform], "DJANGO_SECRET_KEY": SECRET} if platform != "local" else {}
+    return ns, django_platform.configure(ns, env={**base, **env})
+
+
+def celery(ns: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in ns.items() if k.startswith("CELERY_")}
+
+
+def test_heroku_cloudamqp_is_the_broker_with_no_task_lost(tmp_path: Path) -> None:
+    url = "amqps://user:plantedpw@rattlesnake.rmq.cloudamqp.com/vhost"
+    ns, report = configure("heroku", tmp_path, CLOUDAMQP_URL=url, REDIS_URL="redis://h:6379")
+    assert celery(ns) == {"CELERY_BROKER_URL": url, **NO_LOSS}  # results: only when asked for
+    shown = json.dumps(report.as_dict())
+    assert "plantedpw" not in shown and "CLOUDAMQP_URL" in shown
+
+
+def test_heroku_redis_with_its_self_signed_certificate(tmp_path: Path) -> None:
+    url = "rediss://:pw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
+    ns, _ = configure("heroku", tmp_path, REDIS_URL=url)
+    relaxed = {"ssl_cert_reqs": ssl.CERT_NONE}
+    assert celery(ns) == {
+        "CELERY_BROKER_URL": url,
+        "CELERY_BROKER_USE_SSL": relaxed,
+        "CELERY_RESULT_BACKEND": url,
+        "CELERY_REDIS_BACKEND_USE_SSL": relaxed,
+        **NO_LOSS,
+    }
+
+
+def test_verified_tls_elsewhere(tmp_path: Path) -> None:
+    ns, _ = configure("render", tmp_path, REDIS_URL="rediss://:pw@red-abc:6379")
+    assert "CELERY_BROKER_USE_SSL" not in ns and ns["CELERY_BROKER_URL"] == "rediss://:pw@red-abc:6379"
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "broker"),
+    [
+        ("scalingo", {"SCALINGO_REDIS_URL": "redis://u:p@db.scalingo.com:3000"}, "redis://u:p@db.scalingo.com:3000"),
+        (
+            "clevercloud",
+            {"REDIS_HOST": "bx.redis.clvrcld.net", "REDIS_PORT": "4012", "REDIS_PASSWORD": "p#w"},
+            "redis://:p%23w@bx.redis.clvrcld.net:4012/0",
+        ),
+        (
+            "railway",
+            {"RABBITMQ_URL": "amqp://u:p@rabbitmq.railway.internal:5672"},
+            "amqp://u:p@rabbitmq.railway.internal:5672",
+        ),
+        ("qoddi", {"REDIS_URL": "redis://redis-1.qoddi.net:6379"}, "redis://redis-1.qoddi.net:6379"),
+    ],
+)
+def test_each_platforms_broker_variables(platform: str, env: dict[str, str], broker: str, tmp_path: Path) -> None:
+    ns, _ = configure(platform, tmp_path, **env)
+    assert ns["CELERY_BROKER_URL"] == broker
+
+
+def test_upsun_rabbitmq_relationship(tmp_path: Path) -> None:
+    relationships = {
+        "queue": [{"scheme": "amqp", "host": "rabbitmq.internal", "port": 5672, "username": "guest", "password": "g/u"}]
+    }
+    encoded = base64.b64encode(json.dumps(relationships).encode()).decode()
+    ns, report = configure("upsun", tmp_path, PLATFORM_RELATIONSHIPS=encoded, PLATFORM_PROJECT_ENTROPY="e" * 56)
+    assert ns["CELERY_BROKER_URL"] == "amqp://guest:g%2Fu@rabbitmq.internal:5672/"
+    entry = next(e for e in report.entries if e.setting == "CELERY_BROKER_URL")
+    assert entry.source == "PLATFORM_RELATIONSHIPS queue" and "g%2Fu" not in json.dumps(entry.as_dict())
+
+
+def test_cloudcontrol_cloudamqp_in_the_credentials_file(tmp_path: Path) -> None:
+    creds = tmp_path / "creds.json"
+    url = "amqp://u:secretpw@lemur.cloudamqp.com/u"
+    creds.write_text(json.dumps({"CLOUDAMQP": {"CLOUDAMQP_URL": url}}))
+    ns, report = configure("cloudcontrol", tmp_path, CRED_FILE=str(creds))
+    assert ns["CELERY_BROKER_URL"] == url
+    assert "secretpw" not in json.dumps(report.as_dict())
+
+
+def test_precedence_environment_then_platform_then_settings(tmp_path: Path) -> None:
+    own = {"CELERY_BROKER_URL": "redis://localhost:6379/0", "CELERY_TASK_ACKS_LATE": False}
+    ns, _ = configure("render", tmp_path, own, CELERY_BROKER_URL="amqp://a:b@mq:5672//", REDIS_URL="redis://r:6379")
+    assert ns["CELERY_BROKER_URL"] == "amqp://a:b@mq:5672//"
+    assert ns["CELERY_TASK_ACKS_LATE"] is False  # settings.py's choice is kept
+    ns, _ = configure("render", tmp_path, own, REDIS_URL="redis://r:6379")
+    assert ns["CELERY_BROKER_URL"] == "redis://r:6379"
+    ns, _ = configure("render", tmp_path, own)
+    assert ns["CELERY_BROKER_URL"] == "redis://localhost:6379/0"
+    assert "CELERY_RESULT_BACKEND" in ns  # the broker's Redis
+
+
+def test_local_development_gets_no_platform_defaults(tmp_path: Path) -> None:
+    ns, _ = configure("local", tmp_path, {"CELERY_TASK_ALWAYS_EAGER": True})
+    assert celery(ns) == {"CELERY_TASK_ALWAYS_EAGER": True}
+
+
+def test_a_platform_with_celery_and_no_broker_says_so(tmp_path: Path) -> None:
+    _, report = configure("render", tmp_path)
+    assert any("no broker is set" in n for n in report.notes)
+
+
+def test_nothing_without_celery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "celery", None)
+    ns, _ = configure("heroku", tmp_path, CLOUDAMQP_URL="amqp://u:p@h/v")
+    assert celery(ns) == {}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CLOUDAMQP_URL": "http://u:plantedpw@h"}, "CLOUDAMQP_URL must start with one of"),
+        ({"CELERY_BROKER_URL": "amqp://u:plantedpw@"}, "CELERY_BROKER_URL names no host"),
+        ({"CELERY_RESULT_BACKEND": "redis://:plantedpw@h:port"}, "CELERY_RESULT_BACKEND"),
+    ],
+)
+def test_bad_urls_are_named_without_their_secrets(env: dict[str, str], message: str, tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match=message) as info:
+        configure("heroku", tmp_path, **env)
+    assert "plantedpw" not in str(info.value) and info.value.__cause__ is None
+
+
+WORKER_APP = """
+from celery import Celery
+
+import worker_settings
+
+app = Celery("notes")
+app.config_from_object(worker_settings, namespace="CELERY")
+
+
+@app.task(name="summary")
+def summary(text):
+    return text.split(".")[0]
+"""
+
+
+@pytest.mark.parametrize("transport", ["rabbitmq", "redis"])
+@pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")  # Celery's own Redis backend
+def test_a_worker_runs_a_task_through_the_configured_broker(transport: str, tmp_path: Path) -> None:
+    """The settings configure() made, given to Celery as a Django project gives them
+    (config_from_object with the CELERY namespace); a `celery worker` process runs a task sent
+    from this one, and its result comes back."""
+    for port, name in ((5672, "RabbitMQ"), (6379, "Redis")):
+        if not port_open("127.0.0.1", port):
+            unavailable(f"{name} is not listening on 127.0.0.1:{port}")
+    queue = f"notes-{transport}-{uuid.uuid4().hex[:8]}"
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/9"}
+    if transport == "rabbitmq":
+        env.update(CLOUDAMQP_URL="amqp://guest:guest@127.0.0.1:5672//", CELERY_RESULT_BACKEND=env["REDIS_URL"])
+    ns, _ = configure("heroku", tmp_path, **env)
+    values = {**celery(ns), "CELERY_TASK_DEFAULT_QUEUE": queue}
+    (tmp_path / "worker_settings.py").write_text("".join(f"{k} = {v!r}\n" for k, v in values.items()))
+    (tmp_path / "notes_tasks.py").write_text(WORKER_APP)
+    sys.path.insert(0, str(tmp_path))
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [str(BIN / "celery"), "-A", "notes_tasks", "worker", "--pool", "solo", "--loglevel", "INFO"],
+        cwd=tmp_path,
+        env=clean_environ(PYTHONPATH=str(tmp_path)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        from notes_tasks import app, summary  # type: ignore[import-not-found]
+
+        assert app.conf.task_acks_late and app.conf.worker_prefetch_multiplier == 1
+        assert summary.delay("A note. With more.").get(timeout=30) == "A note"
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("notes_tasks", "worker_settings"):
+            sys.modules.pop(name, None)
+        worker.terminate()
+        worker.wait(30)
+        log.close()
+    assert "summary" in (tmp_path / "worker.log").read_text()
+
+
+def upsun(relationships: dict[str, Any], tmp_path: Path) -> tuple[dict[str, Any], Report]:
+    encoded = base64.b64encode(json.dumps(relationships).encode()).decode()
+    return configure("upsun", tmp_path, None, PLATFORM_RELATIONSHIPS=encoded, PLATFORM_PROJECT_ENTROPY="e" * 56)
+
+
+def test_upsun_redis_relationship_after_the_database(tmp_path: Path) -> None:
+    database = {"scheme": "pgsql", "host": "postgresql.internal", "port": 5432, "path": "main", "username": "main"}
+    ns, _ = upsun({"database": [database], "cache": [{"scheme": "redis", "host": "redis.internal"}]}, tmp_path)
+    assert ns["CELERY_BROKER_URL"] == "redis://redis.internal/"
+    assert ns["CELERY_RESULT_BACKEND"] == "redis://redis.internal/"
+
+
+def test_upsun_broker_relationship_without_a_host(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="PLATFORM_RELATIONSHIPS: 'queue' has no host"):
+        upsun({"queue": [{"scheme": "amqp", "password": "plantedpw"}]}, tmp_path)
+
+
+def test_settings_py_keeps_its_result_backend_and_tls_options(tmp_path: Path) -> None:
+    own = {
+        "CELERY_RESULT_BACKEND": "django-db",
+        "CELERY_BROKER_USE_SSL": {"ssl_cert_reqs": ssl.CERT_REQUIRED},
+        "CELERY_REDIS_BACKEND_USE_SSL": {"ssl_cert_reqs": ssl.CERT_REQUIRED},
+    }
+    ns, _ = configure("heroku", tmp_path, own, REDIS_URL="rediss://:pw@ec2-1-2-3-4.compute-1.amazonaws.com:25190")
+    assert ns["CELERY_RESULT_BACKEND"] == "django-db"
+    assert ns["CELERY_BROKER_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    own["CELERY_RESULT_BACKEND"] = "rediss://:pw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
+    ns, _ = configure("heroku", tmp_path, own, CLOUDAMQP_URL="amqps://u:p@mq.cloudamqp.com/v")
+    assert ns["CELERY_REDIS_BACKEND_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_REQUIRED}
