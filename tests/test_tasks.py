@@ -121,6 +121,12 @@ def test_precedence_environment_then_platform_then_settings(tmp_path: Path) -> N
     assert "CELERY_RESULT_BACKEND" in ns  # the broker's Redis
 
 
+def test_a_cache_url_that_is_no_broker_url_is_noted_not_fatal(tmp_path: Path) -> None:
+    ns, report = configure("render", tmp_path, REDIS_URL="unix:///run/redis.sock")
+    assert "CELERY_BROKER_URL" not in ns and ns["CACHES"]["default"]["LOCATION"] == "unix:///run/redis.sock"
+    assert "REDIS_URL is not a broker URL Celery reads: CELERY_BROKER_URL is not set from it." in report.notes
+
+
 def test_local_development_gets_no_platform_defaults(tmp_path: Path) -> None:
     ns, _ = configure("local", tmp_path, {"CELERY_TASK_ALWAYS_EAGER": True})
     assert celery(ns) == {"CELERY_TASK_ALWAYS_EAGER": True}
@@ -140,7 +146,7 @@ def test_nothing_without_celery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"CLOUDAMQP_URL": "http://u:plantedpw@h"}, "CLOUDAMQP_URL must start with one of"),
+        ({"CELERY_BROKER_URL": "http://u:plantedpw@h"}, "CELERY_BROKER_URL must start with one of"),
         ({"CELERY_BROKER_URL": "amqp://u:plantedpw@"}, "CELERY_BROKER_URL names no host"),
         ({"CELERY_RESULT_BACKEND": "redis://:plantedpw@h:port"}, "CELERY_RESULT_BACKEND"),
     ],

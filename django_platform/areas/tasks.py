@@ -57,11 +57,13 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         return {}
     result: dict[str, Any] = {}
     env = ctx.env
+    found = None
     if ctx.value(BROKER):
         broker, source = checked(env[BROKER], BROKER), Source("environment", BROKER, [BROKER])
     else:
         found = ctx.platform.broker(ctx)
-        if found is not None:
+        scheme = split_url(found[0], variable=found[1].text).scheme.lower() if found else ""
+        if found is not None and scheme in SCHEMES:
             url, source = found
             broker = checked(url, source.text)
         elif current.get(BROKER):
@@ -75,6 +77,9 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         if tls and "CELERY_BROKER_USE_SSL" not in current:
             result["CELERY_BROKER_USE_SSL"] = tls
             report.record("CELERY_BROKER_USE_SSL", tls, Source("platform", f"{ctx.platform.label}'s Redis certificate"))
+    elif found is not None:
+        # A cache's URL (unix://, say) is no broker: said, not fatal.
+        report.note(f"{found[1].text} is not a broker URL Celery reads: CELERY_BROKER_URL is not set from it.")
     elif not ctx.platform.development:
         report.note(
             "Celery is installed but no broker is set: attach a RabbitMQ or Redis add-on, or set CELERY_BROKER_URL."
