@@ -32,13 +32,15 @@ NO_LOSS = {
 def configure(
     platform: str, tmp_path: Path, settings: dict[str, Any] | None = None, /, **env: str
 ) -> tuple[dict[str, Any], Report]:
-    ns: dict[str, Any] = {"BASE_DIR": tmp_path, "DATABASES": {}, **(settings or {})}
+    # A project that uses Celery has its settings under CELERY_ (the default here says so).
+    own = {"CELERY_TIMEZONE": "UTC"} if settings is None else settings
+    ns: dict[str, Any] = {"BASE_DIR": tmp_path, "DATABASES": {}, **own}
     base = {**PLATFORM_ENVS[platform], "DJANGO_SECRET_KEY": SECRET} if platform != "local" else {}
     return ns, django_platform.configure(ns, env={**base, **env})
 
 
 def celery(ns: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in ns.items() if k.startswith("CELERY_")}
+    return {k: v for k, v in ns.items() if k.startswith("CELERY_") and k != "CELERY_TIMEZONE"}
 
 
 def test_heroku_cloudamqp_is_the_broker_with_no_task_lost(tmp_path: Path) -> None:
@@ -134,13 +136,14 @@ def test_local_development_gets_no_platform_defaults(tmp_path: Path) -> None:
 
 def test_a_platform_with_celery_and_no_broker_says_so(tmp_path: Path) -> None:
     _, report = configure("render", tmp_path)
-    assert any("no broker is set" in n for n in report.notes)
+    assert any("Celery settings but no broker" in n for n in report.notes)
 
 
-def test_nothing_without_celery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "celery", None)
-    ns, _ = configure("heroku", tmp_path, CLOUDAMQP_URL="amqp://u:p@h/v")
-    assert celery(ns) == {}
+def test_nothing_for_a_project_without_celery_settings(tmp_path: Path) -> None:
+    ns, report = configure("heroku", tmp_path, {}, CLOUDAMQP_URL="amqp://u:p@h/v", REDIS_URL="redis://h:6379")
+    assert celery(ns) == {} and not any("Celery" in n for n in report.notes)
+    ns, _ = configure("heroku", tmp_path, {}, CELERY_BROKER_URL="amqp://u:p@h/v")  # the variable says so
+    assert ns["CELERY_BROKER_URL"] == "amqp://u:p@h/v"
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,10 @@
 """Celery's settings (the CELERY_ namespace of `app.config_from_object("django.conf:settings",
 namespace="CELERY")`) from the environment and the platform's broker add-ons, when the project
-uses Celery: the broker, the result backend, their TLS, and on a platform the settings that lose
-no task when a worker dies or is stopped."""
+uses Celery (settings.py has a CELERY_ setting): the broker, the result backend, their TLS, and
+on a platform the settings that lose no task when a worker dies or is stopped."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,8 +29,11 @@ NO_LOSS = {
 }
 
 
-def uses_celery(current: Mapping[str, Any]) -> bool:
-    return any(k.startswith("CELERY_") for k in current) or importlib.util.find_spec("celery") is not None
+def uses_celery(current: Mapping[str, Any], env: Mapping[str, str]) -> bool:
+    """Celery's Django pattern keeps its settings under CELERY_ in settings.py: one of them (or
+    CELERY_BROKER_URL in the environment) says the project uses Celery. Celery merely installed
+    (a dependency of a dependency) says nothing."""
+    return any(k.startswith("CELERY_") for k in current) or bool(env.get(BROKER, "").strip())
 
 
 def checked(url: str, variable: str) -> str:
@@ -53,7 +55,7 @@ def _tls(url: str, ctx: Context) -> dict[str, Any] | None:
 
 
 def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
-    if not uses_celery(current):
+    if not uses_celery(current, ctx.env):
         return {}
     result: dict[str, Any] = {}
     env = ctx.env
@@ -81,9 +83,7 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         # A cache's URL (unix://, say) is no broker: said, not fatal.
         report.note(f"{found[1].text} is not a broker URL Celery reads: CELERY_BROKER_URL is not set from it.")
     elif not ctx.platform.development:
-        report.note(
-            "Celery is installed but no broker is set: attach a RabbitMQ or Redis add-on, or set CELERY_BROKER_URL."
-        )
+        report.note("Celery settings but no broker: attach a RabbitMQ or Redis add-on, or set CELERY_BROKER_URL.")
 
     if ctx.value(RESULTS):
         results, text = checked(env[RESULTS], RESULTS), Source("environment", RESULTS, [RESULTS])
