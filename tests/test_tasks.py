@@ -245,3 +245,14 @@ def test_settings_py_keeps_its_result_backend_and_tls_options(tmp_path: Path) ->
     own["CELERY_RESULT_BACKEND"] = "rediss://:pw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
     ns, _ = configure("heroku", tmp_path, own, CLOUDAMQP_URL="amqps://u:p@mq.cloudamqp.com/v")
     assert ns["CELERY_REDIS_BACKEND_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+
+
+@pytest.mark.parametrize("platform", ["clevercloud", "upsun"])
+def test_no_broker_add_on_on_platforms_with_their_own_stores(platform: str, tmp_path: Path) -> None:
+    if platform == "upsun":
+        database = {"scheme": "pgsql", "host": "pg.internal", "port": 5432, "path": "main", "username": "main"}
+        ns, report = upsun({"database": [database]}, tmp_path)
+    else:
+        ns, report = configure(platform, tmp_path)
+    assert "CELERY_BROKER_URL" not in ns
+    assert any("Celery settings but no broker" in n for n in report.notes)
