@@ -45,13 +45,19 @@ def checked(url: str, variable: str) -> str:
     return url.strip()
 
 
-def _tls(url: str, ctx: Context) -> dict[str, Any] | None:
-    """Relaxed verification for the platform's own rediss:// (a self-signed certificate)."""
-    if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify:
+def _url_with_tls(
+    setting: str, url: str, source: Source, tls_setting: str, ctx: Context, current: Mapping[str, Any], report: Report
+) -> dict[str, Any]:
+    """The URL, and relaxed verification for the platform's own rediss:// (a self-signed
+    certificate) unless settings.py chose its own."""
+    values: dict[str, Any] = {setting: url}
+    report.record(setting, url, source)
+    if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify and tls_setting not in current:
         import ssl
 
-        return {"ssl_cert_reqs": ssl.CERT_NONE}
-    return None
+        values[tls_setting] = {"ssl_cert_reqs": ssl.CERT_NONE}
+        report.record(tls_setting, values[tls_setting], Source("platform", f"{ctx.platform.label}'s Redis certificate"))
+    return values
 
 
 def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
@@ -73,12 +79,7 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         else:
             broker = ""
     if broker:
-        result[BROKER] = broker
-        report.record(BROKER, broker, source)
-        tls = _tls(broker, ctx)
-        if tls and "CELERY_BROKER_USE_SSL" not in current:
-            result["CELERY_BROKER_USE_SSL"] = tls
-            report.record("CELERY_BROKER_USE_SSL", tls, Source("platform", f"{ctx.platform.label}'s Redis certificate"))
+        result.update(_url_with_tls(BROKER, broker, source, "CELERY_BROKER_USE_SSL", ctx, current, report))
     elif found is not None:
         # A cache's URL (unix://, say) is no broker: said, not fatal.
         report.note(f"{found[1].text} is not a broker URL Celery reads: CELERY_BROKER_URL is not set from it.")
@@ -94,14 +95,7 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
     else:
         results = ""
     if results:
-        result[RESULTS] = results
-        report.record(RESULTS, results, text)
-        tls = _tls(results, ctx)
-        if tls and "CELERY_REDIS_BACKEND_USE_SSL" not in current:
-            result["CELERY_REDIS_BACKEND_USE_SSL"] = tls
-            report.record(
-                "CELERY_REDIS_BACKEND_USE_SSL", tls, Source("platform", f"{ctx.platform.label}'s Redis certificate")
-            )
+        result.update(_url_with_tls(RESULTS, results, text, "CELERY_REDIS_BACKEND_USE_SSL", ctx, current, report))
 
     if not ctx.platform.development:
         for name, value in NO_LOSS.items():
