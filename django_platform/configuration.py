@@ -146,9 +146,12 @@ def _media(ns: Namespace, ctx: Context, report: Report) -> Changes:
 
 
 def _tasks(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    from django_platform.areas.django_tasks import build_django_tasks
     from django_platform.areas.tasks import build_tasks
 
-    return Changes(build_tasks(ctx, ns.as_mapping(), report))
+    values = build_tasks(ctx, ns.as_mapping(), report)
+    values.update(build_django_tasks(ctx, ns.as_mapping(), report))
+    return Changes(values)
 
 
 def _error_reports(ns: Namespace, ctx: Context, report: Report) -> Changes:

@@ -12,13 +12,13 @@ from django.core.checks import CheckMessage
 from django.test import override_settings
 
 from django_platform.areas.static import SECURITY, WHITENOISE
-from django_platform.checks import database, deployfiles, disk, judging, mail, target_platform, web
+from django_platform.checks import database, deployfiles, disk, judging, mail, target_platform, tasks, web
 from django_platform.platforms import BY_NAME
 
 # The checks read settings.DATABASES; no connection is opened, so overriding it is safe here.
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 ROOT = Path(__file__).resolve().parent.parent
-ALL_CHECKS = [*disk.CHECKS, *database.CHECKS, *web.CHECKS, *mail.CHECKS, *deployfiles.CHECKS]
+ALL_CHECKS = [*disk.CHECKS, *database.CHECKS, *web.CHECKS, *mail.CHECKS, *deployfiles.CHECKS, *tasks.CHECKS]
 SQLITE_FILE = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/app/db.sqlite3"}}
 PG = {
     "ENGINE": "django.db.backends.postgresql",
@@ -311,10 +311,7 @@ def test_w010_w011_dependencies(tmp_path: Path) -> None:
 
 
 def test_ids_are_unique_and_documented() -> None:
-    sources = "".join(
-        (ROOT / "django_platform" / "checks" / f"{m}.py").read_text()
-        for m in ("disk", "database", "web", "mail", "deployfiles")
-    )
+    sources = "".join(path.read_text() for path in sorted((ROOT / "django_platform" / "checks").glob("*.py")))
     used = re.findall(r'id="(django_platform\.[EWI]\d{3})"', sources)
     defined = re.findall(r"^([EWI]\d{3}) = ", sources, flags=re.M)
     assert len(defined) == len(set(defined)), "a message constant is defined twice"

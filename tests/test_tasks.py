@@ -16,6 +16,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 import django_platform
+from django_platform.areas.tasks import machine as REAL_MACHINE  # before the fixture patches it
 from django_platform.report import Report
 from tests.e2e_support import BIN
 from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
@@ -26,7 +27,18 @@ NO_LOSS = {
     "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
     "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,
     "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
+    # From the machine pinned below: 2 CPUs and room for both children.
+    "CELERY_WORKER_CONCURRENCY": 2,
 }
+MB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The container's CPUs and memory, as the cgroup would say them (not this machine's)."""
+    from django_platform.areas import tasks
+
+    monkeypatch.setattr(tasks, "machine", lambda: (2.0, 1024 * MB))
 
 
 def configure(
@@ -256,3 +268,51 @@ def test_no_broker_add_on_on_platforms_with_their_own_stores(platform: str, tmp_
         ns, report = configure(platform, tmp_path)
     assert "CELERY_BROKER_URL" not in ns
     assert any("Celery settings but no broker" in n for n in report.notes)
+
+
+@pytest.mark.parametrize(
+    ("machine", "env", "expected"),
+    [
+        # Heroku's 512 MB dyno shows 8 CPUs: Celery's own default (8 children) exceeds its memory.
+        ((8.0, 512 * MB), {}, 2),
+        ((1.5, 4096 * MB), {}, 2),
+        ((4.0, None), {}, 4),
+        ((0.5, 100 * MB), {}, 1),
+        ((4.0, None), {"CELERY_WORKER_CONCURRENCY": "7"}, 7),
+    ],
+)
+def test_worker_concurrency_from_the_container(
+    machine: tuple[float, int | None],
+    env: dict[str, str],
+    expected: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django_platform.areas import tasks
+
+    monkeypatch.setattr(tasks, "machine", lambda: machine)
+    ns, report = configure("heroku", tmp_path, REDIS_URL="redis://h:6379", **env)
+    assert ns["CELERY_WORKER_CONCURRENCY"] == expected
+    assert "CELERY_WORKER_CONCURRENCY" in json.dumps(report.as_dict())
+
+
+def test_worker_concurrency_from_scalingo_container_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.areas import tasks
+
+    monkeypatch.setattr(tasks, "machine", lambda: (8.0, None))
+    ns, _ = configure("scalingo", tmp_path, SCALINGO_REDIS_URL="redis://h:6379", CONTAINER_MEMORY=str(512 * MB))
+    assert ns["CELERY_WORKER_CONCURRENCY"] == 2
+
+
+def test_worker_concurrency_kept_from_settings_and_checked(tmp_path: Path) -> None:
+    ns, _ = configure("heroku", tmp_path, {"CELERY_WORKER_CONCURRENCY": 3}, REDIS_URL="redis://h:6379")
+    assert ns["CELERY_WORKER_CONCURRENCY"] == 3
+    with pytest.raises(ImproperlyConfigured, match="CELERY_WORKER_CONCURRENCY") as caught:
+        configure("heroku", tmp_path, REDIS_URL="redis://h:6379", CELERY_WORKER_CONCURRENCY="many-plantedpw")
+    assert "plantedpw" not in str(caught.value)
+
+
+def test_the_machine_is_read_from_the_cgroup() -> None:
+    from django_platform.deploy.gunicorn import cpu_limit, memory_limit
+
+    assert REAL_MACHINE() == (cpu_limit(), memory_limit())

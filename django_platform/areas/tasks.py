@@ -16,6 +16,7 @@ from django_platform.report import Report, Source
 
 BROKER = "CELERY_BROKER_URL"
 RESULTS = "CELERY_RESULT_BACKEND"
+CONCURRENCY = "CELERY_WORKER_CONCURRENCY"
 SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss", "sqs", "memory", "filesystem")
 # A task is acknowledged once it has run, re-queued when its worker dies, and a worker holds one
 # message at a time (what it holds unacknowledged is redelivered, but only after the others).
@@ -104,4 +105,33 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
             else:
                 result[name] = value
                 report.record(name, value, Source("platform", "no task lost when a worker dies or is stopped"))
+        result.update(_concurrency(ctx, current, report))
     return result
+
+
+def machine() -> tuple[float, int | None]:
+    """CPUs and memory this process may use (two small cgroup files)."""
+    from django_platform.deploy.gunicorn import cpu_limit, memory_limit
+
+    return cpu_limit(), memory_limit()
+
+
+def _concurrency(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
+    """CELERY_WORKER_CONCURRENCY: the variable, settings.py, else one child per CPU the
+    container may use and no more than its memory holds."""
+    from django_platform.parsers.env import get_int
+
+    explicit = get_int(ctx.env, CONCURRENCY, minimum=1)
+    if explicit:
+        report.record(CONCURRENCY, explicit, Source("environment", CONCURRENCY, [CONCURRENCY]))
+        return {CONCURRENCY: explicit}
+    if CONCURRENCY in current:
+        report.record(CONCURRENCY, current[CONCURRENCY], "settings.py")
+        return {}
+    from django_platform.deploy.gunicorn import MB, MEMORY_PER_WORKER, task_concurrency
+
+    cpus, memory = machine()
+    value = task_concurrency(ctx.env, cpus=cpus, memory=memory, platform=ctx.platform)
+    why = f"{cpus:g} CPU(s), at most one child per {MEMORY_PER_WORKER // MB} MB of memory"
+    report.record(CONCURRENCY, value, Source("platform", why))
+    return {CONCURRENCY: value}

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.databases import engine_family
 from django_platform.checks import environment, target_platform
 from django_platform.deploy import deps
 from django_platform.deploy.files import BEGIN, END, project_dir
+from django_platform.deploy.processes import background, project_packages, settings_values
 from django_platform.deploy.procfile import config_filename, gunicorn_body, gunicorn_call, process_types, procfile_body
 from django_platform.platforms import PLATFORMS, Platform
 
@@ -24,6 +27,7 @@ W009 = "{name} is out of date for {platform}."
 W010 = "{file} does not declare {missing}."
 W011 = "There is no dependency file (requirements.txt, Pipfile.lock, poetry.lock, uv.lock, pyproject.toml)."
 W012 = "{problem}: what the platform installs cannot be checked."
+_CELERY_APP = re.compile(r"^worker: celery -A (\S+) worker ", re.MULTILINE)
 
 
 def _managed_block(text: str) -> str | None:
@@ -107,9 +111,8 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 def _stale_files(root: Path, platform: Platform, procfile_text: str | None) -> list[CheckMessage]:
     block = None if procfile_text is None else _managed_block(procfile_text)
-    workers = [cmd for kind, cmd in process_types(block or "").items() if kind.startswith("worker")]
     stale = []
-    if block is not None and block.strip() != procfile_body(platform, settings.WSGI_APPLICATION, workers):
+    if block is not None and block.strip() != _expected_procfile(platform, block):
         stale.append(("Procfile", "platform_procfile"))
     conf = root / config_filename(platform)
     if conf.is_file() and _gunicorn_stale(conf, platform):
@@ -122,6 +125,20 @@ def _stale_files(root: Path, platform: Platform, procfile_text: str | None) -> l
         )
         for name, command in stale
     ]
+
+
+def _expected_procfile(platform: Platform, block: str) -> str:
+    """The block platform_procfile would write now, keeping the --worker commands and the Celery
+    app (--celery-app) it holds; the block itself when no Celery app can be found (platform_procfile
+    says so when run)."""
+    given = _CELERY_APP.search(block)
+    try:
+        found = background(settings_values(), project_packages(), given.group(1) if given else None)
+    except ImproperlyConfigured:
+        return block.strip()
+    custom = [(k, c) for k, c in process_types(block).items() if k.startswith("worker") and (k, c) not in found]
+    workers = [command for _, command in custom]
+    return procfile_body(platform, settings.WSGI_APPLICATION, workers, found)
 
 
 def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -85,18 +85,34 @@ def memory_limit(cgroup: Path = CGROUP) -> int | None:
     return None
 
 
+def container_memory(env: Mapping[str, str], memory: int | None, platform: Platform) -> int | None:
+    """The memory limit read from the cgroup, else the platform's container-size variable."""
+    if memory is not None:
+        return memory
+    size = get_int(env, platform.size_variable, minimum=1) if platform.size_variable else None
+    return size * platform.size_unit if size else None
+
+
 def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform = LOCAL) -> int:
     """WEB_CONCURRENCY, else 2 x CPUs + 1, capped so each worker has MEMORY_PER_WORKER."""
     explicit = get_int(env, "WEB_CONCURRENCY", minimum=1)
     if explicit:
         return explicit
-    size = get_int(env, platform.size_variable, minimum=1) if platform.size_variable else None
-    if memory is None and size:
-        memory = size * platform.size_unit
+    memory = container_memory(env, memory, platform)
     workers = 2 * math.ceil(cpus) + 1
     if memory is not None:
         workers = min(workers, memory // MEMORY_PER_WORKER)
     return max(1, workers)
+
+
+def task_concurrency(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform) -> int:
+    """Celery's prefork children: one per CPU this process may use (Celery's own default counts
+    the host's CPUs, 8 on a 512 MB Heroku dyno), capped so each has MEMORY_PER_WORKER."""
+    memory = container_memory(env, memory, platform)
+    children = math.ceil(cpus)
+    if memory is not None:
+        children = min(children, memory // MEMORY_PER_WORKER)
+    return max(1, children)
 
 
 def worker_class(env: Mapping[str, str]) -> str:
@@ -219,8 +235,7 @@ def explain(
     """(setting, value, why) for the values that decide capacity and shutdown, as settings()
     decides them here; what platform_check and platform_gunicorn --dry-run show."""
     values = settings(env, platform, cpus=cpus, memory=memory)
-    size = get_int(env, platform.size_variable, minimum=1) if platform.size_variable else None
-    limit = memory if memory is not None else (size * platform.size_unit if size else None)
+    limit = container_memory(env, memory, platform)
     if get_int(env, "WEB_CONCURRENCY", minimum=1):
         workers = "WEB_CONCURRENCY"
     else:

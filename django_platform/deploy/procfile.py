@@ -35,12 +35,25 @@ def wsgi_target(wsgi_application: str | None) -> str:
     return module if attr == "application" else f"{module}:{attr}"
 
 
-def procfile_body(platform: Platform, wsgi_application: str | None, workers: Sequence[str] = ()) -> str:
+def procfile_body(
+    platform: Platform,
+    wsgi_application: str | None,
+    workers: Sequence[str] = (),
+    background: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The platform's lines, the `background` processes the settings call for, then the --worker
+    commands as worker, worker2, ... (numbered past a name already taken)."""
     lines = platform.procfile_lines(wsgi_target(wsgi_application))
-    for index, command in enumerate(workers):
+    lines += [f"{kind}: {command}" for kind, command in background]
+    taken = set(process_types("\n".join(lines)))
+    number = 1
+    for command in workers:
         if not command.strip() or "\n" in command:
             raise ImproperlyConfigured("--worker takes a one-line command.")
-        lines.append(f"worker{index + 1 if index else ''}: {command.strip()}")
+        while (name := f"worker{number if number > 1 else ''}") in taken:
+            number += 1
+        taken.add(name)
+        lines.append(f"{name}: {command.strip()}")
     return "\n".join(lines)
 
 

@@ -163,6 +163,9 @@ class Platform:
     procfile: bool = True
     release_process: str = ""
     release_hint: str = ""
+    # How a process beside web (a Procfile line "{process}: {command}") gets started and scaled,
+    # where the Procfile alone does not do it; "" where it does.
+    worker_hint: str = ""
     # The gunicorn config file the generated Procfile (or gunicorn itself) reads.
     gunicorn_config: str = "gunicorn.conf.py"
     # Stop signal the platform sends and seconds before it kills the process.

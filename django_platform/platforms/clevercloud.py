@@ -77,6 +77,7 @@ CLEVERCLOUD = CleverCloud(
     markers=(Marker(all_of=("CC_DEPLOYMENT_ID", "INSTANCE_TYPE=production")),),
     router_tls=True,
     procfile=False,
+    worker_hint="set CC_WORKER_COMMAND to `{command}` (CC_WORKER_COMMAND_1, _2, ... for more)",
     release_hint=(
         "Clever Cloud reads no Procfile: set CC_PYTHON_BACKEND=gunicorn, CC_PYTHON_MODULE={module}:application "
         'and CC_PYTHON_MANAGE_TASKS="migrate --noinput"'

@@ -179,6 +179,7 @@ CLOUDCONTROL = CloudControl(
     db_tls={PG: True},
     router_tls=True,
     host_templates=("{CC_APP}.cloudcontrolled.com", "{CC_DEP}-{CC_APP}.cloudcontrolled.com"),
+    worker_hint="add it with `cctrlapp APP/DEP worker.add {process}` (unverified)",
     release_hint='run `cctrlapp APP/DEP run "python manage.py migrate --noinput"` after each deploy',
     gunicorn_config=CONFIG,
     size_variable="SIZE",

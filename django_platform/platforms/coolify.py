@@ -42,6 +42,7 @@ COOLIFY = Coolify(
         "enable the application's Healthcheck with path {path} (Coolify runs curl or wget inside the container: "
         "the image needs one of them)"
     ),
+    worker_hint="add a resource from the same repository with the start command `{command}` (unverified)",
     release_hint="set the application's Pre-deployment Command to `python manage.py migrate --noinput`",
     stop_grace=10,
     collectstatic_at_build=(

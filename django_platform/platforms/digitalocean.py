@@ -11,6 +11,7 @@ DIGITALOCEAN = Platform(
     label="DigitalOcean App Platform",
     router_tls=True,
     host_templates=("{APP_DOMAIN}",),
+    worker_hint="add a worker component (workers: in the app spec) with run_command `{command}`",
     release_hint="add a job with `kind: PRE_DEPLOY` running `python manage.py migrate --noinput` to the app spec",
     # termination.grace_period_seconds (after drain_seconds, default 15).
     stop_grace=120,

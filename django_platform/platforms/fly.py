@@ -10,6 +10,10 @@ FLY = Platform(
     markers=(Marker(all_of=("FLY_APP_NAME",)),),
     router_tls=True,
     host_templates=("{FLY_APP_NAME}.fly.dev",),
+    worker_hint=(
+        'list it under [processes] in fly.toml (`{process} = "{command}"`, beside the web command as `app`), '
+        "then `fly scale count {process}=1`"
+    ),
     release_hint='set `release_command = "python manage.py migrate --noinput"` under [deploy] in fly.toml',
     # kill_signal and kill_timeout defaults.
     health_check=(

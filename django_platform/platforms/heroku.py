@@ -47,6 +47,7 @@ DOKKU = Platform(
     db_tls={PG: False, MYSQL: False},
     router_tls=True,
     release_process="release",
+    worker_hint="start it with `dokku ps:scale APP {process}=1`",
     collectstatic_at_build="Dokku's herokuish build runs it unless DISABLE_COLLECTSTATIC is set",
 )
 
@@ -62,6 +63,8 @@ HEROKU = Heroku(
     # HEROKU_APP_* come with the opt-in dyno metadata (labs) only.
     host_templates=("{HEROKU_APP_DEFAULT_DOMAIN_NAME}", "{HEROKU_APP_NAME}.herokuapp.com"),
     release_process="release",
+    # Process types other than web start at 0 dynos.
+    worker_hint="start it with `heroku ps:scale {process}=1`",
     router_idle_timeout=90,
     # Heroku's buildpack runs collectstatic with the config vars, STACK and SOURCE_VERSION.
     build_markers=(Marker(all_of=("STACK", "SOURCE_VERSION"), note="Heroku-lineage buildpack"),),

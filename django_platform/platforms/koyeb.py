@@ -11,6 +11,7 @@ KOYEB = Platform(
     markers=(Marker(any_of=("KOYEB_APP_NAME", "KOYEB_SERVICE_ID")),),
     router_tls=True,
     host_templates=("{KOYEB_PUBLIC_DOMAIN}",),
+    worker_hint="create a Worker service from the same repository with the run command `{command}`",
     release_hint=(
         "Koyeb documents no release phase: run `python manage.py migrate --noinput` once per deploy "
         "(a one-off command, or the service's run command before gunicorn on a single instance)"

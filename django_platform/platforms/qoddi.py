@@ -43,6 +43,7 @@ QODDI = Qoddi(
     # Its datastores have SSL off.
     db_tls={PG: False, MYSQL: False},
     router_tls=True,
+    worker_hint="scale it to one instance in the app's Processes settings (unverified)",
     release_hint="run `python manage.py migrate --noinput` from the app's console after each deploy",
     collectstatic_at_build="Qoddi's Heroku buildpack runs it unless DISABLE_COLLECTSTATIC is set",
     claims=("DATABASE_HOST",),

@@ -26,6 +26,7 @@ RAILWAY = Railway(
     host_templates=("{RAILWAY_PUBLIC_DOMAIN}",),
     health_check_hosts=("healthcheck.railway.app",),
     health_check="set the service's Healthcheck Path (deploy.healthcheckPath in railway.json) to {path}",
+    worker_hint="add a service from the same repository with the custom start command `{command}`",
     release_hint="set the service's Pre-Deploy Command to `python manage.py migrate --noinput`",
     stop_grace=0,
     # The edge closes idle HTTP/1.1 connections after 60 s.

@@ -10,6 +10,10 @@ RENDER = Platform(
     markers=(Marker(all_of=("RENDER=true",)),),
     router_tls=True,
     host_templates=("{RENDER_EXTERNAL_HOSTNAME}",),
+    worker_hint=(
+        "create a Background Worker service (type: worker in render.yaml) from the same repository "
+        "with the start command `{command}`"
+    ),
     release_hint="set the service's Pre-Deploy Command (preDeployCommand) to `python manage.py migrate --noinput`",
     # maxShutdownDelaySeconds, default 30.
     stop_grace=30,

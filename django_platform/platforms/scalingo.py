@@ -60,6 +60,7 @@ SCALINGO = Scalingo(
     router_tls=True,
     host_templates=("{APP}.{REGION_NAME}.scalingo.io",),
     # Heroku's `release:` is not executed on Scalingo.
+    worker_hint="scale it with `scalingo --app APP scale {process}:1`",
     release_process="postdeploy",
     broker_variables=("SCALINGO_REDIS_URL",),
     stop_grace=30,

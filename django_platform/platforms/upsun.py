@@ -217,6 +217,7 @@ UPSUN = Upsun(
     db_tls={PG: False, MYSQL: False},
     router_tls=True,
     procfile=False,
+    worker_hint="add it under workers: in .upsun/config.yaml (`{process}: commands: start: {command}`)",
     release_hint="add `python manage.py migrate --noinput` to hooks.deploy in .upsun/config.yaml",
     # Documented for workers; the web stop is not documented (unverified).
     stop_grace=15,

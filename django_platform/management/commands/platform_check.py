@@ -92,10 +92,15 @@ class Command(BaseCommand):
         else:
             platform = target_platform()
             reason = report.reason if report else "detected from the environment"
-        with judging(platform):
-            findings = run_findings(options["deploy"])
         from django_platform.checks import environment
         from django_platform.deploy.gunicorn import explain_here
+
+        with judging(platform):
+            findings = run_findings(options["deploy"])
+        if options["deploy"] and not platform.is_local:
+            from django_platform.checks.budget import budget_here
+
+            findings = sorted([*findings, *budget_here(environment(), platform)], key=lambda m: (-m.level, m.id or ""))
 
         gunicorn = explain_here(environment(), platform)
         if options["output_format"] == "json":

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django_platform.areas.databases import engine_family
 from django_platform.deploy import deps
 from django_platform.deploy.files import project_dir
+from django_platform.deploy.processes import background, project_packages, settings_values
 from django_platform.deploy.procfile import comment_out_types, process_types, procfile_body, wsgi_target
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.platforms import Platform
@@ -27,14 +28,21 @@ class Command(ManagedFileCommand):
             action="append",
             default=[],
             metavar="CMD",
-            help="add a worker process type running CMD (repeatable)",
+            help="add a worker process type running CMD (repeatable); the Celery and db_worker "
+            "processes your settings call for are written without it",
+        )
+        parser.add_argument(
+            "--celery-app",
+            metavar="MODULE",
+            help="the module defining the Celery app (default: the project package with a celery.py)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         root = options["path"] or project_dir()
         platform = chosen_platform(options["platform"], [root / "Procfile"])
         try:
-            body = procfile_body(platform, settings.WSGI_APPLICATION, options["worker"])
+            found = background(settings_values(), project_packages(), options["celery_app"])
+            body = procfile_body(platform, settings.WSGI_APPLICATION, options["worker"], found)
         except ImproperlyConfigured as exc:
             message = str(exc)  # our own text, which names no value
         else:
@@ -45,6 +53,7 @@ class Command(ManagedFileCommand):
         self.write_managed(root / "Procfile", body, platform, options, adopt=adopt)
         if not (options["check"] or options["diff"]):
             self.say_release(platform)
+            self.say_workers(platform, found)
         self.warn_about_dependencies(root)
 
     def say_release(self, platform: Platform) -> None:
@@ -52,6 +61,13 @@ class Command(ManagedFileCommand):
         if platform.release_hint and not (platform.procfile and platform.release_process):
             module = wsgi_target(settings.WSGI_APPLICATION).partition(":")[0]
             self.stdout.write(f"{platform.label}: {platform.release_hint.format(module=module)}.")
+
+    def say_workers(self, platform: Platform, found: list[tuple[str, str]]) -> None:
+        """How the platform starts a process beside web (some read only the Procfile's web line)."""
+        for kind, command in found:
+            if platform.worker_hint:
+                hint = platform.worker_hint.format(process=kind, command=command)
+                self.stdout.write(f"{platform.label}, {kind}: {hint}.")
 
     def warn_about_dependencies(self, root: Any) -> None:
         found = deps.declared(root)

@@ -1,0 +1,8 @@
+from django.urls import path
+from summaries import views
+
+urlpatterns = [
+    path("ping", views.ping),
+    path("summarize", views.summarize),
+    path("summaries/<int:pk>", views.show),
+]

@@ -1,0 +1,179 @@
+"""Background work end to end on real services: the worker project's Procfile written by
+platform_procfile, run under honcho (web, Celery worker, db_worker) on PostgreSQL, RabbitMQ and
+Redis; and the no-loss rehearsal: a Celery worker stopped by the platform's signal or killed with
+SIGKILL mid-stream, every task finished at least once, the counts printed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e_support import BIN
+from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
+from tests.services import free_port, port_open, query_one, unavailable, wait_for
+from tests.test_background import WORKER_PROJECT, needs_tasks_db
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("real_connections")]
+SERVER = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": "5432", "USER": "postgres"}
+TASKS = 24
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The worker project on Heroku's run environment, its own PostgreSQL database migrated."""
+    needs_tasks_db()
+    for port, name in ((5432, "PostgreSQL"), (5672, "RabbitMQ"), (6379, "Redis")):
+        if not port_open("127.0.0.1", port):
+            unavailable(f"{name} is not listening on 127.0.0.1:{port}")
+    name = f"jobs_{uuid.uuid4().hex[:10]}"
+    query_one({"default": {**SERVER, "NAME": "postgres"}}, f"CREATE DATABASE {name}")
+    root = tmp_path / "worker"
+    shutil.copytree(WORKER_PROJECT, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+    env = {
+        **PLATFORM_ENVS["heroku"],
+        "DJANGO_SECRET_KEY": SECRET,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "DATABASE_SSL": "false",  # the loopback server has no TLS; Heroku's would
+        "CLOUDAMQP_URL": "amqp://guest:guest@127.0.0.1:5672//",
+        "REDIS_URL": "redis://127.0.0.1:6379/13",
+        "JOBS_QUEUE": f"jobs-{uuid.uuid4().hex[:8]}",
+        "CELERY_WORKER_CONCURRENCY": "2",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for args in (("migrate", "--noinput"), ("platform_procfile", "--platform", "heroku")):
+        done = manage(root, env, *args)
+        assert done.returncode == 0, done.stderr[-2000:]
+    try:
+        yield root, env
+    finally:
+        query_one({"default": {**SERVER, "NAME": "postgres"}}, f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def manage(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=root,
+        env=clean_environ(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def start(root: Path, env: dict[str, str], *argv: str, log: str) -> subprocess.Popen[bytes]:
+    full = clean_environ(**{**env, "PATH": f"{BIN}:/usr/bin:/bin"})
+    with (root / log).open("ab") as out:
+        return subprocess.Popen(
+            list(argv), cwd=root, env=full, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, window: float = 30) -> None:
+    """The platform's stop: `sig` to every process of the container, SIGKILL after `window`."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(window)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # what a container's end leaves of the group
+
+
+def test_web_enqueues_and_the_procfile_workers_run_the_tasks(project: tuple[Path, dict[str, str]]) -> None:
+    root, env = project
+    procfile = (root / "Procfile").read_text()
+    assert "worker: celery -A jobs worker --loglevel INFO" in procfile
+    assert "tasks: python manage.py db_worker" in procfile
+    port = free_port()
+    honcho = start(root, env, str(BIN / "honcho"), "start", "-p", str(port), "web", "worker", "tasks", log="honcho.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: _get(base + "/ping") is not None, timeout=60), (root / "honcho.log").read_text()
+        for engine in ("celery", "django"):
+            created = _get(f"{base}/summarize?engine={engine}&text=First+sentence.+Second+one.")
+            assert created is not None
+            pk = created["id"]
+
+            def summarized(pk: int = pk) -> bool:
+                shown = _get(f"{base}/summaries/{pk}")
+                return bool(shown and shown["summary"] == "First sentence")
+
+            assert wait_for(summarized, timeout=60), (root / "honcho.log").read_text()[-4000:]
+    finally:
+        stop(honcho)
+    log = (root / "honcho.log").read_text()
+    assert "summaries.celery_summary" in log  # the Celery worker ran it, not the web process
+
+
+def _get(url: str) -> Any:
+    try:
+        response = requests.get(url, headers={"X-Forwarded-Proto": "https"}, timeout=5)
+    except requests.RequestException:
+        return None
+    return response.json() if response.headers.get("content-type") == "application/json" else response.text
+
+
+def runs(env: dict[str, str]) -> dict[str, int]:
+    name = env["DATABASE_URL"].rsplit("/", 1)[1]
+    rows = query_one(
+        {"default": {**SERVER, "NAME": name}},
+        "SELECT coalesce(json_object_agg(key, n), '{}') FROM "
+        "(SELECT key, count(*) AS n FROM summaries_run GROUP BY key) counted",
+    )
+    return {str(k): int(v) for k, v in (rows or {}).items()}
+
+
+@pytest.mark.parametrize(
+    ("broker", "how"),
+    [("rabbitmq", "SIGKILL"), ("rabbitmq", "SIGTERM"), ("redis", "SIGTERM"), ("redis", "SIGKILL")],
+)
+def test_nothing_lost_when_a_worker_is_stopped_or_killed(
+    broker: str, how: str, project: tuple[Path, dict[str, str]]
+) -> None:
+    root, env = project
+    if broker == "redis":
+        env = {k: v for k, v in env.items() if k != "CLOUDAMQP_URL"}
+        # Redis hands a dead worker's unacknowledged tasks to another only after the visibility
+        # timeout (Celery's default: an hour) and a sweep; the rehearsal shortens both to see it.
+        env["JOBS_VISIBILITY_TIMEOUT"] = "5"
+    keys = [f"k{i}" for i in range(TASKS)]
+    enqueue = f"from summaries.tasks import work\nfor key in {keys!r}:\n    work.delay(key, 0.5)\n"
+    done = manage(root, env, "shell", "-c", enqueue)
+    assert done.returncode == 0, done.stderr[-2000:]
+    worker = ["celery", "-A", "jobs", "worker", "--loglevel", "INFO"]
+    first = start(root, env, *worker, log="worker1.log")
+    try:
+        assert wait_for(lambda: sum(runs(env).values()) >= 4, timeout=60), (root / "worker1.log").read_text()[-3000:]
+        # Heroku's stop: SIGTERM to every process, SIGKILL after 30 s; or the container killed outright.
+        stop(first, signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM, window=30)
+        after_stop = runs(env)
+    finally:
+        stop(first, signal.SIGKILL)
+    second = start(root, env, *worker, log="worker2.log")
+    try:
+        finished = wait_for(lambda: set(runs(env)) == set(keys), timeout=90)
+    finally:
+        stop(second)
+    counted = runs(env)
+    twice = sorted(k for k, n in counted.items() if n > 1)
+    print(
+        f"\n{broker} {how}: {TASKS} tasks, {sum(after_stop.values())} finished before the stop, "
+        f"{len(counted)} finished in all, {len(twice)} ran twice ({', '.join(twice) or 'none'})"
+    )
+    assert finished, f"lost: {sorted(set(keys) - set(counted))}"
+    if how == "SIGTERM":
+        assert twice == []  # a warm shutdown finishes what it runs and returns what it holds
+    else:
+        assert len(twice) <= 2  # at most the tasks in flight (concurrency 2) run again
