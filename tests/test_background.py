@@ -188,7 +188,7 @@ def test_platform_procfile_writes_the_workers_the_settings_need(platform: str, h
 
 def found(check: Callable[..., list[CheckMessage]], platform: str = "heroku") -> list[str]:
     with judging(BY_NAME[platform]):
-        return [f"{m.id}: {m.msg}" for m in check()]
+        return [f"{m.id}: {m.msg}" for m in check() if m.id != "django_platform.W020"]  # W020: its own test
 
 
 def test_e018_broker_in_memory_or_on_disk() -> None:
@@ -223,6 +223,23 @@ def test_w016_tasks_run_in_the_request_or_never() -> None:
         assert "never run" in found(tasks.check_brokers)[0]
     with override_settings(TASKS={"default": {"BACKEND": DB_BACKEND}}):
         assert found(tasks.check_brokers) == []
+
+
+def test_w020_a_worker_saving_files_to_its_own_disk() -> None:
+    memory = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+    static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    for queued in ({"CELERY_BROKER_URL": "redis://h"}, {"TASKS": {"default": {"BACKEND": DB_BACKEND}}}):
+        with override_settings(**queued):
+            with judging(BY_NAME["render"]):
+                assert [m.msg for m in tasks.check_brokers()] == [
+                    "Background tasks run in their own Render instances, and the default storage is that "
+                    "instance's disk: files a task saves are invisible to the web process and lost at the next "
+                    "restart."
+                ]
+            with override_settings(STORAGES={"default": memory, "staticfiles": static}), judging(BY_NAME["render"]):
+                assert tasks.check_brokers() == []
+    with override_settings(TASKS={"default": {"BACKEND": IMMEDIATE}}), judging(BY_NAME["render"]):
+        assert [m.id for m in tasks.check_brokers()] == ["django_platform.W016"]  # no worker instance: no W020
 
 
 def procfile(tmp_path: Path, text: str) -> Any:
@@ -373,6 +390,10 @@ def test_platform_check_deploy_runs_the_budget(tmp_path: Path) -> None:
         with pytest.raises(CommandError):
             call_command("platform_check", "--format", "json", stdout=out)
         assert "django_platform.W019" not in out.getvalue()  # only with --deploy: it asks the database
+        out = StringIO()
+        with override_settings(SILENCED_SYSTEM_CHECKS=["django_platform.W019"]), pytest.raises(CommandError):
+            call_command("platform_check", "--deploy", "--format", "json", stdout=out)
+        assert "django_platform.W019" not in out.getvalue()  # silenced like the others
         report.environment = {"GUNICORN_THREADS": "x"}
         with pytest.raises(CommandError):
             call_command("platform_check", "--deploy", "--format", "json", stdout=StringIO())

@@ -20,12 +20,13 @@ import requests
 
 from tests.e2e_support import BIN
 from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
-from tests.services import free_port, port_open, query_one, unavailable, wait_for
+from tests.services import free_port, port_open, query_one, s3_server, unavailable, wait_for
 from tests.test_background import WORKER_PROJECT, needs_tasks_db
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("real_connections")]
 SERVER = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": "5432", "USER": "postgres"}
 TASKS = 24
+PROXIED = {"X-Forwarded-Proto": "https"}  # as the platform's router forwards it
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def test_web_enqueues_and_the_procfile_workers_run_the_tasks(project: tuple[Path
 
 def _get(url: str) -> Any:
     try:
-        response = requests.get(url, headers={"X-Forwarded-Proto": "https"}, timeout=5)
+        response = requests.get(url, headers=PROXIED, timeout=5)
     except requests.RequestException:
         return None
     return response.json() if response.headers.get("content-type") == "application/json" else response.text
@@ -177,3 +178,90 @@ def test_nothing_lost_when_a_worker_is_stopped_or_killed(
         assert twice == []  # a warm shutdown finishes what it runs and returns what it holds
     else:
         assert len(twice) <= 2  # at most the tasks in flight (concurrency 2) run again
+
+
+def statuses(env: dict[str, str]) -> dict[str, int]:
+    name = env["DATABASE_URL"].rsplit("/", 1)[1]
+    rows = query_one(
+        {"default": {**SERVER, "NAME": name}},
+        "SELECT coalesce(json_object_agg(status, n), '{}') FROM "
+        "(SELECT status, count(*) AS n FROM django_tasks_database_dbtaskresult GROUP BY status) counted",
+    )
+    return {str(k): int(v) for k, v in (rows or {}).items()}
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_db_worker_stopped_or_killed(how: str, project: tuple[Path, dict[str, str]]) -> None:
+    """django-tasks-db's db_worker (the Procfile's command): the platform's SIGTERM lets the
+    running task finish; a SIGKILL leaves it marked RUNNING, and no worker takes it again."""
+    root, env = project
+    keys = [f"d{i}" for i in range(6)]
+    enqueue = f"from summaries.tasks import slow_work\nfor key in {keys!r}:\n    slow_work.enqueue(key, 1.0)\n"
+    done = manage(root, env, "shell", "-c", enqueue)
+    assert done.returncode == 0, done.stderr[-2000:]
+    command = ["python", "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.2"]
+    first = start(root, env, *command, log="db1.log")
+    try:
+        started = wait_for(lambda: runs(env) and statuses(env).get("RUNNING") == 1, timeout=60)
+        assert started, (root / "db1.log").read_text()[-3000:]
+        stop(first, signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM, window=30)
+        after_stop = statuses(env)
+    finally:
+        stop(first, signal.SIGKILL)
+    second = start(root, env, *command, log="db2.log")
+    try:
+        stuck = 1 if how == "SIGKILL" else 0
+
+        def drained() -> bool:
+            now = statuses(env)
+            return not now.get("READY") and now.get("RUNNING", 0) == stuck
+
+        wait_for(drained, timeout=60)
+    finally:
+        stop(second)
+    counted, final = runs(env), statuses(env)
+    print(f"\ndb_worker {how}: {len(keys)} tasks, after the stop {after_stop}, in the end {final}, {len(counted)} ran")
+    assert all(n == 1 for n in counted.values())
+    if how == "SIGTERM":
+        assert after_stop.get("RUNNING", 0) == 0 and set(counted) == set(keys)
+    else:
+        # The task the killed worker held: still RUNNING, never run again (README says so).
+        assert final.get("RUNNING") == 1 and len(counted) == len(keys) - 1
+
+
+def test_two_web_nodes_and_a_worker_share_database_broker_and_storage(
+    project: tuple[Path, dict[str, str]],
+) -> None:
+    """Node A takes the request, the worker (a third instance) writes the summary to S3 and the
+    database, node B shows it and serves the file."""
+    root, env = project
+    with s3_server("summaries") as s3:
+        env = {
+            **env,
+            "AWS_STORAGE_BUCKET_NAME": "summaries",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_S3_ENDPOINT_URL": s3,
+            "AWS_S3_REGION_NAME": "us-east-1",
+        }
+        ports = [free_port(), free_port()]
+        nodes = [start(root, {**env, "PORT": str(p)}, "gunicorn", "jobs.wsgi", log=f"node{p}.log") for p in ports]
+        worker = start(root, env, "celery", "-A", "jobs", "worker", "--loglevel", "INFO", log="worker.log")
+        a, b = (f"http://127.0.0.1:{p}" for p in ports)
+        try:
+            assert wait_for(lambda: _get(a + "/ping") and _get(b + "/ping"), timeout=60)
+            created = _get(f"{a}/summarize?text=Shared+by+all.+Not+this.")
+            assert created is not None
+
+            def shown() -> bool:
+                seen = _get(f"{b}/summaries/{created['id']}")
+                return bool(seen and seen["summary"] == "Shared by all")
+
+            assert wait_for(shown, timeout=60), (root / "worker.log").read_text()[-3000:]
+            for base in (a, b):
+                served = requests.get(f"{base}/summaries/{created['id']}/file", headers=PROXIED, timeout=10)
+                assert (served.status_code, served.text) == (200, "Shared by all")
+            assert not (root / "media").exists()  # nothing on any instance's own disk
+        finally:
+            for proc in (*nodes, worker):
+                stop(proc)

@@ -117,8 +117,8 @@ def machine() -> tuple[float, int | None]:
 
 
 def _concurrency(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
-    """CELERY_WORKER_CONCURRENCY: the variable, settings.py, else one child per CPU the
-    container may use and no more than its memory holds."""
+    """CELERY_WORKER_CONCURRENCY: the variable, settings.py, else 2 x the CPUs the container may
+    use + 1, and no more children than its memory holds."""
     from django_platform.parsers.env import get_int
 
     explicit = get_int(ctx.env, CONCURRENCY, minimum=1)
@@ -132,6 +132,6 @@ def _concurrency(ctx: Context, current: Mapping[str, Any], report: Report) -> di
 
     cpus, memory = machine()
     value = task_concurrency(ctx.env, cpus=cpus, memory=memory, platform=ctx.platform)
-    why = f"{cpus:g} CPU(s), at most one child per {MEMORY_PER_WORKER // MB} MB of memory"
+    why = f"2 x {cpus:g} CPU(s) + 1, at most one child per {MEMORY_PER_WORKER // MB} MB of memory"
     report.record(CONCURRENCY, value, Source("platform", why))
     return {CONCURRENCY: value}

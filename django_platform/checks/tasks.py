@@ -21,6 +21,10 @@ W015 = "CELERY_RESULT_BACKEND keeps results on this instance's disk ({scheme}), 
 W016 = "TASKS uses {backend}: on {platform} tasks {effect}."
 W017 = "{what} but the Procfile has no process running {runner}: queued tasks never run."
 W018 = "The Procfile's {kind!r} process runs Celery beat inside the worker (-B): scaled to two, tasks run twice."
+W020 = (
+    "Background tasks run in their own {platform} instances, and the default storage is that instance's disk: "
+    "files a task saves are invisible to the web process and lost at the next restart."
+)
 
 _BEAT = re.compile(r"\bcelery\b.*\sbeat\b")
 _EMBEDDED_BEAT = re.compile(r"\bcelery\b.*\sworker\b.*\s(-B|--beat)\b")
@@ -73,7 +77,29 @@ def check_brokers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="django_platform.W016",
             )
         )
+    if _queued(backend) and platform.ephemeral_disk and _default_storage_is_local():
+        messages.append(
+            Warning(
+                W020.format(platform=platform.label),
+                hint="Use S3 for the default storage: AWS_STORAGE_BUCKET_NAME, AWS_ACCESS_KEY_ID, "
+                "AWS_SECRET_ACCESS_KEY, extra [s3].",
+                id="django_platform.W020",
+            )
+        )
     return messages
+
+
+def _queued(backend: str) -> bool:
+    """Tasks run in a worker process: Celery has a broker, or Tasks a queue backend."""
+    return bool(getattr(settings, "CELERY_BROKER_URL", "")) or bool(backend and backend_kind(backend) != "in-process")
+
+
+def _default_storage_is_local() -> bool:
+    from django.core.files.storage import default_storage
+
+    from django_platform.checks.disk import _is_local_storage
+
+    return _is_local_storage(default_storage)
 
 
 def check_processes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -106,10 +106,12 @@ def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, pla
 
 
 def task_concurrency(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform) -> int:
-    """Celery's prefork children: one per CPU this process may use (Celery's own default counts
-    the host's CPUs, 8 on a 512 MB Heroku dyno), capped so each has MEMORY_PER_WORKER."""
+    """Celery's prefork children: 2 x the CPUs this process may use + 1, as for gunicorn (tasks wait
+    on mail, APIs and S3 more than they compute: one per CPU ran half as many I/O-bound tasks in
+    benchmarks/tasks.py), capped so each has MEMORY_PER_WORKER (Celery's own default counts the
+    host's CPUs: 8 children on a 512 MB Heroku dyno)."""
     memory = container_memory(env, memory, platform)
-    children = math.ceil(cpus)
+    children = 2 * math.ceil(cpus) + 1
     if memory is not None:
         children = min(children, memory // MEMORY_PER_WORKER)
     return max(1, children)

@@ -100,7 +100,8 @@ class Command(BaseCommand):
         if options["deploy"] and not platform.is_local:
             from django_platform.checks.budget import budget_here
 
-            findings = sorted([*findings, *budget_here(environment(), platform)], key=lambda m: (-m.level, m.id or ""))
+            budget = [m for m in budget_here(environment(), platform) if not m.is_silenced()]
+            findings = sorted([*findings, *budget], key=lambda m: (-m.level, m.id or ""))
 
         gunicorn = explain_here(environment(), platform)
         if options["output_format"] == "json":

@@ -5,4 +5,5 @@ urlpatterns = [
     path("ping", views.ping),
     path("summarize", views.summarize),
     path("summaries/<int:pk>", views.show),
+    path("summaries/<int:pk>/file", views.summary_file),
 ]

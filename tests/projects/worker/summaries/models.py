@@ -7,6 +7,8 @@ class Summary(models.Model):
     text = models.TextField()
     summary = models.TextField(blank=True)
     engine = models.CharField(max_length=20)
+    # The summary as a file in the default storage (S3 on a platform), written by the worker.
+    file = models.CharField(max_length=200, blank=True)
 
 
 class Run(models.Model):

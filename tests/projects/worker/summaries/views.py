@@ -1,4 +1,5 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 
 from summaries.models import Summary
@@ -23,3 +24,9 @@ def summarize(request: HttpRequest) -> JsonResponse:
 def show(request: HttpRequest, pk: int) -> JsonResponse:
     note = get_object_or_404(Summary, pk=pk)
     return JsonResponse({"id": note.pk, "summary": note.summary})
+
+
+def summary_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The worker's file, read from the default storage: any node can serve it."""
+    note = get_object_or_404(Summary, pk=pk)
+    return FileResponse(default_storage.open(note.file, "rb"), content_type="text/plain")
