@@ -93,12 +93,19 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, window: float
 
 
 def test_web_enqueues_and_the_procfile_workers_run_the_tasks(project: tuple[Path, dict[str, str]]) -> None:
+    """Every process type of the generated Procfile (but release) under honcho: web enqueues,
+    worker and tasks run, beat sends the periodic task every second."""
     root, env = project
+    env = {**env, "JOBS_BEAT": "1"}
+    done = manage(root, env, "platform_procfile", "--platform", "heroku")
+    assert done.returncode == 0, done.stderr[-2000:]
     procfile = (root / "Procfile").read_text()
     assert "worker: celery -A jobs worker --loglevel INFO" in procfile
     assert "tasks: python manage.py db_worker" in procfile
+    assert "beat: celery -A jobs beat --loglevel INFO --schedule /tmp/celerybeat-schedule" in procfile
     port = free_port()
-    honcho = start(root, env, str(BIN / "honcho"), "start", "-p", str(port), "web", "worker", "tasks", log="honcho.log")
+    processes = ("web", "worker", "tasks", "beat")
+    honcho = start(root, env, str(BIN / "honcho"), "start", "-p", str(port), *processes, log="honcho.log")
     base = f"http://127.0.0.1:{port}"
     try:
         assert wait_for(lambda: _get(base + "/ping") is not None, timeout=60), (root / "honcho.log").read_text()
@@ -112,6 +119,7 @@ def test_web_enqueues_and_the_procfile_workers_run_the_tasks(project: tuple[Path
                 return bool(shown and shown["summary"] == "First sentence")
 
             assert wait_for(summarized, timeout=60), (root / "honcho.log").read_text()[-4000:]
+        assert wait_for(lambda: runs(env).get("tick", 0) >= 2, timeout=60), (root / "honcho.log").read_text()[-4000:]
     finally:
         stop(honcho)
     log = (root / "honcho.log").read_text()

@@ -34,6 +34,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SECURE_REDIRECT_EXEMPT = [r"^ping$"]
 
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("JOBS_QUEUE", "celery")  # one per test run
+# Periodic tasks (the tests turn them on): platform_procfile then writes one beat process.
+if os.environ.get("JOBS_BEAT"):
+    CELERY_BEAT_SCHEDULE = {"tick": {"task": "summaries.tick", "schedule": 1.0}}
 # The tests' own knob: how soon Redis gives a killed worker's tasks to another (Celery's default:
 # after an hour, found by a sweep every ~100 s; here after the timeout, swept every 10 s).
 if os.environ.get("JOBS_VISIBILITY_TIMEOUT"):

@@ -44,6 +44,12 @@ def work(key: str, seconds: float) -> None:
     Run.objects.create(key=key)
 
 
+@shared_task(name="summaries.tick")
+def tick() -> None:
+    """The periodic task beat sends every second."""
+    Run.objects.create(key="tick")
+
+
 @task()
 def slow_work(key: str, seconds: float) -> None:
     """Django's Tasks' twin of work()."""
