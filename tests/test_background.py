@@ -20,6 +20,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 import django_platform
 from django_platform.areas.django_tasks import DB_BACKEND, backend_kind
@@ -397,6 +399,10 @@ def test_platform_check_deploy_runs_the_budget(tmp_path: Path) -> None:
         with override_settings(SILENCED_SYSTEM_CHECKS=["django_platform.W019"]), pytest.raises(CommandError):
             call_command("platform_check", "--deploy", "--format", "json", stdout=out)
         assert "django_platform.W019" not in out.getvalue()  # silenced like the others
+        report.environment = {"DJANGO_PLATFORM_WEB_INSTANCES": "many-plantedpw"}
+        with pytest.raises(CommandError, match="DJANGO_PLATFORM_WEB_INSTANCES must be a whole number") as caught:
+            call_command("platform_check", "--deploy", stdout=StringIO())
+        assert "plantedpw" not in str(caught.value) and caught.value.returncode == 2
         report.environment = {"GUNICORN_THREADS": "x"}
         with pytest.raises(CommandError):
             call_command("platform_check", "--deploy", "--format", "json", stdout=StringIO())
@@ -412,3 +418,26 @@ def test_platform_procfile_in_process_says_how_the_platform_starts_workers(tmp_p
     with override_settings(BASE_DIR=tmp_path, WSGI_APPLICATION="proj.wsgi.application", CELERY_BROKER_URL="x"):
         call_command("platform_procfile", "--platform", "heroku-ci", "--force", stdout=out, stderr=StringIO())
     assert "worker:" not in out.getvalue()  # Heroku CI runs tests, not workers: nothing to say
+
+
+@given(
+    env=st.dictionaries(
+        st.sampled_from([budget.LIMIT_VARIABLE, budget.INSTANCES_VARIABLE, budget.POOL_VARIABLE]),
+        st.one_of(st.text(max_size=30), st.from_regex(r"\A-?[0-9]{1,25}\Z"), st.just("postgres://u:p@db:5432/x")),
+    ),
+    pool=st.one_of(st.none(), st.booleans(), st.fixed_dictionaries({"max_size": st.integers(0, 50)})),
+)
+def test_the_budget_takes_any_values(env: dict[str, str], pool: Any) -> None:
+    """Whatever the variables hold: findings, or ImproperlyConfigured naming the variable and not
+    quoting the value."""
+    db = {**PG, "HOST": "db", "PORT": "5432", "OPTIONS": {} if pool is None else {"pool": pool}}
+    planted = {name: value + "PLANTEDz" if value else value for name, value in env.items()}
+    error = ""
+    try:
+        found = budget.check_budget(
+            planted, {"default": db}, workers=3, threads=4, processes={"w": "celery worker"}, celery=3, ask=lambda a: 10
+        )
+    except ImproperlyConfigured as exc:
+        error, found = str(exc), []
+    assert "PLANTEDz" not in error and (not error or any(name in error for name in planted))
+    assert all("PLANTEDz" not in m.msg for m in found)

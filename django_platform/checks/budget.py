@@ -103,6 +103,9 @@ def check_budget(
     celery: int,
     ask: Any = server_limit,
 ) -> list[CheckMessage]:
+    # Both read up front, so a bad value is an error even where no limit is known.
+    get_int(env, INSTANCES_VARIABLE, minimum=1)
+    plan_limit = get_int(env, LIMIT_VARIABLE, minimum=1)
     messages: list[CheckMessage] = []
     for alias, db in databases.items():
         if _through_pooler(env, db):
@@ -115,7 +118,7 @@ def check_budget(
             )
             continue
         # The variable describes the default database's plan (Heroku Essential: 20).
-        limit = get_int(env, LIMIT_VARIABLE, minimum=1) if alias == "default" else None
+        limit = plan_limit if alias == "default" else None
         source = LIMIT_VARIABLE if limit else "the server's max_connections"
         if not limit:
             limit = ask(alias)

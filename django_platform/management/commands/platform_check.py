@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from django_platform.checks import TAG, judging, target_platform
@@ -100,7 +101,10 @@ class Command(BaseCommand):
         if options["deploy"] and not platform.is_local:
             from django_platform.checks.budget import budget_here
 
-            budget = [m for m in budget_here(environment(), platform) if not m.is_silenced()]
+            try:
+                budget = [m for m in budget_here(environment(), platform) if not m.is_silenced()]
+            except ImproperlyConfigured as exc:  # our message: it names the variable, not its value
+                raise CommandError(str(exc), returncode=2) from None
             findings = sorted([*findings, *budget], key=lambda m: (-m.level, m.id or ""))
 
         gunicorn = explain_here(environment(), platform)
