@@ -178,7 +178,7 @@ def test_nothing_lost_when_a_worker_is_stopped_or_killed(
         stop(first, signal.SIGKILL)
     second = start(root, env, *worker, log="worker2.log")
     try:
-        finished = wait_for(lambda: set(runs(env)) == set(keys), timeout=90)
+        finished = wait_for(lambda: set(runs(env)) == set(keys), timeout=120)
     finally:
         stop(second)
     counted = runs(env)
@@ -187,7 +187,7 @@ def test_nothing_lost_when_a_worker_is_stopped_or_killed(
         f"\n{broker} {how}: {TASKS} tasks, {sum(after_stop.values())} finished before the stop, "
         f"{len(counted)} finished in all, {len(twice)} ran twice ({', '.join(twice) or 'none'})"
     )
-    assert finished, f"lost: {sorted(set(keys) - set(counted))}"
+    assert finished, f"lost: {sorted(set(keys) - set(counted))}\n{(root / 'worker2.log').read_text()[-3000:]}"
     if how == "SIGTERM":
         assert twice == []  # what it ran or held was finished, or handed back and run once
     else:

@@ -38,11 +38,13 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("JOBS_QUEUE", "celery")  # one per te
 if os.environ.get("JOBS_BEAT"):
     CELERY_BEAT_SCHEDULE = {"tick": {"task": "summaries.tick", "schedule": 1.0}}
 # The tests' own knob: how soon Redis gives a killed worker's tasks to another (Celery's default:
-# after an hour, found by a sweep every ~100 s; here after the timeout, swept every 10 s).
+# after an hour, found by a sweep every ~100 s, which waits up to 5 minutes for a lock the killed
+# worker may have held; here after the timeout, swept every 10 s, the lock kept 10 s).
 if os.environ.get("JOBS_VISIBILITY_TIMEOUT"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(os.environ["JOBS_VISIBILITY_TIMEOUT"]),
         "unacked_restore_throttle": 1,
+        "unacked_mutex_expire": 10,
     }
 
 django_platform.configure(globals())
