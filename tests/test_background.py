@@ -32,6 +32,7 @@ from django_platform.deploy.procfile import procfile_body
 from django_platform.platforms import BY_NAME
 from django_platform.report import Report
 from tests.e2e_support import BIN
+from tests.lifecycle import LIFECYCLES, phase_env
 from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
 from tests.services import port_open, query_one, unavailable
 
@@ -442,3 +443,23 @@ def test_the_budget_takes_any_values(env: dict[str, str], pool: Any) -> None:
         error, found = str(exc), []
     assert "PLANTEDz" not in error and (not error or any(name in error for name in planted))
     assert all("PLANTEDz" not in m.msg for m in found)
+
+
+@pytest.mark.parametrize("platform", [p for p in LIFECYCLES if p != "local"])
+def test_the_worker_project_builds_with_only_the_build_phase_variables(platform: str, tmp_path: Path) -> None:
+    """The build runs collectstatic with what that phase has (a Docker build: nothing; Heroku's:
+    the config vars without DYNO): Celery and Tasks settings import without a broker or worker."""
+    needs_tasks_db()
+    project = tmp_path / "worker"
+    shutil.copytree(WORKER_PROJECT, project, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+    config = {"DJANGO_SECRET_KEY": SECRET, "REDIS_URL": "redis://127.0.0.1:6379/5"}  # the user's config vars
+    env = phase_env(LIFECYCLES[platform], "build", config, {})
+    done = subprocess.run(
+        [str(BIN / "python"), "manage.py", "collectstatic", "--noinput"],
+        cwd=project,
+        env=clean_environ(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

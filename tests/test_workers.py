@@ -150,6 +150,26 @@ def runs(env: dict[str, str]) -> dict[str, int]:
     return count_by(env, "summaries_run", "key")
 
 
+def stop_and_replace(
+    root: Path, env: dict[str, str], command: list[str], *, how: str, started: Any, snapshot: Any, finished: Any
+) -> tuple[Any, bool]:
+    """The platform's stop in the middle of work: `command` runs until `started()`, gets SIGTERM
+    (SIGKILL after 30 s, as on Heroku) or SIGKILL; `snapshot()` then; a second instance runs until
+    `finished()` (120 s at most). Returns the snapshot and whether it finished."""
+    first = start(root, env, *command, log="first.log")
+    try:
+        assert wait_for(started, timeout=60), (root / "first.log").read_text()[-3000:]
+        stop(first, signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM, window=30)
+        after_stop = snapshot()
+    finally:
+        stop(first, signal.SIGKILL)
+    second = start(root, env, *command, log="second.log")
+    try:
+        return after_stop, wait_for(finished, timeout=120)
+    finally:
+        stop(second)
+
+
 @pytest.mark.parametrize(
     ("broker", "how"),
     [("rabbitmq", "SIGKILL"), ("rabbitmq", "SIGTERM"), ("redis", "SIGTERM"), ("redis", "SIGKILL")],
@@ -167,27 +187,22 @@ def test_nothing_lost_when_a_worker_is_stopped_or_killed(
     enqueue = f"from summaries.tasks import work\nfor key in {keys!r}:\n    work.delay(key, 0.5)\n"
     done = manage(root, env, "shell", "-c", enqueue)
     assert done.returncode == 0, done.stderr[-2000:]
-    worker = ["celery", "-A", "jobs", "worker", "--loglevel", "INFO"]
-    first = start(root, env, *worker, log="worker1.log")
-    try:
-        assert wait_for(lambda: sum(runs(env).values()) >= 4, timeout=60), (root / "worker1.log").read_text()[-3000:]
-        # Heroku's stop: SIGTERM to every process, SIGKILL after 30 s; or the container killed outright.
-        stop(first, signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM, window=30)
-        after_stop = runs(env)
-    finally:
-        stop(first, signal.SIGKILL)
-    second = start(root, env, *worker, log="worker2.log")
-    try:
-        finished = wait_for(lambda: set(runs(env)) == set(keys), timeout=120)
-    finally:
-        stop(second)
+    after_stop, finished = stop_and_replace(
+        root,
+        env,
+        ["celery", "-A", "jobs", "worker", "--loglevel", "INFO"],
+        how=how,
+        started=lambda: sum(runs(env).values()) >= 4,
+        snapshot=lambda: runs(env),
+        finished=lambda: set(runs(env)) == set(keys),
+    )
     counted = runs(env)
     twice = sorted(k for k, n in counted.items() if n > 1)
     print(
         f"\n{broker} {how}: {TASKS} tasks, {sum(after_stop.values())} finished before the stop, "
         f"{len(counted)} finished in all, {len(twice)} ran twice ({', '.join(twice) or 'none'})"
     )
-    assert finished, f"lost: {sorted(set(keys) - set(counted))}\n{(root / 'worker2.log').read_text()[-3000:]}"
+    assert finished, f"lost: {sorted(set(keys) - set(counted))}\n{(root / 'second.log').read_text()[-3000:]}"
     if how == "SIGTERM":
         assert twice == []  # what it ran or held was finished, or handed back and run once
     else:
@@ -208,26 +223,21 @@ def test_db_worker_stopped_or_killed(how: str, project: tuple[Path, dict[str, st
     enqueue = f"from summaries.tasks import slow_work\nfor key in {keys!r}:\n    slow_work.enqueue(key, 1.0)\n"
     done = manage(root, env, "shell", "-c", enqueue)
     assert done.returncode == 0, done.stderr[-2000:]
-    command = ["python", "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.2"]
-    first = start(root, env, *command, log="db1.log")
-    try:
-        started = wait_for(lambda: runs(env) and statuses(env).get("RUNNING") == 1, timeout=60)
-        assert started, (root / "db1.log").read_text()[-3000:]
-        stop(first, signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM, window=30)
-        after_stop = statuses(env)
-    finally:
-        stop(first, signal.SIGKILL)
-    second = start(root, env, *command, log="db2.log")
-    try:
-        stuck = 1 if how == "SIGKILL" else 0
+    stuck = 1 if how == "SIGKILL" else 0
 
-        def drained() -> bool:
-            now = statuses(env)
-            return not now.get("READY") and now.get("RUNNING", 0) == stuck
+    def drained() -> bool:
+        now = statuses(env)
+        return not now.get("READY") and now.get("RUNNING", 0) == stuck
 
-        wait_for(drained, timeout=60)
-    finally:
-        stop(second)
+    after_stop, _ = stop_and_replace(
+        root,
+        env,
+        ["python", "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.2"],
+        how=how,
+        started=lambda: runs(env) and statuses(env).get("RUNNING") == 1,
+        snapshot=lambda: statuses(env),
+        finished=drained,
+    )
     counted, final = runs(env), statuses(env)
     print(f"\ndb_worker {how}: {len(keys)} tasks, after the stop {after_stop}, in the end {final}, {len(counted)} ran")
     assert all(n == 1 for n in counted.values())

@@ -25,7 +25,7 @@ def per_process(db: Mapping[str, Any], threads: int) -> int:
     pool = (db.get("OPTIONS") or {}).get("pool")
     if not pool:
         return threads
-    size = pool.get("max_size") or pool.get("min_size") if isinstance(pool, dict) else None
+    size = (pool.get("max_size") or pool.get("min_size")) if isinstance(pool, dict) else None
     return int(size or DEFAULT_POOL)
 
 
