@@ -4,10 +4,13 @@
 
 Anchors: the seed's default line (`gunicorn example.wsgi`, one sync worker), Heroku's
 getting-started settings as flags (gthread, 5 threads, 2 x CPUs + 1 workers, keep-alive 95,
-preload, reuse_port), plain sync with 2 x CPUs + 1 workers; then the generated config and variants
-of it. Views: trivial (/ping), database (/db, PostgreSQL), static (the admin's hashed CSS through
-WhiteNoise), I/O-bound (/slow?s=0.05, a 50 ms remote call), and a slow client (/ping while 8 clients
-trickle request bodies over 10 s, as phones on bad networks do, with no buffering router in front).
+preload, reuse_port), plain sync with 2 x CPUs + 1 workers; then the generated config (CPUs + 1
+workers x 8 threads of deploy/gthread.py's worker) and variants: the same with gunicorn's stock
+gthread, the previous default (stock gthread, 2 x CPUs + 1 x 4), and the fair worker at
+2 x CPUs + 1 x 4 and CPUs x 16. Views: trivial (/ping), database (/db, PostgreSQL), static (the
+admin's hashed CSS through WhiteNoise), I/O-bound (/slow?s=0.05, a 50 ms remote call), and a slow
+client (/ping while 8 clients trickle request bodies over 10 s, as phones on bad networks do, with no
+buffering router in front).
 
 Two tables: the server pinned to CPU 0 and wrk (and the slow clients) to CPU 1, as on a 1-CPU
 dyno; then both CPUs shared, unpinned. Rounds alternate the configurations (ABBA); each cell is
@@ -46,18 +49,24 @@ def anchors(cpus: int, pin: tuple[str, ...]) -> list[Any]:
         "--worker-class", "gthread", "--threads", "5", "--workers", many, "--keep-alive", "95", "--preload",
         "--reuse-port", "--timeout", "20", "--graceful-timeout", "20", "--forwarded-allow-ips", "*",
     )  # fmt: skip
+
+    def fair(name: str, workers: int, threads: int) -> Any:
+        return Config(name, env={"WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads)}, pin=pin)
+
+    stock = {"GUNICORN_WORKER_CLASS": "gthread"}
     return [
         Config("seed default (1 sync worker)", generated=False, pin=pin),
         Config("Heroku sample flags", generated=False, args=heroku, pin=pin),
         Config(f"sync x{many}", generated=False, args=("--workers", many), pin=pin),
         Config("generated", pin=pin),
-        Config("generated + reuse_port", env={"GUNICORN_CMD_ARGS": "--reuse-port"}, pin=pin),
-        Config("generated, 5 threads", env={"GUNICORN_THREADS": "5"}, pin=pin),
+        Config("generated, stock gthread", env=stock, pin=pin),
         Config(
-            "generated, 5 threads + reuse_port",
-            env={"GUNICORN_THREADS": "5", "GUNICORN_CMD_ARGS": "--reuse-port"},
+            f"previous default (stock gthread {many} x 4)",
+            env={**stock, "WEB_CONCURRENCY": many, "GUNICORN_THREADS": "4"},
             pin=pin,
         ),
+        fair(f"fair {many} x 4", int(many), 4),
+        fair(f"fair {cpus} x 16", cpus, 16),
     ]
 
 

@@ -391,7 +391,7 @@ def test_platform_check_deploy_runs_the_budget(tmp_path: Path) -> None:
         with pytest.raises(CommandError):
             call_command("platform_check", "--deploy", "--format", "json", stdout=out)
         findings = {f["id"]: f["message"] for f in json.loads(out.getvalue())["findings"]}
-        assert "web 3 worker(s) x 4 x 1 instance(s) = 12" in findings["django_platform.W019"]
+        assert "web 3 worker(s) x 8 x 1 instance(s) = 24" in findings["django_platform.W019"]
         out = StringIO()
         with pytest.raises(CommandError):
             call_command("platform_check", "--format", "json", stdout=out)

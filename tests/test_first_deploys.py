@@ -375,7 +375,7 @@ def test_force_comments_out_the_old_gunicorn_settings(tmp_path: Path) -> None:
     )
     namespace: dict[str, Any] = {}
     exec(compile(text, str(conf), "exec"), namespace)  # noqa: S102 - gunicorn runs this file the same way
-    assert namespace["workers"] != 1 and namespace["threads"] == 4
+    assert namespace["workers"] != 1 and namespace["threads"] == 8
     # A user's override after an existing block is theirs: a normal run leaves it in force.
     conf.write_text(text + "workers = 7\n")
     command("platform_gunicorn", tmp_path, "--platform", "heroku")

@@ -35,7 +35,7 @@ def cgroup(tmp_path: Path, cpu: str | None = None, memory: str | None = None) ->
 def test_quota_of_one_and_a_half_cpus_on_a_64_core_host(tmp_path: Path) -> None:
     cpus = cpu_limit(cgroup(tmp_path, cpu="150000 100000"), affinity=64)
     assert cpus == 1.5
-    assert worker_count({}, cpus=cpus, memory=None) == 5  # 2 x ceil(1.5) + 1, not 129
+    assert worker_count({}, cpus=cpus, memory=None) == 3  # ceil(1.5) + 1, not 65
 
 
 def test_memory_limit_of_512_mb_caps_workers(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_no_limits(tmp_path: Path) -> None:
     assert memory_limit(root) is None
     assert memory_limit(tmp_path / "absent") is None
     assert cpu_limit(tmp_path / "absent", affinity=2) == 2
-    assert worker_count({}, cpus=4, memory=None) == 9
+    assert worker_count({}, cpus=4, memory=None) == 5
 
 
 def test_cgroup_v1_memory_and_garbage(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_web_concurrency_and_cloudcontrol_size() -> None:
     cloudcontrol = BY_NAME["cloudcontrol"]
     assert worker_count({"SIZE": "4"}, cpus=8, memory=None, platform=cloudcontrol) == 2  # 4 x 128 MB = 512 MB
     # SIZE means nothing elsewhere (SIZE=large on Render must not stop gunicorn).
-    assert worker_count({"SIZE": "large"}, cpus=8, memory=None, platform=BY_NAME["render"]) == 17
+    assert worker_count({"SIZE": "large"}, cpus=8, memory=None, platform=BY_NAME["render"]) == 9
     assert worker_count({}, cpus=8, memory=100 * MB) == 1
     with pytest.raises(ImproperlyConfigured, match=r"^WEB_CONCURRENCY must be at least 1"):
         worker_count({"WEB_CONCURRENCY": "0"}, cpus=1, memory=None)
@@ -83,7 +83,7 @@ def test_settings_for_heroku() -> None:
     values = settings({"PORT": "5000"}, BY_NAME["heroku"], cpus=2, memory=512 * MB)
     assert values["bind"] == ["0.0.0.0:5000"]
     assert values["workers"] == 2
-    assert (values["worker_class"], values["threads"]) == ("gthread", 4)
+    assert (values["worker_class"], values["threads"]) == ("django_platform.deploy.gthread.FairThreadWorker", 8)
     assert values["graceful_timeout"] == 29  # inside Heroku's 30 s before SIGKILL
     assert values["timeout"] == 29
     assert values["keepalive"] == 95  # above the router's 90 s idle keep-alive
@@ -267,9 +267,10 @@ def test_explain_says_where_the_worker_count_comes_from() -> None:
 
     scalingo = BY_NAME["scalingo"]
     rows = {name: (value, why) for name, value, why in explain({}, scalingo, cpus=8, memory=512 * 1024 * 1024)}
-    assert rows["workers"] == (2, "2 x 8 CPU(s) + 1, at most one per 256 MB of 512 MB (the container's memory limit)")
+    assert rows["workers"] == (2, "8 CPU(s) + 1, at most one per 256 MB of 512 MB (the container's memory limit)")
     rows = {n: (v, w) for n, v, w in explain({"CONTAINER_MEMORY": "1073741824"}, scalingo, cpus=8, memory=None)}
-    assert rows["workers"] == (4, "2 x 8 CPU(s) + 1, at most one per 256 MB of 1024 MB (CONTAINER_MEMORY)")
-    rows = {n: (v, w) for n, v, w in explain({"GUNICORN_THREADS": "8"}, scalingo, cpus=1, memory=None)}
-    assert rows["workers"] == (3, "2 x 1 CPU(s) + 1")
-    assert rows["threads"] == (8, "GUNICORN_THREADS")
+    assert rows["workers"] == (4, "8 CPU(s) + 1, at most one per 256 MB of 1024 MB (CONTAINER_MEMORY)")
+    rows = {n: (v, w) for n, v, w in explain({"GUNICORN_THREADS": "12"}, scalingo, cpus=1, memory=None)}
+    assert rows["workers"] == (2, "1 CPU(s) + 1")
+    assert rows["threads"] == (12, "GUNICORN_THREADS")
+    assert rows["worker_class"][1] == "gthread that accepts only with an idle thread"

@@ -23,7 +23,13 @@ MB = 1024 * 1024
 # Below this a Django worker risks the OOM killer once the app has loaded.
 MEMORY_PER_WORKER = 256 * MB
 DEFAULT_KEEPALIVE = 75  # above the 60 s idle timeout of common load balancers
-DEFAULT_THREADS = 4
+# CPUs + 1 workers x 8 threads (16 on one CPU): benchmarks/anchors.py measured it against Heroku's
+# 2 x CPUs + 1 x 5 and our former 2 x CPUs + 1 x 4. Views that wait (database, APIs, slow clients)
+# need threads; CPU-bound views lose to context switches between processes on the same CPU.
+DEFAULT_THREADS = 8
+# gthread that accepts only while a thread is idle (deploy/gthread.py): stock gthread's first worker
+# to wake takes every connection of a burst.
+FAIR_WORKER = "django_platform.deploy.gthread.FairThreadWorker"
 # Recycle workers (against slow leaks) without churn: at 1,000 a busy worker restarted every second
 # or two in benchmarks/run.py and lost a sixth of the throughput.
 MAX_REQUESTS = 10000
@@ -94,20 +100,21 @@ def container_memory(env: Mapping[str, str], memory: int | None, platform: Platf
 
 
 def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform = LOCAL) -> int:
-    """WEB_CONCURRENCY, else 2 x CPUs + 1, capped so each worker has MEMORY_PER_WORKER."""
+    """WEB_CONCURRENCY, else CPUs + 1 (threads do the waiting: see DEFAULT_THREADS), capped so each
+    worker has MEMORY_PER_WORKER."""
     explicit = get_int(env, "WEB_CONCURRENCY", minimum=1)
     if explicit:
         return explicit
     memory = container_memory(env, memory, platform)
-    workers = 2 * math.ceil(cpus) + 1
+    workers = math.ceil(cpus) + 1
     if memory is not None:
         workers = min(workers, memory // MEMORY_PER_WORKER)
     return max(1, workers)
 
 
 def task_concurrency(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform) -> int:
-    """Celery's prefork children: 2 x the CPUs this process may use + 1, as for gunicorn (tasks wait
-    on mail, APIs and S3 more than they compute: one per CPU ran half as many I/O-bound tasks in
+    """Celery's prefork children: 2 x the CPUs this process may use + 1 (children have no threads;
+    tasks wait on mail, APIs and S3 more than they compute: one per CPU ran half as many I/O-bound tasks in
     benchmarks/tasks.py), capped so each has MEMORY_PER_WORKER (Celery's own default counts the
     host's CPUs: 8 children on a 512 MB Heroku dyno)."""
     memory = container_memory(env, memory, platform)
@@ -123,7 +130,7 @@ def worker_class(env: Mapping[str, str]) -> str:
 
     value = env.get("GUNICORN_WORKER_CLASS", "").strip()
     if not value:
-        return "gthread"
+        return FAIR_WORKER
     if value.lower() in SUPPORTED_WORKERS:
         return value.lower()  # gunicorn itself only knows the lower-case names
     if "." in value or value.startswith("egg:"):
@@ -241,7 +248,7 @@ def explain(
     if get_int(env, "WEB_CONCURRENCY", minimum=1):
         workers = "WEB_CONCURRENCY"
     else:
-        workers = f"2 x {math.ceil(cpus)} CPU(s) + 1"
+        workers = f"{math.ceil(cpus)} CPU(s) + 1"
         if limit is not None:
             source = "the container's memory limit" if memory is not None else platform.size_variable
             workers += f", at most one per {MEMORY_PER_WORKER // MB} MB of {limit // MB} MB ({source})"
@@ -254,8 +261,12 @@ def explain(
     idle = platform.router_idle_timeout
     return [
         ("workers", values["workers"], workers),
-        ("worker_class", values["worker_class"], why("GUNICORN_WORKER_CLASS", "threads serve slow I/O")),
-        ("threads", values["threads"], why("GUNICORN_THREADS", "default")),
+        (
+            "worker_class",
+            values["worker_class"],
+            why("GUNICORN_WORKER_CLASS", "gthread that accepts only with an idle thread"),
+        ),
+        ("threads", values["threads"], why("GUNICORN_THREADS", "threads serve views that wait")),
         ("timeout", values["timeout"], why("GUNICORN_TIMEOUT", "the shutdown window, between 10 and 30 s")),
         ("graceful_timeout", values["graceful_timeout"], why("GUNICORN_GRACEFUL_TIMEOUT", stop)),
         (
