@@ -13,7 +13,7 @@ lull, behind kept-alive connections that keep every thread busy (p99 above a sec
 clients): a connection that has waited STARVED seconds is taken anyway, into the thread pool's
 first-come queue, as stock gthread would.
 
-Imported by gunicorn in its workers only (worker_class), never at settings import.
+Imported by gunicorn when it loads worker_class (master and workers), never at settings import.
 """
 
 from __future__ import annotations
