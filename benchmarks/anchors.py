@@ -1,6 +1,6 @@
 """The generated gunicorn config against what a user would run instead, in one run.
 
-    python benchmarks/anchors.py [--seconds 5] [--rounds 3] [--quick]
+    python benchmarks/anchors.py [--seconds 5] [--rounds 3] [--quick | --tried]
 
 Anchors: the seed's default line (`gunicorn example.wsgi`, one sync worker), Heroku's
 getting-started settings as flags (gthread, 5 threads, 2 x CPUs + 1 workers, keep-alive 95,
@@ -16,6 +16,9 @@ Two tables: the server pinned to CPU 0 and wrk (and the slow clients) to CPU 1, 
 dyno; then both CPUs shared, unpinned. Rounds alternate the configurations (ABBA); each cell is
 the median of the rounds, with the spread between rounds. Loopback only; results in
 benchmarks/results/anchors.md, anchors.json and anchors.png. Not part of CI.
+
+--tried: pinned only, the anchors and the generated config beside the worker classes of
+tried_workers.py (tried against the tail latency, not adopted); results in anchors-tried.md/json.
 """
 
 from __future__ import annotations
@@ -68,6 +71,20 @@ def anchors(cpus: int, pin: tuple[str, ...]) -> list[Any]:
         fair(f"fair {many} x 4", int(many), 4),
         fair(f"fair {cpus} x 16", cpus, 16),
     ]
+
+
+def tried(pin: tuple[str, ...]) -> list[Any]:
+    """One CPU: the generated config's counts (2 x 8) with each worker class of tried_workers.py."""
+    from serving import Config
+
+    configs = anchors(1, pin)[:4]
+    for name, worker in (
+        ("linger 2 ms", "LingerThreadWorker"),
+        ("turns, patience 5 ms", "TurnsThreadWorker"),
+        ("linger 2 ms + turns", "LingerTurnsThreadWorker"),
+    ):
+        configs.append(Config(f"generated, {name}", env={"GUNICORN_WORKER_CLASS": f"tried_workers.{worker}"}, pin=pin))
+    return configs
 
 
 class SlowClients:
@@ -164,12 +181,12 @@ def table(configs: list[Any], samples: dict[str, dict[str, list[Any]]], views: l
 
 
 def run_table(
-    project: Path, env: dict[str, str], pinned: bool, seconds: float, rounds: int, quick: bool
+    project: Path, env: dict[str, str], pinned: bool, seconds: float, rounds: int, quick: bool, tried_: bool = False
 ) -> tuple[list[Any], dict[str, dict[str, list[Any]]]]:
     cpus = 1 if pinned else len(os.sched_getaffinity(0))
     server_pin = ("taskset", "-c", "0") if pinned else ()
     wrk_pin = ("taskset", "-c", "1") if pinned else ()
-    configs = anchors(cpus, server_pin)
+    configs = tried(server_pin) if tried_ else anchors(cpus, server_pin)
     if quick:
         configs = configs[:4]
     samples: dict[str, dict[str, list[Any]]] = {c.name: {} for c in configs}
@@ -234,6 +251,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="the four anchors only, pinned only")
+    parser.add_argument("--tried", action="store_true", help="pinned only, with tried_workers.py's worker classes")
     args = parser.parse_args()
     from run import database_url, in_bench_venv
 
@@ -246,28 +264,33 @@ def main() -> None:
     env = {**serving.environment(database_url()), "GUNICORN_ACCESSLOG": "off"}
     views = ["trivial", "database", "static", "I/O 50 ms", "slow clients"]
     report = [
-        "# Serving against the anchors",
+        "# Worker classes tried (benchmarks/tried_workers.py), not adopted"
+        if args.tried
+        else "# Serving against the anchors",
         "",
-        f"`python benchmarks/anchors.py --seconds {args.seconds:g} --rounds {args.rounds}`; {os.cpu_count()} CPUs, "
+        f"`python benchmarks/anchors.py --seconds {args.seconds:g} --rounds {args.rounds}{' --tried' * args.tried}`; "
+        f"{os.cpu_count()} CPUs, "
         f"wrk 16 connections, median of {args.rounds} alternating rounds, access log off, PostgreSQL on loopback.",
         "",
     ]
     document: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         project = serving.prepare_project(Path(tmp) / "project", env, sys.executable)
-        for pinned in (True,) if args.quick else (True, False):
-            configs, samples = run_table(project, env, pinned, args.seconds, args.rounds, args.quick)
+        for pinned in (True,) if args.quick or args.tried else (True, False):
+            configs, samples = run_table(project, env, pinned, args.seconds, args.rounds, args.quick, args.tried)
             title = "server on CPU 0, wrk on CPU 1" if pinned else "unpinned, both CPUs shared"
             report += [f"## {title}", "", table(configs, samples, views)]
             document[title] = {
                 name: {view: [vars(s) for s in loads] for view, loads in by_view.items()}
                 for name, by_view in samples.items()
             }
-            if pinned:
+            if pinned and not args.tried:
                 plot(configs, samples, views, RESULTS / "anchors.png")
-        report += ["## Worker recycling under load", "", *recycling(project, env, max(args.seconds, 8.0)), ""]
-    (RESULTS / "anchors.md").write_text("\n".join(report))
-    (RESULTS / "anchors.json").write_text(json.dumps(document, indent=1))
+        if not args.tried:
+            report += ["## Worker recycling under load", "", *recycling(project, env, max(args.seconds, 8.0)), ""]
+    stem = "anchors-tried" if args.tried else "anchors"
+    (RESULTS / f"{stem}.md").write_text("\n".join(report))
+    (RESULTS / f"{stem}.json").write_text(json.dumps(document, indent=1))
     print("\n".join(report))
 
 

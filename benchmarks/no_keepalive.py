@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,17 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 VIEWS = {"trivial": "/ping", "I/O 50 ms": "/slow?s=0.05"}
-
-
-def load(port: int, path: str, seconds: float) -> tuple[float, float]:
-    """(req/s, p99 ms) from wrk with a new connection per request."""
-    args = ["taskset", "-c", "1", "wrk", "-t2", "-c16", f"-d{max(1, round(seconds))}s", "--latency"]
-    for header in ("Connection: close", "X-Forwarded-Proto: https", "Host: 127.0.0.1"):
-        args += ["-H", header]
-    out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
-    return rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+WRK_PIN = ("taskset", "-c", "1")
 
 
 def main() -> None:
@@ -62,7 +50,10 @@ def main() -> None:
                 try:
                     server.start()
                     for view, path in VIEWS.items():
-                        samples[config.name][view].append(load(server.port, path, args.seconds))
+                        result = serving.load(
+                            server.port, path, args.seconds, prefix=WRK_PIN, headers={"Connection": "close"}
+                        )
+                        samples[config.name][view].append((result.rps, result.p99_ms))
                 finally:
                     server.stop()
     lines = [

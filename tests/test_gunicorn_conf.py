@@ -274,3 +274,20 @@ def test_explain_says_where_the_worker_count_comes_from() -> None:
     assert rows["workers"] == (2, "1 CPU(s) + 1")
     assert rows["threads"] == (12, "GUNICORN_THREADS")
     assert rows["worker_class"][1] == "gthread that accepts only with an idle thread"
+
+
+def test_another_gunicorn_major_gets_stock_gthread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # deploy/gthread.py overrides gunicorn 27's gthread internals: a release that may have reshaped
+    # them gets the stock worker, and platform_check says why.
+    import gunicorn
+
+    from django_platform.deploy.gunicorn import FAIR_WORKER, explain
+
+    for version, expected in (((27, 0, 1), FAIR_WORKER), ((28, 0, 0), "gthread"), ((26, 9, 0), "gthread")):
+        monkeypatch.setattr(gunicorn, "version_info", version)
+        rows = {n: (v, w) for n, v, w in explain({}, BY_NAME["heroku"], cpus=1, memory=None)}
+        assert rows["worker_class"][0] == expected
+    assert rows["worker_class"][1] == "stock gthread: the fair worker is tested on gunicorn 27 only"
+    chosen = explain({"GUNICORN_WORKER_CLASS": "gthread"}, BY_NAME["heroku"], cpus=1, memory=None)
+    rows = {n: (v, w) for n, v, w in chosen}
+    assert rows["worker_class"] == ("gthread", "GUNICORN_WORKER_CLASS")

@@ -30,6 +30,9 @@ DEFAULT_THREADS = 8
 # gthread that accepts only while a thread is idle (deploy/gthread.py): stock gthread's first worker
 # to wake takes every connection of a burst.
 FAIR_WORKER = "django_platform.deploy.gthread.FairThreadWorker"
+# It overrides gthread's internals as gunicorn 27 has them: another major release gets stock gthread
+# (unfair, but working) until the fair worker is tested against it.
+FAIR_GUNICORN = 27
 # Recycle workers (against slow leaks) without churn: at 1,000 a busy worker restarted every second
 # or two in benchmarks/run.py and lost a sixth of the throughput.
 MAX_REQUESTS = 10000
@@ -126,11 +129,12 @@ def task_concurrency(env: Mapping[str, str], *, cpus: float, memory: int | None,
 
 def worker_class(env: Mapping[str, str]) -> str:
     """GUNICORN_WORKER_CLASS: one of gunicorn's names in any case, or a dotted path to a class."""
+    import gunicorn
     from gunicorn.workers import SUPPORTED_WORKERS
 
     value = env.get("GUNICORN_WORKER_CLASS", "").strip()
     if not value:
-        return FAIR_WORKER
+        return FAIR_WORKER if gunicorn.version_info[0] == FAIR_GUNICORN else "gthread"
     if value.lower() in SUPPORTED_WORKERS:
         return value.lower()  # gunicorn itself only knows the lower-case names
     if "." in value or value.startswith("egg:"):
@@ -264,7 +268,12 @@ def explain(
         (
             "worker_class",
             values["worker_class"],
-            why("GUNICORN_WORKER_CLASS", "gthread that accepts only with an idle thread"),
+            why(
+                "GUNICORN_WORKER_CLASS",
+                "gthread that accepts only with an idle thread"
+                if values["worker_class"] == FAIR_WORKER
+                else f"stock gthread: the fair worker is tested on gunicorn {FAIR_GUNICORN} only",
+            ),
         ),
         ("threads", values["threads"], why("GUNICORN_THREADS", "threads serve views that wait")),
         ("timeout", values["timeout"], why("GUNICORN_TIMEOUT", "the shutdown window, between 10 and 30 s")),
