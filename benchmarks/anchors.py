@@ -82,6 +82,8 @@ def tried(pin: tuple[str, ...]) -> list[Any]:
         ("linger 2 ms", "LingerThreadWorker"),
         ("turns, patience 5 ms", "TurnsThreadWorker"),
         ("linger 2 ms + turns", "LingerTurnsThreadWorker"),
+        ("CPU-aware turns", "CpuTurnsThreadWorker"),
+        ("linger 2 ms + CPU-aware turns", "LingerCpuTurnsThreadWorker"),
     ):
         configs.append(Config(f"generated, {name}", env={"GUNICORN_WORKER_CLASS": f"tried_workers.{worker}"}, pin=pin))
     return configs
