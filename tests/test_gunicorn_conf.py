@@ -276,6 +276,21 @@ def test_explain_says_where_the_worker_count_comes_from() -> None:
     assert rows["worker_class"][1] == "gthread that accepts only with an idle thread"
 
 
+def test_the_sync_worker_gets_one_thread_unless_asked() -> None:
+    # gunicorn turns "sync" with threads > 1 into gthread without a word: choosing the sync worker
+    # (README: for an app whose views never wait) must give the sync worker.
+    from django_platform.deploy.gunicorn import explain
+
+    heroku = BY_NAME["heroku"]
+    for chosen in ("sync", "SYNC", "gunicorn.workers.sync.SyncWorker"):
+        rows = {n: (v, w) for n, v, w in explain({"GUNICORN_WORKER_CLASS": chosen}, heroku, cpus=1, memory=None)}
+        assert rows["threads"] == (1, "the sync worker serves one request at a time")
+    asked = {"GUNICORN_WORKER_CLASS": "sync", "GUNICORN_THREADS": "4"}
+    assert settings(asked, heroku, cpus=1, memory=None)["threads"] == 4  # the user's word, gthread and all
+    assert settings({"GUNICORN_WORKER_CLASS": "gevent"}, heroku, cpus=1, memory=None)["threads"] == 8
+    assert settings({"GUNICORN_WORKER_CLASS": "gthread"}, heroku, cpus=1, memory=None)["threads"] == 8
+
+
 def test_another_gunicorn_major_gets_stock_gthread(monkeypatch: pytest.MonkeyPatch) -> None:
     # deploy/gthread.py overrides gunicorn 27's gthread internals: a release that may have reshaped
     # them gets the stock worker, and platform_check says why.

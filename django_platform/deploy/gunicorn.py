@@ -33,6 +33,8 @@ FAIR_WORKER = "django_platform.deploy.gthread.FairThreadWorker"
 # It overrides gthread's internals as gunicorn 27 has them: another major release gets stock gthread
 # (unfair, but working) until the fair worker is tested against it.
 FAIR_GUNICORN = 27
+# Worker classes without a thread pool: our default thread count would turn "sync" into gthread.
+UNTHREADED = ("sync", "gunicorn.workers.sync.SyncWorker")
 # Recycle workers (against slow leaks) without churn: at 1,000 a busy worker restarted every second
 # or two in benchmarks/run.py and lost a sixth of the throughput.
 MAX_REQUESTS = 10000
@@ -210,6 +212,8 @@ def settings(
     ):
         value = get_int(env, variable, minimum=minimum)
         result[name] = default if value is None else value
+    if result["worker_class"] in UNTHREADED and not env.get("GUNICORN_THREADS", "").strip():
+        result["threads"] = 1  # gunicorn runs "sync" with more threads as gthread, without a word
     max_requests = get_int(env, "GUNICORN_MAX_REQUESTS", minimum=0)
     result["max_requests"] = MAX_REQUESTS if max_requests is None else max_requests
     jitter = get_int(env, "GUNICORN_MAX_REQUESTS_JITTER", minimum=0)
@@ -275,7 +279,16 @@ def explain(
                 else f"stock gthread: the fair worker is tested on gunicorn {FAIR_GUNICORN} only",
             ),
         ),
-        ("threads", values["threads"], why("GUNICORN_THREADS", "threads serve views that wait")),
+        (
+            "threads",
+            values["threads"],
+            why(
+                "GUNICORN_THREADS",
+                "the sync worker serves one request at a time"
+                if values["worker_class"] in UNTHREADED
+                else "threads serve views that wait",
+            ),
+        ),
         ("timeout", values["timeout"], why("GUNICORN_TIMEOUT", "the shutdown window, between 10 and 30 s")),
         ("graceful_timeout", values["graceful_timeout"], why("GUNICORN_GRACEFUL_TIMEOUT", stop)),
         (
