@@ -2,20 +2,25 @@
 
     python benchmarks/tail_probe.py [--seconds 5]
 
-Each configuration runs pinned to CPU 0 (wrk on CPU 1, 16 kept-alive connections, as in
-anchors.py) with a probed copy of its worker class, which timestamps every request where gthread
-moves it: the main thread hands the connection to the thread pool (`enqueue_req`), a pool thread
-starts and ends `handle` (parse, application, response), the application call starts and ends, and
-the main thread takes the connection back (`finish_request`). Around `handle` and around the
-application call, the pool thread also reads its own /proc/thread-self/schedstat: time on the CPU,
-and time runnable but waiting for the CPU (another thread or process ran). The rest of the wall
-time the thread was blocked: on the GIL, on a lock, or on real I/O (a database query).
+Each configuration (the seed's sync worker, Heroku's sample flags, the generated config, one worker
+x 16 and x 4 threads) runs pinned to CPU 0, the load and PostgreSQL on CPU 1, 16 kept-alive
+connections, as in anchors.py: wrk for --seconds, then ApacheBench (apache2-utils) as long on the
+same server. wrk 4 corrects its latency samples for coordinated omission, so its p99 hangs on a few
+stalls; ab's percentiles are raw.
+
+The threaded workers run a probed copy of their class, which timestamps every request where
+gthread moves it: the main thread hands the connection to the thread pool (`enqueue_req`), a pool
+thread starts and ends `handle` (parse, application, response), the application call starts and
+ends, and the main thread takes the connection back (`finish_request`). Around `handle` and the
+application call the pool thread also reads its CPU time and, from /proc/thread-self/schedstat,
+its time runnable but waiting for the CPU (another thread or process ran); the rest of the wall
+time it was blocked: on the GIL, a lock, or real I/O (a database query).
 
 A connection's cycle, from the previous request's app return (its response goes out then, and wrk
 sends the next request as soon as it has it) to this request's end, bounds the latency the client
-sees from above. For the slowest 1 % of cycles the
-table shows where the time went, against the median cycle. Results in results/tail_probe.md.
-Not part of CI. The probe costs a few microseconds per request (four reads of schedstat).
+sees from above. For the slowest 1 % of the wrk run's cycles the report shows where the time went,
+against the median cycle. Results in results/tail_probe.md. Not part of CI. The probe costs a few
+microseconds per request.
 """
 
 from __future__ import annotations
@@ -98,7 +103,7 @@ class Probe:
         try:
             return super().handle(conn)  # type: ignore[misc]
         finally:
-            s1 = schedstat()
+            s1 = schedstat()  # kept in the record (not in the report): the committed run read it
             record.update(start=t0, end=perf_counter(), h_cpu=s1[0] - s0[0], h_runq=s1[1] - s0[1])
             conn.probe_record = record
             self.probe_local.record = None
