@@ -15,8 +15,9 @@ buffering router in front).
 Two tables: the server pinned to CPU 0 and wrk (and the slow clients, and the PostgreSQL server,
 which is another host on a platform) to CPU 1, as on a 1-CPU dyno; then both CPUs shared,
 unpinned. Rounds alternate the configurations (ABBA); each cell is the median of the rounds, with
-the spread between rounds. p99 is wrk's, corrected for coordinated omission (tail_probe.py). Loopback only; results in
-benchmarks/results/anchors.md, anchors.json and anchors.png. Not part of CI.
+the spread between rounds. p99 is wrk's, corrected for coordinated omission (see tail_probe.py).
+Loopback only; results in benchmarks/results/anchors.md, anchors.json and anchors.png. Not part of
+CI.
 
 --tried: pinned only, the anchors and the generated config beside the worker classes of
 tried_workers.py (tried against the tail latency, not adopted); results in anchors-tried.md/json.
@@ -101,7 +102,10 @@ def database_off_server_cpu(cpu: int = 1) -> Iterator[str]:
     11 ms for the CPU at the median), and the database view's p99 swung from 31 to 227 ms between
     runs of the same configuration. New backends inherit the postmaster's affinity. Yields what was
     done, for the report."""
-    pids = [int(p) for p in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()]
+    pids: list[int] = []
+    if shutil.which("pgrep"):
+        found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+        pids = [int(p) for p in found.stdout.split()]
     moved = []
     try:
         for pid in pids:
