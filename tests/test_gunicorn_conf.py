@@ -287,6 +287,10 @@ def test_the_sync_worker_gets_one_thread_unless_asked() -> None:
         assert rows["threads"] == (1, "the sync worker serves one request at a time")
     asked = {"GUNICORN_WORKER_CLASS": "sync", "GUNICORN_THREADS": "4"}
     assert settings(asked, heroku, cpus=1, memory=None)["threads"] == 4  # the user's word, gthread and all
+    rows = {n: (v, w) for n, v, w in explain(asked, heroku, cpus=1, memory=None)}
+    assert rows["worker_class"] == ("sync", "GUNICORN_WORKER_CLASS (with 4 threads gunicorn runs gthread instead)")
+    one = {n: w for n, _, w in explain({**asked, "GUNICORN_THREADS": "1"}, heroku, cpus=1, memory=None)}
+    assert one["worker_class"] == "GUNICORN_WORKER_CLASS"
     assert settings({"GUNICORN_WORKER_CLASS": "gevent"}, heroku, cpus=1, memory=None)["threads"] == 8
     assert settings({"GUNICORN_WORKER_CLASS": "gthread"}, heroku, cpus=1, memory=None)["threads"] == 8
 

@@ -267,18 +267,17 @@ def explain(
         return variable if env.get(variable, "").strip() else default
 
     idle = platform.router_idle_timeout
+    chosen = why(
+        "GUNICORN_WORKER_CLASS",
+        "gthread that accepts only with an idle thread"
+        if values["worker_class"] == FAIR_WORKER
+        else f"stock gthread: the fair worker is tested on gunicorn {FAIR_GUNICORN} only",
+    )
+    if values["worker_class"] in UNTHREADED and values["threads"] > 1:
+        chosen += f" (with {values['threads']} threads gunicorn runs gthread instead)"
     return [
         ("workers", values["workers"], workers),
-        (
-            "worker_class",
-            values["worker_class"],
-            why(
-                "GUNICORN_WORKER_CLASS",
-                "gthread that accepts only with an idle thread"
-                if values["worker_class"] == FAIR_WORKER
-                else f"stock gthread: the fair worker is tested on gunicorn {FAIR_GUNICORN} only",
-            ),
-        ),
+        ("worker_class", values["worker_class"], chosen),
         (
             "threads",
             values["threads"],
