@@ -282,7 +282,7 @@ def test_the_sync_worker_gets_one_thread_unless_asked() -> None:
     from django_platform.deploy.gunicorn import explain
 
     heroku = BY_NAME["heroku"]
-    for chosen in ("sync", "SYNC", "gunicorn.workers.sync.SyncWorker"):
+    for chosen in ("sync", "SYNC", "gunicorn.workers.sync.SyncWorker", "myapp.workers.QuietSyncWorker"):
         rows = {n: (v, w) for n, v, w in explain({"GUNICORN_WORKER_CLASS": chosen}, heroku, cpus=1, memory=None)}
         assert rows["threads"] == (1, "the sync worker serves one request at a time")
     asked = {"GUNICORN_WORKER_CLASS": "sync", "GUNICORN_THREADS": "4"}
@@ -292,6 +292,8 @@ def test_the_sync_worker_gets_one_thread_unless_asked() -> None:
     one = {n: w for n, _, w in explain({**asked, "GUNICORN_THREADS": "1"}, heroku, cpus=1, memory=None)}
     assert one["worker_class"] == "GUNICORN_WORKER_CLASS"
     assert settings({"GUNICORN_WORKER_CLASS": "gevent"}, heroku, cpus=1, memory=None)["threads"] == 8
+    # gunicorn does not convert this spelling, so neither do we
+    assert settings({"GUNICORN_WORKER_CLASS": "egg:gunicorn#sync"}, heroku, cpus=1, memory=None)["threads"] == 8
     assert settings({"GUNICORN_WORKER_CLASS": "gthread"}, heroku, cpus=1, memory=None)["threads"] == 8
 
 

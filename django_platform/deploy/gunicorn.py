@@ -33,8 +33,6 @@ FAIR_WORKER = "django_platform.deploy.gthread.FairThreadWorker"
 # It overrides gthread's internals as gunicorn 27 has them: another major release gets stock gthread
 # (unfair, but working) until the fair worker is tested against it.
 FAIR_GUNICORN = 27
-# Worker classes without a thread pool: our default thread count would turn "sync" into gthread.
-UNTHREADED = ("sync", "gunicorn.workers.sync.SyncWorker")
 # Recycle workers (against slow leaks) without churn: at 1,000 a busy worker restarted every second
 # or two in benchmarks/run.py and lost a sixth of the throughput.
 MAX_REQUESTS = 10000
@@ -147,6 +145,12 @@ def worker_class(env: Mapping[str, str]) -> str:
     )
 
 
+def runs_as_gthread_with_threads(worker: str) -> bool:
+    """gunicorn's own rule (config.py, worker_class): "sync" or a class path ending in SyncWorker
+    runs as gthread when threads > 1, without a word. Our default thread count must not do that."""
+    return worker == "sync" or worker.endswith("SyncWorker")
+
+
 def bind_addresses(port: str, *, ipv6: bool, v6only: bool) -> list[str]:
     """[::] is dual-stack unless net.ipv6.bindv6only is set; then both sockets are needed."""
     if not ipv6:
@@ -212,7 +216,7 @@ def settings(
     ):
         value = get_int(env, variable, minimum=minimum)
         result[name] = default if value is None else value
-    if result["worker_class"] in UNTHREADED and not env.get("GUNICORN_THREADS", "").strip():
+    if runs_as_gthread_with_threads(result["worker_class"]) and not env.get("GUNICORN_THREADS", "").strip():
         result["threads"] = 1  # gunicorn runs "sync" with more threads as gthread, without a word
     max_requests = get_int(env, "GUNICORN_MAX_REQUESTS", minimum=0)
     result["max_requests"] = MAX_REQUESTS if max_requests is None else max_requests
@@ -273,7 +277,7 @@ def explain(
         if values["worker_class"] == FAIR_WORKER
         else f"stock gthread: the fair worker is tested on gunicorn {FAIR_GUNICORN} only",
     )
-    if values["worker_class"] in UNTHREADED and values["threads"] > 1:
+    if runs_as_gthread_with_threads(values["worker_class"]) and values["threads"] > 1:
         chosen += f" (with {values['threads']} threads gunicorn runs gthread instead)"
     return [
         ("workers", values["workers"], workers),
@@ -284,7 +288,7 @@ def explain(
             why(
                 "GUNICORN_THREADS",
                 "the sync worker serves one request at a time"
-                if values["worker_class"] in UNTHREADED
+                if runs_as_gthread_with_threads(values["worker_class"])
                 else "threads serve views that wait",
             ),
         ),
