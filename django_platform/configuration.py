@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.databases import build_databases
+from django_platform.parsers.env import TextEnvironment
 from django_platform.platforms import (
     PLUGINS_VARIABLE,
     Context,
@@ -250,6 +251,8 @@ def configure(
     if dotenv:
         # Before detection: the file may select the platform (DJANGO_PLATFORM) too.
         environ, from_file = _with_dotenv(environ, dotenv, ns)
+    # Every value read is valid text, or an error naming its variable.
+    environ = TextEnvironment(environ)
     # Platforms of the user's own, registered before detection.
     plugins = ns.get(PLUGINS_VARIABLE)
     if plugins:

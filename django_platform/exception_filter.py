@@ -11,9 +11,18 @@ from typing import Any
 
 from django.views.debug import SafeExceptionReporterFilter
 
-from django_platform.report import mask_url
+from django_platform.attempt import Failed, attempt
+from django_platform.report import is_secret_name, mask_url
 
 DOTTED_PATH = "django_platform.exception_filter.PlatformExceptionReporterFilter"
+
+
+def _hide_known(text: str) -> str:
+    """`text` with the secrets configure() read masked."""
+    from django.conf import settings
+
+    report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
+    return text if report is None else report.masked(text)
 
 
 def _known_secret(value: str) -> bool:
@@ -23,6 +32,18 @@ def _known_secret(value: str) -> bool:
 
     report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
     return bool(report is not None and report.hides(value))
+
+
+class _Shown(str):
+    """A frame variable rendered once and masked: the DEBUG page prints its repr(), which is that
+    text (no second repr() of a QuerySet, no second query)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+# Frame variables are walked this deep into dicts, lists, tuples and sets; deeper, rendered whole.
+MAX_DEPTH = 8
 
 
 class PlatformExceptionReporterFilter(SafeExceptionReporterFilter):
@@ -36,8 +57,45 @@ class PlatformExceptionReporterFilter(SafeExceptionReporterFilter):
         return self._cleanse_url(key, super().cleanse_setting(key, value))
 
     def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> Any:
-        # Local variables holding a credential URL are shown on the DEBUG page too.
+        # Local variables holding a credential, alone or inside a container or an object's repr,
+        # are shown on the DEBUG page and in 500 mails too.
         return [
-            (name, self._cleanse_url(name, value))
+            (name, self._cleanse_variable(name, value, 0))
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
+
+    def _secret_key(self, key: Any, depth: int) -> bool:
+        """A secret's name: as Django judges settings' keys inside a container; a frame's own
+        variables by our narrower list (a loop's `key` or an `author` is no secret)."""
+        text = str(key)
+        return is_secret_name(text) or (depth > 0 and bool(self.hidden_settings.search(text)))
+
+    def _cleanse_variable(self, key: Any, value: Any, depth: int) -> Any:
+        if isinstance(key, str) and key and self._secret_key(key, depth) and value not in (None, "", [], {}, ()):
+            return self.cleansed_substitute
+        if isinstance(value, str):
+            return value if isinstance(value, _Shown) else self._cleanse_url(key, value)
+        if isinstance(value, (bool, int, float, type(None))):
+            return value
+        if depth < MAX_DEPTH and isinstance(value, dict):
+            items = {k: self._cleanse_variable(k, v, depth + 1) for k, v in value.items()}
+            return items if any(items[k] is not v for k, v in value.items()) else value
+        if depth < MAX_DEPTH and isinstance(value, (list, tuple, set, frozenset)):
+            old = list(value)
+            cleansed = [self._cleanse_variable("", v, depth + 1) for v in old]
+            if all(new is was for new, was in zip(cleansed, old, strict=True)):
+                return value
+            # A changed container is shown as its plain type (a namedtuple as a tuple).
+            plain = next(t for t in (list, tuple, set, frozenset) if isinstance(value, t))
+            return plain(cleansed)
+        return self._render(value)
+
+    def _render(self, value: Any) -> _Shown:
+        """The value as the DEBUG page would print it, with URL passwords and known secrets masked;
+        a repr() that fails is named by its exception's type only (its message may quote a secret)."""
+        from pprint import pformat
+
+        text = attempt(lambda: pformat(value), Exception)
+        if isinstance(text, Failed):
+            return _Shown(f"Error in formatting: {text.kind}")
+        return _Shown(_hide_known(mask_url(text)))

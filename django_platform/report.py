@@ -28,6 +28,11 @@ SECRET_NAME_PARTS = (
 # The scheme is bounded: unbounded, every position of a long base64 value (letters, digits and "+")
 # started a scan to its end, quadratic in the value's length.
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<userinfo>[^/]*)@")
+# A URL whose password a raw '/' or '?' moved out of the user-info (redis://u:1234/SECRET@h/0), or
+# with other than two slashes (locmem:/:SECRET@x, unix:///u:SECRET@db): everything from the scheme
+# to the token's last '@' is hidden, as no parser can tell the password from the path there.
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,31}:/+")
+_TOKEN = re.compile(r"\S+")
 # Shorter secrets are hidden where they are a whole value, not inside other text: a platform's sample
 # credentials are main:main, and "main" inside "domain" is not a secret.
 MIN_SUBSTRING = 8
@@ -46,6 +51,8 @@ def mask_url(url: str) -> str:
         return f"{match.group('scheme')}{user}{':' + MASK if sep else ''}@"
 
     masked = _URL_USERINFO.sub(hide, url)
+    if "@" in masked:
+        masked = _TOKEN.sub(_hide_ambiguous, masked)
     # Query-string secrets such as ?password=... or ?token=...
     try:
         query = urlsplit(masked).query
@@ -58,8 +65,28 @@ def mask_url(url: str) -> str:
     return masked
 
 
+def _ambiguous(token: str) -> tuple[int, int] | None:
+    """(start, end) of the part of `token` between a scheme and its last '@' when that part is not
+    a plain user-info; None otherwise. Linear: one search per whitespace-separated token."""
+    at = token.rfind("@")
+    scheme = _SCHEME.search(token, 0, at) if at > 0 else None
+    if scheme is None:
+        return None
+    part = token[scheme.end() : at]
+    if scheme.group(0).endswith(":/" + "/") and not any(c in part for c in "/?#"):
+        return None
+    return scheme.end(), at
+
+
+def _hide_ambiguous(match: re.Match[str]) -> str:
+    token = match.group(0)
+    span = _ambiguous(token)
+    return token if span is None else token[: span[0]] + MASK + token[span[1] :]
+
+
 def url_passwords(text: str) -> list[str]:
-    """The passwords of the URLs in `text`, as written and percent-decoded."""
+    """The passwords of the URLs in `text`, as written and percent-decoded; for a URL whose
+    password is not in its user-info, the whole ambiguous part and what follows its first ':'."""
     from urllib.parse import unquote
 
     found = []
@@ -67,6 +94,12 @@ def url_passwords(text: str) -> list[str]:
         _user, sep, password = match.group("userinfo").partition(":")
         if sep and password:
             found += [password, unquote(password)]
+    for token in _TOKEN.findall(text) if "@" in text else ():
+        span = _ambiguous(token)
+        part = token[span[0] : span[1]] if span else ""
+        for candidate in (part, part.partition(":")[2]):
+            if candidate:
+                found += [candidate, unquote(candidate)]
     return found
 
 
@@ -210,6 +243,10 @@ class Report:
     def hides(self, text: str) -> bool:
         """Whether `text` holds a known secret value."""
         return bool(hide(text, self._secrets) != text)
+
+    def masked(self, text: str) -> str:
+        """`text` with every known secret value masked."""
+        return str(hide(text, self._secrets))
 
     def record(self, setting: str, value: Any, source: Source | str) -> None:
         origin = source if isinstance(source, Source) else Source.of(source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,6 +31,8 @@ from django_platform.report import is_secret_name
 # Long and distinctive: our messages echo at most a short name-like value (a platform name).
 SECRET = "Sx7Qz" + "kR9w" * 8 + "SECRETz"
 PLAIN = "Px3Lm" + "nV2b" * 8 + "PLAINz"
+# Short and name-like, as a secret pasted into DJANGO_PLATFORM may be: never echoed either.
+NAME_LIKE = "Nq4rTz7wK"
 
 
 class Recorder(Mapping[str, str]):
@@ -168,7 +171,26 @@ def urls(draw: st.DrawFn, secret: str) -> str:
     path = draw(st.sampled_from(["/app", "", "/0", "/a@b", f"/{PLAIN}"]))
     query = draw(st.sampled_from(["", "?sslmode=require", "?connect_timeout=%C2%B2", "?timeout=5", "?ssl_mode=x"]))
     userinfo = draw(st.sampled_from([f"{user}:{password}@", f"{user}@", "", f":{password}@"]))
-    return f"{draw(st.sampled_from(SCHEMES))}://{userinfo}{host}{port}{path}{query}"
+    scheme = draw(st.sampled_from(SCHEMES))
+    if draw(st.integers(0, 3)) == 0:
+        # A typo moved the password out of the user-info: a raw '/' or '?' before it, or not two
+        # slashes after the scheme (redis://u:1234/SECRET@h/0, locmem:/:SECRET@x).
+        slashes = draw(st.sampled_from(["/", "//", "///"]))
+        cut = draw(st.sampled_from(["/", "?"] if slashes == "//" else ["", "/"]))
+        return f"{scheme}:{slashes}{user}:1234{cut}{secret}@{host}{port}{path}{query}"
+    return f"{scheme}://{userinfo}{host}{port}{path}{query}"
+
+
+@st.composite
+def misplaced_passwords(draw: st.DrawFn, name: str) -> str:
+    """The variable's own plausible URL with its password moved out of the user-info by a typo: a
+    raw '/' or '?' before it, or one or three slashes after the scheme."""
+    scheme = _plausible(name).partition(":")[0]
+    scheme = draw(st.sampled_from([scheme, "amqp", "sqlite", "locmem", "unix", "sqs", "https"]))
+    shape = draw(
+        st.sampled_from(["//u:1234/{s}@h/0", "//u:12?{s}@h/0", "/:{s}@h", "///u:{s}@h/0", "/u@x:{s}@h/db", "//:{s}@h"])
+    )
+    return f"{scheme}:" + shape.format(s=SECRET)
 
 
 def json_values(secret: str) -> st.SearchStrategy[Any]:
@@ -241,7 +263,34 @@ def credential_files(directory: Path) -> list[str]:
         path = directory / f"creds{index}.json"
         path.write_bytes(content)
         paths.append(str(path))
-    return [*paths, str(directory / "missing.json"), str(directory), "/tmp/x\0y"]
+    fifo = directory / "creds.fifo"  # opened for reading, it would block until a writer came
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    big = directory / "big.json"
+    big.write_bytes(b" " * ((1 << 20) + 1))
+    special = [str(fifo), "/dev/zero", "/dev/urandom", str(big)]
+    return [*paths, *special, str(directory / "missing.json"), str(directory), "/tmp/x\0y"]
+
+
+# Plugin modules that fail in every way a module can (DJANGO_PLATFORM_PLUGINS).
+PLUGIN_BODIES = {
+    "plugin_fails_import": "import no_such_dependency_of_the_plugin",
+    "plugin_fails_exit": "import sys\nsys.exit('{secret}')",
+    "plugin_fails_registry": "from django.core.exceptions import AppRegistryNotReady\n"
+    "raise AppRegistryNotReady('{secret}')",
+    "plugin_fails_improperly": "from django.core.exceptions import ImproperlyConfigured\n"
+    "raise ImproperlyConfigured('{secret}') from ValueError('{secret}')",
+    "plugin_fails_toolkit": "class TclError(Exception): pass\nraise TclError('{secret}')",
+    "plugin_fails_syntax": "def broken(:\n    '{secret}'",
+    "plugin_fails_generator": "raise GeneratorExit('{secret}')",
+}
+
+
+def plugin_modules(directory: Path) -> list[str]:
+    """Write the failing plugins into `directory` (the caller puts it on sys.path); their names."""
+    for name, body in PLUGIN_BODIES.items():
+        (directory / f"{name}.py").write_text(body.format(secret=SECRET))
+    return list(PLUGIN_BODIES)
 
 
 def value_for(name: str, files: list[str]) -> st.SearchStrategy[str]:
@@ -260,7 +309,7 @@ def value_for(name: str, files: list[str]) -> st.SearchStrategy[str]:
         junk.map(lambda j: token + j),
     ]
     if name.endswith(("_URL", "_URI")) or name in ("EMAIL_URL", "CACHE_URL"):
-        specific.append(urls(SECRET))
+        specific += [urls(SECRET), misplaced_passwords(name)]
     if name == "PLATFORM_RELATIONSHIPS":
         specific.append(relationships())
     if name == "PLATFORM_ROUTES":
@@ -270,7 +319,11 @@ def value_for(name: str, files: list[str]) -> st.SearchStrategy[str]:
         # no PLAIN token in it.
         return st.one_of(st.sampled_from(files), nasty, st.just("/nonexistent/creds.json"))
     if name == "DJANGO_PLATFORM":
-        specific.append(st.sampled_from([p.name for p in PLATFORMS] + ["HEROKU", "mars"]))
+        specific.append(st.sampled_from([p.name for p in PLATFORMS] + ["HEROKU", "mars", "herokku", NAME_LIKE]))
+    if name == "DJANGO_PLATFORM_PLUGINS":
+        specific.append(st.lists(st.sampled_from(list(PLUGIN_BODIES)), min_size=1, max_size=2).map(", ".join))
+    # A byte os.environ could not decode (held as a lone surrogate), in any variable.
+    specific.append(st.just(token + "\udcff"))
     if name.endswith(("_HOST", "_HOSTNAME", "_SERVER", "_SERVERS")):
         specific.append(st.sampled_from(["db.internal", "db:3306", "[::1]:5432", "h:port", "a,b"]))
     if name.endswith(("PORT", "SECONDS", "AGE", "SIZE", "CONCURRENCY", "TIMEOUT", "THREADS", "REQUESTS")):

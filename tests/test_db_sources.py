@@ -143,10 +143,14 @@ def test_cloudcontrol_unreadable_file(tmp_path: Path, monkeypatch: pytest.Monkey
     Path(env["CRED_FILE"]).chmod(0)
     if os.geteuid() == 0:  # root reads any file: make the read fail as it would for the app user
 
-        def deny(self: Path, *args: Any, **kwargs: Any) -> str:
-            raise PermissionError(13, "Permission denied", str(self))
+        real_open = os.open
 
-        monkeypatch.setattr(Path, "read_text", deny)
+        def deny(path: Any, *args: Any, **kwargs: Any) -> int:
+            if str(path) == env["CRED_FILE"]:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr("django_platform.textfile.os.open", deny)
     assert _error(env).endswith("is not readable by this process.")
 
 

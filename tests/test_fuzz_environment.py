@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,17 @@ from hypothesis import strategies as st
 
 import django_platform
 from django_platform.platforms import PLATFORMS
-from tests.fuzzenv import PLAIN, SECRET, collect_names, credential_files, gunicorn_settings, texts, value_for
+from tests.fuzzenv import (
+    NAME_LIKE,
+    PLAIN,
+    SECRET,
+    collect_names,
+    credential_files,
+    gunicorn_settings,
+    plugin_modules,
+    texts,
+    value_for,
+)
 
 EXAMPLES = int(os.environ.get("DJANGO_PLATFORM_FUZZ_EXAMPLES", "10000"))
 # Settings platform_check reads; LOGGING stays out (reconfiguring logging per example is slow).
@@ -35,13 +47,20 @@ CHECKED = (
     "DJANGO_PLATFORM_REPORT",
 )  # fmt: skip
 
+FILTER = "django_platform.exception_filter.PlatformExceptionReporterFilter"
+
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 
 @pytest.fixture(scope="module")
-def space(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[str], Path]:
+def space(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[str], list[str], Path]]:
     directory = tmp_path_factory.mktemp("fuzz")
-    return collect_names(), credential_files(directory), directory
+    plugin_modules(directory)
+    sys.path.insert(0, str(directory))
+    try:
+        yield collect_names(), credential_files(directory), directory
+    finally:
+        sys.path.remove(str(directory))
 
 
 def test_the_names_come_from_the_package(space: tuple[list[str], list[str], Path]) -> None:
@@ -77,11 +96,11 @@ def test_whole_environments_keep_the_promise(space: tuple[list[str], list[str], 
     print(
         f"\nfuzz: {stats['environments']} environments in {elapsed:.0f} s: {stats['configured']} configured, "
         f"{stats['refused']} refused with ImproperlyConfigured, {stats['platform_check']} through platform_check, "
-        f"{stats['gunicorn']} through gunicorn's settings; 0 violations"
+        f"{stats['gunicorn']} through gunicorn's settings, {stats['debug_page']} DEBUG pages; 0 violations"
     )
     assert stats["environments"] >= EXAMPLES
     assert stats["configured"] > EXAMPLES // 10 and stats["refused"] > EXAMPLES // 10  # both paths exercised
-    assert stats["platform_check"] > 0
+    assert stats["platform_check"] > 0 and stats["debug_page"] > 0
 
 
 def check(env: dict[str, str], platform: str | None, key: str, deep: bool, base: Path, stats: Counter[str]) -> None:
@@ -92,7 +111,7 @@ def check(env: dict[str, str], platform: str | None, key: str, deep: bool, base:
     except ImproperlyConfigured as exc:
         stats["refused"] += 1
         shown = "\n".join(texts(exc))
-        assert SECRET not in shown and PLAIN not in shown, (sorted(env), str(exc))
+        assert SECRET not in shown and PLAIN not in shown and NAME_LIKE not in shown, (sorted(env), str(exc))
         assert "This is a bug in django-platform" not in str(exc), (sorted(env), str(exc))
         assert exc.__cause__ is None and exc.__context__ is None, sorted(env)
         return
@@ -104,6 +123,7 @@ def check(env: dict[str, str], platform: str | None, key: str, deep: bool, base:
     _gunicorn(env, report.platform, stats)
     if deep:
         _platform_check(ns, stats, env)
+        _debug_page(ns, report, stats, env)
 
 
 def _gunicorn(env: dict[str, str], platform: str, stats: Counter[str]) -> None:
@@ -125,3 +145,36 @@ def _platform_check(ns: dict[str, Any], stats: Counter[str], env: dict[str, str]
                 pytest.fail(f"platform_check raised {type(exc).__name__} for {sorted(env)}")
     assert SECRET not in out.getvalue(), sorted(env)
     stats["platform_check"] += 1
+
+
+class _Holder:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"_Holder({self.value!r})"
+
+
+def _debug_page(ns: dict[str, Any], report: Any, stats: Counter[str], env: dict[str, str]) -> None:
+    """The DEBUG page with every configured setting in a frame variable: alone, inside containers
+    and inside an object's repr (a view that did `caches = settings.CACHES`)."""
+    from django.test import RequestFactory
+    from django.views.debug import ExceptionReporter
+
+    configured = {k: v for k, v in ns.items() if k.isupper() and k != "DJANGO_PLATFORM_REPORT"}
+
+    def failing_view(**frame: Any) -> str:
+        try:
+            raise ValueError("boom")
+        except ValueError as exc:
+            return ExceptionReporter(RequestFactory().get("/"), type(exc), exc, exc.__traceback__).get_traceback_html()
+
+    with override_settings(DEBUG=True, DJANGO_PLATFORM_REPORT=report, DEFAULT_EXCEPTION_REPORTER_FILTER=FILTER):
+        html = failing_view(
+            settings_dict=configured,
+            settings_list=[list(configured.values())],
+            holders=[_Holder(v) for v in configured.values()],
+            **{name.lower(): value for name, value in configured.items()},
+        )
+    assert SECRET not in html, sorted(env)
+    stats["debug_page"] += 1

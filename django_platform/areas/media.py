@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.parsers.urlparts import split_url
 from django_platform.report import Report, Source
 
 S3_BACKEND = "storages.backends.s3.S3Storage"
@@ -63,6 +64,8 @@ def s3_options(env: Mapping[str, str]) -> tuple[dict[str, Any], Source] | None:
         if env.get(p.region, "").strip():
             options["region_name"] = env[p.region].strip()
         if env.get(p.endpoint, "").strip():
+            # Through the one URL rule: a password typed into it is refused, not shown.
+            split_url(env[p.endpoint], variable=p.endpoint)
             options["endpoint_url"] = env[p.endpoint].strip()
         return options, Source("environment", p.label, [v for v in p[1:] if env.get(v, "").strip()])
     return None

@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.areas.databases import engine_family
 from django_platform.checks import environment, target_platform
 from django_platform.deploy import deps
-from django_platform.deploy.files import BEGIN, END, project_dir
+from django_platform.deploy.files import BEGIN, END, project_dir, split_lines
 from django_platform.deploy.processes import background, project_packages, settings_values
 from django_platform.deploy.procfile import config_filename, gunicorn_body, gunicorn_call, process_types, procfile_body
 from django_platform.platforms import PLATFORMS, Platform
@@ -31,7 +31,7 @@ _CELERY_APP = re.compile(r"^worker: celery -A (\S+) worker ", re.MULTILINE)
 
 
 def _managed_block(text: str) -> str | None:
-    lines = text.splitlines()
+    lines = split_lines(text)
     starts = [i for i, line in enumerate(lines) if line.startswith(BEGIN)]
     ends = [i for i, line in enumerate(lines) if line == END]
     if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:

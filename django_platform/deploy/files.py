@@ -20,6 +20,17 @@ BEGIN = "# BEGIN django-platform"
 END = "# END django-platform"
 
 
+# Real line breaks only: str.splitlines() also breaks at form feeds, U+2028 and other separators,
+# which Procfile readers (they split on \n) and Python's parser keep inside a line.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def split_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """text.splitlines() at CRLF, CR and LF only."""
+    found = _LINE.findall(text)
+    return found if keepends else [line.rstrip("\r\n") for line in found]
+
+
 def project_dir() -> Path:
     """Where the Procfile and gunicorn config live: BASE_DIR, else the working directory."""
     from django.conf import settings
@@ -50,7 +61,7 @@ def block(body: str, command: str, platform: str) -> str:
 
 def recorded_platform(text: str) -> str | None:
     """The platform named on the file's BEGIN line, None for a file without one."""
-    for line in text.splitlines():
+    for line in split_lines(text):
         if line.startswith(BEGIN):
             match = _RECORDED.match(line[len(BEGIN) :])
             return match.group("platform") if match else None
@@ -65,11 +76,13 @@ def merge(
     Without markers, `force` puts the block first and keeps the old content below it, passed
     through `adopt` (the Procfile comments out process types the block now defines).
     """
-    if existing is None or not existing.strip():
+    if not existing:
         return new_block
     newline = line_ending(existing)
     new_block = new_block.replace("\n", newline)  # the block follows the file's own line endings
-    lines = existing.splitlines(keepends=True)
+    if not existing.strip():
+        return new_block + existing  # blank lines are still the user's bytes
+    lines = split_lines(existing, keepends=True)
     starts = [i for i, line in enumerate(lines) if line.startswith(BEGIN)]
     ends = [i for i, line in enumerate(lines) if line.rstrip("\r\n") == END]
     if not starts and not ends:
@@ -86,7 +99,7 @@ def merge(
 
 def line_ending(text: str) -> str:
     """The file's line ending: that of its first line (LF for a file without one)."""
-    first = (text.splitlines(keepends=True) or [""])[0]
+    first = (split_lines(text, keepends=True) or [""])[0]
     return first[len(first.rstrip("\r\n")) :] or "\n"
 
 
@@ -171,8 +184,8 @@ def unified_diff(path: Path, old: str | None, new: str) -> str:
 
     return "".join(
         difflib.unified_diff(
-            (old or "").splitlines(keepends=True),
-            new.splitlines(keepends=True),
+            split_lines(old or "", keepends=True),
+            split_lines(new, keepends=True),
             fromfile=f"{path.name} (on disk)",
             tofile=f"{path.name} (generated)",
         )

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.parsers.env import FALSE, get_bool, get_int, parse_int
+from django_platform.attempt import Failed, attempt
+from django_platform.parsers.env import FALSE, TextEnvironment, get_bool, get_int, parse_int
 from django_platform.platforms import LOCAL, PLUGINS_VARIABLE, Platform, detect, get_platform, load_plugins
 
 CGROUP = Path("/sys/fs/cgroup")
@@ -27,6 +28,10 @@ DEFAULT_KEEPALIVE = 75  # above the 60 s idle timeout of common load balancers
 # 2 x CPUs + 1 x 5 and our former 2 x CPUs + 1 x 4. Views that wait (database, APIs, slow clients)
 # need threads; CPU-bound views lose to context switches between processes on the same CPU.
 DEFAULT_THREADS = 8
+# Far beyond any machine a platform rents (its largest has 32-64 CPUs): a value above is a typo
+# that would fork or spawn until the container dies.
+MAX_WORKERS = 1000
+MAX_THREADS = 1000
 # gthread that accepts only while a thread is idle (deploy/gthread.py): stock gthread's first worker
 # to wake takes every connection of a burst.
 FAIR_WORKER = "django_platform.deploy.gthread.FairThreadWorker"
@@ -105,7 +110,7 @@ def container_memory(env: Mapping[str, str], memory: int | None, platform: Platf
 def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform = LOCAL) -> int:
     """WEB_CONCURRENCY, else CPUs + 1 (threads do the waiting: see DEFAULT_THREADS), capped so each
     worker has MEMORY_PER_WORKER."""
-    explicit = get_int(env, "WEB_CONCURRENCY", minimum=1)
+    explicit = get_int(env, "WEB_CONCURRENCY", minimum=1, maximum=MAX_WORKERS)
     if explicit:
         return explicit
     memory = container_memory(env, memory, platform)
@@ -143,6 +148,23 @@ def worker_class(env: Mapping[str, str]) -> str:
         f"GUNICORN_WORKER_CLASS must be one of {', '.join(sorted(SUPPORTED_WORKERS))}, "
         "or a dotted path to a worker class."
     )
+
+
+def forwarded_allow_ips(env: Mapping[str, str]) -> str:
+    """GUNICORN_FORWARDED_ALLOW_IPS, checked as gunicorn 27 checks it at start (config.py,
+    validate_string_to_addr_list): comma-separated, each "*" or an IP network in strict form."""
+    import ipaddress
+    from functools import partial
+
+    value = env.get("GUNICORN_FORWARDED_ALLOW_IPS", "").strip()
+    for piece in (p for p in value.split(",") if p):
+        address = piece.strip()
+        if address != "*" and isinstance(attempt(partial(ipaddress.ip_network, address), ValueError), Failed):
+            raise ImproperlyConfigured(
+                "GUNICORN_FORWARDED_ALLOW_IPS must be *, or IP addresses or networks separated by commas "
+                "(a network's host bits clear: 192.168.0.0/16, not 192.168.1.1/16)."
+            )
+    return value
 
 
 def runs_as_gthread_with_threads(worker: str) -> bool:
@@ -208,13 +230,13 @@ def settings(
     # Longer than the router's idle keep-alive, or it reuses a socket gunicorn has closed: 502s.
     default_keepalive = platform.router_idle_timeout + 5 if platform.router_idle_timeout else DEFAULT_KEEPALIVE
     # Values are taken literally: 0 is 0 (keep-alive off), never "unset".
-    for name, variable, minimum, default in (
-        ("threads", "GUNICORN_THREADS", 1, DEFAULT_THREADS),
-        ("graceful_timeout", "GUNICORN_GRACEFUL_TIMEOUT", 1, stop),
-        ("timeout", "GUNICORN_TIMEOUT", 1, min(30, max(stop, 10))),
-        ("keepalive", "GUNICORN_KEEPALIVE", 0, default_keepalive),
+    for name, variable, minimum, maximum, default in (
+        ("threads", "GUNICORN_THREADS", 1, MAX_THREADS, DEFAULT_THREADS),
+        ("graceful_timeout", "GUNICORN_GRACEFUL_TIMEOUT", 1, None, stop),
+        ("timeout", "GUNICORN_TIMEOUT", 1, None, min(30, max(stop, 10))),
+        ("keepalive", "GUNICORN_KEEPALIVE", 0, None, default_keepalive),
     ):
-        value = get_int(env, variable, minimum=minimum)
+        value = get_int(env, variable, minimum=minimum, maximum=maximum)
         result[name] = default if value is None else value
     if runs_as_gthread_with_threads(result["worker_class"]) and not env.get("GUNICORN_THREADS", "").strip():
         result["threads"] = 1  # gunicorn runs "sync" with more threads as gthread, without a word
@@ -239,7 +261,7 @@ def settings(
         )
     result["loglevel"] = level
     # Behind the router every peer is the router: trust its X-Forwarded-* headers.
-    forwarded = env.get("GUNICORN_FORWARDED_ALLOW_IPS", "").strip()
+    forwarded = forwarded_allow_ips(env)
     result["forwarded_allow_ips"] = forwarded or ("*" if platform.router_tls else "127.0.0.1,::1")
     result["control_socket_disable"] = True
     preload = get_bool(env, "GUNICORN_PRELOAD")
@@ -257,7 +279,7 @@ def explain(
     decides them here; what platform_check and platform_gunicorn --dry-run show."""
     values = settings(env, platform, cpus=cpus, memory=memory)
     limit = container_memory(env, memory, platform)
-    if get_int(env, "WEB_CONCURRENCY", minimum=1):
+    if env.get("WEB_CONCURRENCY", "").strip():
         workers = "WEB_CONCURRENCY"
     else:
         workers = f"{math.ceil(cpus)} CPU(s) + 1"
@@ -319,7 +341,7 @@ def apply(
     namespace: MutableMapping[str, Any], *, platform: str | None = None, env: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Set gunicorn's settings in a config file's globals(). DJANGO_PLATFORM wins over `platform`."""
-    environ = os.environ if env is None else env
+    environ = TextEnvironment(os.environ if env is None else env)
     if environ.get(PLUGINS_VARIABLE, "").strip():
         load_plugins(environ[PLUGINS_VARIABLE])  # platforms of the user's own
     if environ.get("DJANGO_PLATFORM", "").strip() or not platform:

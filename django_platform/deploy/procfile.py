@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.deploy.files import split_lines
 from django_platform.platforms import Platform
 
 GUNICORN_CONF = "gunicorn.conf.py"  # read by gunicorn from the working directory (17.5+)
@@ -60,7 +61,7 @@ def procfile_body(
 def process_types(text: str) -> dict[str, str]:
     """Process type -> command, as Procfile runners read it (other lines are ignored)."""
     found = {}
-    for line in text.splitlines():
+    for line in split_lines(text):
         match = _PROCESS_LINE.match(line.strip())
         if match:
             found[match.group("type")] = match.group("command").strip()
@@ -70,7 +71,7 @@ def process_types(text: str) -> dict[str, str]:
 def comment_out_types(text: str, types: Sequence[str]) -> str:
     """Keep a replaced Procfile line as a comment rather than lose it."""
     out = []
-    for line in text.splitlines(keepends=True):
+    for line in split_lines(text, keepends=True):
         match = _PROCESS_LINE.match(line.strip())
         out.append(f"# replaced by django-platform: {line}" if match and match.group("type") in types else line)
     return "".join(out)
@@ -82,7 +83,7 @@ def comment_out_settings(text: str, names: Collection[str]) -> tuple[str, list[s
     SyntaxError if the text is not Python."""
     import ast
 
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text, keepends=True)  # numbered as Python's parser numbers them
     found: list[str] = []
     marked: set[int] = set()
     for node in ast.parse(text).body:

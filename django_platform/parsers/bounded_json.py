@@ -6,6 +6,7 @@ Errors name the variable or file and never echo its content.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,7 +25,25 @@ def load_json(text: str | bytes, *, source: str) -> Any:
     data, where = _parse(text)
     if where is not None:
         raise ImproperlyConfigured(f"{source} is not valid JSON{where}.")
+    if _SURROGATE_ESCAPE.search(text if isinstance(text, str) else text.decode("utf-8", "replace")) and _lone(data):
+        # "\udcff" decodes to a string no encoder takes: it would fail far from here, unnamed.
+        raise ImproperlyConfigured(f"{source} has a string with an unpaired \\u surrogate escape.")
     return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE = re.compile("[\ud800-\udfff]")
+
+
+def _lone(data: Any) -> bool:
+    """Whether a decoded document (depth already bounded) holds a lone surrogate."""
+    if isinstance(data, str):
+        return bool(_LONE.search(data))
+    if isinstance(data, dict):
+        return any(_lone(k) or _lone(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_lone(v) for v in data)
+    return False
 
 
 def _depth(text: str | bytes) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.attempt import Failed, attempt
-from django_platform.parsers.urlparts import ENCODE_HINT, split_url
+from django_platform.parsers.urlparts import split_url
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]{0,30}$")
 MAX_URL = 4096
@@ -31,10 +31,6 @@ def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
         valid = ", ".join(sorted(dj_database_url.ENGINE_SCHEMES))
         shown = f" '{scheme}'" if _SCHEME.match(scheme) else ""
         raise ImproperlyConfigured(f"{variable} uses an unknown database scheme{shown}; valid schemes: {valid}.")
-    if "@" in parts.path and not scheme.startswith("sqlite") and scheme != "spatialite":
-        # postgres://u:1234/SECRET@h/db, postgresql:///u:SECRET@db/app: a password outside the
-        # user-info part, which would end up in NAME, where it is shown.
-        raise ImproperlyConfigured(f"{variable} has an '@' after the host; {ENCODE_HINT}.")
     # split_url() has rejected what dj-database-url's own urlsplit() would raise on; its option
     # parsing (int() of ?connect_timeout=, for one) is what is left.
     parsed = attempt(lambda: dict(dj_database_url.parse(url)), ValueError, TypeError, dj_database_url.ParseError)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.attempt import Failed, attempt
+from django_platform.textfile import Unreadable, read_text
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
@@ -70,10 +70,9 @@ def parse_dotenv(text: str, *, source: str = ".env") -> dict[str, str]:
 
 def read_dotenv(path: Path) -> dict[str, str]:
     """The file's values; {} when it does not exist (a deploy normally has none)."""
-    text = attempt(lambda: path.read_text(encoding="utf-8"), OSError, ValueError)
-    if isinstance(text, Failed):
-        if text.kind == "FileNotFoundError":
+    text = read_text(path)
+    if isinstance(text, Unreadable):
+        if text.missing:
             return {}
-        # UnicodeDecodeError.object is the whole file: never attached (see attempt.py).
-        raise ImproperlyConfigured(f"{path} cannot be read ({text.kind}).")
+        raise ImproperlyConfigured(f"{path} {text.problem}.")
     return parse_dotenv(text, source=str(path))

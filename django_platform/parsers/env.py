@@ -6,7 +6,7 @@ Errors name the variable and what is wrong, never the value (it may be a secret)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -16,6 +16,42 @@ _INTEGER = re.compile(r"-?[0-9]+\Z")
 MAX_DIGITS = 18
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
+
+
+# os.environ holds bytes that are not UTF-8 as lone surrogates ("\udcff"): such a value cannot be
+# encoded again (a URL's quote(), a socket), and would fail far from where it was read.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class TextEnvironment(Mapping[str, str]):
+    """The environment, each value checked as it is read: one that is not valid UTF-8 text is an
+    error naming its variable. items() gives the values unchecked, for scanning every variable
+    (secrets) without failing on one that nothing reads."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = values.raw if isinstance(values, TextEnvironment) else values
+
+    @property
+    def raw(self) -> Mapping[str, str]:
+        return self._values
+
+    def __getitem__(self, name: str) -> str:
+        value = self._values[name]
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise ImproperlyConfigured(f"{name} is not valid UTF-8 text (a byte the system could not decode).")
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def items(self) -> ItemsView[str, str]:
+        return self._values.items()
 
 
 def parse_bool(variable: str, value: str) -> bool:

@@ -12,7 +12,8 @@ ENCODE_HINT = "percent-encode special characters (@ # / ? : %) in the user name 
 
 
 def split_url(url: str, *, variable: str) -> SplitResult:
-    """urlsplit() whose port is known to be valid; a raw '#' (an unencoded password) is an error.
+    """urlsplit() whose port is known to be valid; a raw '#', or an '@' after the host (an unencoded
+    password), is an error. Every URL-valued variable goes through here: one rule for all.
 
     Errors are raised outside the `except` blocks: the original exception, whose message may hold
     the URL and its password, must not ride along as __context__ either."""
@@ -23,4 +24,8 @@ def split_url(url: str, *, variable: str) -> SplitResult:
         raise ImproperlyConfigured(f"{variable} has a port that is not a number from 0 to 65535; {ENCODE_HINT}.")
     if parts.fragment:
         raise ImproperlyConfigured(f"{variable} contains a raw '#'; {ENCODE_HINT}.")
+    if "@" in parts.path or "@" in parts.query:
+        # redis://u:1234/SECRET@h/0, unix:///u:SECRET@db/app, locmem:/:SECRET@x: a password
+        # moved out of the user-info by a raw '/' or '?' would land in a shown path or option.
+        raise ImproperlyConfigured(f"{variable} has an '@' after the host; {ENCODE_HINT}.")
     return parts

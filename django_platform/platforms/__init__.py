@@ -114,11 +114,23 @@ def load_plugins(modules: Iterable[str] | str, *, source: str = PLUGINS_VARIABLE
             raise ImproperlyConfigured(f"{where} is not a dotted module path (list them comma-separated).")
         try:
             importlib.import_module(name)
-        except ImportError as exc:
-            kind = type(exc).__name__
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a plugin's bug, sys.exit(), a toolkit's error
+            kind, missing = type(exc).__name__, _not_found(exc, name)
         else:
             continue
-        raise ImproperlyConfigured(f"{where} could not be imported ({kind}).")
+        # Raised outside `except`: the original (its message may quote a secret) is not attached.
+        # A module that exists is named; a name that was not found may be a value pasted there.
+        shown = "" if missing else f" ({name})"
+        problem = "was not found" if missing else f"failed while being imported ({kind})"
+        raise ImproperlyConfigured(f"{where}{shown} {problem}.")
+
+
+def _not_found(exc: BaseException, name: str) -> bool:
+    """Whether `exc` says the module `name` itself (or a package above it) does not exist."""
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    return bool(missing) and (name == missing or name.startswith(f"{missing}."))
 
 
 class Detection:
@@ -134,10 +146,25 @@ def get_platform(name: str, *, variable: str = "DJANGO_PLATFORM") -> Platform:
     platform = BY_NAME.get(name.strip().lower())
     if platform is None:
         valid = ", ".join(sorted(BY_NAME))
-        # Echo only what looks like a platform name: the value is not ours to print otherwise.
-        shown = f"={name.strip()!r}" if _NAME_LIKE.match(name.strip()) else ""
-        raise ImproperlyConfigured(f"{variable}{shown} is not a known platform; valid values: {valid}.")
+        close = _close_name(name.strip())
+        # An environment variable's value is echoed only when it is a near miss of a platform's
+        # name: a name-like value may still be a secret pasted into the wrong variable. An
+        # argument (--platform, configure(platform=...)) was typed where it is shown.
+        typed = not re.fullmatch(r"[A-Z][A-Z0-9_]*", variable) and bool(_NAME_LIKE.match(name.strip()))
+        shown = f"={name.strip()!r}" if close or typed else ""
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ImproperlyConfigured(f"{variable}{shown} is not a known platform{hint}; valid values: {valid}.")
     return platform
+
+
+def _close_name(name: str) -> str | None:
+    """The platform name `name` is a typo of, if any."""
+    import difflib
+
+    if not _NAME_LIKE.match(name):
+        return None
+    found = difflib.get_close_matches(name.lower(), BY_NAME, n=1, cutoff=0.75)
+    return found[0] if found else None
 
 
 def detect(env: Mapping[str, str]) -> Detection:

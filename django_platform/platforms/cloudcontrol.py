@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.attempt import Failed, attempt
 from django_platform.platforms.base import PG, Context, Found, Marker, Platform, template_hosts
+from django_platform.textfile import Unreadable, read_text
 
 if TYPE_CHECKING:
     from django_platform.areas.mail import Mail
@@ -51,14 +52,9 @@ def read_credentials(env: Mapping[str, str]) -> AddOns:
     source = f"the credentials file CRED_FILE={path}"
     if "\0" in path:
         raise ImproperlyConfigured("CRED_FILE contains a NUL byte: it must be a file path.")
-    text = attempt(lambda: Path(path).read_text(encoding="utf-8"), OSError, ValueError)
-    if isinstance(text, Failed):
-        problem = {
-            "FileNotFoundError": "does not exist",
-            "IsADirectoryError": "is a directory, not a file",
-            "PermissionError": "is not readable by this process",
-        }.get(text.kind, f"cannot be read ({text.kind})")
-        raise ImproperlyConfigured(f"{source} {problem}.")
+    text = read_text(Path(path))
+    if isinstance(text, Unreadable):
+        raise ImproperlyConfigured(f"{source} {text.problem}.")
     return parse_credentials(text, source=source)
 
 
@@ -105,7 +101,7 @@ def read_databases(env: Mapping[str, str], file_addons: AddOns) -> list[Found]:
     for addon, spec in _addons().items():
         keys = (spec,) if isinstance(spec, str) else spec.variables()
         if any(env.get(k) for k in keys):
-            values, source = dict(env), f"environment {addon}_*"
+            values, source = env, f"environment {addon}_*"
             origin = Source("environment", source, [k for k in keys if env.get(k)])
         elif addon in file_addons:
             values, source = file_addons[addon], f"CRED_FILE {addon}"
