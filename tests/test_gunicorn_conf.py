@@ -192,8 +192,24 @@ def test_apply_prefers_django_platform_from_env() -> None:
     apply(namespace, platform="heroku", env={"DJANGO_PLATFORM": "fly"})
     assert "on_starting" in namespace
     namespace = {}
+    apply(namespace, platform="heroku", env={"DYNO": "web.1"})
+    assert namespace["keepalive"] == 95  # Heroku's router: 90 s idle
+
+
+def test_a_recorded_platform_that_is_not_here_gives_way_to_detection() -> None:
+    # The committed config of a Heroku app, served on a laptop: local settings, not Heroku's.
+    namespace: dict[str, object] = {}
     apply(namespace, platform="heroku", env={})
-    assert namespace["keepalive"] == 95
+    assert namespace["keepalive"] == 75
+    assert namespace["forwarded_allow_ips"] == "127.0.0.1,::1"
+    # Written for Heroku, running on Render (its markers): Render's router.
+    namespace = {}
+    apply(namespace, platform="heroku", env={"RENDER": "true", "RENDER_SERVICE_ID": "srv"})
+    assert namespace["forwarded_allow_ips"] == "*"
+    # Qoddi sets no marker: the platform in the file is all there is to go by.
+    namespace = {}
+    apply(namespace, platform="qoddi", env={})
+    assert namespace["forwarded_allow_ips"] == "*"
 
 
 def test_post_fork_closes_inherited_connections(

@@ -185,7 +185,7 @@ def test_the_gunicorn_config_loads_plugins_from_the_environment() -> None:
     from django_platform.deploy import gunicorn as gunicorn_conf
 
     namespace: dict[str, Any] = {}
-    env = {"DJANGO_PLATFORM_PLUGINS": "tests.plugin_platform", "PORT": "8123"}
+    env = {"DJANGO_PLATFORM_PLUGINS": "tests.plugin_platform", "PORT": "8123", "ACME_APP": "shop"}
     values = gunicorn_conf.apply(namespace, platform="acme", env=env)
     assert namespace["bind"] == values["bind"]
     assert values["forwarded_allow_ips"] == "*"  # the plugin's router terminates TLS

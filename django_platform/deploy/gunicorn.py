@@ -337,17 +337,26 @@ def explain_here(env: Mapping[str, str], platform: Platform) -> list[tuple[str, 
         return str(exc)
 
 
+def recorded_or_detected(recorded: Platform, env: Mapping[str, str]) -> Platform:
+    """The platform a generated config was written for, where it may be running: one without
+    run-time markers (Qoddi) cannot be detected, so its name in the file decides; one whose markers
+    are absent (the committed config served on a laptop) is not here, and detection decides."""
+    detected = detect(env).platform
+    return recorded if not recorded.markers or detected is recorded else detected
+
+
 def apply(
     namespace: MutableMapping[str, Any], *, platform: str | None = None, env: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """Set gunicorn's settings in a config file's globals(). DJANGO_PLATFORM wins over `platform`."""
+    """Set gunicorn's settings in a config file's globals(). DJANGO_PLATFORM wins over `platform`,
+    the platform the file was written for (see recorded_or_detected)."""
     environ = TextEnvironment(os.environ if env is None else env)
     if environ.get(PLUGINS_VARIABLE, "").strip():
         load_plugins(environ[PLUGINS_VARIABLE])  # platforms of the user's own
     if environ.get("DJANGO_PLATFORM", "").strip() or not platform:
         chosen = detect(environ).platform
     else:
-        chosen = get_platform(platform, variable="platform")
+        chosen = recorded_or_detected(get_platform(platform, variable="platform"), environ)
     values = settings(environ, chosen, cpus=cpu_limit(), memory=memory_limit(), ipv6=_ipv6())
     namespace.update(values)
     return values
