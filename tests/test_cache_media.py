@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import json
+from io import StringIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -62,21 +63,57 @@ def installed(monkeypatch: pytest.MonkeyPatch, *, present: tuple[str, ...] = (),
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
 
 
+def test_a_cache_url_whose_driver_is_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CACHE_URL says "use this as the cache": the project asked for it.
+    installed(monkeypatch, absent=("pymemcache",))
+    message = r"^CACHE_URL needs the pymemcache package, which is not installed: pip install pymemcache\.$"
+    with pytest.raises(ImproperlyConfigured, match=message):
+        cache({"CACHE_URL": "memcache://mc:11211"})
+
+
 @pytest.mark.parametrize(
-    ("env", "package"),
+    ("env", "platform", "package", "source"),
     [
-        ({"REDIS_URL": "redis://r:6379"}, "redis"),
-        ({"CACHE_URL": "memcache://mc:11211"}, "pymemcache"),
-        ({"MEMCACHIER_SERVERS": "mc:11211", "MEMCACHIER_USERNAME": "u", "MEMCACHIER_PASSWORD": "x"}, "pylibmc"),
+        ({"REDIS_URL": "redis://r:6379"}, "heroku", "redis", "REDIS_URL"),
+        ({"REDIS_TLS_URL": "rediss://r:6380"}, "heroku", "redis", "REDIS_TLS_URL"),
+        (
+            {"MEMCACHIER_SERVERS": "mc:11211", "MEMCACHIER_USERNAME": "u", "MEMCACHIER_PASSWORD": "x"},
+            "heroku",
+            "pylibmc",
+            "MEMCACHIER_SERVERS",
+        ),
+        ({"REDIS_HOST": "r", "REDIS_PASSWORD": "x"}, "clevercloud", "redis", "REDIS_HOST/REDIS_PORT/REDIS_PASSWORD"),
     ],
 )
-def test_a_missing_cache_driver_is_a_clear_error_at_settings_import(
-    env: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
+def test_an_addon_without_its_client_library_is_left_unused_and_said(
+    env: dict[str, str], platform: str, package: str, source: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """A Redis add-on attached for a worker, in a project without the redis package: collectstatic
+    and migrate must still run; the report and platform_check say why the cache is not that one."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
     installed(monkeypatch, absent=(package,))
-    message = rf"needs the {package} package, which is not installed: pip install"
-    with pytest.raises(ImproperlyConfigured, match=message):
-        cache(env)
+    report = Report(platform, "")
+    mine = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}}
+    assert build_cache(Context(env, BY_NAME[platform]), {"CACHES": mine}, report) is None
+    assert report.get("CACHES.default") is None
+    assert report.notes == [
+        f"{source} is set but the {package} package is not installed: CACHES is left as settings.py has it "
+        f"({DRIVERS_INSTALL[package]} to use it as the cache)."
+    ]
+    report.environment = env
+    out = StringIO()
+    with override_settings(DJANGO_PLATFORM_REPORT=report, BASE_DIR=tmp_path):
+        call_command("platform_check", "--fail-level", "CRITICAL", stdout=out, stderr=out)
+    assert f"django_platform.W021: {source} is set, but the {package} package is not installed" in out.getvalue()
+    assert "django_platform.W001" not in out.getvalue()
+
+
+DRIVERS_INSTALL = {
+    "redis": "pip install 'django-platform[redis]'",
+    "pylibmc": "pip install pylibmc (it needs libmemcached)",
+}
 
 
 def test_memcachier_from_env_and_cloudcontrol_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

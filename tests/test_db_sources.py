@@ -142,7 +142,6 @@ def test_cloudcontrol_unreadable_file(tmp_path: Path, monkeypatch: pytest.Monkey
     env = write_creds(tmp_path, {"MYSQLS": MYSQLS})
     Path(env["CRED_FILE"]).chmod(0)
     if os.geteuid() == 0:  # root reads any file: make the read fail as it would for the app user
-
         real_open = os.open
 
         def deny(path: Any, *args: Any, **kwargs: Any) -> int:

@@ -69,25 +69,60 @@ def memcachier(values: Mapping[str, str], source: str) -> dict[str, Any] | None:
     }
 
 
-def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any] | None:
-    """The CACHES setting to apply, or None to keep settings.py's."""
+def find_cache(ctx: Context) -> tuple[dict[str, Any], Source | str, str] | None:
+    """The cache the environment offers: (config, source, the variable it came from or "")."""
     env = ctx.env
-    config: dict[str, Any] | None = None
-    source: Source | str = ""
     name = next((n for n in URL_VARS if env.get(n, "").strip()), None)
     if name:
-        config, source = parse_cache_url(env[name], variable=name, platform=ctx.platform), name
-    else:
-        servers = [k for k in ("MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME", "MEMCACHIER_PASSWORD") if env.get(k)]
-        config, source = memcachier(env, "environment"), Source("environment", "MEMCACHIER_SERVERS", servers)
-        if config is None:
-            config, source = ctx.platform.cache(ctx) or (None, "")
-    if config is None:
-        return None
+        return parse_cache_url(env[name], variable=name, platform=ctx.platform), name, name
+    servers = [k for k in ("MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME", "MEMCACHIER_PASSWORD") if env.get(k)]
+    config = memcachier(env, "environment")
+    if config is not None:
+        return config, Source("environment", "MEMCACHIER_SERVERS", servers), ""
+    found = ctx.platform.cache(ctx)
+    return None if found is None else (found[0], found[1], "")
+
+
+def missing_driver(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(package, how to install it) when the backend's client library is not installed."""
     driver = DRIVERS.get(config["BACKEND"])
-    if driver and importlib.util.find_spec(driver[0]) is None:
+    return driver if driver and importlib.util.find_spec(driver[0]) is None else None
+
+
+def unusable_addon(ctx: Context) -> tuple[str, str, str] | None:
+    """(source, package, install) for a cache add-on left unused because its client library is
+    not installed; CACHE_URL names a cache the project asked for, which is an error instead."""
+    found = find_cache(ctx)
+    missing = None if found is None or found[2] == ASKED else missing_driver(found[0])
+    if found is None or missing is None:
+        return None
+    shown = found[1].text if isinstance(found[1], Source) else found[1]
+    return shown, missing[0], missing[1]
+
+
+# The variable that says "use this as the cache"; REDIS_URL and the platforms' add-ons may be
+# attached for something else (a Celery broker).
+ASKED = "CACHE_URL"
+
+
+def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any] | None:
+    """The CACHES setting to apply, or None to keep settings.py's."""
+    found = find_cache(ctx)
+    if found is None:
+        return None
+    config, source, variable = found
+    missing = missing_driver(config)
+    if missing and variable == ASKED:
+        raise ImproperlyConfigured(f"{ASKED} needs the {missing[0]} package, which is not installed: {missing[1]}.")
+    if missing:
         shown = source.text if isinstance(source, Source) else source
-        raise ImproperlyConfigured(f"{shown} needs the {driver[0]} package, which is not installed: {driver[1]}.")
+        # Without the client, every command that runs checks (migrate, collectstatic) would die
+        # with ModuleNotFoundError: the add-on is left unused, and platform_check says so (W021).
+        report.note(
+            f"{shown} is set but the {missing[0]} package is not installed: CACHES is left as settings.py has it "
+            f"({missing[1]} to use it as the cache)."
+        )
+        return None
     caches = {k: dict(v) for k, v in (current.get("CACHES") or {}).items()}
     caches["default"] = config
     report.record("CACHES.default", config, source)

@@ -31,6 +31,7 @@ E005 = "Email is written to files on the local disk instead of being sent."
 E006 = "Logging handler {name!r} writes to a file on the local disk, which {platform} wipes."
 E007 = "Sessions live in a local-memory cache: each process has its own, so users are logged out."
 W001 = "The default cache is local memory: each process and node has its own copy."
+W021 = "{source} is set, but the {package} package is not installed: that cache is not used."
 
 
 def _platform_on_ephemeral_disk() -> Any:
@@ -154,13 +155,35 @@ def check_process_memory(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 id="django_platform.E007",
             )
         )
-    if settings.CACHES.get("default", {}).get("BACKEND") == LOCMEM_CACHE:
+    unused = _unusable_cache_addon()
+    if unused is not None:
+        source, package, install = unused
+        messages.append(
+            Warning(
+                W021.format(source=source, package=package),
+                hint=f"{install[0].upper()}{install[1:]}, and add it to the requirements, to use it as the cache.",
+                id="django_platform.W021",
+            )
+        )
+    elif settings.CACHES.get("default", {}).get("BACKEND") == LOCMEM_CACHE:
         messages.append(
             Warning(
                 W001, hint="Set REDIS_URL (or CACHE_URL) so every process shares one cache.", id="django_platform.W001"
             )
         )
     return messages
+
+
+def _unusable_cache_addon() -> tuple[str, str, str] | None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from django_platform.areas.cache import unusable_addon
+    from django_platform.attempt import Failed, attempt
+    from django_platform.checks import environment
+    from django_platform.platforms import Context
+
+    found = attempt(lambda: unusable_addon(Context(environment(), target_platform())), ImproperlyConfigured)
+    return None if isinstance(found, Failed) else found
 
 
 CHECKS = (
