@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from types import ModuleType
 from typing import Any
@@ -202,13 +203,32 @@ def _with_dotenv(
     return {**values, **env}, used
 
 
+# Areas collectstatic never uses: their errors (a build's placeholder URLs) wait for a command
+# that does. Static files, hosts and security are read by collectstatic or decide what it writes.
+BUILD_FREE = frozenset({"databases", "email", "cache", "media", "tasks"})
+
+
+def collecting_static(argv: list[str] | None = None) -> bool:
+    """Whether this process is `manage.py collectstatic` (or django-admin's, or python -m django's)."""
+    args = sys.argv if argv is None else argv
+    program = os.path.basename(args[0]) if args else ""
+    django_main = args[0].replace(os.sep, "/").endswith("django/__main__.py") if args else False
+    runner = program in ("manage.py", "django-admin", "django-admin.py") or django_main
+    return runner and len(args) > 1 and args[1] == "collectstatic"
+
+
 def _apply(name: str, area: Area, ns: Namespace, ctx: Context, report: Report) -> None:
     """One area; the last line of the promise that settings import raises ImproperlyConfigured
     only, and never with the original exception (its message may hold a secret) attached."""
     try:
         changes = area(ns, ctx, report)
-    except ImproperlyConfigured:
-        raise
+    except ImproperlyConfigured as exc:
+        if name not in BUILD_FREE or not collecting_static():
+            raise
+        # A Dockerfile's `RUN DATABASE_URL=postgres://none REDIS_URL=none ... collectstatic`: the
+        # message names the variable, never its value; any other command still stops on it.
+        report.note(f"{exc} Ignored while collectstatic runs: it needs no {name}.")
+        return
     except Exception as exc:  # a parser that is not total yet: its message may quote the input
         kind = type(exc).__name__
     else:

@@ -245,8 +245,10 @@ class Report:
         return bool(hide(text, self._secrets) != text)
 
     def masked(self, text: str) -> str:
-        """`text` with every known secret value masked."""
-        return str(hide(text, self._secrets))
+        """`text` with every known secret value masked, as written and as repr() prints it (a
+        secret with a control character or a quote inside an object's printed form)."""
+        printed = {repr(s)[1:-1] for s in self._secrets}
+        return str(hide(text, self._secrets | printed))
 
     def record(self, setting: str, value: Any, source: Source | str) -> None:
         origin = source if isinstance(source, Source) else Source.of(source)

@@ -165,6 +165,15 @@ def test_containers_and_objects_in_frame_variables_are_cleansed() -> None:
     assert "django.db.backends.postgresql" in html
 
 
+def test_a_known_secret_is_masked_as_repr_prints_it() -> None:
+    # Found by the environment fuzz: SECRET_KEY ending in a control character, inside an object.
+    key = secret("key") + "\x08'"
+    _, report = configure({**KEY, "DYNO": "web.1", "DJANGO_SECRET_KEY": key})
+    with override_settings(DEFAULT_EXCEPTION_REPORTER_FILTER=FILTER, DEBUG=True, DJANGO_PLATFORM_REPORT=report):
+        html, _ = _page(RequestFactory().get("/"), held=Holder(key))
+    assert secret("key") not in html
+
+
 def test_a_cyclic_or_very_deep_frame_variable_is_rendered_whole() -> None:
     pw = secret("deep")
     cyclic: list[Any] = [f"redis://:{pw}@h/0"]
