@@ -375,27 +375,38 @@ def test_commented_settings_follow_pythons_line_numbers() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["10.0.0.1/8", "not-an-ip", "10.0.0.1, ,10.0.0.2", "*, 300.1.1.1", "::1/129", "10.0.0.0/8;"]
+    "value",
+    [
+        "10.0.0.1/8",
+        "not-an-ip",
+        "10.0.0.1, ,10.0.0.2",
+        "*, 300.1.1.1",
+        "::1/129",
+        "10.0.0.0/8;",
+        "*",
+        "10.0.0.0/8, 192.168.1.1",
+        "::1,127.0.0.1",
+        "10.0.0.1,",
+        " 10.0.0.1 ",
+    ],
 )
-def test_forwarded_allow_ips_that_gunicorn_refuses_are_refused_here(value: str) -> None:
+def test_forwarded_allow_ips_are_judged_as_the_installed_gunicorn_judges_them(value: str) -> None:
     from gunicorn.config import Config
 
-    env = {"PORT": "8000", "GUNICORN_FORWARDED_ALLOW_IPS": value}
-    with pytest.raises(ImproperlyConfigured, match=r"^GUNICORN_FORWARDED_ALLOW_IPS must be \*, or IP"):
-        gunicorn_conf.settings(env, platforms.BY_NAME["heroku"], cpus=1, memory=None)
-    with pytest.raises(ValueError):  # noqa: PT011  # gunicorn's own validator agrees
+    try:
         Config().set("forwarded_allow_ips", value)
-
-
-@pytest.mark.parametrize("value", ["*", "10.0.0.0/8, 192.168.1.1", "::1,127.0.0.1", "10.0.0.0/8,"])
-def test_forwarded_allow_ips_that_gunicorn_takes_are_kept(value: str) -> None:
-    from gunicorn.config import Config
-
+    except ValueError:
+        accepted = False
+    else:
+        accepted = True
     env = {"PORT": "8000", "GUNICORN_FORWARDED_ALLOW_IPS": value}
-    values = gunicorn_conf.settings(env, platforms.BY_NAME["heroku"], cpus=1, memory=None)
-    assert values["forwarded_allow_ips"] == value.strip()
-    config = Config()
-    config.set("forwarded_allow_ips", values["forwarded_allow_ips"])
+    if accepted:
+        values = gunicorn_conf.settings(env, platforms.BY_NAME["heroku"], cpus=1, memory=None)
+        assert values["forwarded_allow_ips"] == value.strip()
+    else:
+        with pytest.raises(ImproperlyConfigured, match=r"^GUNICORN_FORWARDED_ALLOW_IPS must be \*, or IP") as info:
+            gunicorn_conf.settings(env, platforms.BY_NAME["heroku"], cpus=1, memory=None)
+        assert chain(info.value) == [info.value]
 
 
 @pytest.mark.parametrize(

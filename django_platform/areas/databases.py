@@ -10,7 +10,6 @@ import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
-import django
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.parsers.dburl import parse_database_url
@@ -133,10 +132,6 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
 
 
 def _check_pool_available(family: str | None) -> None:
-    if django.VERSION < (5, 1):
-        raise ImproperlyConfigured(
-            f"DATABASE_POOL needs Django 5.1 or later (this is {django.get_version()}): unset DATABASE_POOL."
-        )
     if family != PG:
         raise ImproperlyConfigured("DATABASE_POOL applies to PostgreSQL only: unset DATABASE_POOL.")
     if importlib.util.find_spec("psycopg_pool") is None:

@@ -12,11 +12,20 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.databases import engine_family
+from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
 from django_platform.deploy import deps
 from django_platform.deploy.files import BEGIN, END, project_dir, split_lines
+from django_platform.deploy.gunicorn import MANAGED
 from django_platform.deploy.processes import background, project_packages, settings_values
-from django_platform.deploy.procfile import config_filename, gunicorn_body, gunicorn_call, process_types, procfile_body
+from django_platform.deploy.procfile import (
+    assigned_settings,
+    config_filename,
+    gunicorn_body,
+    gunicorn_call,
+    process_types,
+    procfile_body,
+)
 from django_platform.platforms import PLATFORMS, Platform
 
 E012 = "There is no Procfile in {root}: the platform does not know how to start the app."
@@ -25,6 +34,11 @@ E014 = "The Procfile runs 'manage.py run_gunicorn', which this project does not 
 E016 = "The Procfile's web process reads the gunicorn config {config!r}, which does not exist: gunicorn will not start."
 W009 = "{name} is out of date for {platform}."
 W010 = "{file} does not declare {missing}."
+W022 = "{file} sets {names} below its managed block: gunicorn runs with those values, not the block's."
+E020 = (
+    "{file} pins {name}{theirs}, which leaves no version django-platform can use ({name}{ours}): the platform's "
+    "pip install stops with ResolutionImpossible."
+)
 W011 = "There is no dependency file (requirements.txt, Pipfile.lock, poetry.lock, uv.lock, pyproject.toml)."
 W012 = "{problem}: what the platform installs cannot be checked."
 _CELERY_APP = re.compile(r"^worker: celery -A (\S+) worker ", re.MULTILINE)
@@ -117,7 +131,7 @@ def _stale_files(root: Path, platform: Platform, procfile_text: str | None) -> l
     conf = root / config_filename(platform)
     if conf.is_file() and _gunicorn_stale(conf, platform):
         stale.append((conf.name, "platform_gunicorn"))
-    return [
+    messages: list[CheckMessage] = [
         Warning(
             W009.format(name=name, platform=platform.label),
             hint=f"Run: python manage.py {command} --platform {platform.name}",
@@ -125,6 +139,29 @@ def _stale_files(root: Path, platform: Platform, procfile_text: str | None) -> l
         )
         for name, command in stale
     ]
+    overriding = _after_the_block(conf) if conf.is_file() else []
+    if overriding:
+        messages.append(
+            Warning(
+                W022.format(file=conf.name, names=", ".join(overriding)),
+                hint="Remove them (the GUNICORN_* variables change what the block decides), or move them above it.",
+                id="django_platform.W022",
+            )
+        )
+    return messages
+
+
+def _after_the_block(conf: Path) -> list[str]:
+    """The block's settings that the file sets again below it, where gunicorn takes the last value."""
+    text = conf.read_text(encoding="utf-8-sig", errors="replace")
+    lines = split_lines(text)
+    end = next((i + 1 for i, line in enumerate(lines) if line == END), None)
+    if end is None:
+        return []
+    found = attempt(lambda: assigned_settings(text), SyntaxError, ValueError)
+    if isinstance(found, Failed):  # gunicorn itself will say so when it starts
+        return []
+    return list(dict.fromkeys(name for name, line in found if line > end and name in MANAGED))
 
 
 def _expected_procfile(platform: Platform, block: str) -> str:
@@ -150,17 +187,25 @@ def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
     if found.problem:
         hint = f"Fix {found.file}: the platform's build reads it too."
         return [Warning(W012.format(problem=found.problem), hint=hint, id="django_platform.W012")]
+    messages: list[CheckMessage] = [
+        Error(
+            E020.format(file=found.file, name=name, theirs=theirs, ours=ours),
+            hint=f"Widen the pin in {found.file} (or the file that pins it) to admit {name}{ours}.",
+            id="django_platform.E020",
+        )
+        for name, theirs, ours in deps.excluded(found)
+    ]
     families = [engine_family(str(db.get("ENGINE", ""))) for db in settings.DATABASES.values()]
     missing = deps.missing(found, [f for f in families if f])
-    if not missing:
-        return []
-    return [
-        Warning(
-            W010.format(file=found.file, missing=", ".join(missing)),
-            hint=f"Add them to {found.file} (or to a file it includes with -r).",
-            id="django_platform.W010",
+    if missing:
+        messages.append(
+            Warning(
+                W010.format(file=found.file, missing=", ".join(missing)),
+                hint=f"Add them to {found.file} (or to a file it includes with -r).",
+                id="django_platform.W010",
+            )
         )
-    ]
+    return messages
 
 
 CHECKS = (check_procfile, check_dependencies)

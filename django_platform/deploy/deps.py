@@ -45,6 +45,32 @@ class Declared(NamedTuple):
     file: str
     packages: dict[str, set[str]]  # normalised name -> extras
     problem: str = ""  # why the file (or one it includes) could not be read fully
+    # normalised name -> version specifiers as written ("==23.0.0", ">=26,<27"), from requirement
+    # lines and lock files; several lines for one package are joined with commas, as pip ANDs them.
+    pins: dict[str, str] = {}  # shared default, never mutated: declared() passes its own
+
+
+# What django-platform needs of the packages a project may pin; pyproject.toml's dependencies say
+# the same (tests/test_deps_pins.py compares them).
+RUNTIME = {"django": ">=5.2", "dj-database-url": ">=3.0", "whitenoise": ">=6.6", "gunicorn": ">=23"}
+# What follows a requirement's name and extras: version specifiers, optionally in parentheses.
+_SPECIFIER = re.compile(r"^\(?\s*(?P<spec>(?:===|[<>=!~]=|[<>])[^;()]*?)\s*\)?$")
+
+
+def specifier(line: str) -> str:
+    """The version specifiers of a plain requirement line ("==23.0.0", ">=26,<27"); "" for none,
+    and for -e, URL, path and `name @ url` lines, which name no version range."""
+    line = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].split(";", 1)[0].strip()
+    if not line or line.startswith("-") or _DIRECT.match(line) or "://" in line or "/" in line:
+        return ""
+    name = _NAME.match(line)
+    match = _SPECIFIER.match(line[name.end() :].strip()) if name else None
+    return re.sub(r"\s+", "", match.group("spec")) if match else ""
+
+
+def _pin(pins: dict[str, str] | None, name: str, spec: str) -> None:
+    if pins is not None and spec:
+        pins[name] = f"{pins[name]},{spec}" if name in pins else spec
 
 
 def _extras(group: str | None) -> set[str]:
@@ -102,9 +128,12 @@ def requirement(line: str, base: Path = Path()) -> tuple[str, set[str]] | None:
     return (normalise(match.group(1)), _extras(match.group(2))) if match else None
 
 
-def read_requirements(path: Path, *, root: Path | None = None, seen: set[Path] | None = None) -> dict[str, set[str]]:
+def read_requirements(
+    path: Path, *, root: Path | None = None, seen: set[Path] | None = None, pins: dict[str, str] | None = None
+) -> dict[str, set[str]]:
     """Packages of a requirements file and the files it includes (relative to the including file);
-    local paths are relative to `root`, where the build runs pip. ValueError names a bad include."""
+    local paths are relative to `root`, where the build runs pip. ValueError names a bad include.
+    `pins` collects the version specifiers (-c constraint files included: pip applies them too)."""
     seen = set() if seen is None else seen
     root = path.parent if root is None else root
     resolved = path.resolve()
@@ -122,16 +151,18 @@ def read_requirements(path: Path, *, root: Path | None = None, seen: set[Path] |
     for line in re.sub(r"\\\r?\n", " ", text).splitlines():
         include = _INCLUDE.match(line.strip())
         if include:
-            found = read_requirements(path.parent / include.group("file"), root=root, seen=seen)
+            found = read_requirements(path.parent / include.group("file"), root=root, seen=seen, pins=pins)
         else:
             one = requirement(line, root)
             found = {one[0]: one[1]} if one else {}
+            if one:
+                _pin(pins, one[0], specifier(line))
         for name, extras in found.items():
             packages.setdefault(name, set()).update(extras)
     return packages
 
 
-def _collect(requirements: Iterable[Any]) -> dict[str, set[str]]:
+def _collect(requirements: Iterable[Any], pins: dict[str, str] | None = None) -> dict[str, set[str]]:
     packages: dict[str, set[str]] = {}
     for line in requirements:
         if not isinstance(line, str):
@@ -139,6 +170,7 @@ def _collect(requirements: Iterable[Any]) -> dict[str, set[str]]:
         found = requirement(line)
         if found:
             packages.setdefault(found[0], set()).update(found[1])
+            _pin(pins, found[0], specifier(line))
     return packages
 
 
@@ -150,13 +182,13 @@ def _toml(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _pyproject(data: dict[str, Any]) -> dict[str, set[str]]:
+def _pyproject(data: dict[str, Any], pins: dict[str, str] | None = None) -> dict[str, set[str]]:
     """PEP 621 dependencies and optional groups, PEP 735 dependency groups, Poetry's tables."""
     project = data.get("project", {})
     lines: list[Any] = list(project.get("dependencies", []))
     for group in [*project.get("optional-dependencies", {}).values(), *data.get("dependency-groups", {}).values()]:
         lines += [item for item in group if not isinstance(item, dict)]  # {include-group = ...}
-    packages = _collect(lines)
+    packages = _collect(lines, pins)
     poetry = data.get("tool", {}).get("poetry", {})
     tables = [poetry.get("dependencies", {}), *(g.get("dependencies", {}) for g in poetry.get("group", {}).values())]
     for table in tables:
@@ -167,16 +199,24 @@ def _pyproject(data: dict[str, Any]) -> dict[str, set[str]]:
     return packages
 
 
-def parse(name: str, text: str) -> dict[str, set[str]]:
-    """A dependency file other than requirements.txt (which has includes: read_requirements)."""
+def parse(name: str, text: str, pins: dict[str, str] | None = None) -> dict[str, set[str]]:
+    """A dependency file other than requirements.txt (which has includes: read_requirements);
+    lock files pin every package to the version they locked."""
     if name == "requirements.txt":
-        return _collect(text.splitlines())
+        return _collect(text.splitlines(), pins)
     if name == "Pipfile.lock":
-        data = json.loads(text)
-        return {normalise(k): set() for k in data.get("default", {})}
+        default = json.loads(text).get("default", {})
+        for key, entry in default.items():
+            version = entry.get("version") if isinstance(entry, dict) else None
+            _pin(pins, normalise(key), version if isinstance(version, str) else "")
+        return {normalise(k): set() for k in default}
     if name in ("poetry.lock", "uv.lock"):
-        return {normalise(p["name"]): set() for p in _toml(text).get("package", []) if "name" in p}
-    return _pyproject(_toml(text))
+        locked = [p for p in _toml(text).get("package", []) if "name" in p]
+        for package in locked:
+            version = package.get("version")
+            _pin(pins, normalise(package["name"]), f"=={version}" if isinstance(version, str) else "")
+        return {normalise(p["name"]): set() for p in locked}
+    return _pyproject(_toml(text), pins)
 
 
 def declared(root: Path) -> Declared | None:
@@ -184,10 +224,11 @@ def declared(root: Path) -> Declared | None:
     for name in FILES:
         path = root / name
         if path.is_file():
+            pins: dict[str, str] = {}
             try:
                 if name == "requirements.txt":
-                    return Declared(name, read_requirements(path))
-                return Declared(name, parse(name, path.read_text(encoding="utf-8-sig")))
+                    return Declared(name, read_requirements(path, pins=pins), pins=pins)
+                return Declared(name, parse(name, path.read_text(encoding="utf-8-sig"), pins), pins=pins)
             except (
                 ValueError,
                 KeyError,
@@ -216,3 +257,49 @@ def missing(found: Declared, engine_families: Iterable[str]) -> list[str]:
         if drivers and not any(d in packages for d in drivers) and EXTRA_DRIVERS[family] not in our_extras:
             absent.append(f"a {family} driver ({SUGGESTED[family]})")
     return absent
+
+
+def excluded(found: Declared) -> list[tuple[str, str, str]]:
+    """(package, the project's specifiers, ours) for each pin that leaves no version django-platform
+    can use: pip's build would stop with ResolutionImpossible. Unparsable specifiers are left to pip."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    found_pins = []
+    for name, ours in RUNTIME.items():
+        theirs = found.pins.get(name)
+        if not theirs:
+            continue
+        try:
+            pinned = SpecifierSet(theirs)
+        except InvalidSpecifier:
+            continue
+        if not _overlap(pinned, SpecifierSet(ours)):
+            found_pins.append((name, theirs, ours))
+    return found_pins
+
+
+def _overlap(first: Any, second: Any) -> bool:
+    """Whether some release satisfies both specifier sets, judged on the versions either names and
+    their neighbours (the boundaries are where two ranges can meet)."""
+    from packaging.version import InvalidVersion, Version
+
+    candidates: set[Any] = set()
+    for spec in [*first, *second]:
+        try:
+            version = Version(spec.version.rstrip(".*"))
+        except InvalidVersion:  # ===anything: no range to judge, pip will say
+            return True
+        parts = [*version.release, 0, 0][:3]
+        major, minor, micro = parts
+        candidates.update(
+            Version(v)
+            for v in (
+                str(version),
+                f"{major}.{minor}.{micro + 1}",
+                f"{major}.{minor + 1}",
+                f"{major + 1}.0",
+                f"{major}.{max(minor - 1, 0)}.9999",
+                f"{max(major - 1, 0)}.9999",
+            )
+        )
+    return any(v in first and v in second for v in candidates)

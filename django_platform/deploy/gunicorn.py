@@ -66,6 +66,7 @@ MANAGED = (
     "loglevel",
     "forwarded_allow_ips",
     "control_socket_disable",
+    "reuse_port",
     "preload_app",
     "post_fork",
     "on_starting",
@@ -151,19 +152,19 @@ def worker_class(env: Mapping[str, str]) -> str:
 
 
 def forwarded_allow_ips(env: Mapping[str, str]) -> str:
-    """GUNICORN_FORWARDED_ALLOW_IPS, checked as gunicorn 27 checks it at start (config.py,
-    validate_string_to_addr_list): comma-separated, each "*" or an IP network in strict form."""
-    import ipaddress
+    """GUNICORN_FORWARDED_ALLOW_IPS, checked by the installed gunicorn's own validator, which would
+    otherwise refuse it at start (27 takes networks, 23 addresses only)."""
     from functools import partial
 
+    from gunicorn.config import Config
+
     value = env.get("GUNICORN_FORWARDED_ALLOW_IPS", "").strip()
-    for piece in (p for p in value.split(",") if p):
-        address = piece.strip()
-        if address != "*" and isinstance(attempt(partial(ipaddress.ip_network, address), ValueError), Failed):
-            raise ImproperlyConfigured(
-                "GUNICORN_FORWARDED_ALLOW_IPS must be *, or IP addresses or networks separated by commas "
-                "(a network's host bits clear: 192.168.0.0/16, not 192.168.1.1/16)."
-            )
+    checked = attempt(partial(Config().set, "forwarded_allow_ips", value), ValueError, TypeError) if value else None
+    if isinstance(checked, Failed):
+        raise ImproperlyConfigured(
+            "GUNICORN_FORWARDED_ALLOW_IPS must be *, or IP addresses separated by commas as the installed gunicorn "
+            "reads them (gunicorn 27 also takes networks with their host bits clear: 192.168.0.0/16)."
+        )
     return value
 
 
@@ -264,6 +265,9 @@ def settings(
     forwarded = forwarded_allow_ips(env)
     result["forwarded_allow_ips"] = forwarded or ("*" if platform.router_tls else "127.0.0.1,::1")
     result["control_socket_disable"] = True
+    # Off, whatever an adopted config said: a worker that exits (recycling, a deploy) resets the
+    # connections queued on its own socket (benchmarks/anchors.py: tens of thousands of failures).
+    result["reuse_port"] = False
     preload = get_bool(env, "GUNICORN_PRELOAD")
     result["preload_app"] = True if preload is None else preload
     result["post_fork"] = post_fork

@@ -7,7 +7,14 @@ from django.core.management.base import CommandError
 from django_platform.attempt import Failed, attempt
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import MANAGED
-from django_platform.deploy.procfile import comment_out_settings, config_filename, config_filenames, gunicorn_body
+from django_platform.deploy.procfile import (
+    assigned_settings,
+    comment_out_settings,
+    config_filename,
+    config_filenames,
+    gunicorn_body,
+    gunicorn_setting_names,
+)
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.platforms import Platform
 
@@ -32,16 +39,20 @@ class Command(ManagedFileCommand):
         root = options["path"] or project_dir()
         platform = chosen_platform(options["platform"], [root / name for name in config_filenames()])
         replaced: list[str] = []
+        kept: list[str] = []
 
         def adopt(text: str) -> str:
             # The user's old values sit below the block and would win: keep them as comments.
             # SyntaxError.text is a line of the file (raw_env may hold secrets): not attached.
             adopted = attempt(lambda: comment_out_settings(text, MANAGED), SyntaxError, ValueError)
             if isinstance(adopted, Failed):
-                raise CommandError(
-                    f"{config_filename(platform)} is not valid Python: fix it, then rerun with --force.", returncode=2
-                )
+                why = "is not valid Python" if adopted.kind == "SyntaxError" else "sets a setting on a line it shares"
+                raise CommandError(f"{config_filename(platform)} {why}: fix it, then rerun with --force.", returncode=2)
             replaced.extend(adopted[1])
+            # What stays in force beside the block: said, so the effective configuration holds
+            # no surprise (gunicorn --print-config shows the same).
+            names = gunicorn_setting_names() - set(MANAGED)
+            kept.extend(dict.fromkeys(n for n, _ in assigned_settings(adopted[0]) if n in names))
             return adopted[0]
 
         self.write_managed(root / config_filename(platform), gunicorn_body(platform), platform, options, adopt=adopt)
@@ -49,3 +60,8 @@ class Command(ManagedFileCommand):
             self.stdout.write(resolved_here(platform))
         if replaced:
             self.stdout.write(f"Commented out the old {', '.join(replaced)}: the block now decides them.")
+        if kept:
+            self.stdout.write(
+                f"Kept from the old file, and applied by gunicorn beside the block: {', '.join(kept)}. "
+                "Check they still fit the platform."
+            )
