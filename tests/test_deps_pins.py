@@ -103,7 +103,7 @@ def test_a_pin_through_includes_and_constraints_is_found(tmp_path: Path) -> None
     (tmp_path / "requirements" / "production.txt").write_text(
         f"-r base.txt\n-c constraints.txt\n{OURS}psycopg[binary]\n"
     )
-    (tmp_path / "requirements" / "base.txt").write_text("Django>=5.2\ngunicorn\n")
+    (tmp_path / "requirements" / "base.txt").write_text("# the framework\nDjango>=5.2\ngunicorn\n")
     (tmp_path / "requirements" / "constraints.txt").write_text("gunicorn==20.1.0\n")
     assert _check(tmp_path) == [
         "django_platform.E020: requirements.txt pins gunicorn==20.1.0, which leaves no version django-platform can "
