@@ -298,6 +298,10 @@ def test_explain_says_where_the_worker_count_comes_from() -> None:
     assert rows["workers"] == (2, "8 CPU(s) + 1, at most one per 256 MB of 512 MB (the container's memory limit)")
     rows = {n: (v, w) for n, v, w in explain({"CONTAINER_MEMORY": "1073741824"}, scalingo, cpus=8, memory=None)}
     assert rows["workers"] == (4, "8 CPU(s) + 1, at most one per 256 MB of 1024 MB (CONTAINER_MEMORY)")
+    rows = {n: (v, w) for n, v, w in explain({"DYNO_RAM": "1024"}, BY_NAME["heroku"], cpus=8, memory=None)}
+    assert rows["workers"] == (4, "8 CPU(s) + 1, at most one per 256 MB of 1024 MB (DYNO_RAM)")
+    rows = {n: (v, w) for n, v, w in explain({"DYNO_RAM": "1024"}, BY_NAME["render"], cpus=8, memory=None)}
+    assert rows["workers"] == (9, "8 CPU(s) + 1")  # DYNO_RAM is Heroku's buildpack's
     rows = {n: (v, w) for n, v, w in explain({"GUNICORN_THREADS": "12"}, scalingo, cpus=1, memory=None)}
     assert rows["workers"] == (2, "1 CPU(s) + 1")
     assert rows["threads"] == (12, "GUNICORN_THREADS")

@@ -305,6 +305,19 @@ def test_worker_concurrency_from_scalingo_container_memory(tmp_path: Path, monke
     assert ns["CELERY_WORKER_CONCURRENCY"] == 2
 
 
+def test_worker_concurrency_from_herokus_dyno_ram_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A dyno shows the host's 8 CPUs and no cgroup memory limit: the buildpack's DYNO_RAM caps it.
+    from django_platform.areas import tasks
+
+    monkeypatch.setattr(tasks, "machine", lambda: (8.0, None))
+    ns, report = configure("heroku", tmp_path, REDIS_URL="redis://h:6379", DYNO_RAM="512")
+    assert ns["CELERY_WORKER_CONCURRENCY"] == 2
+    assert report.source("CELERY_WORKER_CONCURRENCY") == "2 x 8 CPU(s) + 1, at most one per 256 MB of 512 MB (DYNO_RAM)"
+    ns, report = configure("heroku", tmp_path, REDIS_URL="redis://h:6379")
+    assert ns["CELERY_WORKER_CONCURRENCY"] == 17
+    assert report.source("CELERY_WORKER_CONCURRENCY") == "2 x 8 CPU(s) + 1"
+
+
 def test_worker_concurrency_kept_from_settings_and_checked(tmp_path: Path) -> None:
     ns, _ = configure("heroku", tmp_path, {"CELERY_WORKER_CONCURRENCY": 3}, REDIS_URL="redis://h:6379")
     assert ns["CELERY_WORKER_CONCURRENCY"] == 3

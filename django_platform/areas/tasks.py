@@ -128,10 +128,11 @@ def _concurrency(ctx: Context, current: Mapping[str, Any], report: Report) -> di
     if CONCURRENCY in current:
         report.record(CONCURRENCY, current[CONCURRENCY], "settings.py")
         return {}
-    from django_platform.deploy.gunicorn import MB, MEMORY_PER_WORKER, task_concurrency
+    from django_platform.deploy.gunicorn import memory_cap, task_concurrency
 
     cpus, memory = machine()
     value = task_concurrency(ctx.env, cpus=cpus, memory=memory, platform=ctx.platform)
-    why = f"2 x {cpus:g} CPU(s) + 1, at most one child per {MEMORY_PER_WORKER // MB} MB of memory"
+    cap = memory_cap(ctx.env, memory, ctx.platform)
+    why = f"2 x {cpus:g} CPU(s) + 1" + (f", {cap}" if cap else "")
     report.record(CONCURRENCY, value, Source("platform", why))
     return {CONCURRENCY: value}

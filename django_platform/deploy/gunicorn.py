@@ -108,6 +108,15 @@ def container_memory(env: Mapping[str, str], memory: int | None, platform: Platf
     return size * platform.size_unit if size else None
 
 
+def memory_cap(env: Mapping[str, str], memory: int | None, platform: Platform) -> str:
+    """How the memory limit caps the processes, for the reasons shown: "" without a limit."""
+    limit = container_memory(env, memory, platform)
+    if limit is None:
+        return ""
+    source = "the container's memory limit" if memory is not None else platform.size_variable
+    return f"at most one per {MEMORY_PER_WORKER // MB} MB of {limit // MB} MB ({source})"
+
+
 def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform = LOCAL) -> int:
     """WEB_CONCURRENCY, else CPUs + 1 (threads do the waiting: see DEFAULT_THREADS), capped so each
     worker has MEMORY_PER_WORKER."""
@@ -282,14 +291,11 @@ def explain(
     """(setting, value, why) for the values that decide capacity and shutdown, as settings()
     decides them here; what platform_check and platform_gunicorn --dry-run show."""
     values = settings(env, platform, cpus=cpus, memory=memory)
-    limit = container_memory(env, memory, platform)
     if env.get("WEB_CONCURRENCY", "").strip():
         workers = "WEB_CONCURRENCY"
     else:
-        workers = f"{math.ceil(cpus)} CPU(s) + 1"
-        if limit is not None:
-            source = "the container's memory limit" if memory is not None else platform.size_variable
-            workers += f", at most one per {MEMORY_PER_WORKER // MB} MB of {limit // MB} MB ({source})"
+        cap = memory_cap(env, memory, platform)
+        workers = f"{math.ceil(cpus)} CPU(s) + 1" + (f", {cap}" if cap else "")
     window = platform.stop_window(env)
     stop = f"{platform.label} sends {platform.stop_signal}, then SIGKILL after {window} s"
 

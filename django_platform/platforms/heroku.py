@@ -49,6 +49,9 @@ DOKKU = Platform(
     release_process="release",
     worker_hint="start it with `dokku ps:scale APP {process}=1`",
     collectstatic_at_build="Dokku's herokuish build runs it unless DISABLE_COLLECTSTATIC is set",
+    # herokuish runs Heroku's Python buildpack, whose profile.d script exports the memory.
+    size_variable="DYNO_RAM",
+    size_unit=1024 * 1024,
 )
 
 HEROKU = Heroku(
@@ -69,6 +72,10 @@ HEROKU = Heroku(
     # Heroku's buildpack runs collectstatic with the config vars, STACK and SOURCE_VERSION.
     build_markers=(Marker(all_of=("STACK", "SOURCE_VERSION"), note="Heroku-lineage buildpack"),),
     collectstatic_at_build=COLLECTSTATIC.format(label="Heroku"),
+    # The Python buildpack exports the dyno's memory in MB at boot (vendor/WEB_CONCURRENCY.sh);
+    # read where the container shows no cgroup memory limit.
+    size_variable="DYNO_RAM",
+    size_unit=1024 * 1024,
 )
 
 PLATFORMS = (HEROKU_CI, DOKKU, HEROKU)
