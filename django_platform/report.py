@@ -235,6 +235,9 @@ class Report:
         # environment configure() read, and the https origins of the platform's host names.
         self.environment: Mapping[str, str] = {}
         self.platform_origins: list[str] = []
+        # Settings whose settings.py value the environment replaced, and what that value was (a
+        # backend's dotted path): platform_check says so (W023).
+        self.replaced: dict[str, str] = {}
 
     def add_secrets(self, values: Iterable[str]) -> None:
         self._secrets |= {v for v in values if v and v.strip()}
@@ -285,6 +288,7 @@ class Report:
             "reason": self.reason,
             "settings": [e.as_dict() for e in self],
             "notes": list(self.notes),
+            "replaced": dict(self.replaced),
         }
 
     def __repr__(self) -> str:

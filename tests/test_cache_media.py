@@ -210,3 +210,109 @@ def test_media_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "storages" else real(n, *a))
     with pytest.raises(ImproperlyConfigured, match=r"django-storages is not installed: pip install"):
         build_media(AWS, {}, Report("x", ""))
+
+
+# --- settings.py's own cache backend is kept (#26) -----------------------------------------------
+
+DJANGO_REDIS = "django_redis.cache.RedisCache"
+MINE: dict[str, Any] = {
+    "BACKEND": DJANGO_REDIS,
+    "LOCATION": "redis://127.0.0.1:6379/1",
+    "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+    "TIMEOUT": 600,
+    "KEY_PREFIX": "shop",
+}
+
+
+def test_a_django_redis_cache_keeps_its_backend_and_options() -> None:
+    report = Report("heroku", "")
+    url = "rediss://:pw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
+    caches = build_cache(Context({"REDIS_URL": url}, BY_NAME["heroku"]), {"CACHES": {"default": MINE}}, report)
+    assert caches is not None
+    assert caches["default"] == {
+        **MINE,
+        "LOCATION": url,
+        # Heroku Redis's self-signed certificate, where django-redis hands TLS options to redis-py.
+        "OPTIONS": {**MINE["OPTIONS"], "CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": "none"}},
+    }
+    assert report.source("CACHES.default") == (
+        "REDIS_URL, with settings.py's django_redis.cache.RedisCache and its options"
+    )
+    assert report.replaced == {}
+    # The project's own pool options win over ours.
+    own = {**MINE, "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": "required", "max_connections": 5}}}
+    caches = build_cache(Context({"REDIS_URL": url}, BY_NAME["heroku"]), {"CACHES": {"default": own}}, report)
+    assert caches is not None
+    assert caches["default"]["OPTIONS"] == own["OPTIONS"]
+
+
+def test_djangos_redis_backend_keeps_its_options_and_gets_the_tls_option() -> None:
+    mine = {"BACKEND": REDIS, "LOCATION": "redis://old:6379", "OPTIONS": {"db": "2"}, "VERSION": 3}
+    url = "rediss://:pw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
+    caches = cache({"REDIS_URL": url}, "heroku", CACHES={"default": mine, "other": {"BACKEND": "x"}})
+    assert caches == {
+        "default": {**mine, "LOCATION": url, "OPTIONS": {"ssl_cert_reqs": "none", "db": "2"}},
+        "other": {"BACKEND": "x"},
+    }
+    caches = cache({"REDIS_URL": "redis://h:6379/0"}, "render", CACHES={"default": {"BACKEND": DJANGO_REDIS}})
+    assert caches is not None and caches["default"] == {"BACKEND": DJANGO_REDIS, "LOCATION": "redis://h:6379/0"}
+
+
+@pytest.mark.parametrize(
+    ("mine", "env"),
+    [
+        ({"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}, {"REDIS_URL": "redis://h"}),
+        ({"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, {"REDIS_URL": "redis://h"}),
+        (
+            {"BACKEND": PYMEMCACHE, "LOCATION": "old:11211"},
+            {"MEMCACHIER_SERVERS": "mc:11211", "MEMCACHIER_PASSWORD": "x"},
+        ),
+        ({"BACKEND": DJANGO_REDIS}, {"CACHE_URL": "memcache://mc:11211"}),
+    ],
+)
+def test_another_kind_of_backend_is_replaced_and_said(
+    mine: dict[str, Any], env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    installed(monkeypatch, present=("pylibmc",))
+    report = Report("render", "")
+    caches = build_cache(Context(env, BY_NAME["render"]), {"CACHES": {"default": mine}}, report)
+    assert caches is not None and caches["default"]["BACKEND"] != mine["BACKEND"]
+    assert report.replaced == {"CACHES.default": mine["BACKEND"]}
+    assert report.as_dict()["replaced"] == {"CACHES.default": mine["BACKEND"]}
+    out = StringIO()
+    with override_settings(DJANGO_PLATFORM_REPORT=report, BASE_DIR=tmp_path):
+        call_command("platform_check", "--fail-level", "CRITICAL", stdout=out, stderr=out)
+    source = report.source("CACHES.default")
+    assert f"django_platform.W023: CACHES.default from settings.py ({mine['BACKEND']}) was replaced by {source}." in (
+        out.getvalue()
+    )
+    assert "exclude={'cache'}" in out.getvalue()
+
+
+def test_without_caches_in_settings_py_nothing_is_said_replaced() -> None:
+    report = Report("render", "")
+    build_cache(Context({"REDIS_URL": "redis://h"}, BY_NAME["render"]), {}, report)
+    assert report.replaced == {}
+
+
+@pytest.mark.services
+def test_the_projects_ignore_exceptions_holds_during_a_redis_outage() -> None:
+    """django-redis with IGNORE_EXCEPTIONS, REDIS_URL from the platform: a real Redis serves it, and
+    with the add-on down the project still gets cache misses, not errors, as it chose."""
+    from django.core.cache import caches as django_caches
+    from django.test import override_settings
+
+    from tests.services import free_port, port_open, unavailable
+
+    if not port_open("127.0.0.1", 6379):
+        unavailable("Redis is not listening on 127.0.0.1:6379")
+    for url, expected in (("redis://127.0.0.1:6379/10", "value"), (f"redis://127.0.0.1:{free_port()}/0", None)):
+        configured = cache({"REDIS_URL": url}, "render", CACHES={"default": MINE})
+        assert configured is not None
+        with override_settings(CACHES=configured):
+            django_caches["default"].set("key", "value", 5)
+            assert django_caches["default"].get("key") == expected
+            django_caches["default"].close()

@@ -13,6 +13,7 @@ from django_platform.platforms import Context, Platform
 from django_platform.report import Report, Source
 
 REDIS = "django.core.cache.backends.redis.RedisCache"
+DJANGO_REDIS = "django_redis.cache.RedisCache"
 PYMEMCACHE = "django.core.cache.backends.memcached.PyMemcacheCache"
 # MemCachier needs SASL authentication, which only pylibmc speaks.
 PYLIBMC = "django.core.cache.backends.memcached.PyLibMCCache"
@@ -124,6 +125,45 @@ def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         )
         return None
     caches = {k: dict(v) for k, v in (current.get("CACHES") or {}).items()}
-    caches["default"] = config
-    report.record("CACHES.default", config, source)
+    mine = caches.get("default") if "CACHES" in current else None
+    caches["default"] = _merged(config, mine, source, report)
     return caches
+
+
+# Backends that read the same LOCATION (a redis:// URL): settings.py's choice between them, and
+# its OPTIONS (django-redis's IGNORE_EXCEPTIONS, timeouts), stays; only the location is ours. The
+# Memcached clients differ in what they take (SASL is pylibmc's only): kept only when the same.
+REDIS_FAMILY = frozenset({REDIS, DJANGO_REDIS})
+
+
+def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Report) -> dict[str, Any]:
+    """The default cache: settings.py's backend and options with the environment's location when
+    they read the same kind of server; otherwise the environment's, saying what it replaced."""
+    theirs = mine.get("BACKEND") if isinstance(mine, dict) else None
+    ours = config["BACKEND"]
+    if (
+        not isinstance(mine, dict)
+        or not isinstance(theirs, str)
+        or not (theirs == ours or {theirs, ours} <= REDIS_FAMILY)
+    ):
+        if isinstance(theirs, str):
+            report.replaced["CACHES.default"] = theirs
+        report.record("CACHES.default", config, source)
+        return config
+    merged = {**mine, "LOCATION": config["LOCATION"]}
+    given = mine.get("OPTIONS")
+    mine_options: dict[str, Any] = given if isinstance(given, dict) else {}
+    ours_options = dict(config.get("OPTIONS") or {})
+    tls = ours_options.pop("ssl_cert_reqs", None) if theirs == DJANGO_REDIS else None
+    # Ours (MemCachier's credentials, Heroku's relaxed TLS) under theirs: their keys win.
+    options = {**ours_options, **mine_options}
+    if tls is not None:
+        # django-redis hands CONNECTION_POOL_KWARGS to redis-py's pool, where the TLS options go.
+        pool = options.get("CONNECTION_POOL_KWARGS")
+        options["CONNECTION_POOL_KWARGS"] = {"ssl_cert_reqs": tls, **(pool if isinstance(pool, dict) else {})}
+    if options:
+        merged["OPTIONS"] = options
+    origin = source if isinstance(source, Source) else Source.of(source)
+    text = f"{origin.text}, with settings.py's {theirs} and its options"
+    report.record("CACHES.default", merged, Source(origin.kind, text, origin.keys))
+    return merged

@@ -61,8 +61,8 @@ def judging(platform: Platform) -> Iterator[None]:
 def register() -> None:
     from django.core import checks
 
-    from django_platform.checks import database, deployfiles, disk, health, mail, tasks, web
+    from django_platform.checks import database, deployfiles, disk, health, mail, replaced, tasks, web
 
-    for module in (disk, database, web, mail, deployfiles, health, tasks):
+    for module in (disk, database, web, mail, deployfiles, health, tasks, replaced):
         for function in module.CHECKS:
             checks.register(function, TAG, deploy=True)
