@@ -113,3 +113,41 @@ def test_a_docker_build_with_placeholders_collects_and_the_run_refuses(tmp_path:
     )
     assert run.returncode != 0
     assert "DATABASE_URL names no database" in run.stderr
+
+
+def test_a_build_under_the_base_settings_is_named_as_the_cause(tmp_path: Path) -> None:
+    """Split settings whose base module does not call configure() and keeps Django's plain storage:
+    a Docker build that runs collectstatic under `base` collects files without a manifest. E017 names
+    that cause and the fix (the module to build with), not a missing collectstatic."""
+    from tests.platform_envs import SECRET, clean_environ
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tests" / "projects" / "split", project, ignore=shutil.ignore_patterns("__pycache__"))
+    base = project / "mysite" / "settings" / "base.py"
+    base.write_text(
+        base.read_text().replace(
+            '"mysite.storage.StaticStorage"', '"django.contrib.staticfiles.storage.StaticFilesStorage"'
+        )
+    )
+    (project / "Procfile").write_text("web: gunicorn mysite.wsgi\n")
+
+    def manage(settings_module: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=project,
+            env=clean_environ(PYTHONPATH=str(ROOT), DJANGO_SETTINGS_MODULE=settings_module, **(env or {})),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert manage("mysite.settings.base", "collectstatic", "--noinput", "-v0").returncode == 0
+    assert (project / "collected" / "admin" / "css" / "base.css").is_file()
+    fly = {"FLY_APP_NAME": "app", "FLY_REGION": "ams", "FLY_MACHINE_ID": "e784", "DJANGO_SECRET_KEY": SECRET}
+    checked = manage("mysite.settings.production", "platform_check", env=fly)
+    assert "django_platform.E017: Static files were collected without their manifest" in checked.stdout + checked.stderr
+    assert "DJANGO_SETTINGS_MODULE=mysite.settings.production" in checked.stdout + checked.stderr
+    assert "unstyled" not in checked.stdout + checked.stderr
+    assert manage("mysite.settings.production", "collectstatic", "--noinput", "-v0").returncode == 0
+    checked = manage("mysite.settings.production", "platform_check", env=fly)
+    assert "django_platform.E017" not in checked.stdout + checked.stderr

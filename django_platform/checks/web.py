@@ -22,6 +22,11 @@ W007 = "WhiteNoise comes after {before} in MIDDLEWARE: those run for every stati
 E010 = "STATIC_ROOT is not set: collectstatic has nowhere to put static files."
 E015 = "ALLOWED_HOSTS names no host of the app: {platform} gets 400 Bad Request for every request."
 E017 = "Static files are not collected here: {manifest} is missing, so pages are served unstyled and uncached."
+E017_UNHASHED = (
+    "Static files were collected without their manifest ({manifest} is missing): collectstatic ran under "
+    "settings that do not use django-platform's storage, so pages are styled but file names are not hashed, "
+    "and browsers cannot cache them for long."
+)
 
 
 def check_proxy_header(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -125,14 +130,34 @@ def _uncollected(platform: Platform) -> list[CheckMessage]:
     manifest = attempt(lambda: getattr(storage, "manifest_name", None), Exception)
     if manifest is None or isinstance(manifest, Failed) or storage.manifest_storage.exists(manifest):
         return []
+    root = Path(str(settings.STATIC_ROOT))
+    if _has_files(root):
+        # Split settings: the build's DJANGO_SETTINGS_MODULE (often the default `base`) does not
+        # call configure(), so its collectstatic wrote plain names and no manifest.
+        module = getattr(settings, "SETTINGS_MODULE", None) or "your production settings module"
+        return [
+            Error(
+                E017_UNHASHED.format(manifest=root / manifest),
+                hint=f"Run collectstatic at build with the settings the app runs with: DJANGO_SETTINGS_MODULE={module} "
+                f"(in a Dockerfile: ENV DJANGO_SETTINGS_MODULE={module} before RUN python manage.py collectstatic "
+                "--noinput).",
+                id="django_platform.E017",
+            )
+        ]
     how = platform.collectstatic_at_build or "run it where the app is built"
     return [
         Error(
-            E017.format(manifest=Path(str(settings.STATIC_ROOT)) / manifest),
+            E017.format(manifest=root / manifest),
             hint=f"Collect them at build: {how}. By hand: python manage.py collectstatic --noinput",
             id="django_platform.E017",
         )
     ]
+
+
+def _has_files(root: Path) -> bool:
+    """Whether collectstatic wrote anything under `root` (one file is enough to tell)."""
+    found = attempt(lambda: next((p for p in root.rglob("*") if p.is_file()), None), OSError)
+    return isinstance(found, Path)
 
 
 CHECKS = (check_proxy_header, check_hosts, check_static)
