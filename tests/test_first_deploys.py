@@ -128,6 +128,14 @@ def test_e017_static_files_not_collected_where_the_app_runs(tmp_path: Path, exam
     with override_settings(**common, DJANGO_PLATFORM_REPORT=Report("heroku", "")), judging(BY_NAME["heroku"]):
         hint = web.check_static()[0].hint or ""
         assert "Heroku's Python buildpack runs it at build unless DISABLE_COLLECTSTATIC" in hint
+    # Collected by another storage (a split project's `base` settings): files, no manifest.
+    shutil.copytree(example_static, tmp_path / "static", ignore=shutil.ignore_patterns("staticfiles.json"))
+    with override_settings(**common, DJANGO_PLATFORM_REPORT=Report("fly", "")), judging(BY_NAME["fly"]):
+        found = web.check_static()
+    assert [m.id for m in found] == ["django_platform.E017"]
+    assert found[0].msg.startswith("Static files were collected without their manifest")
+    assert "DJANGO_SETTINGS_MODULE=tests.settings" in (found[0].hint or "")
+    shutil.rmtree(tmp_path / "static")
     shutil.copytree(example_static, tmp_path / "static")
     with override_settings(**common, DJANGO_PLATFORM_REPORT=Report("fly", "")):
         assert ids(web.check_static, "fly") == []

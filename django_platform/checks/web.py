@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +135,12 @@ def _uncollected(platform: Platform) -> list[CheckMessage]:
     if _has_files(root):
         # Split settings: the build's DJANGO_SETTINGS_MODULE (often the default `base`) does not
         # call configure(), so its collectstatic wrote plain names and no manifest.
-        module = getattr(settings, "SETTINGS_MODULE", None) or "your production settings module"
+        # SETTINGS_MODULE is None under override_settings; the variable names the same module.
+        module = (
+            getattr(settings, "SETTINGS_MODULE", None)
+            or os.environ.get("DJANGO_SETTINGS_MODULE")
+            or "your production settings module"
+        )
         return [
             Error(
                 E017_UNHASHED.format(manifest=root / manifest),
