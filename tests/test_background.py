@@ -106,14 +106,14 @@ def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def test_celery_worker_and_one_beat(proj: str) -> None:
     worker = ("worker", "celery -A proj worker --loglevel INFO")
     celery = {"CELERY_BROKER_URL": "redis://h"}
-    assert background(celery, ["missing", proj]) == [worker]
+    assert background(celery, ["missing", proj]).found == [worker]
     with_schedule = {**celery, "CELERY_BEAT_SCHEDULE": {"x": {}}}
-    assert background(with_schedule, [proj]) == [
+    assert background(with_schedule, [proj]).found == [
         worker,
         ("beat", f"celery -A proj beat --loglevel INFO --schedule {BEAT_FILE}"),
     ]
     in_database = {**celery, "INSTALLED_APPS": ["django_celery_beat"]}
-    assert background(in_database, [proj])[1] == (
+    assert background(in_database, [proj]).found[1] == (
         "beat",
         "celery -A proj beat --loglevel INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler",
     )
@@ -121,19 +121,105 @@ def test_celery_worker_and_one_beat(proj: str) -> None:
 
 def test_db_worker_for_django_tasks_db(proj: str) -> None:
     database = {"TASKS": {"default": {"BACKEND": DB_BACKEND}}}
-    assert background(database, []) == [("worker", DB_WORKER)]
+    assert background(database, []).found == [("worker", DB_WORKER)]
     both = {**database, "CELERY_BROKER_URL": "amqp://h"}
-    assert background(both, [proj]) == [("worker", "celery -A proj worker --loglevel INFO"), ("tasks", DB_WORKER)]
-    assert background({"TASKS": {"default": {"BACKEND": IMMEDIATE}}}, []) == []
-    assert background({"TASKS": "not a dict"}, []) == []
+    assert background(both, [proj]).found == [
+        ("worker", "celery -A proj worker --loglevel INFO"),
+        ("tasks", DB_WORKER),
+    ]
+    assert background({"TASKS": {"default": {"BACKEND": IMMEDIATE}}}, []).found == []
+    assert background({"TASKS": "not a dict"}, []).found == []
 
 
-def test_no_celery_app_is_a_clear_error(proj: str) -> None:
-    with pytest.raises(ImproperlyConfigured, match=r"no Celery app in nowhere/celery\.py.*--celery-app"):
-        background({"CELERY_TIMEZONE": "UTC"}, ["nowhere", ""])
-    with pytest.raises(ImproperlyConfigured, match="the project"):
-        background({"CELERY_TIMEZONE": "UTC"}, [])
-    assert background({"CELERY_TIMEZONE": "UTC"}, [], celery="my.app")[0][1].startswith("celery -A my.app worker")
+def test_no_celery_app_writes_the_rest_and_says_what_is_missing(proj: str) -> None:
+    database = {"TASKS": {"default": {"BACKEND": DB_BACKEND}}}
+    missing = background({"CELERY_TIMEZONE": "UTC", **database}, ["nowhere", ""])
+    assert missing.found == [("worker", DB_WORKER)]
+    assert missing.notes == [
+        "No Celery app found in nowhere/celery.py or nowhere/celery_app.py: no worker process is written. Pass "
+        "--celery-app with the module that defines it (celery -A takes it)."
+    ]
+    assert "in the project:" in background({"CELERY_TIMEZONE": "UTC"}, []).notes[0]
+    given = background({"CELERY_TIMEZONE": "UTC"}, [], celery="my.app")
+    assert given.found[0][1].startswith("celery -A my.app worker") and given.notes == []
+
+
+@pytest.fixture
+def layouts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Importable project packages laid out as real projects lay out their Celery app."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = ("cfg", "shop", "plain")
+    yield tmp_path
+    for name in [n for n in sys.modules if n.split(".")[0] in names]:
+        del sys.modules[name]
+
+
+def package(root: Path, dotted: str, *modules: str) -> None:
+    path = root.joinpath(*dotted.split("."))
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "__init__.py").write_text("")
+    for module in modules:
+        (path / f"{module}.py").write_text("")
+    importlib.invalidate_caches()
+
+
+def test_the_celery_app_is_found_where_projects_put_it(layouts: Path) -> None:
+    from django_platform.deploy.processes import celery_app
+
+    package(layouts, "cfg", "celery_app")  # cookiecutter-django: config/celery_app.py
+    assert celery_app(["cfg"]) == ("cfg.celery_app", "cfg/celery_app.py")
+    package(layouts, "shop")
+    package(layouts, "shop.tasks", "celery")  # a tasks/ subpackage
+    package(layouts, "shop.not-a-name")
+    assert celery_app(["shop"])[0] == "shop.tasks"
+    # The Procfile's own -A comes first: what the project runs today.
+    assert celery_app(["cfg"], {"web": "gunicorn x", "worker": "celery --app=cfg.other worker"}) == (
+        "cfg.other",
+        "the Procfile's worker: line",
+    )
+    package(layouts, "plain")
+    assert celery_app(["plain", "no_such_package", "bad..name"]) == (
+        None,
+        "plain/celery.py or plain/celery_app.py or no_such_package/celery.py or no_such_package/celery_app.py or "
+        "bad//name/celery.py or bad//name/celery_app.py",
+    )
+
+
+@pytest.mark.parametrize(
+    ("theirs", "platform", "expected", "note"),
+    [
+        (
+            "REMAP_SIGTERM=SIGQUIT celery -A proj worker --without-gossip --concurrency $CELERY_CONCURRENCY",
+            "heroku",
+            "REMAP_SIGTERM=SIGQUIT celery -A proj worker --without-gossip --concurrency $CELERY_CONCURRENCY",
+            "",
+        ),
+        (
+            "celery -A proj worker -B -l INFO",
+            "heroku",
+            "celery -A proj worker -l INFO",
+            "worker: removed -B (beat inside the worker runs once per instance): the beat process runs it.",
+        ),
+        ("celery -A proj worker -B -l INFO", "heroku-ci", "celery -A proj worker -B -l INFO", ""),
+        ("python other_queue.py", "heroku", "celery -A proj worker --loglevel INFO", ""),
+        ("celery -A proj beat", "heroku", "celery -A proj worker --loglevel INFO", ""),
+    ],
+)
+def test_the_projects_own_worker_flags_are_kept(
+    theirs: str, platform: str, expected: str, note: str, proj: str
+) -> None:
+    found = background(
+        {"CELERY_BROKER_URL": "redis://h"}, [proj], existing={"worker": theirs}, multi_node=BY_NAME[platform].multi_node
+    )
+    assert found.found == [("worker", expected)]
+    assert found.notes == ([note] if note else [])
+
+
+def test_the_projects_own_beat_line_is_kept(proj: str) -> None:
+    values = {"CELERY_BROKER_URL": "redis://h", "CELERY_BEAT_SCHEDULE": {"x": {}}}
+    beat = "celery -A proj beat --pidfile= -s /data/schedule"
+    found = background(values, [proj], existing={"worker": "celery -A proj worker", "beat": beat}).found
+    assert found == [("worker", "celery -A proj worker"), ("beat", beat)]
 
 
 def test_custom_workers_are_numbered_past_the_names_taken() -> None:
@@ -178,11 +264,17 @@ def test_platform_procfile_writes_the_workers_the_settings_need(platform: str, t
         # The check reads the file back: up to date, and the worker found.
         check = manage(project, "check", "--deploy", "--tag", "platform", "--fail-level", "ERROR", **env)
         assert "W009" not in check.stderr + check.stdout and "W017" not in check.stderr + check.stdout
-    # Without a celery.py: said, with the option to name the app.
+    # Without a celery.py: web and release still written, and what is missing said.
     (project / "jobs" / "celery.py").rename(project / "jobs" / "tasks_app.py")
     (project / "jobs" / "__init__.py").write_text("from jobs.tasks_app import app as celery_app\n")
-    failed = manage(project, "platform_procfile", "--platform", platform, "--force", **env)
-    assert failed.returncode == 2 and "--celery-app" in failed.stderr, failed.stderr
+    (project / "Procfile").unlink(missing_ok=True)  # its -A would name the app
+    done = manage(project, "platform_procfile", "--platform", platform, **env)
+    assert done.returncode == 0, done.stderr
+    assert "No Celery app found in jobs/celery.py or jobs/celery_app.py" in done.stderr
+    assert "--celery-app" in done.stderr
+    if BY_NAME[platform].procfile:
+        written = (project / "Procfile").read_text()
+        assert "web: " in written and "celery" not in written
 
 
 # --- checks ----------------------------------------------------------------------------------------

@@ -259,3 +259,27 @@ def test_gunicorn_dry_run_names_an_invalid_value(tmp_path: Path) -> None:
         call_command("platform_gunicorn", "--platform", "render", "--path", str(tmp_path), "--dry-run", stdout=out)
     assert "  not resolvable: GUNICORN_TIMEOUT must be a whole number." in out.getvalue()
     assert "planted" not in out.getvalue()
+
+
+def test_a_release_line_the_platform_never_runs_is_flagged(tmp_path: Path) -> None:
+    """Scalingo runs postdeploy:, not release:; a release: line left beside the block does nothing."""
+    from django_platform.checks import judging
+    from django_platform.checks.deployfiles import check_procfile
+    from django_platform.platforms import BY_NAME
+
+    (tmp_path / "Procfile").write_text("release: python manage.py migrate\n")
+    out, err = run("platform_procfile", tmp_path, "--platform", "scalingo", "--force")
+    assert "The Procfile's release: line never runs on Scalingo, which runs postdeploy: instead." in err
+    text = (tmp_path / "Procfile").read_text()
+    assert "postdeploy: python manage.py migrate --noinput" in text
+    # --force commented the old line out (a release: line is no process type of the block's).
+    (tmp_path / "Procfile").write_text(text + "release: python manage.py migrate\n")
+    with override_settings(BASE_DIR=tmp_path, WSGI_APPLICATION="tests.wsgi_app.application"):
+        with judging(BY_NAME["scalingo"]):
+            found = [m for m in check_procfile() if m.id == "django_platform.W024"]
+        assert [m.msg for m in found] == [
+            "The Procfile's release: line never runs on Scalingo, which runs postdeploy: instead."
+        ]
+        assert found[0].hint == "Remove it: the managed block's postdeploy: line migrates."
+        with judging(BY_NAME["heroku"]):
+            assert [m for m in check_procfile() if m.id == "django_platform.W024"] == []

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
-import re
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
-from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.databases import engine_family
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
 from django_platform.deploy import deps
-from django_platform.deploy.files import BEGIN, END, project_dir, split_lines
+from django_platform.deploy.files import END, managed_block, project_dir, split_lines
 from django_platform.deploy.gunicorn import MANAGED
 from django_platform.deploy.processes import background, project_packages, settings_values
 from django_platform.deploy.procfile import (
@@ -23,6 +21,7 @@ from django_platform.deploy.procfile import (
     config_filename,
     gunicorn_body,
     gunicorn_call,
+    idle_release,
     process_types,
     procfile_body,
 )
@@ -41,16 +40,6 @@ E020 = (
 )
 W011 = "There is no dependency file (requirements.txt, Pipfile.lock, poetry.lock, uv.lock, pyproject.toml)."
 W012 = "{problem}: what the platform installs cannot be checked."
-_CELERY_APP = re.compile(r"^worker: celery -A (\S+) worker ", re.MULTILINE)
-
-
-def _managed_block(text: str) -> str | None:
-    lines = split_lines(text)
-    starts = [i for i, line in enumerate(lines) if line.startswith(BEGIN)]
-    ends = [i for i, line in enumerate(lines) if line == END]
-    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
-        return None
-    return "\n".join(lines[starts[0] + 1 : ends[0]])
 
 
 def _importable(module: str) -> bool:
@@ -63,7 +52,7 @@ def _importable(module: str) -> bool:
 def _gunicorn_stale(path: Path, platform: Platform) -> bool:
     """Whether gunicorn, started here, would not use the settings for `platform`. DJANGO_PLATFORM
     in the environment wins over the platform written in the file (gunicorn_conf.apply())."""
-    block = _managed_block(path.read_text(encoding="utf-8-sig", errors="replace"))
+    block = managed_block(path.read_text(encoding="utf-8-sig", errors="replace"))
     if block is None:
         return False
     if environment().get("DJANGO_PLATFORM", "").strip():
@@ -120,11 +109,20 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 )
             )
     messages += _stale_files(root, platform, text)
+    idle = idle_release(text, platform)
+    if idle:
+        messages.append(
+            Warning(
+                idle,
+                hint=f"Remove it: the managed block's {platform.release_process}: line migrates.",
+                id="django_platform.W024",
+            )
+        )
     return messages
 
 
 def _stale_files(root: Path, platform: Platform, procfile_text: str | None) -> list[CheckMessage]:
-    block = None if procfile_text is None else _managed_block(procfile_text)
+    block = None if procfile_text is None else managed_block(procfile_text)
     stale = []
     if block is not None and block.strip() != _expected_procfile(platform, block):
         stale.append(("Procfile", "platform_procfile"))
@@ -165,14 +163,10 @@ def _after_the_block(conf: Path) -> list[str]:
 
 
 def _expected_procfile(platform: Platform, block: str) -> str:
-    """The block platform_procfile would write now, keeping the --worker commands and the Celery
-    app (--celery-app) it holds; the block itself when no Celery app can be found (platform_procfile
-    says so when run)."""
-    given = _CELERY_APP.search(block)
-    try:
-        found = background(settings_values(), project_packages(), given.group(1) if given else None)
-    except ImproperlyConfigured:
-        return block.strip()
+    """The block platform_procfile would write now, keeping the --worker commands, the Celery app
+    and the Celery commands it holds."""
+    existing = process_types(block)
+    found = background(settings_values(), project_packages(), existing=existing, multi_node=platform.multi_node).found
     custom = [(k, c) for k, c in process_types(block).items() if k.startswith("worker") and (k, c) not in found]
     workers = [command for _, command in custom]
     return procfile_body(platform, settings.WSGI_APPLICATION, workers, found)

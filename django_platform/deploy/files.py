@@ -59,6 +59,29 @@ def block(body: str, command: str, platform: str) -> str:
     )
 
 
+def _span(lines: list[str]) -> tuple[int, int] | None:
+    """The indexes of the BEGIN and END lines, None without exactly one well-formed block."""
+    starts = [i for i, line in enumerate(lines) if line.startswith(BEGIN)]
+    ends = [i for i, line in enumerate(lines) if line == END]
+    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+        return None
+    return starts[0], ends[0]
+
+
+def managed_block(text: str) -> str | None:
+    """The lines between the markers, None without exactly one well-formed block."""
+    lines = split_lines(text)
+    span = _span(lines)
+    return None if span is None else "\n".join(lines[span[0] + 1 : span[1]])
+
+
+def outside_block(text: str) -> str:
+    """The lines that are the user's: all of them without a well-formed block."""
+    lines = split_lines(text)
+    span = _span(lines)
+    return "\n".join(lines if span is None else lines[: span[0]] + lines[span[1] + 1 :])
+
+
 def recorded_platform(text: str) -> str | None:
     """The platform named on the file's BEGIN line, None for a file without one."""
     for line in split_lines(text):

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.deploy.files import split_lines
+from django_platform.deploy.files import outside_block, split_lines
 from django_platform.platforms import Platform
 
 GUNICORN_CONF = "gunicorn.conf.py"  # read by gunicorn from the working directory (17.5+)
@@ -66,6 +66,15 @@ def process_types(text: str) -> dict[str, str]:
         if match:
             found[match.group("type")] = match.group("command").strip()
     return found
+
+
+def idle_release(text: str, platform: Platform) -> str | None:
+    """Said of a Procfile whose own release: line (outside the block) the platform never runs,
+    since it runs another process type for the release phase (Scalingo's postdeploy:)."""
+    release = platform.release_process
+    if release and release != "release" and "release" in process_types(outside_block(text)):
+        return f"The Procfile's release: line never runs on {platform.label}, which runs {release}: instead."
+    return None
 
 
 def comment_out_types(text: str, types: Sequence[str]) -> str:

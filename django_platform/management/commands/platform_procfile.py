@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from argparse import ArgumentParser
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -10,11 +11,30 @@ from django.core.management.base import CommandError
 
 from django_platform.areas.databases import engine_family
 from django_platform.deploy import deps
-from django_platform.deploy.files import project_dir
+from django_platform.deploy.files import managed_block, project_dir
 from django_platform.deploy.processes import background, project_packages, settings_values
-from django_platform.deploy.procfile import comment_out_types, process_types, procfile_body, wsgi_target
+from django_platform.deploy.procfile import comment_out_types, idle_release, process_types, procfile_body, wsgi_target
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.platforms import Platform
+
+
+def _current_types(path: Path) -> dict[str, str]:
+    """The process types the Procfile runs today: its managed block's, or the whole file's before
+    it has one (the first adoption, where the project's own Celery lines are kept)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:  # missing, or unreadable: the write says so
+        return {}
+    block = managed_block(text)
+    return process_types(text if block is None else block)
+
+
+def _idle_release(path: Path, platform: Platform) -> list[str]:
+    try:
+        said = idle_release(path.read_text(encoding="utf-8-sig", errors="replace"), platform)
+    except OSError:
+        return []
+    return [said] if said else []
 
 
 class Command(ManagedFileCommand):
@@ -34,14 +54,19 @@ class Command(ManagedFileCommand):
         parser.add_argument(
             "--celery-app",
             metavar="MODULE",
-            help="the module defining the Celery app (default: the project package with a celery.py)",
+            help="the module defining the Celery app, as celery -A takes it (default: the Procfile's -A, else a "
+            "celery.py or celery_app.py in the project's packages and their subpackages)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         root = options["path"] or project_dir()
         platform = chosen_platform(options["platform"], [root / "Procfile"])
+        current = _current_types(root / "Procfile")
+        processes = background(
+            settings_values(), project_packages(), options["celery_app"], current, multi_node=platform.multi_node
+        )
+        found = processes.found
         try:
-            found = background(settings_values(), project_packages(), options["celery_app"])
             body = procfile_body(platform, settings.WSGI_APPLICATION, options["worker"], found)
         except ImproperlyConfigured as exc:
             message = str(exc)  # our own text, which names no value
@@ -54,6 +79,8 @@ class Command(ManagedFileCommand):
         if not (options["check"] or options["diff"]):
             self.say_release(platform)
             self.say_workers(platform, found)
+            for note in [*processes.notes, *_idle_release(root / "Procfile", platform)]:
+                self.stderr.write(self.style.WARNING(note))
         self.warn_about_dependencies(root)
 
     def say_release(self, platform: Platform) -> None:
