@@ -268,7 +268,7 @@ def test_a_release_line_the_platform_never_runs_is_flagged(tmp_path: Path) -> No
     from django_platform.platforms import BY_NAME
 
     (tmp_path / "Procfile").write_text("release: python manage.py migrate\n")
-    out, err = run("platform_procfile", tmp_path, "--platform", "scalingo", "--force")
+    _, err = run("platform_procfile", tmp_path, "--platform", "scalingo", "--force")
     assert "The Procfile's release: line never runs on Scalingo, which runs postdeploy: instead." in err
     text = (tmp_path / "Procfile").read_text()
     assert "postdeploy: python manage.py migrate --noinput" in text
