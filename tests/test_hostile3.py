@@ -28,6 +28,7 @@ from django_platform.parsers.bounded_json import load_json
 from django_platform.parsers.env import TextEnvironment
 from django_platform.report import MASK, Report, mask_url, url_passwords
 from django_platform.textfile import read_text
+from tests.test_hostile import chain
 
 KEY = {"DJANGO_SECRET_KEY": "k" * 50}
 FILTER = "django_platform.exception_filter.PlatformExceptionReporterFilter"
@@ -36,14 +37,6 @@ FILTER = "django_platform.exception_filter.PlatformExceptionReporterFilter"
 def secret(tag: str) -> str:
     """A unique secret built at run time: the DEBUG page shows this file's source lines."""
     return "".join(reversed(f"{tag}-zq8x")) + "K2vW" * 3
-
-
-def chain(exc: BaseException | None) -> list[BaseException]:
-    found = []
-    while exc is not None and exc not in found:
-        found.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return found
 
 
 def configure(env: dict[str, str], **settings: Any) -> tuple[dict[str, Any], Report]:
