@@ -211,8 +211,18 @@ def test_the_projects_own_worker_flags_are_kept(
     found = background(
         {"CELERY_BROKER_URL": "redis://h"}, [proj], existing={"worker": theirs}, multi_node=BY_NAME[platform].multi_node
     )
-    assert found.found == [("worker", expected)]
+    assert found.found[0] == ("worker", expected)
     assert found.notes == ([note] if note else [])
+    assert [kind for kind, _ in found.found[1:]] == (["beat"] if note else [])  # -B's schedule goes on
+
+
+def test_a_removed_embedded_beat_gets_its_beat_process(proj: str) -> None:
+    # The schedule lives in the Celery app (app.conf.beat_schedule), not in settings: -B was the only beat.
+    found = background({"CELERY_BROKER_URL": "redis://h"}, [proj], existing={"worker": "celery -A proj worker -B"})
+    assert found.found == [
+        ("worker", "celery -A proj worker"),
+        ("beat", f"celery -A proj beat --loglevel INFO --schedule {BEAT_FILE}"),
+    ]
 
 
 def test_the_projects_own_beat_line_is_kept(proj: str) -> None:

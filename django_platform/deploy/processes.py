@@ -123,7 +123,9 @@ def background(
             command, note = _kept("worker", f"celery -A {app} worker --loglevel INFO", app, existing, multi_node)
             found.append(("worker", command))
             notes += [note] if note else []
-            if has_periodic_tasks(values):
+            # A worker that ran beat inside it had periodic tasks (their schedule may live in the
+            # Celery app, not in settings): the beat process takes them over.
+            if has_periodic_tasks(values) or note:
                 beat = f"celery -A {app} beat --loglevel INFO"
                 if has_app(values.get("INSTALLED_APPS") or (), BEAT_APP):
                     beat += " --scheduler django_celery_beat.schedulers:DatabaseScheduler"
