@@ -71,7 +71,9 @@ class PlatformExceptionReporterFilter(SafeExceptionReporterFilter):
         return is_secret_name(text) or (depth > 0 and bool(self.hidden_settings.search(text)))
 
     def _cleanse_variable(self, key: Any, value: Any, depth: int) -> Any:
-        if isinstance(key, str) and key and self._secret_key(key, depth) and value not in (None, "", [], {}, ()):
+        # Emptiness by type: `value in (None, "")` would call a NumPy array's __eq__, whose truth fails.
+        empty = value is None or (isinstance(value, (str, list, dict, tuple)) and not value)
+        if isinstance(key, str) and key and self._secret_key(key, depth) and not empty:
             return self.cleansed_substitute
         if isinstance(value, str):
             return value if isinstance(value, _Shown) else self._cleanse_url(key, value)

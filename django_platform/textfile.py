@@ -43,6 +43,19 @@ def read_text(path: Path, *, limit: int = MAX_BYTES) -> str | Unreadable:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _read_at_most(fd: int, size: int) -> bytes | Unreadable:
+    data = b""
+    try:
+        while len(data) < size:
+            chunk = os.read(fd, size - len(data))
+            if not chunk:
+                break
+            data += chunk
+    except OSError as exc:  # EIO on a failing disk or network file system
+        return Unreadable(f"cannot be read ({type(exc).__name__})")
+    return data
+
+
 def _read_bytes(path: Path, limit: int) -> bytes | Unreadable:
     try:
         # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; fstat() then
@@ -57,14 +70,11 @@ def _read_bytes(path: Path, limit: int) -> bytes | Unreadable:
             return Unreadable("is a directory, not a file")
         if not stat.S_ISREG(mode):
             return Unreadable("is not a regular file (a FIFO, a device or a socket)")
-        data = b""
-        while len(data) <= limit:
-            chunk = os.read(fd, limit + 1 - len(data))
-            if not chunk:
-                break
-            data += chunk
+        data = _read_at_most(fd, limit + 1)
     finally:
         os.close(fd)
+    if isinstance(data, Unreadable):
+        return data
     if len(data) > limit:
         return Unreadable(f"is larger than {limit} bytes")
     return data

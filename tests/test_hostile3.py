@@ -416,3 +416,33 @@ def test_workers_and_threads_are_bounded(variable: str, message: str) -> None:
         gunicorn_conf.settings({variable: "1001"}, heroku, cpus=1, memory=None)
     assert str(info.value) == message
     assert json.dumps(str(info.value))
+
+
+def test_a_read_that_fails_midway_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "creds.json"
+    path.write_text("{}")
+
+    def broken(fd: int, size: int) -> bytes:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("django_platform.textfile.os.read", broken)
+    unreadable = read_text(path)
+    assert not isinstance(unreadable, str) and unreadable.problem == "cannot be read (OSError)"
+
+
+class Ambiguous:
+    """An object whose == has no truth value, as a NumPy array's."""
+
+    def __eq__(self, other: object) -> bool:
+        raise ValueError("The truth value of an array with more than one element is ambiguous.")
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return "array([1, 2])"
+
+
+def test_a_secret_named_variable_holding_an_array_is_cleansed_without_comparing_it() -> None:
+    cleanse = PlatformExceptionReporterFilter()._cleanse_variable
+    assert cleanse("api_key", Ambiguous(), 0) == PlatformExceptionReporterFilter.cleansed_substitute
+    assert repr(cleanse("values", Ambiguous(), 0)) == "array([1, 2])"
