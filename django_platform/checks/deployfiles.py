@@ -33,6 +33,7 @@ E014 = "The Procfile runs 'manage.py run_gunicorn', which this project does not 
 E016 = "The Procfile's web process reads the gunicorn config {config!r}, which does not exist: gunicorn will not start."
 W009 = "{name} is out of date for {platform}."
 W010 = "{file} does not declare {missing}."
+W024 = "The Procfile's release: line never runs on {platform}, which runs {process}: instead."
 W022 = "{file} sets {names} below its managed block: gunicorn runs with those values, not the block's."
 E020 = (
     "{file} pins {name}{theirs}, which leaves no version django-platform can use ({name}{ours}): the platform's "
@@ -109,11 +110,10 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 )
             )
     messages += _stale_files(root, platform, text)
-    idle = idle_release(text, platform)
-    if idle:
+    if idle_release(text, platform):
         messages.append(
             Warning(
-                idle,
+                W024.format(platform=platform.label, process=platform.release_process),
                 hint=f"Remove it: the managed block's {platform.release_process}: line migrates.",
                 id="django_platform.W024",
             )

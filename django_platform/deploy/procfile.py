@@ -68,13 +68,11 @@ def process_types(text: str) -> dict[str, str]:
     return found
 
 
-def idle_release(text: str, platform: Platform) -> str | None:
-    """Said of a Procfile whose own release: line (outside the block) the platform never runs,
-    since it runs another process type for the release phase (Scalingo's postdeploy:)."""
+def idle_release(text: str, platform: Platform) -> bool:
+    """Whether the Procfile has a release: line of its own (outside the block) that the platform
+    never runs, since it runs another process type for the release phase (Scalingo's postdeploy:)."""
     release = platform.release_process
-    if release and release != "release" and "release" in process_types(outside_block(text)):
-        return f"The Procfile's release: line never runs on {platform.label}, which runs {release}: instead."
-    return None
+    return bool(release) and release != "release" and "release" in process_types(outside_block(text))
 
 
 def comment_out_types(text: str, types: Sequence[str]) -> str:

@@ -30,11 +30,13 @@ def _current_types(path: Path) -> dict[str, str]:
 
 
 def _idle_release(path: Path, platform: Platform) -> list[str]:
+    from django_platform.checks.deployfiles import W024
+
     try:
-        said = idle_release(path.read_text(encoding="utf-8-sig", errors="replace"), platform)
+        idle = idle_release(path.read_text(encoding="utf-8-sig", errors="replace"), platform)
     except OSError:
         return []
-    return [said] if said else []
+    return [W024.format(platform=platform.label, process=platform.release_process)] if idle else []
 
 
 class Command(ManagedFileCommand):
