@@ -244,8 +244,11 @@ def test_broker_checked_on_real_rabbitmq_and_redis(transport: str, real_connecti
         unavailable(f"{'RabbitMQ' if transport == 'amqp' else 'Redis'} is not listening on 127.0.0.1:{port}")
     good = "amqp://guest:guest@127.0.0.1:5672//" if transport == "amqp" else "redis://127.0.0.1:6379/11"
     bad = f"{transport}://guest:{PASSWORD[:8]}@127.0.0.1:{free_port()}//"
+    # The broker check itself, not the deadline (the hung-dependency test has that): the first check
+    # imports kombu and opens an AMQP connection, which outlasted the 2 s default in one CI run.
+    health = {"timeout": 10}
     for url, expected in ((good, "ok"), (bad, "failed")):
-        with override_settings(**{**PROJECT, "CELERY_BROKER_URL": url}):
+        with override_settings(**{**PROJECT, "DJANGO_PLATFORM_HEALTH": health, "CELERY_BROKER_URL": url}):
             response = get("/readyz", "127.0.0.1")
         checks = response.json()["checks"]
         assert checks["broker"].startswith(expected)
