@@ -4,6 +4,7 @@ access log, and what configure() puts in place."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import socket
 import sys
@@ -167,6 +168,8 @@ REDIS = "django.core.cache.backends.redis.RedisCache"
 
 
 def test_readiness_with_a_real_redis_and_a_failing_one(redis: str, real_connections: None, caplog: Any) -> None:
+    importlib.import_module("django.core.cache.backends.redis")  # the import is not what the deadline is for
+    importlib.import_module("redis")
     closed = free_port()
     caches = {
         "default": {"BACKEND": REDIS, "LOCATION": redis},
@@ -223,6 +226,9 @@ def test_database_checks_real_postgresql_and_a_wrong_password(real_connections: 
     pytest.importorskip("psycopg")
     if not port_open("127.0.0.1", 5432):
         unavailable("PostgreSQL is not listening on 127.0.0.1:5432")
+    # The backend's modules imported first: compiled from source (CI sets PYTHONDONTWRITEBYTECODE),
+    # they outlasted the 1 s deadline once; the deadline is for the database, not the import.
+    importlib.import_module("django.db.backends.postgresql.base")
     base = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": 5432, "USER": "postgres"}
     with extra_database("pg", {**base, "NAME": "postgres"}), hung_server() as port:
         hung = {**base, "NAME": "postgres", "PORT": port, "PASSWORD": PASSWORD}
@@ -246,6 +252,7 @@ def test_broker_checked_on_real_rabbitmq_and_redis(transport: str, real_connecti
     bad = f"{transport}://guest:{PASSWORD[:8]}@127.0.0.1:{free_port()}//"
     # The broker check itself, not the deadline (the hung-dependency test has that): the first check
     # imports kombu and opens an AMQP connection, which outlasted the 2 s default in one CI run.
+    importlib.import_module("kombu")
     health = {"timeout": 10}
     for url, expected in ((good, "ok"), (bad, "failed")):
         with override_settings(**{**PROJECT, "DJANGO_PLATFORM_HEALTH": health, "CELERY_BROKER_URL": url}):
