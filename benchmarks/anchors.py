@@ -1,6 +1,6 @@
 """The generated gunicorn config against what a user would run instead, in one run.
 
-    python benchmarks/anchors.py [--seconds 5] [--rounds 3] [--quick | --tried]
+    python benchmarks/anchors.py [--seconds 5] [--rounds 3] [--quick | --tried | --fair]
 
 Anchors: the seed's default line (`gunicorn example.wsgi`, one sync worker), Heroku's
 getting-started settings as flags (gthread, 5 threads, 2 x CPUs + 1 workers, keep-alive 95,
@@ -21,6 +21,10 @@ CI.
 
 --tried: pinned only, the anchors and the generated config beside the worker classes of
 tried_workers.py (tried against the tail latency, not adopted); results in anchors-tried.md/json.
+
+--fair: pinned only, the fair worker against stock gthread at the generated config's counts, beside
+the seed's line and Heroku's settings: the measurement the fair worker's place (default or opt-in)
+is decided on; results in anchors-fair.md/json.
 """
 
 from __future__ import annotations
@@ -219,7 +223,14 @@ def table(configs: list[Any], samples: dict[str, dict[str, list[Any]]], views: l
 
 
 def run_table(
-    project: Path, env: dict[str, str], pinned: bool, seconds: float, rounds: int, quick: bool, tried_: bool = False
+    project: Path,
+    env: dict[str, str],
+    pinned: bool,
+    seconds: float,
+    rounds: int,
+    quick: bool,
+    tried_: bool = False,
+    fair_: bool = False,
 ) -> tuple[list[Any], dict[str, dict[str, list[Any]]]]:
     cpus = 1 if pinned else len(os.sched_getaffinity(0))
     server_pin = ("taskset", "-c", "0") if pinned else ()
@@ -227,6 +238,8 @@ def run_table(
     configs = tried(server_pin) if tried_ else anchors(cpus, server_pin)
     if quick:
         configs = configs[:4]
+    if fair_:
+        configs = [configs[0], configs[1], *(c for c in configs if c.name.startswith("generated"))]
     samples: dict[str, dict[str, list[Any]]] = {c.name: {} for c in configs}
     if pinned:
         os.sched_setaffinity(0, {1})  # this process runs the slow clients: off the server's CPU
@@ -284,12 +297,19 @@ def plot(configs: list[Any], samples: dict[str, dict[str, list[Any]]], views: li
     fig.savefig(path, dpi=90)
 
 
+def gunicorn_version() -> str:
+    from importlib.metadata import version
+
+    return version("gunicorn")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="the four anchors only, pinned only")
     parser.add_argument("--tried", action="store_true", help="pinned only, with tried_workers.py's worker classes")
+    parser.add_argument("--fair", action="store_true", help="pinned only, the fair worker against stock gthread")
     args = parser.parse_args()
     from run import database_url, in_bench_venv
 
@@ -304,9 +324,13 @@ def main() -> None:
     report = [
         "# Worker classes tried (benchmarks/tried_workers.py), not adopted"
         if args.tried
+        else "# The fair worker against stock gthread"
+        if args.fair
         else "# Serving against the anchors",
         "",
-        f"`python benchmarks/anchors.py --seconds {args.seconds:g} --rounds {args.rounds}{' --tried' * args.tried}`; "
+        f"`python benchmarks/anchors.py --seconds {args.seconds:g} --rounds {args.rounds}"
+        f"{' --tried' * args.tried}{' --fair' * args.fair}`; "
+        f"gunicorn {gunicorn_version()}; "
         f"{os.cpu_count()} CPUs, "
         f"wrk 16 connections, median of {args.rounds} alternating rounds, access log off, PostgreSQL on loopback.",
         "",
@@ -314,21 +338,23 @@ def main() -> None:
     document: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         project = serving.prepare_project(Path(tmp) / "project", env, sys.executable)
-        for pinned in (True,) if args.quick or args.tried else (True, False):
+        for pinned in (True,) if args.quick or args.tried or args.fair else (True, False):
             where = database_off_server_cpu() if pinned else contextlib.nullcontext("PostgreSQL on both CPUs")
             with where as database:
-                configs, samples = run_table(project, env, pinned, args.seconds, args.rounds, args.quick, args.tried)
+                configs, samples = run_table(
+                    project, env, pinned, args.seconds, args.rounds, args.quick, args.tried, args.fair
+                )
             title = "server on CPU 0, wrk on CPU 1" if pinned else "unpinned, both CPUs shared"
             report += [f"## {title}", "", f"{database}.", "", table(configs, samples, views)]
             document[title] = {
                 name: {view: [vars(s) for s in loads] for view, loads in by_view.items()}
                 for name, by_view in samples.items()
             }
-            if pinned and not args.tried:
+            if pinned and not (args.tried or args.fair):
                 plot(configs, samples, views, RESULTS / "anchors.png")
-        if not args.tried:
+        if not (args.tried or args.fair):
             report += ["## Worker recycling under load", "", *recycling(project, env, max(args.seconds, 8.0)), ""]
-    stem = "anchors-tried" if args.tried else "anchors"
+    stem = "anchors-tried" if args.tried else "anchors-fair" if args.fair else "anchors"
     (RESULTS / f"{stem}.md").write_text("\n".join(report))
     (RESULTS / f"{stem}.json").write_text(json.dumps(document, indent=1))
     print("\n".join(report))
