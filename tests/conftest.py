@@ -1,15 +1,46 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.services import PgCluster, pg_cluster, port_open, query_one, unavailable
 
 PASSWORD = "s3cr@t#/?$%:pw"  # every character the issue names; planted to check it never leaks
+
+# Hypothesis: a small sample in the fast loop, CI's large one with HYPOTHESIS_PROFILE=ci (.ci/run).
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+settings.register_profile("dev", max_examples=50)
+settings.register_profile("ci", max_examples=300)
+settings.load_profile(PROFILE)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests are slow tests too: `-m "not slow"` is the fast loop."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _processes_only_in_slow_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts a process (a server, a worker, a manage.py command) must be marked slow,
+    so the fast loop stays fast: starting one outside such a test fails it. Session fixtures (the
+    PostgreSQL clusters) start before this guard, once per run."""
+    if request.node.get_closest_marker("slow"):
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        pytest.fail(f"{request.node.nodeid} starts a process: mark it @pytest.mark.slow", pytrace=False)
+
+    # Popen's one private entry point covers every way a test starts one (run, check_output, ...).
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
 
 
 @pytest.fixture(autouse=True)

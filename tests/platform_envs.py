@@ -44,7 +44,7 @@ class Lifecycle:
     web_command: str | None = None
     # Host header of the platform's health checks, None where it has none (or none over HTTP).
     health_host: str | None = None
-    # Variables the user must set besides the database and add-ons (the README's recipe).
+    # Variables the user must set besides the database and add-ons (the platform's recipe (its row's `recipe`)).
     user: dict[str, str] = field(default_factory=dict)
     # What detection finds in the build phase (with the user's config where it reaches the build).
     build_detected: str = "local"
@@ -129,7 +129,7 @@ LIFECYCLES: dict[str, Lifecycle] = {
     ),
     # Railpack build with every service and Railway variable; pre-deploy command; health checks
     # with the Host healthcheck.railway.app. The build command is the user's (Railpack runs no
-    # collectstatic): the README's recipe sets it.
+    # collectstatic): the platform's recipe (its row's `recipe`) sets it.
     "railway": Lifecycle(
         build={
             "RAILWAY_ENVIRONMENT_NAME": "production",

@@ -1,5 +1,5 @@
-"""A platform of the user's own, as a package or settings module would register it: the README's
-example, run by tests/test_platforms.py."""
+"""A platform of the user's own, as a package or settings module would register it: the example
+of docs/own-platform.md, run by tests/test_platforms.py."""
 
 from __future__ import annotations
 

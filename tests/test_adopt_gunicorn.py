@@ -66,6 +66,7 @@ def print_config(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
     return {name.strip(): value.strip() for name, sep, value in pairs if sep}
 
 
+@pytest.mark.slow
 def test_herokus_sample_is_adopted_and_gunicorn_runs_our_configuration(tmp_path: Path) -> None:
     conf = tmp_path / "gunicorn.conf.py"
     conf.write_text(HEROKU_SHAPED)

@@ -252,6 +252,7 @@ HINTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("platform", [p for p in PLATFORM_ENVS if p != "local"])
 def test_platform_procfile_writes_the_workers_the_settings_need(platform: str, tmp_path: Path) -> None:
     """Every platform profile: the Procfile's worker lines, or where the platform starts them."""
@@ -543,6 +544,7 @@ def test_the_budget_takes_any_values(env: dict[str, str], pool: Any) -> None:
     assert all("PLANTEDz" not in m.msg for m in found)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("platform", [p for p in LIFECYCLES if p != "local"])
 def test_the_worker_project_builds_with_only_the_build_phase_variables(platform: str, tmp_path: Path) -> None:
     """The build runs collectstatic with what that phase has (a Docker build: nothing; Heroku's:

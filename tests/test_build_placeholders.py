@@ -87,6 +87,7 @@ def test_the_note_names_the_variable_and_the_area(monkeypatch: pytest.MonkeyPatc
         )
 
 
+@pytest.mark.slow
 def test_a_docker_build_with_placeholders_collects_and_the_run_refuses(tmp_path: Path) -> None:
     """The example project as a Dockerfile builds it: no platform variable, placeholders only."""
     project = tmp_path / "example_project"
@@ -115,6 +116,7 @@ def test_a_docker_build_with_placeholders_collects_and_the_run_refuses(tmp_path:
     assert "DATABASE_URL names no database" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_build_under_the_base_settings_is_named_as_the_cause(tmp_path: Path) -> None:
     """Split settings whose base module does not call configure() and keeps Django's plain storage:
     a Docker build that runs collectstatic under `base` collects files without a manifest. E017 names

@@ -74,6 +74,7 @@ def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     assert django_platform.configure(settings()).platform == "render"
 
 
+@pytest.mark.slow
 def test_import_is_cheap() -> None:
     code = (
         "import sys, django_platform; heavy = [m for m in sys.modules if m.split('.')[0] in "
@@ -85,6 +86,7 @@ def test_import_is_cheap() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_configure_does_not_import_test_or_server_modules() -> None:
     code = (
         "import sys, django_platform; django_platform.configure({}, env={'DATABASE_URL': 'postgres://u:p@h/d'});"

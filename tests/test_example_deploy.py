@@ -117,6 +117,7 @@ def manage(project: Path, *args: str, env: dict[str, str]) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("platform", sorted(PLATFORM_ENVS))
 def test_production_like_settings_have_zero_findings(platform: str, project: Path) -> None:
     env = {**PLATFORM_ENVS[platform], **PRODUCTION}
@@ -135,6 +136,7 @@ def test_production_like_settings_have_zero_findings(platform: str, project: Pat
         assert secret not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_local_defaults_checked_for_qoddi_report_data_loss(project: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{project}/db.sqlite3", "DJANGO_SECRET_KEY": SECRET}
     result = manage(project, "platform_check", "--platform", "qoddi", env=env)
@@ -157,6 +159,7 @@ def test_local_defaults_checked_for_qoddi_report_data_loss(project: Path) -> Non
     assert SECRET not in result.stdout + json_result.stdout
 
 
+@pytest.mark.slow
 def test_planted_secrets_never_reach_platform_check_output(project: Path) -> None:
     env = {**PLATFORM_ENVS["heroku"], **PRODUCTION}
     for fmt in ("text", "json"):
@@ -168,6 +171,7 @@ def test_planted_secrets_never_reach_platform_check_output(project: Path) -> Non
             assert secret not in output
 
 
+@pytest.mark.slow
 def test_example_project_refuses_to_start_without_a_key_on_a_platform(project: Path) -> None:
     result = manage(project, "check", env=PLATFORM_ENVS["render"])
     assert result.returncode == 1

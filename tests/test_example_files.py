@@ -13,6 +13,7 @@ from tests.platform_envs import clean_environ
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["platform_procfile", "platform_gunicorn"])
 def test_committed_files_are_up_to_date(command: str) -> None:
     # As in CI: no platform variables and no --platform; the files say which platform they are for.

@@ -93,6 +93,7 @@ def test_the_generated_config_uses_the_fair_worker() -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_burst_of_keep_alive_connections_is_shared_by_the_workers() -> None:
     # 2 workers x 2 threads, 4 clients each sending 3 requests of 0.3 s on one connection: served 4 at
     # a time that is about 0.9 s. Stock gthread lets the first worker to wake take all 4 connections
@@ -105,6 +106,7 @@ def test_a_burst_of_keep_alive_connections_is_shared_by_the_workers() -> None:
     assert elapsed < 1.5, f"{elapsed:.2f} s: requests queued behind busy threads"
 
 
+@pytest.mark.slow
 def test_recycling_workers_under_load_resets_no_connection() -> None:
     # max_requests 15: each of 2 workers exits several times while 4 clients keep sending; with
     # reuse_port the connections queued on an exiting worker's own socket are reset.
@@ -117,6 +119,7 @@ def test_recycling_workers_under_load_resets_no_connection() -> None:
     assert len(set(answers)) > 2, "no worker was recycled"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threads", [1, 3])
 def test_connections_beyond_the_threads_wait_and_are_all_served(threads: int) -> None:
     # One worker, threads + 2 clients: the extra connections wait (in the kernel's queue, then the

@@ -2,8 +2,8 @@
 tests/fuzzenv.py). The promise: settings import raises ImproperlyConfigured or nothing; no error,
 exception chain, report or platform_check output holds a planted secret; no error quotes a value.
 
-DJANGO_PLATFORM_FUZZ_EXAMPLES sets how many environments (default 10,000, the CI figure); the
-longer run in the README is `DJANGO_PLATFORM_FUZZ_EXAMPLES=200000 pytest tests/test_fuzz_environment.py -s`.
+DJANGO_PLATFORM_FUZZ_EXAMPLES sets how many environments (300 by default, 10,000 under CI's
+HYPOTHESIS_PROFILE=ci); a longer run: `DJANGO_PLATFORM_FUZZ_EXAMPLES=200000 pytest tests/test_fuzz_environment.py -s`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,12 @@ from tests.fuzzenv import (
     value_for,
 )
 
-EXAMPLES = int(os.environ.get("DJANGO_PLATFORM_FUZZ_EXAMPLES", "10000"))
+# CI's figure under HYPOTHESIS_PROFILE=ci (.ci/run), a small sample in the fast loop.
+DEFAULT_EXAMPLES = "10000" if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else "300"
+EXAMPLES = int(os.environ.get("DJANGO_PLATFORM_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
+# One configured environment in DEEP goes through platform_check and the DEBUG page (slow): one in
+# 50 for large runs, more often for small ones so that a few always do.
+DEEP = max(2, min(50, EXAMPLES // 30))
 # Settings platform_check reads; LOGGING stays out (reconfiguring logging per example is slow).
 CHECKED = (
     "DATABASES", "CACHES", "STORAGES", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SECURE_PROXY_SSL_HEADER",
@@ -86,7 +91,7 @@ def test_whole_environments_keep_the_promise(space: tuple[list[str], list[str], 
         chosen = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=10), label="names")
         env = {name: data.draw(value_for(name, files), label=name) for name in chosen}
         platform = data.draw(st.sampled_from(platforms), label="platform")
-        deep = data.draw(st.integers(0, 49), label="deep") == 0
+        deep = data.draw(st.integers(0, DEEP - 1), label="deep") == 0
         # settings.py's own key: startproject's (refused on a platform) or a usable one.
         key = data.draw(st.sampled_from(["django-insecure-fuzz", "settings-py-key-" + "m" * 40]), label="key")
         check(env, platform, key, deep, tmp_path, stats)

@@ -257,6 +257,7 @@ def test_rendering() -> None:
         procfile_body(BY_NAME["render"], "p.wsgi.application", ["a\nb"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("platform", [p.name for p in PLATFORMS])
 def test_every_generated_config_passes_gunicorn_check_config(platform: str, tmp_path: Path) -> None:
     profile = BY_NAME[platform]
@@ -310,7 +311,7 @@ def test_explain_says_where_the_worker_count_comes_from() -> None:
 
 def test_the_sync_worker_gets_one_thread_unless_asked() -> None:
     # gunicorn turns "sync" with threads > 1 into gthread without a word: choosing the sync worker
-    # (README: for an app whose views never wait) must give the sync worker.
+    # (docs/performance.md: for an app whose views never wait) must give the sync worker.
     from django_platform.deploy.gunicorn import explain
 
     heroku = BY_NAME["heroku"]

@@ -142,7 +142,7 @@ def test_opt_in_by_the_urls_line(real_connections: None) -> None:
 
 
 @given(st.text(max_size=40))
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 def test_no_other_host_skips_validation(host: str) -> None:
     """Whatever the Host, the middleware answers only for a probe Host, a private address or a
     host Django's own validation allows."""

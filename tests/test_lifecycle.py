@@ -2,7 +2,7 @@
 builder's variables only), release (migrate against a real database with the platform's TLS
 setting), run (the Procfile's web process under honcho with the run-time variables only), then a
 styled admin page through the router's headers and default host, and a health check with the
-platform's health-check Host. The README's recipes are these."""
+platform's health-check Host. The platforms' recipes (docs/reference/platforms/) are these."""
 
 from __future__ import annotations
 

@@ -102,6 +102,7 @@ def platform_env(platform: str) -> dict[str, str]:
     return {**PLATFORM_ENVS[platform], "DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("platform", ["heroku", "cloudcontrol", "qoddi", "fly"])
 def test_generated_procfile_serves_and_stops_cleanly(platform: str, project: Path, honcho: object) -> None:
     manage(project, "platform_procfile", "--platform", platform)
@@ -114,6 +115,7 @@ def test_generated_procfile_serves_and_stops_cleanly(platform: str, project: Pat
     assert "Traceback" not in output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", sorted(SEEDS))
 def test_seed_procfiles_run_unchanged(seed: str, project: Path, honcho: object) -> None:
     (project / "Procfile").write_text(SEEDS[seed])
@@ -124,6 +126,7 @@ def test_seed_procfiles_run_unchanged(seed: str, project: Path, honcho: object) 
     assert "Shutting down: Master" in stop(proc, project)
 
 
+@pytest.mark.slow
 def test_workers_follow_web_concurrency(project: Path, honcho: object) -> None:
     manage(project, "platform_procfile", "--platform", "heroku")
     manage(project, "platform_gunicorn", "--platform", "heroku")

@@ -38,7 +38,7 @@ def _reader(name: str) -> Callable[[dict[str, str]], Any]:
 
 read_cloudcontrol, read_platformsh, read_qoddi = map(_reader, ("cloudcontrol", "upsun", "qoddi"))
 
-EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+EXAMPLES = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # A distinctive secret: its letters cannot come from our own message text.
 secrets = st.text(alphabet=string.ascii_letters + string.digits + "@#/?$%:!&=+ ", min_size=6, max_size=30).map(
@@ -295,4 +295,5 @@ def test_configure_report_never_holds_a_password() -> None:
             assert quote(password, safe="") not in text
 
     run()
-    assert len(reached) > 30, f"only {len(reached)} of the examples reached the report"
+    # A twentieth of the profile's examples (tests/conftest.py) at least: the test is not vacuous.
+    assert len(reached) > settings().max_examples // 20, f"only {len(reached)} of the examples reached the report"

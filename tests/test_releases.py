@@ -7,7 +7,7 @@ the clients sent is counted: a failure is an error status (>= 400) or a broken c
 
 The router opens one connection per request and never retries (the strictest router); it takes a
 node out of the rotation, waits DRAIN seconds for the requests it already picked that node for,
-then the platform signals the node. Figures go to e2e-artifacts/releases.json and the README.
+then the platform signals the node. Figures go to e2e-artifacts/releases.json and docs/releases.md.
 """
 
 from __future__ import annotations
@@ -380,7 +380,7 @@ def test_release_fails_no_request(name: str, release_db: PgCluster, tmp_path: Pa
 
 def test_railway_default_drain_fails_requests_in_flight(release_db: PgCluster, tmp_path: Path) -> None:
     """RAILWAY_DEPLOYMENT_DRAINING_SECONDS=0 (the default): the old nodes are killed with requests
-    in flight; the README says to set it."""
+    in flight; docs/releases.md says to set it."""
     result = rehearse(FAMILIES["railway-default"], release_db, tmp_path)
     record("railway-default", result)
     assert result["failed"] > 0, "no request was in flight when Railway's default killed the old nodes"

@@ -76,11 +76,13 @@ def smtp_on(port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
         controller.stop()
 
 
+@pytest.mark.slow
 def test_mail_through_starttls_and_auth(smtp_server: tuple[int, list[Any]]) -> None:
     port, received = smtp_server
     send_through(f"smtp+tls://mailer:{quote(PASSWORD, safe='')}@localhost:{port}", received)
 
 
+@pytest.mark.slow
 def test_smtps_on_the_submission_port_means_starttls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # How django-environ and dj-email-url users write STARTTLS; implicit TLS there would hang.
     with socket.socket() as probe:

@@ -187,6 +187,7 @@ def summary(text):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("transport", ["rabbitmq", "redis"])
 @pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")  # Celery's own Redis backend
 def test_a_worker_runs_a_task_through_the_configured_broker(transport: str, tmp_path: Path) -> None:

@@ -244,7 +244,7 @@ def test_db_worker_stopped_or_killed(how: str, project: tuple[Path, dict[str, st
     if how == "SIGTERM":
         assert after_stop.get("RUNNING", 0) == 0 and set(counted) == set(keys)
     else:
-        # The task the killed worker held: still RUNNING, never run again (README says so).
+        # The task the killed worker held: still RUNNING, never run again (docs/background.md says so).
         assert final.get("RUNNING") == 1 and len(counted) == len(keys) - 1
 
 

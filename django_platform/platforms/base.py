@@ -126,7 +126,7 @@ BROKER_VARIABLES = ("CLOUDAMQP_URL", "RABBITMQ_URL", "AMQP_URL")
 
 
 class Platform:
-    """A platform's facts (see ../shared/reference/platforms*.md), given as keyword arguments
+    """A platform's facts (their public sources in `sources`), given as keyword arguments
     (every field below; the class values are the defaults), and, in subclasses, its hooks."""
 
     name: str
@@ -188,9 +188,15 @@ class Platform:
     size_unit: int = 0
     # Variables only this platform reads: elsewhere their presence gets a note naming it.
     claims: tuple[str, ...] = ()
-    # Facts not confirmed from a primary source, kept overridable (platform_check and the README
+    # Facts not confirmed from a primary source, kept overridable (platform_check and the docs
     # say them).
     unverified: tuple[str, ...] = ()
+    # For the platform's docs page (docs/generate.py), never read while configuring: where its
+    # database and add-on credentials come from, what a user sets there (Markdown), and the public
+    # pages this module's facts come from.
+    credentials_from: str = ""
+    recipe: str = ""
+    sources: tuple[str, ...] = ()
 
     def __init__(self, **fields: Any) -> None:
         unknown = sorted(set(fields) - set(FIELDS))

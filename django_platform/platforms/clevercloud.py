@@ -1,6 +1,6 @@
 """Clever Cloud: no Procfile; its Python runtime starts gunicorn itself (CC_PYTHON_BACKEND) and runs
 manage.py tasks before it (CC_PYTHON_MANAGE_TASKS). Add-ons come as separate variables, with no
-DATABASE_URL. Build instances have INSTANCE_TYPE=build. Source: platforms-living.md (Clever Cloud).
+DATABASE_URL. Build instances have INSTANCE_TYPE=build. Public sources: the row's `sources`.
 """
 
 from __future__ import annotations
@@ -90,6 +90,25 @@ CLEVERCLOUD = CleverCloud(
     health_check="set CC_HEALTH_CHECK_PATH={path}",
     health_check_variable="CC_HEALTH_CHECK_PATH",
     unverified=("database TLS", "health-check Host", "stop signal and grace", "default cleverapps.io host name"),
+    credentials_from=(
+        "`POSTGRESQL_ADDON_URI` or `POSTGRESQL_ADDON_HOST`/`_PORT`/`_DB`/`_USER`/`_PASSWORD`, `MYSQL_ADDON_*` "
+        "likewise (no `DATABASE_URL`); cache `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`"
+    ),
+    recipe=(
+        "No Procfile: set `CC_PYTHON_BACKEND=gunicorn`, `CC_PYTHON_MODULE=myproject.wsgi:application` and "
+        '`CC_PYTHON_MANAGE_TASKS="migrate --noinput, collectstatic --noinput"`, `DJANGO_SECRET_KEY`, '
+        "`DJANGO_ALLOWED_HOSTS` (the default `cleverapps.io` name is not derivable) and "
+        "`CC_HEALTH_CHECK_PATH=/readyz` (`platform_check` warns when it names another path). The PostgreSQL and "
+        "Redis add-ons' own variables are read as they come (`POSTGRESQL_ADDON_*`, `REDIS_HOST`...)."
+    ),
+    sources=(
+        "https://www.clever.cloud/developers/doc/reference/reference-environment-variables/",
+        "https://www.clever.cloud/developers/doc/applications/python/",
+        "https://www.clever.cloud/developers/guides/python-django-sample/",
+        "https://www.clever.cloud/developers/doc/administrate/domain-names/",
+        "https://www.clever.cloud/developers/doc/find-help/faq/",
+        "https://www.clever.cloud/developers/doc/develop/healthcheck/",
+    ),
 )
 
 PLATFORMS = (CLEVERCLOUD,)

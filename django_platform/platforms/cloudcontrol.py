@@ -1,7 +1,7 @@
 """cloudControl (closed in 2016; kept because the seed's notes must keep working as written).
 
 Add-on credentials live in the JSON file at $CRED_FILE (or in the environment, with the add-on's
-SET_ENV_VARS option); DEP_NAME is "APP/DEP". Sources: ../shared/seeds/, platforms.md.
+SET_ENV_VARS option); DEP_NAME is "APP/DEP". Public sources: the row's `sources`.
 """
 
 from __future__ import annotations
@@ -183,6 +183,22 @@ CLOUDCONTROL = CloudControl(
     collectstatic_at_build="cloudControl's Python buildpack runs it at build (unverified)",
     claims=("CRED_FILE",),
     unverified=("collectstatic at build",),
+    credentials_from=(
+        "`DATABASE_URL`, else the JSON file at `$CRED_FILE` (or the same keys exported with `SET_ENV_VARS`): "
+        "`POSTGRESQLD`, `MYSQLD`, `ELEPHANTSQL`, `MYSQLS`, in that order; the others become aliases named after the "
+        "add-on (`mysqls`)"
+    ),
+    recipe=(
+        'Add-on credentials come in the JSON file at `$CRED_FILE` (for example `{"MYSQLS": {"MYSQLS_HOSTNAME": '
+        '"host:3306", ...}}`); nothing to set but `DJANGO_SECRET_KEY`. The seed\'s Procfile (`web: python '
+        "manage.py run_gunicorn --config gunicorn_config.py -b 0.0.0.0:$PORT`) runs unchanged with `python "
+        "manage.py platform_gunicorn --platform cloudcontrol`."
+    ),
+    sources=(
+        "https://github.com/cloudControl/documentation",
+        "https://www.cloudcontrol.com/dev-center/Guides/Python/Add-on%20credentials",
+        "https://github.com/cloudControl/buildpack-python",
+    ),
 )
 
 PLATFORMS = (CLOUDCONTROL,)

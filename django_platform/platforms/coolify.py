@@ -1,5 +1,5 @@
 """Coolify (self-hosted): COOLIFY_* predefined variables; health checks run inside the container
-with curl, so their Host is localhost. Source: platforms-living.md (Coolify; docs snapshot 2025-05)."""
+with curl, so their Host is localhost. Public sources: the row's `sources`."""
 
 from __future__ import annotations
 
@@ -49,6 +49,19 @@ COOLIFY = Coolify(
         "add `python manage.py collectstatic --noinput` to the build (Nixpacks build command or Dockerfile)"
     ),
     unverified=("release phase", "stop signal and grace", "database variables", "COOLIFY_FQDN format"),
+    credentials_from="`DATABASE_URL` (set by you)",
+    recipe=(
+        '`DATABASE_URL` (the internal URL) and `DJANGO_SECRET_KEY`, both "Build Variable" (the build has '
+        "`COOLIFY_*`, so the profile applies there); add `collectstatic` to the build and `migrate` as the "
+        "Pre-deployment Command; Healthcheck path `/readyz` (it runs `curl` or `wget` inside the container: the "
+        "image needs one). Hosts: `COOLIFY_FQDN`; `localhost` is the health check's Host."
+    ),
+    sources=(
+        "https://coolify.io/docs/knowledge-base/environment-variables",
+        "https://coolify.io/docs/builds/packs/nixpacks",
+        "https://coolify.io/docs/knowledge-base/health-checks",
+        "https://coolify.io/docs/applications/django",
+    ),
 )
 
 PLATFORMS = (COOLIFY,)

@@ -1,4 +1,4 @@
-"""Fly.io: FLY_* at run time only (a Docker build has nothing). Sources: platforms.md, platforms-living.md."""
+"""Fly.io: FLY_* at run time only (a Docker build has nothing). Public sources: the row's `sources`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,22 @@ FLY = Platform(
     size_unit=1024 * 1024,
     collectstatic_at_build="add `RUN python manage.py collectstatic --noinput` to the Dockerfile",
     unverified=("health-check Host",),
+    credentials_from="`DATABASE_URL` (set by `fly mpg attach` or `fly postgres attach`)",
+    recipe=(
+        "`DATABASE_URL` and `DJANGO_SECRET_KEY` as secrets; the Dockerfile runs `python manage.py collectstatic "
+        '--noinput` (settings import there with no variables at all); `[deploy] release_command = "python '
+        'manage.py migrate --noinput"`; `[[http_service.checks]]` with `path = "/readyz"`. Hosts: '
+        "`FLY_APP_NAME.fly.dev`, and the Machine's private address (`FLY_PRIVATE_IP`) for health checks "
+        "(unverified). Fly stops Machines with SIGINT and kills them 5 s later: the generated gunicorn config "
+        "drains on SIGINT as on SIGTERM; raise `kill_timeout` if requests can take longer."
+    ),
+    sources=(
+        "https://fly.io/docs/machines/runtime-environment/",
+        "https://fly.io/docs/apps/build-secrets/",
+        "https://fly.io/docs/reference/configuration/",
+        "https://fly.io/docs/mpg/client-configuration/",
+        "https://fly.io/docs/deep-dive/django/",
+    ),
 )
 
 PLATFORMS = (FLY,)

@@ -1,6 +1,6 @@
 """Heroku, and the platforms that set its DYNO variable too: Heroku CI and Dokku.
 
-Sources: ../shared/reference/platforms.md (Heroku, Dokku), platforms-living.md (Heroku additions).
+Public sources: the row's `sources`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ HEROKU_CI = Heroku(
     label="Heroku CI",
     markers=(Marker(all_of=("DYNO", "CI")),),
     multi_node=False,
+    credentials_from="as Heroku; in-dyno databases have no TLS",
+    recipe="Nothing: Heroku CI sets `DYNO` and `CI`, and its in-dyno databases are used without TLS.",
+    sources=("https://devcenter.heroku.com/articles/heroku-ci",),
 )
 
 # Dokku sets DYNO too; GIT_REV and DOKKU_* variables tell it apart from Heroku.
@@ -52,6 +55,16 @@ DOKKU = Platform(
     # herokuish runs Heroku's Python buildpack, whose profile.d script exports the memory.
     size_variable="DYNO_RAM",
     size_unit=1024 * 1024,
+    credentials_from="`DATABASE_URL` from `dokku postgres:link` (internal network, no TLS)",
+    recipe=(
+        "`dokku postgres:link` gives `DATABASE_URL` (TLS off, set); set `DJANGO_PLATFORM=dokku` if detection says "
+        "Heroku (Dokku sets `DYNO` too), and `DJANGO_ALLOWED_HOSTS`."
+    ),
+    sources=(
+        "https://github.com/dokku/dokku/issues/733",
+        "https://dokku.com/docs/configuration/environment-variables/",
+        "https://github.com/dokku/dokku-postgres",
+    ),
 )
 
 HEROKU = Heroku(
@@ -76,6 +89,23 @@ HEROKU = Heroku(
     # read where the container shows no cgroup memory limit.
     size_variable="DYNO_RAM",
     size_unit=1024 * 1024,
+    credentials_from="`DATABASE_URL`; `HEROKU_POSTGRESQL_<COLOR>_URL` as extra aliases named by colour (`olive`)",
+    recipe=(
+        "Attach Heroku Postgres (`DATABASE_URL`, TLS required and set); `DYNO` detects it. The buildpack runs "
+        "`collectstatic`; the Procfile's `release:` line migrates. Set `DJANGO_SECRET_KEY`. Nothing else: without "
+        "dyno metadata (opt-in) Heroku publishes no host name, and since its router only forwards the app's own "
+        "domains, `ALLOWED_HOSTS` is `'*'` there (as in Heroku's own sample); `DJANGO_ALLOWED_HOSTS` narrows it."
+    ),
+    sources=(
+        "https://devcenter.heroku.com/articles/buildpack-api",
+        "https://github.com/heroku/heroku-buildpack-python/issues/280",
+        "https://devcenter.heroku.com/articles/dyno-metadata",
+        "https://devcenter.heroku.com/changelog-items/1002",
+        "https://devcenter.heroku.com/articles/heroku-labs-disabling-keepalives-to-dyno-for-router-2-0",
+        "https://github.com/heroku/python-getting-started/pull/261",
+        "https://devcenter.heroku.com/articles/postgres-connection-pooling",
+        "https://devcenter.heroku.com/articles/heroku-postgres-enhanced-certificates",
+    ),
 )
 
 PLATFORMS = (HEROKU_CI, DOKKU, HEROKU)

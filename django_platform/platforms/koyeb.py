@@ -1,5 +1,5 @@
 """Koyeb: KOYEB_* system variables at run time; the user's variables at build and run time.
-Source: platforms-living.md (Koyeb; much of it unverified, kept overridable)."""
+Public sources: the row's `sources`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,20 @@ KOYEB = Platform(
     collectstatic_at_build="add `python manage.py collectstatic --noinput` to the service's build command",
     health_check="add an HTTP health check on the service's port with path {path} (CLI: --checks 8000:http:{path})",
     unverified=("KOYEB_* variables at build", "health-check Host", "stop signal and grace", "database variables"),
+    credentials_from="`DATABASE_URL` (set by you, as a secret)",
+    recipe=(
+        "`DATABASE_URL` (a secret, from the database's page) and `DJANGO_SECRET_KEY`; add `python manage.py "
+        "collectstatic --noinput` to the build command; Koyeb documents no release phase, so run `python manage.py "
+        "migrate --noinput` once per deploy; an HTTP health check on `/readyz` (`--checks 8000:http:/readyz`). "
+        "Host: `KOYEB_PUBLIC_DOMAIN`."
+    ),
+    sources=(
+        "https://www.koyeb.com/docs/build-and-deploy/environment-variables",
+        "https://www.koyeb.com/docs/reference/apps",
+        "https://www.koyeb.com/docs/apps/build-from-git",
+        "https://www.koyeb.com/docs/databases",
+        "https://www.koyeb.com/docs/run-and-scale/health-checks",
+    ),
 )
 
 PLATFORMS = (KOYEB,)

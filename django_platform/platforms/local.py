@@ -11,6 +11,12 @@ LOCAL = Platform(
     ephemeral_disk=False,
     multi_node=False,
     local_smtp=True,
+    credentials_from="`DATABASE_URL`, else `settings.py`",
+    recipe=(
+        "Nothing: on your own machine `DEBUG` comes from `settings.py`, hosts are local, mail goes to the console. "
+        "A `.env` file can hold what a platform would set (see the settings page)."
+    ),
+    sources=("https://docs.djangoproject.com/en/stable/howto/deployment/checklist/",),
 )
 
 PLATFORMS = (LOCAL,)

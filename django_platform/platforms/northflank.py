@@ -1,6 +1,6 @@
 """Northflank: NF_* runtime variables, host names in NF_HOSTS; add-on credentials reach the app
 through secret groups as the aliases the user chooses (DATABASE_URL).
-Source: platforms-living.md (Northflank)."""
+Public sources: the row's `sources`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,18 @@ NORTHFLANK = Northflank(
     ),
     health_check="add an HTTP readiness check on the service's port with path {path} (Health checks)",
     unverified=("Procfile support", "release phase", "health-check Host"),
+    credentials_from="`DATABASE_URL` (an alias you give the add-on's secret)",
+    recipe=(
+        "Link the database add-on's secret as `DATABASE_URL`, set `DJANGO_SECRET_KEY`; the Dockerfile runs "
+        "`collectstatic`; a job runs `migrate` before the deployment; an HTTP readiness check on `/readyz`. Hosts: "
+        "`NF_HOSTS`."
+    ),
+    sources=(
+        "https://northflank.com/docs/v1/application/secure/inject-secrets",
+        "https://northflank.com/docs/v1/application/build/build-with-buildpacks",
+        "https://northflank.com/docs/v1/application/databases-and-persistence/connect-database-secrets-to-workloads",
+        "https://northflank.com/docs/v1/application/scale/scale-instances",
+    ),
 )
 
 PLATFORMS = (NORTHFLANK,)

@@ -2,7 +2,7 @@
 
 Its MySQL/MariaDB datastores fill DATABASE_HOST/NAME/USERNAME/PASSWORD/PORT; its MongoDB
 datastore fills the same names and MONGO_URL, so with MONGO_URL they are not SQL credentials.
-Sources: ../shared/seeds/, platforms.md, platforms-living.md.
+Public sources: the row's `sources`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,23 @@ QODDI = Qoddi(
     release_hint="run `python manage.py migrate --noinput` from the app's console after each deploy",
     collectstatic_at_build="Qoddi's Heroku buildpack runs it unless DISABLE_COLLECTSTATIC is set",
     claims=("DATABASE_HOST",),
+    credentials_from=(
+        "PostgreSQL: `DATABASE_URL`; MySQL/MariaDB: `DATABASE_HOST`, `DATABASE_NAME`, `DATABASE_USERNAME` (or "
+        "`DATABASE_USER`, `DATABASE_LOGIN`), `DATABASE_PASSWORD`, `DATABASE_PORT` (default 3306; the host may carry "
+        "`:3306`); ignored when `MONGO_URL` says they are MongoDB's"
+    ),
+    recipe=(
+        "Set `DJANGO_PLATFORM=qoddi` (Qoddi sets no marker), `DJANGO_ALLOWED_HOSTS`, and either `DATABASE_URL` "
+        "(PostgreSQL) or `DATABASE_HOST`/`DATABASE_NAME`/`DATABASE_USERNAME`/`DATABASE_PASSWORD` (MySQL). SSL to "
+        "the datastores is switched off, as Qoddi requires. The seed's `web: gunicorn myproject.wsgi` picks up the "
+        "generated `gunicorn.conf.py`."
+    ),
+    sources=(
+        "https://devcenter.qoddi.com/auto-provisioned-datastores/",
+        "https://devcenter.qoddi.com/environment-variables/",
+        "https://devcenter.qoddi.com/node-js/",
+        "https://devcenter.qoddi.com/laravel/",
+    ),
 )
 
 PLATFORMS = (QODDI,)

@@ -1,4 +1,4 @@
-"""Railway: RAILWAY_* at build (Railpack) and run time. Sources: platforms.md, platforms-living.md."""
+"""Railway: RAILWAY_* at build (Railpack) and run time. Public sources: the row's `sources`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,23 @@ RAILWAY = Railway(
     router_idle_timeout=60,
     # Railpack (the default builder) runs no collectstatic.
     collectstatic_at_build="set the service's build command to `python manage.py collectstatic --noinput`",
+    credentials_from="`DATABASE_URL` (the private URL, at run time only)",
+    recipe=(
+        "`DATABASE_URL` (private URL), `DJANGO_SECRET_KEY`; Railpack runs no `collectstatic`: set the build command "
+        "to `python manage.py collectstatic --noinput`; pre-deploy command `python manage.py migrate --noinput`; "
+        "Healthcheck Path `/readyz`. Health checks come over plain HTTP with the Host `healthcheck.railway.app`: "
+        "the health paths answer them before the HTTPS redirect and host validation. Railway kills at once after "
+        "SIGTERM unless you set `RAILWAY_DEPLOYMENT_DRAINING_SECONDS` (gunicorn's graceful timeout follows it): set "
+        "it (30) and `RAILWAY_DEPLOYMENT_OVERLAP_SECONDS`, or a release fails the requests in flight."
+    ),
+    sources=(
+        "https://docs.railway.com/variables/reference",
+        "https://docs.railway.com/networking/private-networking/how-it-works",
+        "https://docs.railway.com/deployments/pre-deploy-command",
+        "https://docs.railway.com/deployments/healthchecks",
+        "https://docs.railway.com/networking/public-networking/specs-and-limits",
+        "https://docs.railway.com/databases/postgresql",
+    ),
 )
 
 PLATFORMS = (RAILWAY,)

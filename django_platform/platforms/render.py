@@ -1,4 +1,4 @@
-"""Render: RENDER=true at build and run time (native builds). Sources: platforms.md, platforms-living.md."""
+"""Render: RENDER=true at build and run time (native builds). Public sources: the row's `sources`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ RENDER = Platform(
     stop_grace=30,
     health_check="set the service's Health Check Path (healthCheckPath in render.yaml) to {path}",
     collectstatic_at_build="add `python manage.py collectstatic --noinput` to the service's build command",
+    credentials_from="`DATABASE_URL` (wired by you: the internal URL needs no TLS)",
+    recipe=(
+        "`DATABASE_URL` (internal URL), `DJANGO_SECRET_KEY`; build command `pip install -r requirements.txt && "
+        "python manage.py collectstatic --noinput`; pre-deploy command `python manage.py migrate --noinput`; Health "
+        "Check Path `/readyz`. Hosts come from `RENDER_EXTERNAL_HOSTNAME`."
+    ),
+    sources=(
+        "https://render.com/docs/environment-variables",
+        "https://render.com/docs/health-checks",
+        "https://render.com/docs/blueprint-spec",
+    ),
 )
 
 PLATFORMS = (RENDER,)

@@ -2,7 +2,7 @@
 
 Run time: SCALINGO_APPLICATION_ID, CONTAINER, CONTAINER_SIZE, CONTAINER_MEMORY, APP, REGION_NAME.
 Build: the app's variables with APP, SOURCE_VERSION and STACK, no CONTAINER.
-Source: platforms-living.md (Scalingo).
+Public sources: the row's `sources`.
 """
 
 from __future__ import annotations
@@ -70,6 +70,27 @@ SCALINGO = Scalingo(
     collectstatic_at_build="Scalingo's Python buildpack runs it at build unless DISABLE_COLLECTSTATIC is set",
     claims=("SCALINGO_POSTGRESQL_URL", "SCALINGO_MYSQL_URL", "SCALINGO_REDIS_URL"),
     unverified=("router idle timeout",),
+    credentials_from=(
+        "`DATABASE_URL`, else `SCALINGO_POSTGRESQL_URL` / `SCALINGO_MYSQL_URL` (its JDBC-only "
+        "`useSSL`/`verifyServerCertificate` become `ssl_mode=PREFERRED`); cache `SCALINGO_REDIS_URL`"
+    ),
+    recipe=(
+        "Attach PostgreSQL or MySQL (`SCALINGO_*_URL` and `DATABASE_URL`), set `DJANGO_SECRET_KEY`. The buildpack "
+        "runs `collectstatic`; the generated Procfile's `postdeploy:` line migrates (Scalingo ignores `release:`). "
+        "The MySQL URL's JDBC parameters are translated (`ssl_mode=PREFERRED`); the PostgreSQL URL's "
+        "`sslmode=prefer` is kept. Host: `APP.REGION_NAME.scalingo.io`."
+    ),
+    sources=(
+        "https://doc.scalingo.com/platform/app/environment",
+        "https://doc.scalingo.com/languages/python/start",
+        "https://doc.scalingo.com/platform/app/postdeploy-hook",
+        "https://doc.scalingo.com/platform/getting-started/heroku-compatibility",
+        "https://doc.scalingo.com/platform/internals/container-management",
+        "https://doc.scalingo.com/platform/internals/regions",
+        "https://doc.scalingo.com/platform/networking/public/routing",
+        "https://doc.scalingo.com/databases/mysql/getting-started/connecting",
+        "https://doc.scalingo.com/databases/postgresql/shared-resources/getting-started/connecting",
+    ),
 )
 
 PLATFORMS = (SCALINGO,)

@@ -2,7 +2,7 @@
 
 Run time: PLATFORM_RELATIONSHIPS and PLATFORM_ROUTES (base64 JSON), and per relationship the
 service variables <REL>_URL (scheme pgsql://), <REL>_HOST, ... The build has neither.
-Sources: platforms.md (Platform.sh), platforms-living.md (Upsun).
+Public sources: the row's `sources`.
 """
 
 from __future__ import annotations
@@ -224,6 +224,24 @@ UPSUN = Upsun(
     collectstatic_at_build="add `python manage.py collectstatic --noinput` to hooks.build",
     claims=("PLATFORM_RELATIONSHIPS", "PLATFORM_ROUTES"),
     unverified=("health-check Host", "web stop grace"),
+    credentials_from=(
+        "`DATABASE_URL` (`pgsql://`, the relationship `database`), else `PLATFORM_RELATIONSHIPS`, else the service "
+        "variables `<REL>_URL` or `<REL>_HOST`/`_PORT`/`_PATH`/`_USERNAME`/`_PASSWORD`"
+    ),
+    recipe=(
+        "A relationship named `database`; routes give the hosts and `PLATFORM_PROJECT_ENTROPY` the secret key. In "
+        "`.upsun/config.yaml`: `collectstatic` in `hooks.build`, `migrate` in `hooks.deploy`, and "
+        "`web.commands.start: gunicorn myproject.wsgi` (Upsun reads no Procfile; the gunicorn config applies). "
+        "`DJANGO_PLATFORM=platformsh` still works."
+    ),
+    sources=(
+        "https://docs.upsun.com/development/variables/use-variables.html#use-provided-variables",
+        "https://docs.upsun.com/development/variables.html#service-environment-variables",
+        "https://docs.upsun.com/create-apps/hooks/hooks-comparison.html",
+        "https://docs.upsun.com/get-started/stacks/django.html",
+        "https://docs.upsun.com/development/headers.html",
+        "https://docs.upsun.com/create-apps/workers.html",
+    ),
 )
 
 PLATFORMS = (UPSUN,)
