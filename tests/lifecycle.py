@@ -56,28 +56,33 @@ def descendants(root: int) -> list[int]:
 
 @contextlib.contextmanager
 def honcho(
-    project: Path, env: dict[str, str], process: str = "web", *, command: str | None = None
+    project: Path, env: dict[str, str], process: str | tuple[str, ...] = "web", *, command: str | None = None
 ) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    """`honcho start -p PORT <process>` in the project, as a Procfile platform starts it; with
+    """`honcho start -p PORT <process>...` in the project, as a Procfile platform starts it; with
     `command`, that command instead (a platform that reads no Procfile runs its own)."""
+    processes = (process,) if isinstance(process, str) else process
     if not (BIN / "honcho").exists():
         unavailable("honcho is not installed (pip install honcho)")
     port = free_port()
     full = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(project), **env}
     procfile = []
     if command is not None:
-        (project / "Procfile.platform").write_text(f"{process}: {command}\n")
+        (project / "Procfile.platform").write_text(f"{processes[0]}: {command}\n")
         procfile = ["-f", "Procfile.platform"]
     log = (project / "honcho.log").open("w")  # the processes' output, readable while they run
-    proc = subprocess.Popen(
-        [str(BIN / "honcho"), "start", *procfile, "-p", str(port), process],
-        cwd=project,
-        env=full,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    try:
+        proc = subprocess.Popen(
+            [str(BIN / "honcho"), "start", *procfile, "-p", str(port), *processes],
+            cwd=project,
+            env=full,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    except BaseException:
+        log.close()
+        raise
     try:
         started = wait_for(lambda: port_open("127.0.0.1", port) or proc.poll() is not None, timeout=30)
         if not started or proc.poll() is not None:
