@@ -1,6 +1,6 @@
 """The generated gunicorn config against what a user would run instead, in one run.
 
-    python benchmarks/anchors.py [--seconds 5] [--rounds 3] [--quick | --tried | --fair]
+    python benchmarks/anchors.py [--seconds 5] [--rounds 3] [--quick | --fair]
 
 Anchors: the seed's default line (`gunicorn example.wsgi`, one sync worker), Heroku's
 getting-started settings as flags (gthread, 5 threads, 2 x CPUs + 1 workers, keep-alive 95,
@@ -15,12 +15,9 @@ buffering router in front).
 Two tables: the server pinned to CPU 0 and wrk (and the slow clients, and the PostgreSQL server,
 which is another host on a platform) to CPU 1, as on a 1-CPU dyno; then both CPUs shared,
 unpinned. Rounds alternate the configurations (ABBA); each cell is the median of the rounds, with
-the spread between rounds. p99 is wrk's, corrected for coordinated omission (see tail_probe.py).
+the spread between rounds. p99 is wrk's, corrected for coordinated omission (docs/performance.md).
 Loopback only; results in benchmarks/results/anchors.md, anchors.json and anchors.png. Not part of
 CI.
-
---tried: pinned only, the anchors and the generated config beside the worker classes of
-tried_workers.py (tried against the tail latency, not adopted); results in anchors-tried.md/json.
 
 --fair: pinned only, the fair worker against stock gthread at the generated config's counts, beside
 the seed's line and Heroku's settings: the measurement the fair worker's place (default or opt-in)
@@ -82,27 +79,11 @@ def anchors(cpus: int, pin: tuple[str, ...]) -> list[Any]:
     ]
 
 
-def tried(pin: tuple[str, ...]) -> list[Any]:
-    """One CPU: the generated config's counts (2 x 8) with each worker class of tried_workers.py."""
-    from serving import Config
-
-    configs = anchors(1, pin)[:4]
-    for name, worker in (
-        ("linger 2 ms", "LingerThreadWorker"),
-        ("turns, patience 5 ms", "TurnsThreadWorker"),
-        ("linger 2 ms + turns", "LingerTurnsThreadWorker"),
-        ("CPU-aware turns", "CpuTurnsThreadWorker"),
-        ("linger 2 ms + CPU-aware turns", "LingerCpuTurnsThreadWorker"),
-    ):
-        configs.append(Config(f"generated, {name}", env={"GUNICORN_WORKER_CLASS": f"tried_workers.{worker}"}, pin=pin))
-    return configs
-
-
 @contextlib.contextmanager
 def database_off_server_cpu(cpu: int = 1) -> Iterator[str]:
     """The PostgreSQL server's processes on the load generator's CPU while the block runs, then
     back on every CPU. On a platform the database is another host: left to the kernel, backends land
-    on the server's CPU in some runs and not in others (tail_probe.py saw a database request wait
+    on the server's CPU in some runs and not in others (a probe of the tail, since removed, saw a database request wait
     11 ms for the CPU at the median), and the database view's p99 swung from 31 to 227 ms between
     runs of the same configuration. New backends inherit the postmaster's affinity. Yields what was
     done, for the report."""
@@ -229,13 +210,12 @@ def run_table(
     seconds: float,
     rounds: int,
     quick: bool,
-    tried_: bool = False,
     fair_: bool = False,
 ) -> tuple[list[Any], dict[str, dict[str, list[Any]]]]:
     cpus = 1 if pinned else len(os.sched_getaffinity(0))
     server_pin = ("taskset", "-c", "0") if pinned else ()
     wrk_pin = ("taskset", "-c", "1") if pinned else ()
-    configs = tried(server_pin) if tried_ else anchors(cpus, server_pin)
+    configs = anchors(cpus, server_pin)
     if quick:
         configs = configs[:4]
     if fair_:
@@ -308,7 +288,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="the four anchors only, pinned only")
-    parser.add_argument("--tried", action="store_true", help="pinned only, with tried_workers.py's worker classes")
     parser.add_argument("--fair", action="store_true", help="pinned only, the fair worker against stock gthread")
     args = parser.parse_args()
     from run import database_url, in_bench_venv
@@ -322,14 +301,10 @@ def main() -> None:
     env = {**serving.environment(database_url()), "GUNICORN_ACCESSLOG": "off"}
     views = ["trivial", "database", "static", "I/O 50 ms", "slow clients"]
     report = [
-        "# Worker classes tried (benchmarks/tried_workers.py), not adopted"
-        if args.tried
-        else "# The fair worker against stock gthread"
-        if args.fair
-        else "# Serving against the anchors",
+        "# The fair worker against stock gthread" if args.fair else "# Serving against the anchors",
         "",
         f"`python benchmarks/anchors.py --seconds {args.seconds:g} --rounds {args.rounds}"
-        f"{' --tried' * args.tried}{' --fair' * args.fair}`; "
+        f"{' --fair' * args.fair}`; "
         f"gunicorn {gunicorn_version()}; "
         f"{os.cpu_count()} CPUs, "
         f"wrk 16 connections, median of {args.rounds} alternating rounds, access log off, PostgreSQL on loopback.",
@@ -338,23 +313,21 @@ def main() -> None:
     document: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         project = serving.prepare_project(Path(tmp) / "project", env, sys.executable)
-        for pinned in (True,) if args.quick or args.tried or args.fair else (True, False):
+        for pinned in (True,) if args.quick or args.fair else (True, False):
             where = database_off_server_cpu() if pinned else contextlib.nullcontext("PostgreSQL on both CPUs")
             with where as database:
-                configs, samples = run_table(
-                    project, env, pinned, args.seconds, args.rounds, args.quick, args.tried, args.fair
-                )
+                configs, samples = run_table(project, env, pinned, args.seconds, args.rounds, args.quick, args.fair)
             title = "server on CPU 0, wrk on CPU 1" if pinned else "unpinned, both CPUs shared"
             report += [f"## {title}", "", f"{database}.", "", table(configs, samples, views)]
             document[title] = {
                 name: {view: [vars(s) for s in loads] for view, loads in by_view.items()}
                 for name, by_view in samples.items()
             }
-            if pinned and not (args.tried or args.fair):
+            if pinned and not args.fair:
                 plot(configs, samples, views, RESULTS / "anchors.png")
-        if not (args.tried or args.fair):
+        if not args.fair:
             report += ["## Worker recycling under load", "", *recycling(project, env, max(args.seconds, 8.0)), ""]
-    stem = "anchors-tried" if args.tried else "anchors-fair" if args.fair else "anchors"
+    stem = "anchors-fair" if args.fair else "anchors"
     (RESULTS / f"{stem}.md").write_text("\n".join(report))
     (RESULTS / f"{stem}.json").write_text(json.dumps(document, indent=1))
     print("\n".join(report))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.databases import build_databases
+from django_platform.areas.base import REPORT_SETTING, Changes, Namespace
 from django_platform.parsers.env import TextEnvironment
 from django_platform.platforms import (
     PLUGINS_VARIABLE,
@@ -21,169 +22,36 @@ from django_platform.platforms import (
     load_plugins,
     unclaimed_notes,
 )
-from django_platform.report import Report, Source
-
-REPORT_SETTING = "DJANGO_PLATFORM_REPORT"
-
-
-class Namespace:
-    """settings.py's globals() or a settings module, behind one small interface."""
-
-    def __init__(self, target: MutableMapping[str, Any] | ModuleType) -> None:
-        self._dict: MutableMapping[str, Any] = vars(target) if isinstance(target, ModuleType) else target
-        # Names configure() set; a later call must not take them for settings.py's own.
-        self.applied: set[str] = set(getattr(self._dict.get(REPORT_SETTING), "applied", ()))
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self._dict.get(name, default)
-
-    def set(self, name: str, value: Any) -> None:
-        self._dict[name] = value
-        self.applied.add(name)
-
-    def delete(self, name: str) -> None:
-        self._dict.pop(name, None)
-
-    def as_mapping(self) -> Mapping[str, Any]:
-        return self._dict
-
-    def written_by_user(self) -> Mapping[str, Any]:
-        """The names settings.py wrote: without what configure() (this or an earlier call) set."""
-        return {k: v for k, v in self._dict.items() if k not in self.applied}
-
-
-class Changes:
-    """What an area changes: values to set and names to remove. Areas never write the namespace:
-    configure() applies their changes in order, so a later area sees an earlier one's."""
-
-    __slots__ = ("remove", "values")
-
-    def __init__(self, values: Mapping[str, Any] | None = None, remove: Iterable[str] = ()) -> None:
-        self.values: dict[str, Any] = dict(values or {})
-        self.remove: tuple[str, ...] = tuple(remove)
-
+from django_platform.report import Report
 
 # Every area: the settings as they stand (read only), the context (the environment, the platform
 # and its stores), the report; it returns its changes.
 Area = Callable[[Namespace, Context, Report], Changes]
 
-# Each area imports its module when it runs, keeping `import django_platform` and areas a user
-# excludes free.
-
-
-def _security(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.areas.security import https_settings, resolve_debug, resolve_secret_key
-
-    debug = resolve_debug(ctx.env, ctx.platform, ns.get("DEBUG", False), report)
-    values: dict[str, Any] = {"DEBUG": debug}
-    values["SECRET_KEY"] = resolve_secret_key(ctx, ns.get("SECRET_KEY"), debug, report)
-    values.update(https_settings(ctx.env, ctx.platform, ns.written_by_user(), report))
-    # The values in force, whether settings.py or the platform's default supplied them.
-    in_force = {**ns.as_mapping(), **values}
-    if in_force.get("SECURE_HSTS_SECONDS") and not in_force.get("SECURE_HSTS_PRELOAD"):
-        # Preloading is a separate, hard-to-undo commitment (hstspreload.org); not a default.
-        silenced = list(ns.get("SILENCED_SYSTEM_CHECKS") or [])
-        if "security.W021" not in silenced:
-            silenced.append("security.W021")
-            values["SILENCED_SYSTEM_CHECKS"] = silenced
-        report.record(
-            "SILENCED_SYSTEM_CHECKS",
-            silenced,
-            Source("default", "security.W021 (HSTS preload) is opt-in: DJANGO_SECURE_HSTS_PRELOAD=true"),
-        )
-    return Changes(values)
-
-
-def _hosts(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.areas.hosts import build_hosts
-
-    return Changes(build_hosts(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), report))
-
-
-def _databases(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    databases = build_databases(ctx, ns.get("DATABASES"), report)
-    return Changes({} if databases is None else {"DATABASES": databases})
-
-
-def _static(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.areas.static import build_static
-
-    return Changes(build_static(ns.as_mapping(), report))
-
-
-def _health(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.areas.health import build_health
-
-    return Changes(build_health(ctx, ns.as_mapping(), report))
-
-
-def _logging(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.areas.logconf import build_logging
-
-    return Changes({"LOGGING": build_logging(ctx.env, ns.get("LOGGING"), report)})
-
-
-def _email(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    import django
-
-    from django_platform.areas.mail import build_mail
-
-    version = (django.VERSION[0], django.VERSION[1])
-    values, remove = build_mail(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), version, report)
-    return Changes(values, remove)
-
-
-def _cache(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.areas.cache import build_cache
-
-    caches = build_cache(ctx, ns.as_mapping(), report)
-    return Changes({} if caches is None else {"CACHES": caches})
-
-
-def _media(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.areas.media import build_media
-
-    storages = build_media(ctx.env, ns.as_mapping(), report)
-    return Changes({} if storages is None else {"STORAGES": storages})
-
-
-def _tasks(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    from django_platform.areas.django_tasks import build_django_tasks
-    from django_platform.areas.tasks import build_tasks
-
-    values = build_tasks(ctx, ns.as_mapping(), report)
-    values.update(build_django_tasks(ctx, ns.as_mapping(), report))
-    return Changes(values)
-
-
-def _error_reports(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    # The dotted path only: importing django.views.debug here would load half of Django.
-    path = "django_platform.exception_filter.PlatformExceptionReporterFilter"
-    current = ns.get("DEFAULT_EXCEPTION_REPORTER_FILTER")
-    if current and current != "django.views.debug.SafeExceptionReporterFilter":
-        report.record("DEFAULT_EXCEPTION_REPORTER_FILTER", current, "settings.py")
-        return Changes()
-    report.record(
-        "DEFAULT_EXCEPTION_REPORTER_FILTER", path, Source("default", "masks credentials inside URLs and DSNs")
-    )
-    return Changes({"DEFAULT_EXCEPTION_REPORTER_FILTER": path})
-
-
 # Applied in this order (later areas read DEBUG and STORAGES set by earlier ones); each can be
-# left out with configure(..., exclude={"name"}).
-AREAS: dict[str, Area] = {
-    "security": _security,
-    "hosts": _hosts,
-    "databases": _databases,
-    "static": _static,
-    "health": _health,
-    "logging": _logging,
-    "email": _email,
-    "cache": _cache,
-    "media": _media,
-    "tasks": _tasks,
-    "error_reports": _error_reports,
+# left out with configure(..., exclude={"name"}). The value is the module in areas/ that applies it
+# (the contract: areas/base.py), imported when it runs: `import django_platform` and the areas a
+# user excludes stay free.
+AREAS: dict[str, str] = {
+    "security": "security",
+    "hosts": "hosts",
+    "databases": "databases",
+    "static": "static",
+    "health": "health",
+    "logging": "logconf",
+    "email": "mail",
+    "cache": "cache",
+    "media": "media",
+    "tasks": "tasks",
+    "error_reports": "error_reports",
 }
+
+
+def area(name: str) -> Area:
+    """The `apply` of the area called `name`."""
+    module = importlib.import_module(f"django_platform.areas.{AREAS[name]}")
+    apply: Area = module.apply
+    return apply
 
 
 def _with_dotenv(
@@ -289,9 +157,9 @@ def configure(
     from django_platform.sensitive import secret_values
 
     report.add_secrets(secret_values(ctx))
-    for name, apply in AREAS.items():
+    for name in AREAS:
         if name not in skipped:
-            _apply(name, apply, ns, ctx, report)
+            _apply(name, area(name), ns, ctx, report)
     for note in [*ctx.notes, *unclaimed_notes(ctx)]:
         report.note(note)
     # What the checks judge by: this environment, not the process's (configure(env=...), .env).

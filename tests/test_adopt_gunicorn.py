@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from django_platform.checks import judging
 from django_platform.checks.deployfiles import check_procfile
-from django_platform.deploy.procfile import assigned_settings, comment_out_settings
+from django_platform.deploy.gunicorn_file import assigned_settings, comment_out_settings
 from django_platform.platforms import BY_NAME
 from tests.platform_envs import clean_environ
 

@@ -11,8 +11,9 @@ from urllib.parse import quote
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.cache import PYLIBMC, PYMEMCACHE, REDIS, build_cache, parse_cache_url
+from django_platform.areas.cache import build_cache
 from django_platform.areas.media import S3_BACKEND, build_media
+from django_platform.parsers.cache import PYLIBMC, PYMEMCACHE, REDIS, parse_cache_url
 from django_platform.platforms import BY_NAME, Context
 from django_platform.report import MASK, Report
 from tests.conftest import PASSWORD
@@ -41,11 +42,11 @@ def test_heroku_rediss_relaxes_verification_only_there() -> None:
 def test_cache_url_wins_and_other_schemes() -> None:
     caches = cache({"CACHE_URL": "memcache://mc.internal:11212", "REDIS_URL": "redis://r"})
     assert caches is not None and caches["default"] == {"BACKEND": PYMEMCACHE, "LOCATION": "mc.internal:11212"}
-    assert parse_cache_url("locmem://users", variable="X", platform=BY_NAME["local"])["LOCATION"] == "users"
+    assert parse_cache_url("locmem://users", variable="X")["LOCATION"] == "users"
     # A password in a URL these backends ignore is not carried along (it would be shown).
-    hidden = parse_cache_url(f"locmem://u:{quote(PASSWORD, safe='')}@users", variable="X", platform=BY_NAME["local"])
+    hidden = parse_cache_url(f"locmem://u:{quote(PASSWORD, safe='')}@users", variable="X")
     assert hidden["LOCATION"] == "users"
-    assert parse_cache_url("dummy://", variable="X", platform=BY_NAME["local"])["BACKEND"].endswith("DummyCache")
+    assert parse_cache_url("dummy://", variable="X")["BACKEND"].endswith("DummyCache")
     assert cache({"REDIS_TLS_URL": "rediss://h:1"}) is not None
 
 

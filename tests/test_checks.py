@@ -282,7 +282,8 @@ def test_e013_missing_wsgi_module_and_e014(tmp_path: Path) -> None:
 
 def test_w009_generated_files_out_of_date(tmp_path: Path) -> None:
     from django_platform.deploy.files import block
-    from django_platform.deploy.procfile import gunicorn_body, procfile_body
+    from django_platform.deploy.gunicorn_file import gunicorn_body
+    from django_platform.deploy.procfile import procfile_body
 
     heroku = BY_NAME["heroku"]
     good = block(procfile_body(heroku, "tests.wsgi_app.application", ["celery worker"]), "platform_procfile", "heroku")

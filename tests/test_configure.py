@@ -152,3 +152,15 @@ def test_report_values_compare_and_print() -> None:
     entry = Entry("A", 1, source)
     assert entry == Entry("A", 1, source) != entry._replace(value=2)
     assert repr(entry) == "Entry('A', 1, Source('environment', 'X', ('X',)))"
+
+
+def test_every_area_module_exports_the_one_contract() -> None:
+    """areas/base.py: each area is a module with apply(ns, ctx, report) -> Changes, nothing else."""
+    import importlib
+    import inspect
+
+    from django_platform.configuration import AREAS
+
+    for name, module in AREAS.items():
+        apply = importlib.import_module(f"django_platform.areas.{module}").apply
+        assert list(inspect.signature(apply).parameters) == ["ns", "ctx", "report"], name

@@ -233,4 +233,4 @@ def test_engine_family() -> None:
     assert engine_family("django.contrib.gis.db.backends.postgis") == "postgresql"
     assert engine_family("django.db.backends.mysql") == "mysql"
     assert engine_family("django.db.backends.sqlite3") is None
-    assert LOCAL.is_local
+    assert LOCAL.development

@@ -13,11 +13,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from django_platform.areas.mail import Mail, mail_settings
+from django_platform.areas.mail import mail_settings
 from django_platform.deploy import deps
 from django_platform.deploy import gunicorn as gunicorn_conf
-from django_platform.deploy.procfile import gunicorn_call
+from django_platform.deploy.gunicorn_cli import gunicorn_call
 from django_platform.parsers.dotenv import read_dotenv
+from django_platform.parsers.mail import Mail
 from django_platform.platforms import BY_NAME, Context
 from django_platform.report import Report, mask_url
 

@@ -424,7 +424,7 @@ def test_w009_quiet_when_django_platform_decides_gunicorns_platform_at_run_time(
 
 
 def test_shell_reading_edges() -> None:
-    from django_platform.deploy.procfile import expand, gunicorn_call
+    from django_platform.deploy.gunicorn_cli import expand, gunicorn_call
 
     env = {"PORT": "5000"}
     assert expand("-b :$PORT -w ${WEB_CONCURRENCY:-3} $UNSET ${X-y}", env) == "-b :5000 -w 3 <UNSET> y"
@@ -434,7 +434,7 @@ def test_shell_reading_edges() -> None:
 
 
 def test_comment_out_settings_edges() -> None:
-    from django_platform.deploy.procfile import comment_out_settings
+    from django_platform.deploy.gunicorn_file import comment_out_settings
 
     text = (
         "workers: int = 2\n"

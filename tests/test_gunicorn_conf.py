@@ -13,17 +13,16 @@ from django_platform.deploy.gunicorn import (
     ACCESS_LOG_FORMAT,
     FAIR_GUNICORN,
     FAIR_WORKER,
-    MB,
     apply,
     bind_addresses,
-    cpu_limit,
-    memory_limit,
     on_starting,
     post_fork,
     settings,
     worker_count,
 )
-from django_platform.deploy.procfile import config_filename, gunicorn_body, procfile_body, wsgi_target
+from django_platform.deploy.gunicorn_file import config_filename, gunicorn_body
+from django_platform.deploy.procfile import procfile_body, wsgi_target
+from django_platform.machine import MB, cpu_limit, memory_limit
 from django_platform.platforms import BY_NAME, PLATFORMS
 
 # The default worker under the gunicorn installed here (tox runs gunicorn 23 and 26 too).

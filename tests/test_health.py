@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 import django_platform
 from django_platform.areas.health import MIDDLEWARE as HEALTH
 from django_platform.health import MARK
-from django_platform.health.checks import database, planned, run
 from django_platform.health.middleware import host_name, private_address
+from django_platform.health.probes import database, planned, run
 from tests.conftest import PASSWORD
 from tests.services import free_port, port_open, unavailable
 

@@ -340,12 +340,12 @@ def test_an_oversized_json_store_is_refused() -> None:
 def test_an_area_that_is_not_total_yet_still_raises_improperly_configured_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from django_platform import configuration
+    from django_platform.areas import hosts
 
     def broken(*args: Any) -> None:
         raise TypeError("unsupported operand: 'SECRETVALUE'")
 
-    monkeypatch.setitem(configuration.AREAS, "hosts", broken)
+    monkeypatch.setattr(hosts, "apply", broken)
     with pytest.raises(ImproperlyConfigured) as info:
         configure({})
     assert str(info.value).startswith("configure() could not read the environment for its 'hosts' settings (TypeError)")

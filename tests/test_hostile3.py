@@ -22,7 +22,8 @@ import django_platform
 from django_platform import platforms
 from django_platform.deploy import gunicorn as gunicorn_conf
 from django_platform.deploy.files import merge, split_lines
-from django_platform.deploy.procfile import comment_out_settings, process_types
+from django_platform.deploy.gunicorn_file import comment_out_settings
+from django_platform.deploy.procfile import process_types
 from django_platform.exception_filter import PlatformExceptionReporterFilter
 from django_platform.parsers.bounded_json import load_json
 from django_platform.parsers.env import TextEnvironment

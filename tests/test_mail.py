@@ -8,7 +8,8 @@ from urllib.parse import quote
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.mail import CONSOLE, SMTP, Mail, build_mail, find_mail, parse_email_url
+from django_platform.areas.mail import build_mail, find_mail
+from django_platform.parsers.mail import CONSOLE, SMTP, Mail, parse_email_url
 from django_platform.platforms import BY_NAME, Context, Platform
 from django_platform.report import MASK, Report
 from tests.conftest import PASSWORD

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import django_platform
-from django_platform.areas.cache import parse_cache_url
-from django_platform.areas.hosts import parse_hosts
-from django_platform.areas.mail import parse_email_url
 from django_platform.deploy.files import BEGIN, END, Unmanaged, block, merge
+from django_platform.parsers.cache import parse_cache_url
 from django_platform.parsers.dburl import parse_database_url
 from django_platform.parsers.dotenv import parse_dotenv
 from django_platform.parsers.env import parse_bool, parse_int
+from django_platform.parsers.hosts import parse_hosts
+from django_platform.parsers.mail import parse_email_url
 from django_platform.platforms import BY_NAME, Context
 from django_platform.platforms.cloudcontrol import parse_credentials as parse_cloudcontrol_credentials
 from django_platform.platforms.upsun import decode as decode_platformsh
@@ -86,7 +86,7 @@ def assert_hidden(error: ImproperlyConfigured, password: str) -> None:
 URL_PARSERS: dict[str, Callable[[str], object]] = {
     "database": partial(parse_database_url, variable="DATABASE_URL"),
     "email": parse_email_url,
-    "cache": partial(parse_cache_url, variable="REDIS_URL", platform=BY_NAME["heroku"]),
+    "cache": partial(parse_cache_url, variable="REDIS_URL", tls_verify=BY_NAME["heroku"].redis_tls_verify),
 }
 
 

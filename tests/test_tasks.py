@@ -16,7 +16,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 import django_platform
-from django_platform.areas.tasks import machine as REAL_MACHINE  # before the fixture patches it
+from django_platform.areas.celery import machine as REAL_MACHINE  # before the fixture patches it
 from django_platform.report import Report
 from tests.e2e_support import BIN
 from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
@@ -36,7 +36,7 @@ MB = 1024 * 1024
 @pytest.fixture(autouse=True)
 def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """The container's CPUs and memory, as the cgroup would say them (not this machine's)."""
-    from django_platform.areas import tasks
+    from django_platform.areas import celery as tasks
 
     monkeypatch.setattr(tasks, "machine", lambda: (2.0, 1024 * MB))
 
@@ -290,7 +290,7 @@ def test_worker_concurrency_from_the_container(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from django_platform.areas import tasks
+    from django_platform.areas import celery as tasks
 
     monkeypatch.setattr(tasks, "machine", lambda: machine)
     ns, report = configure("heroku", tmp_path, REDIS_URL="redis://h:6379", **env)
@@ -299,7 +299,7 @@ def test_worker_concurrency_from_the_container(
 
 
 def test_worker_concurrency_from_scalingo_container_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from django_platform.areas import tasks
+    from django_platform.areas import celery as tasks
 
     monkeypatch.setattr(tasks, "machine", lambda: (8.0, None))
     ns, _ = configure("scalingo", tmp_path, SCALINGO_REDIS_URL="redis://h:6379", CONTAINER_MEMORY=str(512 * MB))
@@ -308,7 +308,7 @@ def test_worker_concurrency_from_scalingo_container_memory(tmp_path: Path, monke
 
 def test_worker_concurrency_from_herokus_dyno_ram_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A dyno shows the host's 8 CPUs and no cgroup memory limit: the buildpack's DYNO_RAM caps it.
-    from django_platform.areas import tasks
+    from django_platform.areas import celery as tasks
 
     monkeypatch.setattr(tasks, "machine", lambda: (8.0, None))
     ns, report = configure("heroku", tmp_path, REDIS_URL="redis://h:6379", DYNO_RAM="512")
@@ -328,6 +328,6 @@ def test_worker_concurrency_kept_from_settings_and_checked(tmp_path: Path) -> No
 
 
 def test_the_machine_is_read_from_the_cgroup() -> None:
-    from django_platform.deploy.gunicorn import cpu_limit, memory_limit
+    from django_platform.machine import cpu_limit, memory_limit
 
     assert REAL_MACHINE() == (cpu_limit(), memory_limit())

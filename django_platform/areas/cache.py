@@ -8,19 +8,11 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.parsers.urlparts import split_url
-from django_platform.platforms import Context, Platform
+from django_platform.areas.base import Changes, Namespace
+from django_platform.parsers.cache import DJANGO_REDIS, PYLIBMC, PYMEMCACHE, REDIS, memcachier, parse_cache_url
+from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
-REDIS = "django.core.cache.backends.redis.RedisCache"
-DJANGO_REDIS = "django_redis.cache.RedisCache"
-PYMEMCACHE = "django.core.cache.backends.memcached.PyMemcacheCache"
-# MemCachier needs SASL authentication, which only pylibmc speaks.
-PYLIBMC = "django.core.cache.backends.memcached.PyLibMCCache"
-SIMPLE = {
-    "locmem": "django.core.cache.backends.locmem.LocMemCache",
-    "dummy": "django.core.cache.backends.dummy.DummyCache",
-}
 URL_VARS = ("CACHE_URL", "REDIS_URL", "REDIS_TLS_URL")
 # The client library each backend imports, and how to install it: without it every command that
 # runs checks (migrate in a release phase included) would die with ModuleNotFoundError.
@@ -31,51 +23,12 @@ DRIVERS = {
 }
 
 
-def parse_cache_url(url: str, *, variable: str, platform: Platform) -> dict[str, Any]:
-    parts = split_url(url, variable=variable)
-    scheme = parts.scheme.lower()
-    if scheme in ("redis", "rediss", "unix"):
-        if not parts.hostname and scheme != "unix":
-            raise ImproperlyConfigured(f"{variable} names no host.")
-        config: dict[str, Any] = {"BACKEND": REDIS, "LOCATION": url.strip()}
-        if scheme == "rediss" and not platform.redis_tls_verify:
-            # The platform's Redis serves a self-signed certificate: verification off for it only.
-            config["OPTIONS"] = {"ssl_cert_reqs": "none"}
-        return config
-    if scheme in ("memcache", "pymemcache"):
-        if not parts.hostname:
-            raise ImproperlyConfigured(f"{variable} names no host.")
-        return {"BACKEND": PYMEMCACHE, "LOCATION": f"{parts.hostname}:{parts.port or 11211}"}
-    if scheme in SIMPLE:
-        # A user name and password mean nothing to these backends: never carried into LOCATION.
-        return {"BACKEND": SIMPLE[scheme], "LOCATION": parts.netloc.rpartition("@")[2] or parts.path.strip("/")}
-    raise ImproperlyConfigured(
-        f"{variable} must start with redis://, rediss://, unix://, memcache://, locmem:// or dummy://."
-    )
-
-
-def memcachier(values: Mapping[str, str], source: str) -> dict[str, Any] | None:
-    servers = values.get("MEMCACHIER_SERVERS", "").strip()
-    if not servers:
-        return None
-    return {
-        "BACKEND": PYLIBMC,
-        "LOCATION": [s.strip() for s in servers.split(",") if s.strip()],
-        "OPTIONS": {
-            "binary": True,
-            "username": values.get("MEMCACHIER_USERNAME", ""),
-            "password": values.get("MEMCACHIER_PASSWORD", ""),
-            "behaviors": {"ketama": True, "remove_failed": 1, "retry_timeout": 2, "dead_timeout": 30},
-        },
-    }
-
-
 def find_cache(ctx: Context) -> tuple[dict[str, Any], Source | str, str] | None:
     """The cache the environment offers: (config, source, the variable it came from or "")."""
     env = ctx.env
     name = next((n for n in URL_VARS if env.get(n, "").strip()), None)
     if name:
-        return parse_cache_url(env[name], variable=name, platform=ctx.platform), name, name
+        return parse_cache_url(env[name], variable=name, tls_verify=ctx.platform.redis_tls_verify), name, name
     servers = [k for k in ("MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME", "MEMCACHIER_PASSWORD") if env.get(k)]
     config = memcachier(env, "environment")
     if config is not None:
@@ -167,3 +120,8 @@ def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Rep
     text = f"{origin.text}, with settings.py's {theirs} and its options"
     report.record("CACHES.default", merged, Source(origin.kind, text, origin.keys))
     return merged
+
+
+def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    caches = build_cache(ctx, ns.as_mapping(), report)
+    return Changes({} if caches is None else {"CACHES": caches})

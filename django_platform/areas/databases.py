@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.areas.base import Changes, Namespace
 from django_platform.parsers.dburl import parse_database_url
 from django_platform.parsers.env import get_bool, get_int
 from django_platform.platforms import MYSQL, PG, Context
@@ -107,7 +108,7 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
         report.record(f"{where}.CONN_MAX_AGE", max_age, "DATABASE_CONN_MAX_AGE")
     elif "CONN_MAX_AGE" in entry:
         report.record(f"{where}.CONN_MAX_AGE", entry["CONN_MAX_AGE"], "settings.py")
-    elif not platform.is_local:
+    elif not platform.development:
         entry["CONN_MAX_AGE"] = PLATFORM_CONN_MAX_AGE
         report.record(f"{where}.CONN_MAX_AGE", PLATFORM_CONN_MAX_AGE, f"platform default ({platform.name})")
 
@@ -115,7 +116,7 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
     if checks is not None:
         entry["CONN_HEALTH_CHECKS"] = checks
         report.record(f"{where}.CONN_HEALTH_CHECKS", checks, "DATABASE_CONN_HEALTH_CHECKS")
-    elif not entry.get("CONN_HEALTH_CHECKS") and not platform.is_local:
+    elif not entry.get("CONN_HEALTH_CHECKS") and not platform.development:
         # False is Django's default, and dj-database-url writes it into every entry it makes: not a
         # choice to keep (DATABASE_CONN_HEALTH_CHECKS=false is how to choose it).
         entry["CONN_HEALTH_CHECKS"] = True
@@ -162,3 +163,8 @@ def build_databases(
         source = found[alias][1] if alias in found else "settings.py"
         report.record(f"DATABASES.{alias}", entry, source)
     return result
+
+
+def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    databases = build_databases(ctx, ns.get("DATABASES"), report)
+    return Changes({} if databases is None else {"DATABASES": databases})

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.areas.base import Changes, Namespace
 from django_platform.health import HOSTS_SETTING, MIDDLEWARE, SETTING, parse
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -45,3 +46,7 @@ def build_health(ctx: Context, current: Mapping[str, Any], report: Report) -> di
     if health.enabled and ctx.platform.health_check:
         report.note(f"{ctx.platform.label}: {ctx.platform.health_check.replace('{path}', health.ready)}.")
     return result
+
+
+def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    return Changes(build_health(ctx, ns.as_mapping(), report))

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.areas.base import Changes, Namespace
+from django_platform.parsers.hosts import parse_hosts, split_list
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 HOST_VARS = ("DJANGO_ALLOWED_HOSTS", "ALLOWED_HOSTS")
 ORIGIN_VARS = ("DJANGO_CSRF_TRUSTED_ORIGINS", "CSRF_TRUSTED_ORIGINS")
-_HOST_CHARS = frozenset(string.ascii_letters + string.digits + ".-:[]*_")
-
-
-def split_list(variable: str, value: str) -> list[str]:
-    """A comma-separated list; empty items are dropped."""
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def parse_hosts(variable: str, value: str) -> list[str]:
-    hosts = split_list(variable, value)
-    for host in hosts:
-        if not set(host) <= _HOST_CHARS or "://" in host:
-            raise ImproperlyConfigured(
-                f"{variable} must be a comma-separated list of host names (like app.example.com or "
-                ".example.com), without scheme or path."
-            )
-    return hosts
 
 
 def _merge(*groups: Iterable[str]) -> list[str]:
@@ -52,14 +36,14 @@ def build_hosts(ctx: Context, current: Mapping[str, Any], debug: bool, report: R
     from_platform = _merge([h for h, _ in found])
     platform_keys = [k.strip() for _, keys in found for k in keys.split(",")]
     existing = [str(h) for h in current.get("ALLOWED_HOSTS") or []]
-    if "*" in existing and not platform.is_local and not platform.router_checks_host:
+    if "*" in existing and not platform.development and not platform.router_checks_host:
         # '*' only when the user puts it in the environment: this router does not check Host.
         existing.remove("*")
         report.note(
             "ALLOWED_HOSTS: '*' from settings.py dropped on a platform whose router does not check the Host "
             "header; put it in DJANGO_ALLOWED_HOSTS to allow it."
         )
-    local = list(LOCAL_HOSTS) if platform.is_local else []
+    local = list(LOCAL_HOSTS) if platform.development else []
     hosts = _merge(from_env, from_platform, existing, local)
     sources = [
         s
@@ -98,3 +82,7 @@ def build_hosts(ctx: Context, current: Mapping[str, Any], debug: bool, report: R
     text = "https origin per host" + (f" + {origin_var}" if origin_var else "")
     report.record("CSRF_TRUSTED_ORIGINS", origins, Source("default", text, [origin_var or ""]))
     return {"ALLOWED_HOSTS": hosts, "CSRF_TRUSTED_ORIGINS": origins}
+
+
+def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    return Changes(build_hosts(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), report))

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.areas.base import Changes, Namespace
+from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -65,3 +67,7 @@ def build_logging(env: Mapping[str, str], current: Mapping[str, Any] | None, rep
         ),
     )
     return config
+
+
+def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    return Changes({"LOGGING": build_logging(ctx.env, ns.get("LOGGING"), report)})

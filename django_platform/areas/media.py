@@ -9,7 +9,9 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.areas.base import Changes, Namespace
 from django_platform.parsers.urlparts import split_url
+from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
 S3_BACKEND = "storages.backends.s3.S3Storage"
@@ -86,3 +88,8 @@ def build_media(env: Mapping[str, str], current: Mapping[str, Any], report: Repo
     storages["default"] = {"BACKEND": S3_BACKEND, "OPTIONS": options}
     report.record("STORAGES.default", storages["default"], source)
     return storages
+
+
+def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    storages = build_media(ctx.env, ns.as_mapping(), report)
+    return Changes({} if storages is None else {"STORAGES": storages})

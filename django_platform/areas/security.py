@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.areas.base import Changes, Namespace
 from django_platform.parsers.env import get_bool, get_int
 from django_platform.platforms import Context, Platform
-from django_platform.report import Report
+from django_platform.report import Report, Source
 
 SECRET_KEY_VARS = ("DJANGO_SECRET_KEY", "SECRET_KEY")
 DEBUG_VARS = ("DJANGO_DEBUG", "DEBUG")
@@ -31,7 +32,7 @@ def resolve_debug(env: Mapping[str, str], platform: Platform, current: Any, repo
         value = get_bool(env, name)
         report.record("DEBUG", value, name)
         return bool(value)
-    if platform.is_local:
+    if platform.development:
         report.record("DEBUG", bool(current), "settings.py")
         return bool(current)
     report.record("DEBUG", False, f"platform default ({platform.name})")
@@ -49,7 +50,7 @@ def resolve_secret_key(ctx: Context, current: Any, debug: bool, report: Report) 
         report.record("SECRET_KEY", provided[0], provided[1])
         return provided[0]
     usable = isinstance(current, str) and current and not current.startswith(INSECURE_PREFIX)
-    if platform.is_local or debug or usable:
+    if platform.development or debug or usable:
         report.record("SECRET_KEY", current, "settings.py")
         return current
     # A random per-process key would log users out across workers and on every restart.
@@ -110,3 +111,24 @@ def https_settings(
             result[setting] = value
             report.record(setting, value, "Django default, made explicit")
     return result
+
+
+def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    debug = resolve_debug(ctx.env, ctx.platform, ns.get("DEBUG", False), report)
+    values: dict[str, Any] = {"DEBUG": debug}
+    values["SECRET_KEY"] = resolve_secret_key(ctx, ns.get("SECRET_KEY"), debug, report)
+    values.update(https_settings(ctx.env, ctx.platform, ns.written_by_user(), report))
+    # The values in force, whether settings.py or the platform's default supplied them.
+    in_force = {**ns.as_mapping(), **values}
+    if in_force.get("SECURE_HSTS_SECONDS") and not in_force.get("SECURE_HSTS_PRELOAD"):
+        # Preloading is a separate, hard-to-undo commitment (hstspreload.org); not a default.
+        silenced = list(ns.get("SILENCED_SYSTEM_CHECKS") or [])
+        if "security.W021" not in silenced:
+            silenced.append("security.W021")
+            values["SILENCED_SYSTEM_CHECKS"] = silenced
+        report.record(
+            "SILENCED_SYSTEM_CHECKS",
+            silenced,
+            Source("default", "security.W021 (HSTS preload) is opt-in: DJANGO_SECURE_HSTS_PRELOAD=true"),
+        )
+    return Changes(values)

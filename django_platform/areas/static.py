@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from django_platform.areas.base import Changes, Namespace
+from django_platform.platforms import Context
 from django_platform.report import Report
 
 SECURITY = "django.middleware.security.SecurityMiddleware"
@@ -69,3 +71,7 @@ def build_static(current: Mapping[str, Any], report: Report) -> dict[str, Any]:
         report.record("STORAGES.staticfiles", storages["staticfiles"], source)
     result["STORAGES"] = storages
     return result
+
+
+def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
+    return Changes(build_static(ns.as_mapping(), report))

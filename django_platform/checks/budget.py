@@ -144,18 +144,19 @@ def budget_here(env: Mapping[str, str], platform: Any) -> list[CheckMessage]:
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
+    from django_platform import machine
     from django_platform.deploy import gunicorn
     from django_platform.deploy.files import project_dir
     from django_platform.deploy.procfile import process_types
 
-    cpus, memory = gunicorn.cpu_limit(), gunicorn.memory_limit()
+    cpus, memory = machine.cpu_limit(), machine.memory_limit()
     try:
         values = gunicorn.settings(env, platform, cpus=cpus, memory=memory)
     except ImproperlyConfigured:
         return []  # an invalid value: platform_check names it in its gunicorn section
     procfile = project_dir() / "Procfile"
     text = procfile.read_text(encoding="utf-8-sig", errors="replace") if procfile.is_file() else ""
-    celery = getattr(settings, "CELERY_WORKER_CONCURRENCY", None) or gunicorn.task_concurrency(
+    celery = getattr(settings, "CELERY_WORKER_CONCURRENCY", None) or machine.task_concurrency(
         env, cpus=cpus, memory=memory, platform=platform
     )
     return check_budget(

@@ -59,7 +59,7 @@ def check_connections(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                     id="django_platform.E009",
                 )
             )
-        elif age != 0 and not db.get("CONN_HEALTH_CHECKS") and not target_platform().is_local:
+        elif age != 0 and not db.get("CONN_HEALTH_CHECKS") and not target_platform().development:
             messages.append(
                 Warning(
                     W002.format(alias=alias, age=age),

@@ -15,16 +15,10 @@ from django_platform.checks import environment, target_platform
 from django_platform.deploy import deps
 from django_platform.deploy.files import END, managed_block, project_dir, split_lines
 from django_platform.deploy.gunicorn import MANAGED
+from django_platform.deploy.gunicorn_cli import gunicorn_call
+from django_platform.deploy.gunicorn_file import assigned_settings, config_filename, gunicorn_body
 from django_platform.deploy.processes import background, project_packages, settings_values
-from django_platform.deploy.procfile import (
-    assigned_settings,
-    config_filename,
-    gunicorn_body,
-    gunicorn_call,
-    idle_release,
-    process_types,
-    procfile_body,
-)
+from django_platform.deploy.procfile import idle_release, process_types, procfile_body
 from django_platform.platforms import PLATFORMS, Platform
 
 E012 = "There is no Procfile in {root}: the platform does not know how to start the app."
@@ -63,7 +57,7 @@ def _gunicorn_stale(path: Path, platform: Platform) -> bool:
 
 def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
-    if platform.is_local:
+    if platform.development:
         return []
     root = project_dir()
     if not platform.procfile:  # it starts gunicorn itself, which reads the config file
@@ -173,7 +167,7 @@ def _expected_procfile(platform: Platform, block: str) -> str:
 
 
 def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if target_platform().is_local:
+    if target_platform().development:
         return []
     found = deps.declared(project_dir())
     if found is None:

@@ -142,7 +142,7 @@ def check_file_logging(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 
 def check_process_memory(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
-    if platform.is_local:
+    if platform.development:
         return []
     messages: list[CheckMessage] = []
     engine = settings.SESSION_ENGINE

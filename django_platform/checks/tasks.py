@@ -37,7 +37,7 @@ def _scheme(url: Any) -> str:
 
 def check_brokers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
-    if platform.is_local:
+    if platform.development:
         return []
     messages: list[CheckMessage] = []
     scheme = _scheme(getattr(settings, "CELERY_BROKER_URL", ""))
@@ -105,7 +105,7 @@ def _default_storage_is_local() -> bool:
 def check_processes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
     procfile = project_dir() / "Procfile"
-    if platform.is_local or not platform.procfile or not procfile.is_file():
+    if platform.development or not platform.procfile or not procfile.is_file():
         return []  # no Procfile: E012; platforms without one start workers elsewhere
     types = process_types(procfile.read_text(encoding="utf-8-sig", errors="replace"))
     messages: list[CheckMessage] = []

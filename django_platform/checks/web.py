@@ -46,7 +46,7 @@ def check_proxy_header(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 
 def check_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
-    if platform.is_local:
+    if platform.development:
         return []
     messages: list[CheckMessage] = []
     health = set(platform.health_hosts(Context(environment(), platform)))
@@ -79,7 +79,7 @@ def check_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
 
 def check_static(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if target_platform().is_local:
+    if target_platform().development:
         return []
     messages: list[CheckMessage] = []
     middleware = list(settings.MIDDLEWARE)

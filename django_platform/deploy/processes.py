@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from django_platform.areas.celery import uses_celery
 from django_platform.areas.django_tasks import backend_kind, has_app
-from django_platform.areas.tasks import uses_celery
 
 BEAT_APP = "django_celery_beat"
 # Beat keeps last-run times in a file; the app's directory may be read-only in a container.

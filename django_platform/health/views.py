@@ -32,7 +32,7 @@ def ready(request: HttpRequest) -> HttpResponse:
     """Every dependency the settings name answers within the deadline."""
     from django.conf import settings
 
-    from django_platform.health.checks import planned, run
+    from django_platform.health.probes import planned, run
 
     timeout = config().timeout
     results = run(planned(settings, timeout), timeout)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
-    from django_platform.areas.mail import Mail
+    from django_platform.parsers.mail import Mail
     from django_platform.report import Source
 
 # Database engine families, the keys of Platform.db_tls.
@@ -218,10 +218,6 @@ class Platform:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, label={self.label!r})"
-
-    @property
-    def is_local(self) -> bool:
-        return self.development
 
     # Hooks: what the platform keeps in its own stores. Each reads the context, never os.environ.
 

@@ -44,7 +44,7 @@ class CleverCloud(Platform):
     def cache(self, ctx: Context) -> tuple[dict[str, Any], Source | str] | None:
         # REDIS_URL, shown in the add-on's panel, is read first by the cache area; the parts
         # are what the add-on injects.
-        from django_platform.areas.cache import parse_cache_url
+        from django_platform.parsers.cache import parse_cache_url
         from django_platform.parsers.env import parse_int
         from django_platform.report import Source
 
@@ -57,7 +57,7 @@ class CleverCloud(Platform):
         password = ctx.env.get("REDIS_PASSWORD", "")
         auth = f":{quote(password, safe='')}@" if password else ""
         keys = [k for k in ("REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD") if ctx.value(k)]
-        config = parse_cache_url(f"redis://{auth}{host}:{port}/0", variable=source, platform=self)
+        config = parse_cache_url(f"redis://{auth}{host}:{port}/0", variable=source, tls_verify=self.redis_tls_verify)
         return config, Source("environment", source, keys)
 
     def broker(self, ctx: Context) -> tuple[str, Source] | None:

@@ -17,8 +17,8 @@ from django_platform.platforms.base import PG, Context, Found, Marker, Platform,
 from django_platform.textfile import Unreadable, read_text
 
 if TYPE_CHECKING:
-    from django_platform.areas.mail import Mail
     from django_platform.parsers.dbfields import FieldSpec
+    from django_platform.parsers.mail import Mail
     from django_platform.report import Source
 
 AddOns = dict[str, dict[str, str]]
@@ -127,7 +127,7 @@ class CloudControl(Platform):
         return read_databases(ctx.env, self.credentials(ctx))
 
     def mail(self, ctx: Context) -> Mail | None:
-        from django_platform.areas.mail import ADDONS
+        from django_platform.parsers.mail import ADDONS
 
         addons = self.credentials(ctx)
         values = {k: v for addon in ("SENDGRID", "MAILGUN", "POSTMARK") for k, v in addons.get(addon, {}).items()}
@@ -138,7 +138,7 @@ class CloudControl(Platform):
         return None
 
     def cache(self, ctx: Context) -> tuple[dict[str, Any], Source | str] | None:
-        from django_platform.areas.cache import memcachier
+        from django_platform.parsers.cache import memcachier
         from django_platform.report import Source
 
         config = memcachier(self.credentials(ctx).get("MEMCACHIER", {}), "CRED_FILE")

@@ -20,8 +20,8 @@ class Coolify(Platform):
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
         # COOLIFY_FQDN: one or more names, comma-separated, with a scheme and a port in some
         # versions (unverified): the host names are kept, as ALLOWED_HOSTS wants them.
-        from django_platform.areas.hosts import parse_hosts
         from django_platform.attempt import Failed, attempt
+        from django_platform.parsers.hosts import parse_hosts
 
         names = []
         for item in (i.strip() for i in ctx.value("COOLIFY_FQDN").split(",") if i.strip()):

@@ -44,12 +44,13 @@ class Scalingo(Platform):
         return {**adjusted, "OPTIONS": options} if options else adjusted
 
     def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
-        from django_platform.areas.cache import parse_cache_url
+        from django_platform.parsers.cache import parse_cache_url
 
         if not ctx.value("SCALINGO_REDIS_URL"):
             return None
         url = ctx.env["SCALINGO_REDIS_URL"]
-        return parse_cache_url(url, variable="SCALINGO_REDIS_URL", platform=self), "SCALINGO_REDIS_URL"
+        config = parse_cache_url(url, variable="SCALINGO_REDIS_URL", tls_verify=self.redis_tls_verify)
+        return config, "SCALINGO_REDIS_URL"
 
 
 SCALINGO = Scalingo(

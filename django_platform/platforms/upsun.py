@@ -20,7 +20,7 @@ from django_platform.attempt import Failed, attempt
 from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform
 
 if TYPE_CHECKING:
-    from django_platform.areas.mail import Mail
+    from django_platform.parsers.mail import Mail
     from django_platform.report import Source
 
 # Relationship schemes of SQL services (PostgreSQL's is pgsql).
@@ -174,7 +174,7 @@ class Upsun(Platform):
         return service_databases(ctx.env)
 
     def mail(self, ctx: Context) -> Mail | None:
-        from django_platform.areas.mail import SMTP, Mail
+        from django_platform.parsers.mail import SMTP, Mail
 
         # Empty when outgoing mail is disabled for the environment.
         host = ctx.value("PLATFORM_SMTP_HOST")

@@ -98,7 +98,7 @@ class Command(BaseCommand):
 
         with judging(platform):
             findings = run_findings(options["deploy"])
-        if options["deploy"] and not platform.is_local:
+        if options["deploy"] and not platform.development:
             from django_platform.checks.budget import budget_here
 
             try:

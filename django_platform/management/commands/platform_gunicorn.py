@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from django_platform.attempt import Failed, attempt
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import MANAGED
-from django_platform.deploy.procfile import (
+from django_platform.deploy.gunicorn_file import (
     assigned_settings,
     comment_out_settings,
     config_filename,

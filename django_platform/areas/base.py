@@ -1,0 +1,50 @@
+"""The area contract: every module in areas/ exports `apply(ns, ctx, report) -> Changes`.
+
+An area reads the settings as they stand (`Namespace`, read only), the context (the environment,
+the platform and its stores) and records what it decides in the report; it returns its changes,
+which configure() applies in order, so a later area sees an earlier one's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+from types import ModuleType
+from typing import Any
+
+REPORT_SETTING = "DJANGO_PLATFORM_REPORT"
+
+
+class Namespace:
+    """settings.py's globals() or a settings module, behind one small interface."""
+
+    def __init__(self, target: MutableMapping[str, Any] | ModuleType) -> None:
+        self._dict: MutableMapping[str, Any] = vars(target) if isinstance(target, ModuleType) else target
+        # Names configure() set; a later call must not take them for settings.py's own.
+        self.applied: set[str] = set(getattr(self._dict.get(REPORT_SETTING), "applied", ()))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._dict.get(name, default)
+
+    def set(self, name: str, value: Any) -> None:
+        self._dict[name] = value
+        self.applied.add(name)
+
+    def delete(self, name: str) -> None:
+        self._dict.pop(name, None)
+
+    def as_mapping(self) -> Mapping[str, Any]:
+        return self._dict
+
+    def written_by_user(self) -> Mapping[str, Any]:
+        """The names settings.py wrote: without what configure() (this or an earlier call) set."""
+        return {k: v for k, v in self._dict.items() if k not in self.applied}
+
+
+class Changes:
+    """What an area changes: values to set and names to remove. Areas never write the namespace."""
+
+    __slots__ = ("remove", "values")
+
+    def __init__(self, values: Mapping[str, Any] | None = None, remove: Iterable[str] = ()) -> None:
+        self.values: dict[str, Any] = dict(values or {})
+        self.remove: tuple[str, ...] = tuple(remove)

@@ -1,0 +1,138 @@
+"""Celery's settings (the CELERY_ namespace of `app.config_from_object("django.conf:settings",
+namespace="CELERY")`) from the environment and the platform's broker add-ons, when the project
+uses Celery (settings.py has a CELERY_ setting): the broker, the result backend, their TLS, and
+on a platform the settings that lose no task when a worker dies or is stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.parsers.urlparts import split_url
+from django_platform.platforms import Context
+from django_platform.report import Report, Source
+
+BROKER = "CELERY_BROKER_URL"
+RESULTS = "CELERY_RESULT_BACKEND"
+CONCURRENCY = "CELERY_WORKER_CONCURRENCY"
+SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss", "sqs", "memory", "filesystem")
+# A task is acknowledged once it has run, re-queued when its worker dies, and a worker holds one
+# message at a time (what it holds unacknowledged is redelivered, but only after the others).
+NO_LOSS = {
+    "CELERY_TASK_ACKS_LATE": True,
+    "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
+    "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,
+    # Celery 6 stops retrying the first connection by default: a worker that starts before the
+    # broker's add-on answers would exit.
+    "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
+}
+
+
+def uses_celery(current: Mapping[str, Any], env: Mapping[str, str]) -> bool:
+    """Celery's Django pattern keeps its settings under CELERY_ in settings.py: one of them (or
+    CELERY_BROKER_URL in the environment) says the project uses Celery. Celery merely installed
+    (a dependency of a dependency) says nothing."""
+    return any(k.startswith("CELERY_") for k in current) or bool(env.get(BROKER, "").strip())
+
+
+def checked(url: str, variable: str) -> str:
+    parts = split_url(url, variable=variable)
+    if parts.scheme.lower() not in SCHEMES:
+        raise ImproperlyConfigured(f"{variable} must start with one of {', '.join(s + '://' for s in SCHEMES)}.")
+    if parts.scheme.lower() in ("amqp", "amqps", "pyamqp", "redis", "rediss") and not parts.hostname:
+        raise ImproperlyConfigured(f"{variable} names no host.")
+    return url.strip()
+
+
+def _url_with_tls(
+    setting: str, url: str, source: Source, tls_setting: str, ctx: Context, current: Mapping[str, Any], report: Report
+) -> dict[str, Any]:
+    """The URL, and relaxed verification for the platform's own rediss:// (a self-signed
+    certificate) unless settings.py chose its own."""
+    values: dict[str, Any] = {setting: url}
+    report.record(setting, url, source)
+    if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify and tls_setting not in current:
+        import ssl
+
+        values[tls_setting] = {"ssl_cert_reqs": ssl.CERT_NONE}
+        report.record(tls_setting, values[tls_setting], Source("platform", f"{ctx.platform.label}'s Redis certificate"))
+    return values
+
+
+def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
+    if not uses_celery(current, ctx.env):
+        return {}
+    result: dict[str, Any] = {}
+    env = ctx.env
+    found = None
+    if ctx.value(BROKER):
+        broker, source = checked(env[BROKER], BROKER), Source("environment", BROKER, [BROKER])
+    else:
+        found = ctx.platform.broker(ctx)
+        scheme = split_url(found[0], variable=found[1].text).scheme.lower() if found else ""
+        if found is not None and scheme in SCHEMES:
+            url, source = found
+            broker = checked(url, source.text)
+        elif current.get(BROKER):
+            broker, source = str(current[BROKER]), Source.of("settings.py")
+        else:
+            broker = ""
+    if broker:
+        result.update(_url_with_tls(BROKER, broker, source, "CELERY_BROKER_USE_SSL", ctx, current, report))
+    elif found is not None:
+        # A cache's URL (unix://, say) is no broker: said, not fatal.
+        report.note(f"{found[1].text} is not a broker URL Celery reads: CELERY_BROKER_URL is not set from it.")
+    elif not ctx.platform.development:
+        report.note("Celery settings but no broker: attach a RabbitMQ or Redis add-on, or set CELERY_BROKER_URL.")
+
+    if ctx.value(RESULTS):
+        results, text = checked(env[RESULTS], RESULTS), Source("environment", RESULTS, [RESULTS])
+    elif current.get(RESULTS):
+        results, text = str(current[RESULTS]), Source.of("settings.py")
+    elif broker.lower().startswith(("redis://", "rediss://")):
+        results, text = broker, Source("default", "the broker's Redis")
+    else:
+        results = ""
+    if results:
+        result.update(_url_with_tls(RESULTS, results, text, "CELERY_REDIS_BACKEND_USE_SSL", ctx, current, report))
+
+    if not ctx.platform.development:
+        for name, value in NO_LOSS.items():
+            if name in current:
+                report.record(name, current[name], "settings.py")
+            else:
+                result[name] = value
+                report.record(name, value, Source("platform", "no task lost when a worker dies or is stopped"))
+        result.update(_concurrency(ctx, current, report))
+    return result
+
+
+def machine() -> tuple[float, int | None]:
+    """CPUs and memory this process may use (two small cgroup files)."""
+    from django_platform.machine import cpu_limit, memory_limit
+
+    return cpu_limit(), memory_limit()
+
+
+def _concurrency(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
+    """CELERY_WORKER_CONCURRENCY: the variable, settings.py, else 2 x the CPUs the container may
+    use + 1, and no more children than its memory holds."""
+    from django_platform.parsers.env import get_int
+
+    explicit = get_int(ctx.env, CONCURRENCY, minimum=1)
+    if explicit:
+        report.record(CONCURRENCY, explicit, Source("environment", CONCURRENCY, [CONCURRENCY]))
+        return {CONCURRENCY: explicit}
+    if CONCURRENCY in current:
+        report.record(CONCURRENCY, current[CONCURRENCY], "settings.py")
+        return {}
+    from django_platform.machine import memory_cap, task_concurrency
+
+    cpus, memory = machine()
+    value = task_concurrency(ctx.env, cpus=cpus, memory=memory, platform=ctx.platform)
+    cap = memory_cap(ctx.env, memory, ctx.platform)
+    why = f"2 x {cpus:g} CPU(s) + 1" + (f", {cap}" if cap else "")
+    report.record(CONCURRENCY, value, Source("platform", why))
+    return {CONCURRENCY: value}
