@@ -201,6 +201,33 @@ def test_platform_rows_are_values() -> None:
     with pytest.raises(AttributeError, match="immutable"):
         heroku.router_tls = False
     with pytest.raises(TypeError, match=r"unknown fields \['router_tsl'\]"):
-        Platform(name="x", label="X", router_tsl=True)
+        Platform(name="x", label="X", router_tsl=True)  # type: ignore[call-arg]  # a plugin without mypy
     with pytest.raises(TypeError, match=r"lacks \['label'\]"):
-        Platform(name="x")
+        Platform(name="x")  # type: ignore[call-arg]  # a plugin without mypy
+
+
+def test_the_typed_signature_lists_every_field() -> None:
+    """mypy checks rows against Platform's TYPE_CHECKING __init__: it must list exactly FIELDS, each
+    with its annotation's type (a field added without it would go unchecked)."""
+    import ast
+    import inspect
+
+    from django_platform.platforms import base
+
+    tree = ast.parse(inspect.getsource(base))
+    [cls] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Platform"]
+    annotations = {
+        n.target.id: ast.unparse(n.annotation)
+        for n in cls.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+    }
+    [stub] = [
+        f
+        for n in cls.body
+        if isinstance(n, ast.If)
+        for f in n.body
+        if isinstance(f, ast.FunctionDef) and f.name == "__init__"
+    ]
+    typed = {a.arg: ast.unparse(a.annotation) for a in stub.args.kwonlyargs if a.annotation is not None}
+    assert typed == annotations
+    assert list(typed) == list(base.FIELDS)

@@ -198,13 +198,58 @@ class Platform:
     recipe: str = ""
     sources: tuple[str, ...] = ()
 
-    def __init__(self, **fields: Any) -> None:
-        unknown = sorted(set(fields) - set(FIELDS))
-        missing = [f for f in ("name", "label") if not fields.get(f)]
-        if unknown or missing:
-            raise TypeError(f"Platform() got unknown fields {unknown} or lacks {missing}.")
-        for key, value in fields.items():
-            object.__setattr__(self, key, value)
+    if TYPE_CHECKING:
+        # The signature mypy checks every row against (field names and types); at run time the
+        # plain keyword constructor below (a dataclass would cost settings import up to 1 ms).
+        # tests/test_platforms.py checks that it lists exactly the fields above.
+        def __init__(
+            self,
+            *,
+            name: str,
+            label: str,
+            markers: tuple[Marker, ...] = ...,
+            aliases: tuple[str, ...] = ...,
+            development: bool = ...,
+            db_tls: Mapping[str, bool] = ...,
+            redis_tls_verify: bool = ...,
+            router_tls: bool = ...,
+            router_checks_host: bool = ...,
+            host_templates: tuple[str, ...] = ...,
+            health_check_hosts: tuple[str, ...] = ...,
+            health_check: str = ...,
+            health_check_variable: str = ...,
+            broker_variables: tuple[str, ...] = ...,
+            procfile: bool = ...,
+            release_process: str = ...,
+            release_hint: str = ...,
+            worker_hint: str = ...,
+            gunicorn_config: str = ...,
+            stop_signal: str = ...,
+            stop_grace: int = ...,
+            router_idle_timeout: int = ...,
+            ephemeral_disk: bool = ...,
+            multi_node: bool = ...,
+            local_smtp: bool = ...,
+            build_markers: tuple[Marker, ...] = ...,
+            collectstatic_at_build: str = ...,
+            size_variable: str = ...,
+            size_unit: int = ...,
+            claims: tuple[str, ...] = ...,
+            unverified: tuple[str, ...] = ...,
+            credentials_from: str = ...,
+            recipe: str = ...,
+            sources: tuple[str, ...] = ...,
+        ) -> None: ...
+
+    else:
+
+        def __init__(self, **fields: Any) -> None:
+            unknown = sorted(set(fields) - set(FIELDS))
+            missing = [f for f in ("name", "label") if not fields.get(f)]
+            if unknown or missing:
+                raise TypeError(f"Platform() got unknown fields {unknown} or lacks {missing}.")
+            for key, value in fields.items():
+                object.__setattr__(self, key, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a Platform is immutable: use _replace()")
