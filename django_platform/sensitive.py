@@ -5,10 +5,12 @@ and credential-store keys, and the passwords of URLs. The report masks them wher
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django_platform.platforms import Context
 from django_platform.report import is_secret_name, url_passwords
+
+if TYPE_CHECKING:  # platforms/base.py imports this module
+    from django_platform.platforms import Context
 
 
 def secret_values(ctx: Context) -> set[str]:

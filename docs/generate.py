@@ -83,6 +83,11 @@ def platform_page(platform: Any) -> str:
         out += ["TLS to the database: as the URL and the driver's default say."]
     out.append("")
     out += [f"Certificate of a `rediss://` cache verified: {_yes(platform.redis_tls_verify)}.", ""]
+    if platform.stores:
+        stores = ", ".join(
+            f"`{s.variable}`" + (" (its secrets masked everywhere)" if s.secret else "") for s in platform.stores
+        )
+        out += [f"Credential stores read beside plain variables, each parsed once: {stores}.", ""]
     if platform.broker_variables:
         brokers = ", ".join(_code(b) for b in platform.broker_variables)
         out += [f"Celery broker from the platform's own variables: {brokers}.", ""]
@@ -161,7 +166,9 @@ def _hooks(platform: Any) -> list[tuple[str, str]]:
     """The hooks a platform's class overrides, with the first line of their docstrings."""
     from django_platform.platforms import Platform
 
-    found = []
+    found: list[tuple[str, str]] = []
+    if type(platform) is Platform:  # a plain row: no hooks of its own
+        return found
     for name, value in vars(type(platform)).items():
         if callable(value) and not name.startswith("_") and hasattr(Platform, name):
             doc = (value.__doc__ or getattr(Platform, name).__doc__ or "").strip()

@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -293,6 +293,15 @@ def plugin_modules(directory: Path) -> list[str]:
     return list(PLUGIN_BODIES)
 
 
+# A generator for the variable of every credential store a platform declares (Platform.stores):
+# tests/test_fuzz_environment.py fails when a declared store has none.
+STORES: dict[str, Callable[[list[str]], st.SearchStrategy[str]]] = {
+    "CRED_FILE": lambda files: st.one_of(st.sampled_from(files), nasty, st.just("/nonexistent/creds.json")),
+    "PLATFORM_RELATIONSHIPS": lambda files: relationships(),
+    "PLATFORM_ROUTES": lambda files: routes(),
+}
+
+
 def value_for(name: str, files: list[str]) -> st.SearchStrategy[str]:
     """What a variable may hold: plausible for its name, or nasty, or random."""
     secret_named = is_secret_name(name)
@@ -310,14 +319,13 @@ def value_for(name: str, files: list[str]) -> st.SearchStrategy[str]:
     ]
     if name.endswith(("_URL", "_URI")) or name in ("EMAIL_URL", "CACHE_URL"):
         specific += [urls(SECRET), misplaced_passwords(name)]
-    if name == "PLATFORM_RELATIONSHIPS":
-        specific.append(relationships())
-    if name == "PLATFORM_ROUTES":
-        specific.append(routes())
-    if name == "CRED_FILE":
-        # A path, which errors name on purpose ("the credentials file CRED_FILE=... does not exist"):
-        # no PLAIN token in it.
-        return st.one_of(st.sampled_from(files), nasty, st.just("/nonexistent/creds.json"))
+    if name in STORES:
+        store = STORES[name](files)
+        if name == "CRED_FILE":
+            # A path, which errors name on purpose ("the credentials file CRED_FILE=... does not
+            # exist"): no PLAIN token in it.
+            return store
+        specific.append(store)
     if name == "DJANGO_PLATFORM":
         specific.append(st.sampled_from([p.name for p in PLATFORMS] + ["HEROKU", "mars", "herokku", NAME_LIKE]))
     if name == "DJANGO_PLATFORM_PLUGINS":

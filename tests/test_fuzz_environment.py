@@ -77,6 +77,14 @@ def test_the_names_come_from_the_package(space: tuple[list[str], list[str], Path
     assert len(names) > 80
 
 
+def test_every_declared_store_is_drawn() -> None:
+    """A platform's new credential store gets a generator in tests/fuzzenv.py, or this fails."""
+    from tests.fuzzenv import STORES
+
+    declared = {store.variable for platform in PLATFORMS for store in platform.stores}
+    assert declared and declared <= set(STORES), sorted(declared - set(STORES))
+
+
 def test_whole_environments_keep_the_promise(space: tuple[list[str], list[str], Path], tmp_path: Path) -> None:
     names, files, _ = space
     platforms = [None, *(p.name for p in PLATFORMS)]

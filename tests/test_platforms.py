@@ -198,6 +198,7 @@ def test_platform_rows_are_values() -> None:
     assert repr(marker) == "Marker(all_of=('A',), any_of=())"
     heroku = BY_NAME["heroku"]
     assert repr(heroku) == "Heroku(name='heroku', label='Heroku')"
+    assert repr(BY_NAME["upsun"].stores) == "(Store('PLATFORM_RELATIONSHIPS'), Store('PLATFORM_ROUTES'))"
     with pytest.raises(AttributeError, match="immutable"):
         heroku.router_tls = False
     with pytest.raises(TypeError, match=r"unknown fields \['router_tsl'\]"):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform, template_hosts
+from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform, Store, template_hosts
 
 __all__ = [
     "BY_NAME",
@@ -25,6 +25,7 @@ __all__ = [
     "Found",
     "Marker",
     "Platform",
+    "Store",
     "detect",
     "get_platform",
     "load_plugins",

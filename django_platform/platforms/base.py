@@ -6,10 +6,14 @@ documented facts. Areas of configure() call the hooks; they never test a platfor
 
 import string
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+
+from django_platform.attempt import Failed, attempt
+from django_platform.sensitive import secrets_in
 
 if TYPE_CHECKING:
     from django_platform.parsers.mail import Mail
@@ -74,6 +78,24 @@ def _is_set(env: Mapping[str, str], spec: str) -> bool:
     return value != ""
 
 
+class Store:
+    """A credential store a platform reads beside plain variables: a file a variable names, or a
+    variable of encoded JSON. Declared on the row (`Platform.stores`), it is loaded and parsed at
+    most once per configure() (`Context.load`), the secrets in it are masked everywhere
+    (`Platform.secrets`: secret-named keys and URL passwords), and the environment fuzz draws its
+    variable (tests/fuzzenv.py has a generator for every declared store)."""
+
+    __slots__ = ("read", "secret", "variable")
+
+    def __init__(self, variable: str, read: "Callable[[str], Any]", *, secret: bool = True) -> None:
+        # `read` takes the variable's stripped value and raises ImproperlyConfigured naming the
+        # store, never quoting it; `secret`: the store holds credentials to mask.
+        self.variable, self.read, self.secret = variable, read, secret
+
+    def __repr__(self) -> str:
+        return f"Store({self.variable!r})"
+
+
 class Context:
     """The environment configure() reads, the platform chosen from it, and the platform's stores,
     each loaded and parsed at most once (an error, too, is kept and raised to every reader)."""
@@ -96,6 +118,11 @@ class Context:
         if isinstance(value, _Broken):
             raise ImproperlyConfigured(value.message)
         return value  # type: ignore[no-any-return]
+
+    def load(self, store: Store) -> Any:
+        """A declared store's content (None when its variable is unset), parsed once."""
+        value = self.value(store.variable)
+        return self.store(store.variable, lambda: store.read(value) if value else None)
 
     def value(self, name: str) -> str:
         """A variable's value, stripped; '' when unset."""
@@ -188,6 +215,8 @@ class Platform:
     size_unit: int = 0
     # Variables only this platform reads: elsewhere their presence gets a note naming it.
     claims: tuple[str, ...] = ()
+    # Credential stores beside plain variables (see Store).
+    stores: tuple[Store, ...] = ()
     # Facts not confirmed from a primary source, kept overridable (platform_check and the docs
     # say them).
     unverified: tuple[str, ...] = ()
@@ -235,6 +264,7 @@ class Platform:
             size_variable: str = ...,
             size_unit: int = ...,
             claims: tuple[str, ...] = ...,
+            stores: tuple[Store, ...] = ...,
             unverified: tuple[str, ...] = ...,
             credentials_from: str = ...,
             recipe: str = ...,
@@ -304,8 +334,14 @@ class Platform:
         return None
 
     def secrets(self, ctx: Context) -> set[str]:
-        """Secret values inside the platform's stores (the environment's own are found by name)."""
-        return set()
+        """Secret values inside the platform's declared stores (the environment's own are found by
+        name), read leniently: a store that fails to load is the areas' error to report."""
+        found: set[str] = set()
+        for store in self.stores:
+            data = attempt(partial(ctx.load, store), ImproperlyConfigured) if store.secret else None
+            if data is not None and not isinstance(data, Failed):
+                found |= secrets_in(data)
+        return found
 
     def stop_window(self, env: Mapping[str, str]) -> int:
         """Seconds between the stop signal and SIGKILL."""

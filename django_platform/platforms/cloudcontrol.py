@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.attempt import Failed, attempt
-from django_platform.platforms.base import PG, Context, Found, Marker, Platform, template_hosts
+from django_platform.platforms.base import PG, Context, Found, Marker, Platform, Store, template_hosts
 from django_platform.textfile import Unreadable, read_text
 
 if TYPE_CHECKING:
@@ -44,11 +43,8 @@ def parse_credentials(text: str, *, source: str) -> AddOns:
     return addons
 
 
-def read_credentials(env: Mapping[str, str]) -> AddOns:
-    """The add-ons in the file at $CRED_FILE; {} when CRED_FILE is unset."""
-    path = env.get("CRED_FILE", "").strip()
-    if not path:
-        return {}
+def read_credentials(path: str) -> AddOns:
+    """The add-ons in the file at $CRED_FILE (`path`)."""
     source = f"the credentials file CRED_FILE={path}"
     if "\0" in path:
         raise ImproperlyConfigured("CRED_FILE contains a NUL byte: it must be a file path.")
@@ -119,9 +115,14 @@ def read_databases(env: Mapping[str, str], file_addons: AddOns) -> list[Found]:
     return found
 
 
+# The add-ons' credentials: a JSON file named by CRED_FILE.
+CRED_FILE = Store("CRED_FILE", read_credentials)
+
+
 class CloudControl(Platform):
     def credentials(self, ctx: Context) -> AddOns:
-        return ctx.store("CRED_FILE", lambda: read_credentials(ctx.env))
+        addons: AddOns = ctx.load(CRED_FILE) or {}
+        return addons
 
     def databases(self, ctx: Context) -> list[Found]:
         return read_databases(ctx.env, self.credentials(ctx))
@@ -158,12 +159,6 @@ class CloudControl(Platform):
         values = {"CC_APP": app, "CC_DEP": dep if dep != "default" else ""}
         return template_hosts(values, self.host_templates)
 
-    def secrets(self, ctx: Context) -> set[str]:
-        from django_platform.sensitive import secrets_in
-
-        addons = attempt(lambda: self.credentials(ctx), ImproperlyConfigured)  # errors: the areas'
-        return set() if isinstance(addons, Failed) else secrets_in(addons)
-
     def procfile_lines(self, target: str) -> list[str]:
         return [f"web: gunicorn {target} --config {CONFIG} -b 0.0.0.0:$PORT", "manage: python manage.py"]
 
@@ -172,6 +167,7 @@ CLOUDCONTROL = CloudControl(
     name="cloudcontrol",
     label="cloudControl",
     markers=(Marker(all_of=("PAAS_VENDOR=cloudControl",)), Marker(all_of=("CRED_FILE", "DEP_NAME"))),
+    stores=(CRED_FILE,),
     db_tls={PG: True},
     router_tls=True,
     host_templates=("{CC_APP}.cloudcontrolled.com", "{CC_DEP}-{CC_APP}.cloudcontrolled.com"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.attempt import Failed, attempt
-from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform
+from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform, Store
 
 if TYPE_CHECKING:
     from django_platform.parsers.mail import Mail
@@ -163,12 +163,14 @@ def route_hosts(routes: Any) -> list[str]:
     return hosts
 
 
-class Upsun(Platform):
-    def _decoded(self, ctx: Context, variable: str) -> Any:
-        return ctx.store(variable, lambda: decode(variable, ctx.env[variable]) if ctx.value(variable) else None)
+# Base64-encoded JSON: the services' credentials, and the routes (no secrets in them).
+RELATIONSHIPS = Store("PLATFORM_RELATIONSHIPS", partial(decode, "PLATFORM_RELATIONSHIPS"))
+ROUTES = Store("PLATFORM_ROUTES", partial(decode, "PLATFORM_ROUTES"), secret=False)
 
+
+class Upsun(Platform):
     def databases(self, ctx: Context) -> list[Found]:
-        relationships = self._decoded(ctx, "PLATFORM_RELATIONSHIPS")
+        relationships = ctx.load(RELATIONSHIPS)
         if relationships is not None:
             return relationship_databases(relationships)
         return service_databases(ctx.env)
@@ -181,7 +183,7 @@ class Upsun(Platform):
         return Mail(SMTP, "PLATFORM_SMTP_HOST", host, 25, keys=("PLATFORM_SMTP_HOST",)) if host else None
 
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
-        routes = self._decoded(ctx, "PLATFORM_ROUTES")
+        routes = ctx.load(ROUTES)
         return [] if routes is None else [(h, "PLATFORM_ROUTES") for h in route_hosts(routes)]
 
     def secret_key(self, ctx: Context) -> tuple[str, str] | None:
@@ -193,7 +195,7 @@ class Upsun(Platform):
         # <REL>_URL of a relationship named redis or rabbitmq first (the generic names), then the
         # first relationship with such a scheme.
         found = super().broker(ctx)
-        relationships = None if found else self._decoded(ctx, "PLATFORM_RELATIONSHIPS")
+        relationships = None if found else ctx.load(RELATIONSHIPS)
         for name, entries in (relationships or {}).items():
             entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
             scheme = str(entry.get("scheme", "")).lower()
@@ -201,18 +203,13 @@ class Upsun(Platform):
                 return relationship_url(name, entry), _store(f"PLATFORM_RELATIONSHIPS {name}")
         return found
 
-    def secrets(self, ctx: Context) -> set[str]:
-        from django_platform.sensitive import secrets_in
-
-        data = attempt(lambda: self._decoded(ctx, "PLATFORM_RELATIONSHIPS"), ImproperlyConfigured)
-        return set() if isinstance(data, Failed) else secrets_in(data)
-
 
 UPSUN = Upsun(
     name="upsun",
     label="Upsun",
     aliases=("platformsh",),
     markers=(Marker(all_of=("PLATFORM_APPLICATION_NAME",)),),
+    stores=(RELATIONSHIPS, ROUTES),
     # Services are reached over the internal network, without TLS.
     db_tls={PG: False, MYSQL: False},
     router_tls=True,
