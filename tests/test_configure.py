@@ -164,3 +164,24 @@ def test_every_area_module_exports_the_one_contract() -> None:
     for name, module in AREAS.items():
         apply = importlib.import_module(f"django_platform.areas.{module}").apply
         assert list(inspect.signature(apply).parameters) == ["ns", "ctx", "report"], name
+
+
+def test_choose_is_the_one_precedence_ladder() -> None:
+    from django_platform.areas.base import choose
+    from django_platform.report import Report
+
+    report = Report("heroku", "test")
+    everything = {"env": (1, "X"), "store": (2, "store"), "default": (4, "default")}
+    assert choose("A", {"A": 3}, report, **everything) == (True, 1)
+    assert choose("B", {"B": 3}, report, store=(2, "store"), default=(4, "default")) == (True, 2)
+    assert choose("C", {"C": 3}, report, default=(4, "default")) == (False, 3)
+    assert choose("D", {}, report, default=lambda: (4, "default")) == (True, 4)
+    assert choose("E", {}, report, default=lambda: None) == (False, None)
+    assert choose("F", {}, report) == (False, None)
+    recorded = {e.setting: (e.value, e.source) for e in report.entries}
+    assert recorded == {
+        "A": (1, "X"),
+        "B": (2, "store"),
+        "C": (3, "settings.py"),
+        "D": (4, "default"),
+    }

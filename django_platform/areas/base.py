@@ -7,9 +7,11 @@ which configure() applies in order, so a later area sees an earlier one's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from types import ModuleType
 from typing import Any
+
+from django_platform.report import Report, Source
 
 REPORT_SETTING = "DJANGO_PLATFORM_REPORT"
 
@@ -48,3 +50,35 @@ class Changes:
     def __init__(self, values: Mapping[str, Any] | None = None, remove: Iterable[str] = ()) -> None:
         self.values: dict[str, Any] = dict(values or {})
         self.remove: tuple[str, ...] = tuple(remove)
+
+
+# A value found at one rung, and its source as the report records it.
+Found = tuple[Any, "Source | str"]
+
+
+def choose(
+    setting: str,
+    current: Mapping[str, Any],
+    report: Report,
+    *,
+    env: Found | None = None,
+    store: Found | None = None,
+    default: Found | Callable[[], Found | None] | None = None,
+) -> tuple[bool, Any]:
+    """The precedence every area follows, highest first: an environment variable, the platform's
+    stores, what settings.py wrote (`current` holds settings.py's own names), the platform's
+    default (a callable is only called when it is needed). The winner is recorded in the report.
+    Returns (True, value) when configure() sets it, (False, value) when settings.py's stands,
+    (False, None) when nothing applies."""
+    for found in (env, store):
+        if found is not None:
+            report.record(setting, found[0], found[1])
+            return True, found[0]
+    if setting in current:
+        report.record(setting, current[setting], "settings.py")
+        return False, current[setting]
+    found = default() if callable(default) else default
+    if found is None:
+        return False, None
+    report.record(setting, found[0], found[1])
+    return True, found[0]

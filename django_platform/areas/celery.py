@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.areas.base import choose
 from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -99,12 +100,11 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         result.update(_url_with_tls(RESULTS, results, text, "CELERY_REDIS_BACKEND_USE_SSL", ctx, current, report))
 
     if not ctx.platform.development:
+        no_loss = Source("platform", "no task lost when a worker dies or is stopped")
         for name, value in NO_LOSS.items():
-            if name in current:
-                report.record(name, current[name], "settings.py")
-            else:
-                result[name] = value
-                report.record(name, value, Source("platform", "no task lost when a worker dies or is stopped"))
+            changed, chosen = choose(name, current, report, default=(value, no_loss))
+            if changed:
+                result[name] = chosen
         result.update(_concurrency(ctx, current, report))
     return result
 
@@ -122,17 +122,15 @@ def _concurrency(ctx: Context, current: Mapping[str, Any], report: Report) -> di
     from django_platform.parsers.env import get_int
 
     explicit = get_int(ctx.env, CONCURRENCY, minimum=1)
-    if explicit:
-        report.record(CONCURRENCY, explicit, Source("environment", CONCURRENCY, [CONCURRENCY]))
-        return {CONCURRENCY: explicit}
-    if CONCURRENCY in current:
-        report.record(CONCURRENCY, current[CONCURRENCY], "settings.py")
-        return {}
-    from django_platform.machine import memory_cap, task_concurrency
 
-    cpus, memory = machine()
-    value = task_concurrency(ctx.env, cpus=cpus, memory=memory, platform=ctx.platform)
-    cap = memory_cap(ctx.env, memory, ctx.platform)
-    why = f"2 x {cpus:g} CPU(s) + 1" + (f", {cap}" if cap else "")
-    report.record(CONCURRENCY, value, Source("platform", why))
-    return {CONCURRENCY: value}
+    def sized() -> tuple[int, Source]:
+        from django_platform.machine import memory_cap, task_concurrency
+
+        cpus, memory = machine()
+        value = task_concurrency(ctx.env, cpus=cpus, memory=memory, platform=ctx.platform)
+        cap = memory_cap(ctx.env, memory, ctx.platform)
+        return value, Source("platform", f"2 x {cpus:g} CPU(s) + 1" + (f", {cap}" if cap else ""))
+
+    variable = (explicit, Source("environment", CONCURRENCY, [CONCURRENCY])) if explicit else None
+    changed, value = choose(CONCURRENCY, current, report, env=variable, default=sized)
+    return {CONCURRENCY: value} if changed else {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django_platform.areas.base import choose
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -25,14 +26,13 @@ def has_app(installed: Iterable[str], app: str) -> bool:
 def build_django_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
     if not has_app(current.get("INSTALLED_APPS") or (), DB_APP):
         return {}
-    if SETTING in current:
-        report.record(SETTING, current[SETTING], "settings.py")
-        return {}
-    if ctx.platform.development:
-        return {}  # locally no db_worker may run: Django's default (ImmediateBackend) stays
-    value = {"default": {"BACKEND": DB_BACKEND}}
-    report.record(SETTING, value, Source("platform", "django_tasks_db is installed: tasks run in a worker process"))
-    return {SETTING: value}
+    queued = (
+        {"default": {"BACKEND": DB_BACKEND}},
+        Source("platform", "django_tasks_db is installed: tasks run in a worker process"),
+    )
+    # Locally no db_worker may run: Django's default (ImmediateBackend) stays.
+    changed, value = choose(SETTING, current, report, default=None if ctx.platform.development else queued)
+    return {SETTING: value} if changed else {}
 
 
 def backend_kind(path: str) -> str:

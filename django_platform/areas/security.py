@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace
+from django_platform.areas.base import Changes, Namespace, choose
 from django_platform.parsers.env import get_bool, get_int
 from django_platform.platforms import Context, Platform
 from django_platform.report import Report, Source
@@ -86,26 +86,27 @@ def https_settings(
     result: dict[str, Any] = {}
     behind_router = platform.router_tls
     proxy = get_bool(env, "DJANGO_SECURE_PROXY_SSL_HEADER")
-    if proxy is not None:
-        result["SECURE_PROXY_SSL_HEADER"] = PROXY_HEADER if proxy else None
-        report.record("SECURE_PROXY_SSL_HEADER", result["SECURE_PROXY_SSL_HEADER"], "DJANGO_SECURE_PROXY_SSL_HEADER")
-    elif "SECURE_PROXY_SSL_HEADER" in current:
-        report.record("SECURE_PROXY_SSL_HEADER", current["SECURE_PROXY_SSL_HEADER"], "settings.py")
-    elif behind_router:
-        result["SECURE_PROXY_SSL_HEADER"] = PROXY_HEADER
-        source = f"platform default ({platform.name}: router terminates TLS)"
-        report.record("SECURE_PROXY_SSL_HEADER", PROXY_HEADER, source)
-    # Precedence: the environment, then what settings.py wrote, then the platform's default.
+    routed = (PROXY_HEADER, f"platform default ({platform.name}: router terminates TLS)")
+    changed, value = choose(
+        "SECURE_PROXY_SSL_HEADER",
+        current,
+        report,
+        env=None if proxy is None else (PROXY_HEADER if proxy else None, "DJANGO_SECURE_PROXY_SSL_HEADER"),
+        default=routed if behind_router else None,
+    )
+    if changed:
+        result["SECURE_PROXY_SSL_HEADER"] = value
     for setting, (variable, on_value) in HTTPS_SETTINGS.items():
-        value: Any = get_int(env, variable) if setting == "SECURE_HSTS_SECONDS" else get_bool(env, variable)
-        if value is not None:
+        found: Any = get_int(env, variable) if setting == "SECURE_HSTS_SECONDS" else get_bool(env, variable)
+        changed, value = choose(
+            setting,
+            current,
+            report,
+            env=None if found is None else (found, variable),
+            default=(on_value, f"platform default ({platform.name})") if behind_router else None,
+        )
+        if changed:
             result[setting] = value
-            report.record(setting, value, variable)
-        elif setting in current:
-            report.record(setting, current[setting], "settings.py")
-        elif behind_router:
-            result[setting] = on_value
-            report.record(setting, on_value, f"platform default ({platform.name})")
     for setting, value in HEADER_SETTINGS.items():
         if setting not in current:
             result[setting] = value
