@@ -44,7 +44,7 @@ class Lifecycle:
     web_command: str | None = None
     # Host header of the platform's health checks, None where it has none (or none over HTTP).
     health_host: str | None = None
-    # Variables the user must set besides the database and add-ons (the platform's recipe (its row's `recipe`)).
+    # Variables the user must set besides the database and add-ons (the platform's row's `recipe`).
     user: dict[str, str] = field(default_factory=dict)
     # What detection finds in the build phase (with the user's config where it reaches the build).
     build_detected: str = "local"

@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 
 from django_platform.deploy.procfile import process_types
+from django_platform.platforms import BY_NAME
 from tests.e2e_support import manage
 from tests.lifecycle import BIN, LIFECYCLES, honcho, phase_env
 from tests.platform_envs import SECRET, clean_environ
 from tests.services import PgCluster, port_open, unavailable, wait_for
-from tests.test_lifecycle import ADDONS, RECIPES, get, release, s3_endpoint
+from tests.test_lifecycle import ADDONS, MYSQL, RECIPES, get, release, s3_endpoint
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e]
 __all__ = ["s3_endpoint"]  # the fixture, shared with test_lifecycle.py
@@ -35,10 +36,11 @@ PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
 DOCKER_BUILD = {**PRODUCTION, "DATABASE_URL": "postgres://none", "REDIS_URL": "none", "SECRET_KEY": "dummy"}
 
 
-def print_config(project: Path, env: dict[str, str]) -> dict[str, str]:
-    """gunicorn's own view of the configuration the project's file gives, as the web line runs it."""
+def print_config(project: Path, env: dict[str, str], web: str) -> dict[str, str]:
+    """gunicorn's own view of the configuration the web line gives it (its --config, if any)."""
+    config = re.search(r"(?:--config|-c)[ =](\S+)", web)
     result = subprocess.run(
-        [str(BIN / "gunicorn"), "--print-config", "config.wsgi"],
+        [str(BIN / "gunicorn"), "--print-config", *(["--config", config.group(1)] if config else []), "config.wsgi"],
         cwd=project,
         env=clean_environ(**env),
         capture_output=True,
@@ -50,7 +52,9 @@ def print_config(project: Path, env: dict[str, str]) -> dict[str, str]:
     return {name.strip(): value.strip() for name, sep, value in pairs if sep}
 
 
-@pytest.mark.parametrize("platform", ["heroku", "fly"])  # a buildpack build, and a Docker build
+# The five lifecycles the project was tried on: buildpack builds (Heroku, Scalingo), a Docker build
+# (Fly.io), and the seed platforms (Qoddi, cloudControl, whose web line names its own config file).
+@pytest.mark.parametrize("platform", ["heroku", "fly", "scalingo", "qoddi", "cloudcontrol"])
 def test_a_real_project_shape_deploys_as_it_is(
     platform: str, pg_tls: PgCluster, pg_plain: PgCluster, mariadb: dict[str, Any], s3_endpoint: str, tmp_path: Path
 ) -> None:
@@ -66,7 +70,8 @@ def test_a_real_project_shape_deploys_as_it_is(
     manage(project, PRODUCTION, "platform_procfile", "--platform", platform, "--force")
     assert "# replaced by django-platform: web: gunicorn config.wsgi" in (project / "Procfile").read_text()
     adopted = manage(project, PRODUCTION, "platform_gunicorn", "--platform", platform, "--force")
-    assert "reuse_port" in adopted  # Heroku's sample sets it in an else: commented out, and said
+    if BY_NAME[platform].gunicorn_config == "gunicorn.conf.py":
+        assert "reuse_port" in adopted  # Heroku's sample sets it in an else: commented out, and said
     lines = process_types((project / "Procfile").read_text())
     assert lines["worker"] == (
         "REMAP_SIGTERM=SIGQUIT celery -A config.celery_app worker --without-gossip --loglevel=INFO"
@@ -74,6 +79,9 @@ def test_a_real_project_shape_deploys_as_it_is(
     assert "web" in lines
 
     database, run_only = RECIPES[lifecycle.database](pg_tls, pg_plain, mariadb, tmp_path)
+    if lifecycle.database in MYSQL:  # the user adds the driver for the platform's MySQL add-on (W010 says so)
+        with (project / "requirements.txt").open("a") as requirements:
+            requirements.write("mysqlclient\n")
     redis = "redis://127.0.0.1:6379/12"
     # A bucket for uploads (the worker instances share no disk with web: W020 otherwise).
     bucket = {k: v for k, v in ADDONS.items() if k.startswith("AWS_")}
@@ -99,7 +107,7 @@ def test_a_real_project_shape_deploys_as_it_is(
     run = phase_env(lifecycle, "run", config, run_only)
 
     # The configuration gunicorn really runs is the generated one, the sample's reuse_port gone.
-    effective = print_config(project, run)
+    effective = print_config(project, run, lines["web"])
     assert effective["reuse_port"] == "False"
     assert effective["max_requests"] == "10000"
     assert effective["threads"] == "8"
