@@ -22,26 +22,8 @@ from tests.platform_envs import clean_environ
 
 ROOT = Path(__file__).resolve().parent.parent
 # Shaped as Heroku's getting-started gunicorn.conf.py is (python-getting-started): top-level
-# settings, then reload or reuse_port chosen in an if/else.
-HEROKU_SHAPED = """\
-import os
-
-bind = ["[::]:{}".format(os.environ.get("PORT", 5006))]
-worker_class = "gthread"
-workers = os.environ.get("WEB_CONCURRENCY", 1)
-threads = 5
-preload_app = True
-timeout = 20
-graceful_timeout = 20
-accesslog = "-"
-
-if os.environ.get("ENVIRONMENT") == "development":
-    # Restart when the source changes.
-    reload = True
-else:
-    # SO_REUSEPORT: even distribution between workers.
-    reuse_port = True
-"""
+# settings, then reload or reuse_port chosen in an if/else. The adopted test project ships it.
+HEROKU_SHAPED = (ROOT / "tests" / "projects" / "adopted" / "gunicorn.conf.py").read_text()
 
 
 def run(tmp_path: Path, *args: str) -> str:
@@ -51,11 +33,12 @@ def run(tmp_path: Path, *args: str) -> str:
     return out.getvalue()
 
 
-def print_config(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
-    """gunicorn's own view of the configuration the file gives, as `name = value` pairs."""
+def print_config(cwd: Path, env: dict[str, str], app: str = "tests.wsgi_app:waits", *args: str) -> dict[str, str]:
+    """gunicorn's own view of the configuration it would run with in `cwd` (its gunicorn.conf.py,
+    or the file `args` name), as `name = value` pairs."""
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "gunicorn"), "--print-config", "tests.wsgi_app:waits"],
-        cwd=tmp_path,
+        [str(Path(sys.executable).parent / "gunicorn"), "--print-config", *args, app],
+        cwd=cwd,
         env={**clean_environ(), "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
         text=True,

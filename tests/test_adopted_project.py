@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import urllib.request
 import uuid
 from pathlib import Path
@@ -22,9 +21,10 @@ import pytest
 from django_platform.deploy.procfile import process_types
 from django_platform.platforms import BY_NAME
 from tests.e2e_support import manage
-from tests.lifecycle import BIN, LIFECYCLES, honcho, phase_env
+from tests.lifecycle import LIFECYCLES, honcho, phase_env
 from tests.platform_envs import SECRET, clean_environ
 from tests.services import PgCluster, port_open, unavailable, wait_for
+from tests.test_adopt_gunicorn import print_config
 from tests.test_lifecycle import ADDONS, MYSQL, RECIPES, get, release, s3_endpoint
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e]
@@ -34,22 +34,6 @@ ADOPTED = Path(__file__).resolve().parent / "projects" / "adopted"
 PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production"}
 # The Dockerfile's own lines: `ENV DJANGO_SETTINGS_MODULE=...` and the placeholders people write.
 DOCKER_BUILD = {**PRODUCTION, "DATABASE_URL": "postgres://none", "REDIS_URL": "none", "SECRET_KEY": "dummy"}
-
-
-def print_config(project: Path, env: dict[str, str], web: str) -> dict[str, str]:
-    """gunicorn's own view of the configuration the web line gives it (its --config, if any)."""
-    config = re.search(r"(?:--config|-c)[ =](\S+)", web)
-    result = subprocess.run(
-        [str(BIN / "gunicorn"), "--print-config", *(["--config", config.group(1)] if config else []), "config.wsgi"],
-        cwd=project,
-        env=clean_environ(**env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    pairs = (line.partition(" = ") for line in result.stdout.splitlines())
-    return {name.strip(): value.strip() for name, sep, value in pairs if sep}
 
 
 # The five lifecycles the project was tried on: buildpack builds (Heroku, Scalingo), a Docker build
@@ -107,7 +91,10 @@ def test_a_real_project_shape_deploys_as_it_is(
     run = phase_env(lifecycle, "run", config, run_only)
 
     # The configuration gunicorn really runs is the generated one, the sample's reuse_port gone.
-    effective = print_config(project, run, lines["web"])
+    own_file = re.search(r"(?:--config|-c)[ =](\S+)", lines["web"])  # the web line's own file, if any
+    effective = print_config(
+        project, clean_environ(**run), "config.wsgi", *(["--config", own_file[1]] if own_file else [])
+    )
     assert effective["reuse_port"] == "False"
     assert effective["max_requests"] == "10000"
     assert effective["threads"] == "8"
