@@ -295,5 +295,6 @@ def test_configure_report_never_holds_a_password() -> None:
             assert quote(password, safe="") not in text
 
     run()
-    # A twentieth of the profile's examples (tests/conftest.py) at least: the test is not vacuous.
-    assert len(reached) > settings().max_examples // 20, f"only {len(reached)} of the examples reached the report"
+    # A tenth of the profile's examples (tests/conftest.py) at least, as before the profiles (30 of
+    # CI's 300): the test is not vacuous.
+    assert len(reached) > settings().max_examples // 10, f"only {len(reached)} of the examples reached the report"

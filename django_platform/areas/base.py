@@ -52,8 +52,8 @@ class Changes:
         self.remove: tuple[str, ...] = tuple(remove)
 
 
-# A value found at one rung, and its source as the report records it.
-Found = tuple[Any, "Source | str"]
+# A value found at one rung of the ladder, and its source as the report records it.
+Rung = tuple[Any, "Source | str"]
 
 
 def choose(
@@ -61,9 +61,9 @@ def choose(
     current: Mapping[str, Any],
     report: Report,
     *,
-    env: Found | None = None,
-    store: Found | None = None,
-    default: Found | Callable[[], Found | None] | None = None,
+    env: Rung | None = None,
+    store: Rung | None = None,
+    default: Rung | Callable[[], Rung | None] | None = None,
 ) -> tuple[bool, Any]:
     """The precedence every area follows, highest first: an environment variable, the platform's
     stores, what settings.py wrote (`current` holds settings.py's own names), the platform's
