@@ -26,6 +26,7 @@ def configure(
     dotenv: bool | str | os.PathLike[str] = False,
 ) -> Report:
     """Apply the environment and the platform profile to `settings` (settings.py's globals())."""
+    # Local: `import django_platform` (INSTALLED_APPS, a gunicorn config) stays free of Django's machinery.
     from django_platform.configuration import configure as _configure
 
     return _configure(settings, env=env, platform=platform, exclude=exclude, dotenv=dotenv)

@@ -8,6 +8,7 @@ class DjangoPlatformConfig(AppConfig):
     verbose_name = "Django Platform"
 
     def ready(self) -> None:
+        # Local: the checks import models and storages, which need the app registry ready.
         from django_platform.checks import register
 
         register()

@@ -6,12 +6,15 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import REPORT_SETTING, Changes, Namespace
+from django_platform.areas.static import base_dir
+from django_platform.parsers.dotenv import read_dotenv
 from django_platform.parsers.env import TextEnvironment
 from django_platform.platforms import (
     PLUGINS_VARIABLE,
@@ -23,6 +26,7 @@ from django_platform.platforms import (
     unclaimed_notes,
 )
 from django_platform.report import Report
+from django_platform.sensitive import secret_values
 
 # Every area: the settings as they stand (read only), the context (the environment, the platform
 # and its stores), the report; it returns its changes.
@@ -60,10 +64,6 @@ def _with_dotenv(
     ns: Namespace,
 ) -> tuple[Mapping[str, str], list[str]]:
     """The environment with a .env file's values underneath; the real environment wins."""
-    from pathlib import Path
-
-    from django_platform.areas.static import base_dir
-    from django_platform.parsers.dotenv import read_dotenv
 
     path = base_dir(ns.as_mapping()) / ".env" if isinstance(dotenv, bool) else Path(dotenv)
     values = read_dotenv(path)
@@ -154,7 +154,6 @@ def configure(
     )
     ctx = Context(environ, detection.platform, detection.reason)
     report = Report(detection.platform.name, detection.reason)
-    from django_platform.sensitive import secret_values
 
     report.add_secrets(secret_values(ctx))
     for name in AREAS:

@@ -7,8 +7,10 @@ request.META (runserver copies the environment there).
 
 from __future__ import annotations
 
+from pprint import pformat
 from typing import Any
 
+from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
 
 from django_platform.attempt import Failed, attempt
@@ -19,7 +21,6 @@ DOTTED_PATH = "django_platform.exception_filter.PlatformExceptionReporterFilter"
 
 def _hide_known(text: str) -> str:
     """`text` with the secrets configure() read masked."""
-    from django.conf import settings
 
     report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
     return text if report is None else report.masked(text)
@@ -28,7 +29,6 @@ def _hide_known(text: str) -> str:
 def _known_secret(value: str) -> bool:
     """A value configure() read from a secret source, whatever the setting holding it is called
     (Postmark's token as EMAIL_HOST_USER, a password inside a locmem LOCATION)."""
-    from django.conf import settings
 
     report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
     return bool(report is not None and report.hides(value))
@@ -95,7 +95,6 @@ class PlatformExceptionReporterFilter(SafeExceptionReporterFilter):
     def _render(self, value: Any) -> _Shown:
         """The value as the DEBUG page would print it, with URL passwords and known secrets masked;
         a repr() that fails is named by its exception's type only (its message may quote a secret)."""
-        from pprint import pformat
 
         text = attempt(lambda: pformat(value), Exception)
         if isinstance(text, Failed):

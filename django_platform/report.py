@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 MASK = "********"
 
@@ -87,7 +87,6 @@ def _hide_ambiguous(match: re.Match[str]) -> str:
 def url_passwords(text: str) -> list[str]:
     """The passwords of the URLs in `text`, as written and percent-decoded; for a URL whose
     password is not in its user-info, the whole ambiguous part and what follows its first ':'."""
-    from urllib.parse import unquote
 
     found = []
     for match in _URL_USERINFO.finditer(text):

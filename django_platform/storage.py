@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 logger = logging.getLogger("django_platform.areas.static")
@@ -34,7 +35,6 @@ class PlatformStaticStorage(CompressedManifestStaticFilesStorage):  # type: igno
         if PlatformStaticStorage._reported:
             return
         PlatformStaticStorage._reported = True
-        from django.conf import settings
 
         report: Any = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
         on_platform = report is not None and report.platform != "local"

@@ -61,3 +61,32 @@ def test_the_lower_layers_import_nothing_of_the_upper_at_module_level_either() -
                     "django_platform.deploy",
                 )
             ), f"{module}:{line} imports {name}"
+
+
+def test_every_function_local_import_says_why() -> None:
+    """A function-local import keeps `import django_platform`, settings import or gunicorn's
+    master light, or waits for an optional package or the app registry; a comment starting with
+    "# Local:" above it (or above the run of imports it belongs to) says which."""
+    unexplained = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        lines = path.read_text().splitlines()
+        for function in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                    continue
+                index = node.lineno - 2
+                # Back over the run of imports (and the if/else or try around them) to its comment.
+                while index >= function.lineno and (
+                    not lines[index].strip()
+                    or lines[index].strip().startswith(("import ", "from ", "if ", "else", "try:"))
+                ):
+                    index -= 1
+                comment: list[str] = []
+                while index >= function.lineno and lines[index].strip().startswith("#"):
+                    comment.insert(0, lines[index].strip())
+                    index -= 1
+                if not comment or not comment[0].startswith("# Local:"):
+                    unexplained.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert unexplained == []

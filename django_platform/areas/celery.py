@@ -11,6 +11,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import choose
+from django_platform.machine import cpu_limit, memory_cap, memory_limit, task_concurrency
+from django_platform.parsers.env import get_int
 from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -55,6 +57,7 @@ def _url_with_tls(
     values: dict[str, Any] = {setting: url}
     report.record(setting, url, source)
     if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify and tls_setting not in current:
+        # Local: ssl costs settings import milliseconds, and only a rediss:// broker needs it.
         import ssl
 
         values[tls_setting] = {"ssl_cert_reqs": ssl.CERT_NONE}
@@ -111,7 +114,6 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
 
 def machine() -> tuple[float, int | None]:
     """CPUs and memory this process may use (two small cgroup files)."""
-    from django_platform.machine import cpu_limit, memory_limit
 
     return cpu_limit(), memory_limit()
 
@@ -119,13 +121,10 @@ def machine() -> tuple[float, int | None]:
 def _concurrency(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any]:
     """CELERY_WORKER_CONCURRENCY: the variable, settings.py, else 2 x the CPUs the container may
     use + 1, and no more children than its memory holds."""
-    from django_platform.parsers.env import get_int
 
     explicit = get_int(ctx.env, CONCURRENCY, minimum=1)
 
     def sized() -> tuple[int, Source]:
-        from django_platform.machine import memory_cap, task_concurrency
-
         cpus, memory = machine()
         value = task_concurrency(ctx.env, cpus=cpus, memory=memory, platform=ctx.platform)
         cap = memory_cap(ctx.env, memory, ctx.platform)

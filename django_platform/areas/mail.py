@@ -6,6 +6,8 @@ Platforms have no local SMTP server: mail leaves through an add-on or the platfo
 from collections.abc import Mapping
 from typing import Any
 
+import django
+
 from django_platform.areas.base import Changes, Namespace
 from django_platform.parsers.mail import ADDONS, CONSOLE, SMTP, Mail, parse_email_url
 from django_platform.platforms import Context
@@ -110,8 +112,6 @@ def build_mail(
 
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    import django
-
     version = (django.VERSION[0], django.VERSION[1])
     values, remove = build_mail(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), version, report)
     return Changes(values, remove)

@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.core import checks
 
-from django_platform.platforms import Platform, detect, get_platform
+from django_platform.areas.hosts import origin
+from django_platform.platforms import Context, Platform, detect, get_platform
 
 TAG = "platform"
 _target: ContextVar[Platform | None] = ContextVar("django_platform_target", default=None)
@@ -42,8 +44,6 @@ def expected_origins(platform: Platform) -> list[str]:
     report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
     if report is not None and report.platform == platform.name:
         return list(report.platform_origins)
-    from django_platform.areas.hosts import origin
-    from django_platform.platforms import Context
 
     return [origin(h) for h, _ in platform.hosts(Context(environment(), platform)) if h != "*"]
 
@@ -59,8 +59,7 @@ def judging(platform: Platform) -> Iterator[None]:
 
 
 def register() -> None:
-    from django.core import checks
-
+    # Local: the check modules import models and storages, which need the app registry ready.
     from django_platform.checks import database, deployfiles, disk, health, mail, replaced, tasks, web
 
     for module in (disk, database, web, mail, deployfiles, health, tasks, replaced):

@@ -7,9 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Info, Warning
+from django.core.exceptions import ImproperlyConfigured
+from django.db import Error, connections
 
+from django_platform import machine
+from django_platform.deploy import gunicorn
+from django_platform.deploy.files import project_dir
+from django_platform.deploy.procfile import process_types
 from django_platform.parsers.env import get_int
+from django_platform.parsers.urlparts import split_url
 
 W019 = "The {alias!r} database accepts {limit} connections ({source}); this deployment may open {demand}: {parts}."
 I002 = "The {alias!r} database is reached through PgBouncer ({variable}): its server connections are pooled."
@@ -57,7 +65,6 @@ def demand(
 
 def server_limit(alias: str, handler: Any = None) -> int | None:
     """max_connections less the superuser reserve, asked of the database; None if it cannot say."""
-    from django.db import Error, connections
 
     connection = (handler or connections)[alias]
     queries = {
@@ -79,10 +86,6 @@ def server_limit(alias: str, handler: Any = None) -> int | None:
 
 
 def _through_pooler(env: Mapping[str, str], db: Mapping[str, Any]) -> bool:
-    from django.core.exceptions import ImproperlyConfigured
-
-    from django_platform.parsers.urlparts import split_url
-
     url = env.get(POOL_VARIABLE, "").strip()
     if not url:
         return False
@@ -141,13 +144,6 @@ def check_budget(
 def budget_here(env: Mapping[str, str], platform: Any) -> list[CheckMessage]:
     """check_budget() for this project: gunicorn's values as they would apply here, the
     Procfile's processes, Celery's worker concurrency."""
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-
-    from django_platform import machine
-    from django_platform.deploy import gunicorn
-    from django_platform.deploy.files import project_dir
-    from django_platform.deploy.procfile import process_types
 
     cpus, memory = machine.cpu_limit(), machine.memory_limit()
     try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.core.management import get_commands
 
 from django_platform.areas.databases import engine_family
 from django_platform.attempt import Failed, attempt
@@ -92,17 +93,14 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="django_platform.E016",
             )
         )
-    if "run_gunicorn" in web:
-        from django.core.management import get_commands
-
-        if "run_gunicorn" not in get_commands():
-            messages.append(
-                Error(
-                    E014,
-                    hint="Add 'django_platform' to INSTALLED_APPS: it provides run_gunicorn.",
-                    id="django_platform.E014",
-                )
+    if "run_gunicorn" in web and "run_gunicorn" not in get_commands():
+        messages.append(
+            Error(
+                E014,
+                hint="Add 'django_platform' to INSTALLED_APPS: it provides run_gunicorn.",
+                id="django_platform.E014",
             )
+        )
     messages += _stale_files(root, platform, text)
     if idle_release(text, platform):
         messages.append(

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import FileSystemStorage
+from django.db.models import FileField
 
-from django_platform.checks import target_platform
+from django_platform.areas.cache import unusable_addon
+from django_platform.attempt import Failed, attempt
+from django_platform.checks import environment, target_platform
+from django_platform.checks.mail import default_backend
+from django_platform.platforms import Context
 
 S3_HINT = (
     "Store uploads in S3 or an S3-compatible service: set AWS_STORAGE_BUCKET_NAME, AWS_ACCESS_KEY_ID and "
@@ -40,8 +48,6 @@ def _platform_on_ephemeral_disk() -> Any:
 
 
 def _is_local_storage(storage: Any) -> bool:
-    from django.core.files.storage import FileSystemStorage
-
     return isinstance(storage, FileSystemStorage)
 
 
@@ -49,8 +55,6 @@ def check_file_fields(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     platform = _platform_on_ephemeral_disk()
     if platform is None:
         return []
-    from django.apps import apps
-    from django.db.models import FileField
 
     local: list[str] = []
     storages: dict[int, bool] = {}  # storage id -> local? (thousands of fields share a few storages)
@@ -111,7 +115,6 @@ def check_file_sessions(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 def check_file_email(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if _platform_on_ephemeral_disk() is None:
         return []
-    from django_platform.checks.mail import default_backend
 
     if default_backend()[0] != "django.core.mail.backends.filebased.EmailBackend":
         return []
@@ -175,13 +178,6 @@ def check_process_memory(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
 
 
 def _unusable_cache_addon() -> tuple[str, str, str] | None:
-    from django.core.exceptions import ImproperlyConfigured
-
-    from django_platform.areas.cache import unusable_addon
-    from django_platform.attempt import Failed, attempt
-    from django_platform.checks import environment
-    from django_platform.platforms import Context
-
     found = attempt(lambda: unusable_addon(Context(environment(), target_platform())), ImproperlyConfigured)
     return None if isinstance(found, Failed) else found
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Warning
 
 from django_platform.checks import environment, target_platform
+from django_platform.health import config, wired
 
 W013 = "{platform} decides from an HTTP health check whether a release goes live, and no health path is wired."
 W014 = "{variable} does not name the readiness path: {platform} probes another path before a release goes live."
@@ -18,8 +19,6 @@ OPT_IN = (
 
 
 def check_health_path(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from django_platform.health import config, wired
-
     platform = target_platform()
     if not platform.health_check:
         return []

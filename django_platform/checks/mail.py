@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Warning
+from django.urls import reverse
 
 from django_platform.checks import target_platform
 
@@ -40,8 +41,6 @@ def default_backend() -> tuple[str, str]:
 
 
 def _url_wired(name: str) -> bool:
-    from django.urls import reverse
-
     try:
         reverse(name)
     except Exception:  # NoReverseMatch; a broken URLconf is for Django's own checks to report

@@ -9,9 +9,11 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.core.files.storage import default_storage
 
 from django_platform.areas.django_tasks import backend_kind, has_app
 from django_platform.checks import target_platform
+from django_platform.checks.disk import _is_local_storage
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.procfile import process_types
 
@@ -95,10 +97,6 @@ def _queued(backend: str) -> bool:
 
 
 def _default_storage_is_local() -> bool:
-    from django.core.files.storage import default_storage
-
-    from django_platform.checks.disk import _is_local_storage
-
     return _is_local_storage(default_storage)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.areas.health import MIDDLEWARE as HEALTH
@@ -123,7 +124,6 @@ def _uncollected(platform: Platform) -> list[CheckMessage]:
     report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
     if report is None or report.platform != platform.name:
         return []
-    from django.contrib.staticfiles.storage import staticfiles_storage
 
     storage: Any = staticfiles_storage
     # Building the storage can fail (no STATIC_URL, a backend that does not import): that is for

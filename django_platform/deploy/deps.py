@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 # In the order a buildpack looks for them.
 FILES = ("requirements.txt", "Pipfile.lock", "poetry.lock", "uv.lock", "pyproject.toml")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?")
@@ -175,6 +178,7 @@ def _collect(requirements: Iterable[Any], pins: dict[str, str] | None = None) ->
 
 
 def _toml(text: str) -> dict[str, Any]:
+    # Local: only platform_check reads pyproject.toml; tomllib is tomli before Python 3.11.
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # Python 3.10 (covered by its tox environment)
@@ -262,7 +266,6 @@ def missing(found: Declared, engine_families: Iterable[str]) -> list[str]:
 def excluded(found: Declared) -> list[tuple[str, str, str]]:
     """(package, the project's specifiers, ours) for each pin that leaves no version django-platform
     can use: pip's build would stop with ResolutionImpossible. Unparsable specifiers are left to pip."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     found_pins = []
     for name, ours in RUNTIME.items():
@@ -281,7 +284,6 @@ def excluded(found: Declared) -> list[tuple[str, str, str]]:
 def _overlap(first: Any, second: Any) -> bool:
     """Whether some release satisfies both specifier sets, judged on the versions either names and
     their neighbours (the boundaries are where two ranges can meet)."""
-    from packaging.version import InvalidVersion, Version
 
     candidates: set[Any] = set()
     for spec in [*first, *second]:

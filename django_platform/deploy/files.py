@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import difflib
 import glob
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
+
+from django.conf import settings
 
 BEGIN = "# BEGIN django-platform"
 END = "# END django-platform"
@@ -33,7 +37,6 @@ def split_lines(text: str, *, keepends: bool = False) -> list[str]:
 
 def project_dir() -> Path:
     """Where the Procfile and gunicorn config live: BASE_DIR, else the working directory."""
-    from django.conf import settings
 
     base = getattr(settings, "BASE_DIR", None)
     return Path(base) if base else Path.cwd()
@@ -194,8 +197,6 @@ def _alive(pid: int) -> bool:
 
 
 def _age(path: Path) -> float:
-    import time
-
     try:
         return time.time() - path.stat().st_mtime
     except OSError:
@@ -203,8 +204,6 @@ def _age(path: Path) -> float:
 
 
 def unified_diff(path: Path, old: str | None, new: str) -> str:
-    import difflib
-
     return "".join(
         difflib.unified_diff(
             split_lines(old or "", keepends=True),

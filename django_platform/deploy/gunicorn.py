@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 import sys
 from collections.abc import Mapping, MutableMapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import gunicorn
 from django.core.exceptions import ImproperlyConfigured
+from gunicorn.config import Config
+from gunicorn.workers import SUPPORTED_WORKERS
 
 from django_platform.attempt import Failed, attempt
 from django_platform.machine import (
@@ -91,8 +96,6 @@ def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, pla
 
 def worker_class(env: Mapping[str, str]) -> str:
     """GUNICORN_WORKER_CLASS: one of gunicorn's names in any case, or a dotted path to a class."""
-    import gunicorn
-    from gunicorn.workers import SUPPORTED_WORKERS
 
     value = env.get("GUNICORN_WORKER_CLASS", "").strip()
     if not value:
@@ -110,9 +113,6 @@ def worker_class(env: Mapping[str, str]) -> str:
 def forwarded_allow_ips(env: Mapping[str, str]) -> str:
     """GUNICORN_FORWARDED_ALLOW_IPS, checked by the installed gunicorn's own validator, which would
     otherwise refuse it at start (27 takes networks, 23 addresses only)."""
-    from functools import partial
-
-    from gunicorn.config import Config
 
     value = env.get("GUNICORN_FORWARDED_ALLOW_IPS", "").strip()
     checked = attempt(partial(Config().set, "forwarded_allow_ips", value), ValueError, TypeError) if value else None
@@ -138,8 +138,6 @@ def bind_addresses(port: str, *, ipv6: bool, v6only: bool) -> list[str]:
 
 
 def _ipv6() -> tuple[bool, bool]:
-    import socket
-
     if not socket.has_ipv6:
         return False, False
     try:
@@ -157,6 +155,7 @@ def _ipv6() -> tuple[bool, bool]:
 def post_fork(server: Any, worker: Any) -> None:
     """With preload_app, close database connections the master opened: never share a socket."""
     if "django.db" in sys.modules:
+        # Local: gunicorn's master imports this module; it must not load django.db itself.
         from django.db import connections
 
         for connection in connections.all(initialized_only=True):

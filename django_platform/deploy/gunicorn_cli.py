@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import NamedTuple
 
+from gunicorn.config import KNOWN_SETTINGS
+
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
@@ -35,7 +37,6 @@ class GunicornCall(NamedTuple):
 
 def _options_with_values() -> frozenset[str]:
     """gunicorn's command-line options that take a value (the rest are flags)."""
-    from gunicorn.config import KNOWN_SETTINGS
 
     flag_actions = ("store_true", "store_false", "store_const")
     return frozenset(

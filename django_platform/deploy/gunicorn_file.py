@@ -3,11 +3,14 @@ project's own file (the settings it assigns, commented out when the block takes 
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Collection, Iterator
 from typing import Any
 
+from gunicorn.config import KNOWN_SETTINGS
+
 from django_platform.deploy.files import split_lines
-from django_platform.platforms import Platform
+from django_platform.platforms import PLATFORMS, Platform
 
 GUNICORN_CONF = "gunicorn.conf.py"  # read by gunicorn from the working directory (17.5+)
 
@@ -18,7 +21,6 @@ def config_filename(platform: Platform) -> str:
 
 def config_filenames() -> list[str]:
     """Every name a gunicorn config of ours may have, across the registered platforms."""
-    from django_platform.platforms import PLATFORMS
 
     return list(dict.fromkeys([GUNICORN_CONF, *(p.gunicorn_config for p in PLATFORMS)]))
 
@@ -29,7 +31,6 @@ def comment_out_settings(text: str, names: Collection[str]) -> tuple[str, list[s
     blocks (Heroku's sample sets reuse_port in an `else:`), where the first line becomes `pass` so
     the block stays valid; and the names it commented out. SyntaxError if the text is not Python;
     ValueError for a statement sharing its line with another (`if x: reuse_port = True`)."""
-    import ast
 
     lines = split_lines(text, keepends=True)  # numbered as Python's parser numbers them
     found: list[str] = []
@@ -61,7 +62,6 @@ def comment_out_settings(text: str, names: Collection[str]) -> tuple[str, list[s
 def assigned_settings(text: str) -> list[tuple[str, int]]:
     """(name, line number) of every module-level assignment or hook function in a gunicorn
     config, in if/else blocks too. SyntaxError if the text is not Python."""
-    import ast
 
     return [
         (name, node.lineno)
@@ -72,14 +72,12 @@ def assigned_settings(text: str) -> list[tuple[str, int]]:
 
 def gunicorn_setting_names() -> frozenset[str]:
     """Every name gunicorn reads from a config file: its settings and server hooks."""
-    from gunicorn.config import KNOWN_SETTINGS
 
     return frozenset(setting.name for setting in KNOWN_SETTINGS)
 
 
 def _assigned(node: object) -> list[str]:
     """The module-level names a statement binds (hooks are functions)."""
-    import ast
 
     if isinstance(node, ast.Assign):
         return [t.id for t in node.targets if isinstance(t, ast.Name)]
@@ -93,7 +91,6 @@ def _assigned(node: object) -> list[str]:
 def _module_statements(body: list[Any], *, nested: bool) -> Iterator[tuple[Any, bool]]:
     """Every statement that runs at module level: inside if/else, try, with and loops too, not
     inside functions or classes (their own scope)."""
-    import ast
 
     for node in body:
         yield node, nested

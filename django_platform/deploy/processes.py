@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from django.conf import settings
+
 from django_platform.areas.celery import uses_celery
 from django_platform.areas.django_tasks import backend_kind, has_app
 
@@ -141,14 +143,11 @@ def background(
 
 def settings_values() -> dict[str, Any]:
     """The configured settings as a mapping (what background() reads)."""
-    from django.conf import settings
 
     names = [n for n in dir(settings) if n.startswith("CELERY_") or n in ("TASKS", "INSTALLED_APPS")]
     return {n: getattr(settings, n) for n in names}
 
 
 def project_packages() -> list[str]:
-    from django.conf import settings
-
     modules = [getattr(settings, "SETTINGS_MODULE", "") or "", str(settings.WSGI_APPLICATION or "")]
     return [m.split(".")[0] for m in modules if m]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 SETTING = "DJANGO_PLATFORM_HEALTH"
@@ -63,14 +64,14 @@ def parse(value: Any) -> Config:
 
 
 def config() -> Config:
-    from django.conf import settings
-
     return parse(getattr(settings, SETTING, None))
 
 
 def wired() -> bool:
     """The health paths answer: included in urls.py, or enabled by the setting with HealthMiddleware
     in MIDDLEWARE."""
+    # Local: this package is imported at settings import; the URL resolver and the views load
+    # Django's request machinery, which only the checks need.
     from django.conf import settings
     from django.urls import Resolver404, resolve
 

@@ -15,6 +15,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import caches
+from django.core.files.storage import storages
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
 logger = logging.getLogger("django_platform.health")
 PROBE_FILE = "django-platform-health-probe"
 _SKIPPED_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
@@ -55,9 +60,6 @@ def _start(name: str, check: Callable[[], None]) -> _Run:
 
 def database(alias: str) -> Callable[[], None]:
     def check() -> None:
-        from django.db import connections
-        from django.db.backends.base.base import BaseDatabaseWrapper
-
         connection = connections[alias]
         try:
             with connection.cursor() as cursor:
@@ -74,8 +76,6 @@ def database(alias: str) -> Callable[[], None]:
 
 def cache(alias: str) -> Callable[[], None]:
     def check() -> None:
-        from django.core.cache import caches
-
         backend = caches[alias]
         key = f"django-platform:health:{uuid.uuid4().hex}"
         token = uuid.uuid4().hex
@@ -91,8 +91,6 @@ def cache(alias: str) -> Callable[[], None]:
 
 def storage(alias: str) -> Callable[[], None]:
     def check() -> None:
-        from django.core.files.storage import storages
-
         # Read only: a probe every few seconds must not write (S3 PUTs cost money and time).
         storages[alias].exists(PROBE_FILE)
 
@@ -101,6 +99,7 @@ def storage(alias: str) -> Callable[[], None]:
 
 def broker(url: str, options: dict[str, Any], timeout: float) -> Callable[[], None]:
     def check() -> None:
+        # Local: kombu comes with Celery, an optional extra.
         from kombu.connection import Connection
 
         connect: Any = Connection  # kombu has no type hints
@@ -125,6 +124,7 @@ def planned(settings: Any, timeout: float) -> list[tuple[str, Callable[[], None]
     url = getattr(settings, "CELERY_BROKER_URL", None)
     if url and isinstance(url, str) and not url.startswith("memory://"):
         try:
+            # Local: kombu comes with Celery, an optional extra.
             import kombu  # noqa: F401
         except ImportError:
             pass  # no Celery installed: nothing uses the broker from this process

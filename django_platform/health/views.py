@@ -3,9 +3,11 @@ message, host, URL or stack trace."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from django_platform.health import config
+from django_platform.health.probes import planned, run
 
 
 def _answer(request: HttpRequest, status: int, body: dict[str, object]) -> HttpResponse:
@@ -30,9 +32,6 @@ def live(request: HttpRequest) -> HttpResponse:
 
 def ready(request: HttpRequest) -> HttpResponse:
     """Every dependency the settings name answers within the deadline."""
-    from django.conf import settings
-
-    from django_platform.health.probes import planned, run
 
     timeout = config().timeout
     results = run(planned(settings, timeout), timeout)

@@ -16,7 +16,8 @@ MAX_URL = 4096
 
 def parse_database_url(url: str, *, variable: str) -> dict[str, Any]:
     """A Django DATABASES entry from a URL; ImproperlyConfigured naming `variable` if invalid."""
-    import dj_database_url  # deferred: keeps `import django_platform` cheap
+    # Local: dj_database_url costs settings import time even on platforms with no URL to parse.
+    import dj_database_url
 
     url = url.strip()
     if url == "sqlite://:memory:":

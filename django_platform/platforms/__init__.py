@@ -6,6 +6,7 @@ Nothing outside this package names a platform or one of its variables: areas ask
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import re
 from collections.abc import Iterable, Mapping
@@ -160,7 +161,6 @@ def get_platform(name: str, *, variable: str = "DJANGO_PLATFORM") -> Platform:
 
 def _close_name(name: str) -> str | None:
     """The platform name `name` is a typo of, if any."""
-    import difflib
 
     if not _NAME_LIKE.match(name):
         return None

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.attempt import Failed, attempt
+from django_platform.report import Source
 from django_platform.sensitive import secrets_in
 
 if TYPE_CHECKING:
     from django_platform.parsers.mail import Mail
-    from django_platform.report import Source
 
 # Database engine families, the keys of Platform.db_tls.
 PG = "postgresql"
@@ -315,7 +315,6 @@ class Platform:
     def broker(self, ctx: Context) -> "tuple[str, Source] | None":
         """A Celery broker URL from the platform's add-ons, and its source: RabbitMQ's variables
         first (a dedicated broker), then Redis's."""
-        from django_platform.report import Source
 
         for name in (*BROKER_VARIABLES, *self.broker_variables, "REDIS_URL", "REDIS_TLS_URL"):
             if ctx.value(name):

@@ -5,13 +5,14 @@ DATABASE_URL. Build instances have INSTANCE_TYPE=build. Public sources: the row'
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
+from django_platform.parsers.cache import parse_cache_url
+from django_platform.parsers.dbfields import FieldSpec, from_fields
+from django_platform.parsers.env import parse_int
 from django_platform.platforms.base import Context, Found, Marker, Platform
-
-if TYPE_CHECKING:
-    from django_platform.report import Source
+from django_platform.report import Source
 
 # Add-on prefix -> (engine family, default port), in the order that picks the default database.
 ADDONS = {"POSTGRESQL_ADDON": ("postgresql", 5432), "MYSQL_ADDON": ("mysql", 3306)}
@@ -19,9 +20,6 @@ ADDONS = {"POSTGRESQL_ADDON": ("postgresql", 5432), "MYSQL_ADDON": ("mysql", 330
 
 class CleverCloud(Platform):
     def databases(self, ctx: Context) -> list[Found]:
-        from django_platform.parsers.dbfields import FieldSpec, from_fields
-        from django_platform.report import Source
-
         found: list[Found] = []
         for prefix, (family, port) in ADDONS.items():
             if not (ctx.value(f"{prefix}_HOST") or ctx.value(f"{prefix}_URI")):
@@ -44,10 +42,6 @@ class CleverCloud(Platform):
     def cache(self, ctx: Context) -> tuple[dict[str, Any], Source | str] | None:
         # REDIS_URL, shown in the add-on's panel, is read first by the cache area; the parts
         # are what the add-on injects.
-        from django_platform.parsers.cache import parse_cache_url
-        from django_platform.parsers.env import parse_int
-        from django_platform.report import Source
-
         host = ctx.value("REDIS_HOST")
         if not host:
             return None
@@ -61,8 +55,6 @@ class CleverCloud(Platform):
         return config, Source("environment", source, keys)
 
     def broker(self, ctx: Context) -> tuple[str, Source] | None:
-        from django_platform.report import Source
-
         found = super().broker(ctx)
         cache = None if found else self.cache(ctx)
         if cache is not None:

@@ -6,19 +6,24 @@ SET_ENV_VARS option); DEP_NAME is "APP/DEP". Public sources: the row's `sources`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.parsers.bounded_json import load_json
+from django_platform.parsers.cache import memcachier
+from django_platform.parsers.dbfields import FieldSpec, from_fields
+from django_platform.parsers.dburl import parse_database_url
+from django_platform.parsers.mail import ADDONS
 from django_platform.platforms.base import PG, Context, Found, Marker, Platform, Store, template_hosts
+from django_platform.report import Source
 from django_platform.textfile import Unreadable, read_text
 
 if TYPE_CHECKING:
-    from django_platform.parsers.dbfields import FieldSpec
     from django_platform.parsers.mail import Mail
-    from django_platform.report import Source
 
 AddOns = dict[str, dict[str, str]]
 CONFIG = "gunicorn_config.py"  # the name the seed's Procfile passes
@@ -26,9 +31,6 @@ CONFIG = "gunicorn_config.py"  # the name the seed's Procfile passes
 
 def parse_credentials(text: str, *, source: str) -> AddOns:
     """`{"ADDON": {"ADDON_KEY": "value", ...}, ...}` -> the same, with values as strings."""
-    import json
-
-    from django_platform.parsers.bounded_json import load_json
 
     data = load_json(text, source=source)
     if not isinstance(data, dict):
@@ -56,7 +58,6 @@ def read_credentials(path: str) -> AddOns:
 
 def _addons() -> Mapping[str, FieldSpec | str]:
     """Database add-ons, in the order that picks the default database when several are present."""
-    from django_platform.parsers.dbfields import FieldSpec
 
     return {
         "POSTGRESQLD": FieldSpec(
@@ -89,9 +90,6 @@ def _addons() -> Mapping[str, FieldSpec | str]:
 def read_databases(env: Mapping[str, str], file_addons: AddOns) -> list[Found]:
     """Database add-ons from the environment (SET_ENV_VARS) or the credentials file; the
     environment wins add-on by add-on. The first found is the default."""
-    from django_platform.parsers.dbfields import from_fields
-    from django_platform.parsers.dburl import parse_database_url
-    from django_platform.report import Source
 
     found: list[Found] = []
     for addon, spec in _addons().items():
@@ -128,8 +126,6 @@ class CloudControl(Platform):
         return read_databases(ctx.env, self.credentials(ctx))
 
     def mail(self, ctx: Context) -> Mail | None:
-        from django_platform.parsers.mail import ADDONS
-
         addons = self.credentials(ctx)
         values = {k: v for addon in ("SENDGRID", "MAILGUN", "POSTMARK") for k, v in addons.get(addon, {}).items()}
         for read in ADDONS:
@@ -139,15 +135,10 @@ class CloudControl(Platform):
         return None
 
     def cache(self, ctx: Context) -> tuple[dict[str, Any], Source | str] | None:
-        from django_platform.parsers.cache import memcachier
-        from django_platform.report import Source
-
         config = memcachier(self.credentials(ctx).get("MEMCACHIER", {}), "CRED_FILE")
         return None if config is None else (config, Source("store", "CRED_FILE MEMCACHIER", ["CRED_FILE"]))
 
     def broker(self, ctx: Context) -> tuple[str, Source] | None:
-        from django_platform.report import Source
-
         found = super().broker(ctx)
         url = "" if found else str(self.credentials(ctx).get("CLOUDAMQP", {}).get("CLOUDAMQP_URL") or "")
         return (url, Source("store", "CRED_FILE CLOUDAMQP", ["CRED_FILE"])) if url.strip() else found

@@ -4,15 +4,16 @@ with curl, so their Host is localhost. Public sources: the row's `sources`."""
 from __future__ import annotations
 
 from functools import partial
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.attempt import Failed, attempt
+from django_platform.parsers.hosts import parse_hosts
 from django_platform.platforms.base import Context, Marker, Platform
 
 
 def _hostname(item: str) -> str | None:
-    from urllib.parse import urlsplit
-
     return urlsplit(item if "://" in item else "//" + item).hostname
 
 
@@ -20,9 +21,6 @@ class Coolify(Platform):
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
         # COOLIFY_FQDN: one or more names, comma-separated, with a scheme and a port in some
         # versions (unverified): the host names are kept, as ALLOWED_HOSTS wants them.
-        from django_platform.attempt import Failed, attempt
-        from django_platform.parsers.hosts import parse_hosts
-
         names = []
         for item in (i.strip() for i in ctx.value("COOLIFY_FQDN").split(",") if i.strip()):
             host = attempt(partial(_hostname, item), ValueError)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from django_platform.parsers.dburl import parse_database_url
 from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform
 
 _COLOR = re.compile(r"^HEROKU_POSTGRESQL_(?P<color>[A-Z0-9]+)_URL$")
@@ -15,7 +16,6 @@ COLLECTSTATIC = "{label}'s Python buildpack runs it at build unless DISABLE_COLL
 
 def attached_databases(ctx: Context) -> list[Found]:
     """Extra databases attached as HEROKU_POSTGRESQL_<COLOR>_URL, as aliases named by colour."""
-    from django_platform.parsers.dburl import parse_database_url
 
     found: list[Found] = []
     for variable in sorted(ctx.env):

@@ -4,13 +4,12 @@ Public sources: the row's `sources`."""
 
 from __future__ import annotations
 
+from django_platform.parsers.hosts import parse_hosts
 from django_platform.platforms.base import Context, Marker, Platform
 
 
 class Northflank(Platform):
     def hosts(self, ctx: Context) -> list[tuple[str, str]]:
-        from django_platform.parsers.hosts import parse_hosts
-
         return [(h, "NF_HOSTS") for h in parse_hosts("NF_HOSTS", ctx.value("NF_HOSTS").lower())]
 
 

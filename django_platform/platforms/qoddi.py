@@ -7,15 +7,15 @@ Public sources: the row's `sources`.
 
 from __future__ import annotations
 
+from django_platform.parsers.dbfields import FieldSpec, from_fields
 from django_platform.platforms.base import MYSQL, PG, Context, Found, Platform
+from django_platform.report import Source
 
 SOURCE = "DATABASE_HOST/NAME/USERNAME/PASSWORD/PORT"
 
 
 class Qoddi(Platform):
     def databases(self, ctx: Context) -> list[Found]:
-        from django_platform.parsers.dbfields import FieldSpec, from_fields
-
         if not ctx.value("DATABASE_HOST"):
             return []
         if ctx.value("MONGO_URL"):
@@ -31,7 +31,6 @@ class Qoddi(Platform):
             "DATABASE_PORT",
             3306,
         )
-        from django_platform.report import Source
 
         origin = Source("environment", SOURCE, [k for k in spec.variables() if ctx.value(k)])
         return [("default", from_fields(ctx.env, spec, source=SOURCE), origin)]

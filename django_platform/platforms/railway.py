@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django_platform.parsers.env import get_int
 from django_platform.platforms.base import Marker, Platform
 
 DRAIN = "RAILWAY_DEPLOYMENT_DRAINING_SECONDS"
@@ -12,8 +13,6 @@ DRAIN = "RAILWAY_DEPLOYMENT_DRAINING_SECONDS"
 class Railway(Platform):
     def stop_window(self, env: Mapping[str, str]) -> int:
         # SIGKILL follows SIGTERM after the draining time, 0 unless the user sets it.
-        from django_platform.parsers.env import get_int
-
         drain = get_int(env, DRAIN, minimum=0)
         return self.stop_grace if drain is None else drain
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django_platform.parsers.cache import parse_cache_url
+from django_platform.parsers.dburl import parse_database_url
 from django_platform.platforms.base import Context, Found, Marker, Platform
 
 if TYPE_CHECKING:
@@ -21,8 +23,6 @@ JDBC_VERIFY = "verifyServerCertificate"
 
 class Scalingo(Platform):
     def databases(self, ctx: Context) -> list[Found]:
-        from django_platform.parsers.dburl import parse_database_url
-
         found: list[Found] = []
         for variable in ("SCALINGO_POSTGRESQL_URL", "SCALINGO_MYSQL_URL"):
             if ctx.value(variable):
@@ -44,8 +44,6 @@ class Scalingo(Platform):
         return {**adjusted, "OPTIONS": options} if options else adjusted
 
     def cache(self, ctx: Context) -> tuple[dict[str, Any], str] | None:
-        from django_platform.parsers.cache import parse_cache_url
-
         if not ctx.value("SCALINGO_REDIS_URL"):
             return None
         url = ctx.env["SCALINGO_REDIS_URL"]

@@ -12,16 +12,19 @@ import binascii
 import re
 from collections.abc import Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.attempt import Failed, attempt
+from django_platform.parsers.bounded_json import load_json
+from django_platform.parsers.dbfields import FieldSpec, from_fields
+from django_platform.parsers.dburl import parse_database_url
+from django_platform.parsers.env import parse_int
+from django_platform.parsers.mail import SMTP, Mail
 from django_platform.platforms.base import MYSQL, PG, Context, Found, Marker, Platform, Store
-
-if TYPE_CHECKING:
-    from django_platform.parsers.mail import Mail
-    from django_platform.report import Source
+from django_platform.report import Source
 
 # Relationship schemes of SQL services (PostgreSQL's is pgsql).
 ENGINES = {
@@ -34,7 +37,6 @@ _HOST_CHARS = re.compile(r"^[A-Za-z0-9.\-:\[\]_]+$")
 
 def decode(variable: str, value: str) -> Any:
     """PLATFORM_* variables are base64-encoded JSON."""
-    from django_platform.parsers.bounded_json import load_json
 
     raw = attempt(lambda: base64.b64decode(value.strip(), validate=True), binascii.Error, ValueError)
     if isinstance(raw, Failed):
@@ -44,7 +46,6 @@ def decode(variable: str, value: str) -> Any:
 
 def relationship_databases(data: Any) -> list[Found]:
     """Database relationships from decoded PLATFORM_RELATIONSHIPS; one named "database" is the default."""
-    from django_platform.parsers.env import parse_int
 
     if not isinstance(data, dict):
         raise ImproperlyConfigured("PLATFORM_RELATIONSHIPS must decode to a JSON object.")
@@ -81,9 +82,6 @@ def relationship_databases(data: Any) -> list[Found]:
 
 def relationship_url(name: str, entry: Mapping[str, Any]) -> str:
     """A broker URL from a redis or rabbitmq relationship (Upsun's RabbitMQ scheme is amqp)."""
-    from urllib.parse import quote
-
-    from django_platform.parsers.env import parse_int
 
     host = str(entry.get("host", "")).strip()
     if not host:
@@ -100,8 +98,6 @@ def relationship_url(name: str, entry: Mapping[str, Any]) -> str:
 
 
 def _store(text: str) -> Source:
-    from django_platform.report import Source
-
     return Source("store", text, ["PLATFORM_RELATIONSHIPS"])
 
 
@@ -109,9 +105,6 @@ def service_databases(env: Mapping[str, str]) -> list[Found]:
     """Databases from the service variables (<REL>_SCHEME, then <REL>_URL or <REL>_HOST, _PORT,
     _PATH, _USERNAME, _PASSWORD), for when PLATFORM_RELATIONSHIPS is absent; the relationship
     named "database" is the default. The docs disagree on whether <REL>_URL exists: both are read."""
-    from django_platform.parsers.dbfields import FieldSpec, from_fields
-    from django_platform.parsers.dburl import parse_database_url
-    from django_platform.report import Source
 
     relationships = sorted(
         (
@@ -142,8 +135,6 @@ def service_databases(env: Mapping[str, str]) -> list[Found]:
 
 
 def _hostname(url: object) -> str | None:
-    from urllib.parse import urlsplit
-
     return urlsplit(str(url)).hostname
 
 
@@ -176,8 +167,6 @@ class Upsun(Platform):
         return service_databases(ctx.env)
 
     def mail(self, ctx: Context) -> Mail | None:
-        from django_platform.parsers.mail import SMTP, Mail
-
         # Empty when outgoing mail is disabled for the environment.
         host = ctx.value("PLATFORM_SMTP_HOST")
         return Mail(SMTP, "PLATFORM_SMTP_HOST", host, 25, keys=("PLATFORM_SMTP_HOST",)) if host else None

@@ -11,7 +11,9 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from django_platform.checks import TAG, judging, target_platform
+from django_platform.checks import TAG, environment, judging, target_platform
+from django_platform.checks.budget import budget_here
+from django_platform.deploy.gunicorn import explain_here
 from django_platform.platforms import Platform, get_platform
 from django_platform.report import Report, mask
 
@@ -93,14 +95,10 @@ class Command(BaseCommand):
         else:
             platform = target_platform()
             reason = report.reason if report else "detected from the environment"
-        from django_platform.checks import environment
-        from django_platform.deploy.gunicorn import explain_here
 
         with judging(platform):
             findings = run_findings(options["deploy"])
         if options["deploy"] and not platform.development:
-            from django_platform.checks.budget import budget_here
-
             try:
                 budget = [m for m in budget_here(environment(), platform) if not m.is_silenced()]
             except ImproperlyConfigured as exc:  # our message: it names the variable, not its value

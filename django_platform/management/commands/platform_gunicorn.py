@@ -5,8 +5,9 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from django_platform.attempt import Failed, attempt
+from django_platform.checks import environment
 from django_platform.deploy.files import project_dir
-from django_platform.deploy.gunicorn import MANAGED
+from django_platform.deploy.gunicorn import MANAGED, explain_here
 from django_platform.deploy.gunicorn_file import (
     assigned_settings,
     comment_out_settings,
@@ -21,8 +22,6 @@ from django_platform.platforms import Platform
 
 def resolved_here(platform: Platform) -> str:
     """The values the file resolves to at server start on this machine, with why."""
-    from django_platform.checks import environment
-    from django_platform.deploy.gunicorn import explain_here
 
     found = explain_here(environment(), platform)
     head = f"At server start here ({platform.label}, this machine's CPUs and memory, this environment):"

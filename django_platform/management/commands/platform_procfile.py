@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 
 from django_platform.areas.databases import engine_family
+from django_platform.checks.deployfiles import W024
 from django_platform.deploy import deps
 from django_platform.deploy.files import managed_block, project_dir
 from django_platform.deploy.processes import background, project_packages, settings_values
@@ -30,8 +31,6 @@ def _current_types(path: Path) -> dict[str, str]:
 
 
 def _idle_release(path: Path, platform: Platform) -> list[str]:
-    from django_platform.checks.deployfiles import W024
-
     try:
         idle = idle_release(path.read_text(encoding="utf-8-sig", errors="replace"), platform)
     except OSError:

@@ -6,17 +6,19 @@ platform's signals reach its master directly; options are gunicorn's own.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from gunicorn.app.wsgiapp import WSGIApplication
+from gunicorn.config import Config
 
 from django_platform.deploy.procfile import wsgi_target
 
 
 def gunicorn_argv(args: list[str], wsgi_application: str | None) -> list[str]:
     """gunicorn's argv, with the project's WSGI module added unless an APP_MODULE was given."""
-    from gunicorn.config import Config
 
     parsed, _unknown = Config().parser().parse_known_args(args)
     return ["gunicorn", *args] if parsed.args else ["gunicorn", *args, wsgi_target(wsgi_application)]
@@ -30,9 +32,5 @@ class Command(BaseCommand):
         self.execute(*argv[2:])
 
     def execute(self, *args: Any, **options: Any) -> None:
-        import sys
-
-        from gunicorn.app.wsgiapp import WSGIApplication
-
         sys.argv = gunicorn_argv(list(args), settings.WSGI_APPLICATION)
         WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]", prog="manage.py run_gunicorn").run()
