@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,6 +96,36 @@ def test_unknown_platform_lists_valid_names() -> None:
         get_platform("x", variable="--platform")
     with pytest.raises(ImproperlyConfigured, match=r"^--platform is not a known platform;"):
         get_platform("postgres://u:p@h/db", variable="--platform")
+
+
+def test_the_registry_loads_every_module_of_the_package() -> None:
+    """Adding a platform is adding its module: nothing else lists the built-in platforms."""
+    folder = Path(platforms.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "base"}
+    rows = [p for m in sorted(modules) for p in importlib.import_module(f"django_platform.platforms.{m}").PLATFORMS]
+    assert sorted(p.name for p in rows) == sorted(p.name for p in PLATFORMS)
+
+
+def test_detection_order_follows_the_markers_whatever_the_modules_order() -> None:
+    generic = Platform(name="g", label="G", markers=(Marker(all_of=("DYNO",)),))
+    with_value = Platform(name="v", label="V", markers=(Marker(all_of=("DYNO=web",)),))
+    either = Platform(name="e", label="E", markers=(Marker(all_of=("DYNO",), any_of=("GIT_REV", "X")),))
+    narrower = Platform(name="n", label="N", markers=(Marker(all_of=("DYNO",), any_of=("GIT_REV",)),))
+    other = Platform(name="o", label="O", markers=(Marker(all_of=("OTHER",)),))
+    bare = Platform(name="b", label="B")
+    dev = Platform(name="d", label="D", development=True)
+    for given in (
+        [dev, bare, generic, either, narrower, with_value, other],
+        [other, with_value, narrower, either, generic, bare, dev],
+    ):
+        names = [p.name for p in platforms.detection_order(given)]
+        assert names.index("v") < names.index("g")
+        assert names.index("n") < names.index("e") < names.index("g")
+        assert names[-2:] == ["b", "d"]
+    # The built-in order: Heroku's DYNO after the platforms that set it with something more.
+    names = [p.name for p in PLATFORMS]
+    assert names.index("heroku-ci") < names.index("heroku") and names.index("dokku") < names.index("heroku")
+    assert names[-3:] == ["digitalocean", "qoddi", "local"]
 
 
 def test_local_is_last_and_the_only_development_profile() -> None:

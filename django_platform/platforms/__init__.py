@@ -1,5 +1,5 @@
-"""The platform registry: one module per platform, detection in an explicit order, and
-register() for platforms of your own (an in-house PaaS).
+"""The platform registry: one module per platform (found by listing this package), detection
+in an order derived from their markers, and register() for platforms of your own (an in-house PaaS).
 
 Nothing outside this package names a platform or one of its variables: areas ask the platform.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import re
 from collections.abc import Iterable, Mapping
 
@@ -28,30 +29,12 @@ __all__ = [
     "Platform",
     "Store",
     "detect",
+    "detection_order",
     "get_platform",
     "load_plugins",
     "register",
     "template_hosts",
 ]
-
-# Built-in modules in detection order: specific markers before generic ones (Heroku CI and Dokku
-# set DYNO too, so they come before Heroku; the platforms without a marker and local come last).
-BUILTIN = (
-    "cloudcontrol",
-    "upsun",
-    "scalingo",
-    "clevercloud",
-    "render",
-    "fly",
-    "railway",
-    "koyeb",
-    "northflank",
-    "coolify",
-    "heroku",  # heroku-ci, dokku and heroku, in that order
-    "digitalocean",
-    "qoddi",
-    "local",
-)
 
 PLATFORMS: list[Platform] = []
 BY_NAME: dict[str, Platform] = {}
@@ -88,12 +71,59 @@ def register(platform: Platform, *, before: str | None = None, replace: bool = F
     return platform
 
 
+def _implies(a: Marker, b: Marker) -> bool:
+    """Every environment `a` matches, `b` matches too (`b` is the more generic marker)."""
+
+    def covered(spec: str, specs: tuple[str, ...]) -> bool:
+        return any(s == spec or ("=" not in spec and s.partition("=")[0] == spec) for s in specs)
+
+    if not all(covered(spec, a.all_of) for spec in b.all_of):
+        return False
+    if not b.any_of:
+        return True
+    return any(covered(spec, a.all_of) for spec in b.any_of) or (
+        bool(a.any_of) and all(covered(spec, b.any_of) for spec in a.any_of)
+    )
+
+
+def _above(platform: Platform, others: Iterable[Platform]) -> list[Platform]:
+    """The platforms whose markers are more specific than one of `platform`'s (Heroku CI's DYNO
+    and CI over Heroku's DYNO): they must be tried first."""
+    return [
+        other
+        for other in others
+        if other is not platform
+        and any(_implies(a, b) and not _implies(b, a) for a in other.markers for b in platform.markers)
+    ]
+
+
+def detection_order(platforms: list[Platform]) -> list[Platform]:
+    """Platforms with markers first, each after every platform with a more specific marker (a
+    generic marker last: Heroku's DYNO after Dokku's and Heroku CI's), then those without a
+    marker, the development profile last; otherwise in the order given."""
+    marked = [p for p in platforms if p.markers]
+
+    def depth(platform: Platform) -> int:
+        return 1 + max((depth(p) for p in _above(platform, marked)), default=-1)
+
+    ordered = sorted(marked, key=depth)  # stable: the order given among equals
+    return [
+        *ordered,
+        *(p for p in platforms if not p.markers and not p.development),
+        *(p for p in platforms if p.development),
+    ]
+
+
 def _load_builtin() -> None:
-    for module in BUILTIN:
-        for platform in importlib.import_module(f"django_platform.platforms.{module}").PLATFORMS:
-            PLATFORMS.append(platform)
-            for name in (platform.name, *platform.aliases):
-                BY_NAME[name] = platform
+    # Every module of this package but base declares PLATFORMS: adding a platform is adding its
+    # module. A directory listing, not pkgutil (3.5 ms of settings import).
+    folder = os.path.dirname(__file__)
+    names = sorted(n[:-3] for n in os.listdir(folder) if n.endswith(".py") and not n.startswith(("_", "base.")))
+    found = [p for n in names for p in importlib.import_module(f"django_platform.platforms.{n}").PLATFORMS]
+    for platform in detection_order(found):
+        PLATFORMS.append(platform)
+        for name in (platform.name, *platform.aliases):
+            BY_NAME[name] = platform
 
 
 _load_builtin()
