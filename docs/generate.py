@@ -1,12 +1,13 @@
 """The docs pages that restate code facts, written from the code at every build (conf.py runs this;
 `python docs/generate.py OUTDIR` writes them by hand). Nothing here is edited by hand: a platform's
 page comes from its row in django_platform/platforms/, the check reference from the message
-constants in django_platform/checks/."""
+constants in django_platform/checks/, the settings tables from each area's SETTINGS."""
 
 from __future__ import annotations
 
 import ast
 import importlib
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -225,6 +226,34 @@ def checks_page() -> str:
     return "\n".join(out) + "\n"
 
 
+def settings_reference() -> str:
+    """Per area, in the order configure() applies them: what it sets, from which variables
+    (highest first), and otherwise; from each area module's SETTINGS."""
+    from django_platform.configuration import AREAS
+
+    out = []
+    for area, module_name in AREAS.items():
+        module = importlib.import_module(f"django_platform.areas.{module_name}")
+        summary = " ".join((module.__doc__ or "").split("\n\n")[0].split())
+        out += [
+            f"### `{area}`",
+            "",
+            f'{summary} Leave it out with `configure(globals(), exclude={{"{area}"}})`.',
+            "",
+            "| setting | environment variables, highest first | otherwise |",
+            "|---|---|---|",
+        ]
+        for row in module.SETTINGS:
+            parts = row.name.split(", ")
+            plain = all(re.fullmatch(r"[A-Z_]+(: [a-z]+)?", part) for part in parts)
+            names = ", ".join(_code(part) for part in parts) if plain else _code(row.name)
+            variables = ", ".join(_code(v) for v in row.variables)
+            otherwise = row.otherwise.replace("|", "\\|")
+            out.append(f"| {names} | {variables} | {otherwise} |")
+        out.append("")
+    return "\n".join(out)
+
+
 def write(outdir: Path) -> list[Path]:
     """Write every generated page under `outdir`; returns the paths written."""
     from django_platform.platforms import PLATFORMS
@@ -235,7 +264,12 @@ def write(outdir: Path) -> list[Path]:
         path = outdir / "platforms" / f"{platform.name}.md"
         path.write_text(platform_page(platform))
         written.append(path)
-    for name, text in (("platforms-table.inc", platforms_index()), ("checks.md", checks_page())):
+    pages = (
+        ("platforms-table.inc", platforms_index()),
+        ("checks.md", checks_page()),
+        ("settings-table.inc", settings_reference()),
+    )
+    for name, text in pages:
         (outdir / name).write_text(text)
         written.append(outdir / name)
     return written

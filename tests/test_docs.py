@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,42 @@ def test_the_readme_is_short_and_its_links_resolve() -> None:
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
         if not target.startswith("http"):
             assert (ROOT / target).exists(), f"the README links to {target}, which does not exist"
+
+
+def test_the_code_reads_every_variable_the_settings_reference_names() -> None:
+    """Each row's variables, highest first: with the ones above it unset, each is read (a name
+    read only behind another, MAILGUN_SMTP_PORT behind MAILGUN_SMTP_SERVER, comes with its row)."""
+    import contextlib
+    import importlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    import django_platform
+    from django_platform.configuration import AREAS
+    from tests.fuzzenv import Recorder, _plausible
+
+    rows = [
+        (area, row)
+        for area, module in AREAS.items()
+        for row in importlib.import_module(f"django_platform.areas.{module}").SETTINGS
+    ]
+
+    class Reads(Recorder):
+        def items(self) -> Any:  # the secret scan looks at every value: that is not reading one
+            return self._values.items()
+
+    documented = {v for _, row in rows for v in row.variables}
+    seen: set[str] = set()
+    base = {"DATABASE_URL": "postgres://u:p@db.internal/app"}
+    for area, row in rows:
+        for start in range(len(row.variables)):
+            env = {**base, **{v: _plausible(v) for v in row.variables[start:]}}
+            for platform in ("heroku", "local"):
+                with contextlib.suppress(ImproperlyConfigured):
+                    django_platform.configure(
+                        {"SECRET_KEY": "s" * 50, "CELERY_TIMEZONE": "UTC"},
+                        env=Reads(env, seen),
+                        platform=platform,
+                        exclude=set(AREAS) - {area},
+                    )
+    assert sorted(documented - seen) == []

@@ -82,3 +82,14 @@ def choose(
         return False, None
     report.record(setting, found[0], found[1])
     return True, found[0]
+
+
+class Setting:
+    """One row of the settings reference, generated into the docs from each area's `SETTINGS`:
+    the setting, the environment variables read for it (highest first; a platform's own are on its
+    page), and what applies without them. A test checks that the code reads every variable named."""
+
+    __slots__ = ("name", "otherwise", "variables")
+
+    def __init__(self, name: str, variables: tuple[str, ...] = (), otherwise: str = "") -> None:
+        self.name, self.variables, self.otherwise = name, variables, otherwise

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace
+from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.parsers.cache import DJANGO_REDIS, PYLIBMC, PYMEMCACHE, REDIS, memcachier, parse_cache_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -125,3 +125,21 @@ def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Rep
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     caches = build_cache(ctx, ns.as_mapping(), report)
     return Changes({} if caches is None else {"CACHES": caches})
+
+
+SETTINGS = (
+    Setting(
+        "CACHES: default",
+        (*URL_VARS, "MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME", "MEMCACHIER_PASSWORD"),
+        "the first URL found (`redis://`, `rediss://`, `unix://`, `memcache://`, `locmem://`, `dummy://`), then "
+        "MemCachier (pylibmc's binary protocol with SASL), then the platform's add-on (its page); else "
+        "`settings.py`'s. Django's own Redis and Memcached backends, unless `settings.py` chose a backend that "
+        "reads the same kind of server: its Redis backend (Django's or django-redis's) or the same Memcached "
+        "client is kept with all its options, and only `LOCATION` comes from the environment; another backend "
+        "is replaced, recorded as `replaced` (`W023`). The client library must be installed (`redis`, "
+        "`pymemcache`, `pylibmc`): missing for `CACHE_URL` is an error; for an add-on, which may be attached "
+        "for a worker, the add-on is left unused and `W021` says so. On Heroku only, `rediss://` gets "
+        "`ssl_cert_reqs: none` unless `settings.py`'s options set it: Heroku Redis serves a self-signed "
+        "certificate",
+    ),
+)

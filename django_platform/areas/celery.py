@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import choose
+from django_platform.areas.base import Setting, choose
 from django_platform.machine import cpu_limit, memory_cap, memory_limit, task_concurrency
 from django_platform.parsers.env import get_int
 from django_platform.parsers.urlparts import split_url
@@ -133,3 +133,39 @@ def _concurrency(ctx: Context, current: Mapping[str, Any], report: Report) -> di
     variable = (explicit, Source("environment", CONCURRENCY, [CONCURRENCY])) if explicit else None
     changed, value = choose(CONCURRENCY, current, report, env=variable, default=sized)
     return {CONCURRENCY: value} if changed else {}
+
+
+SETTINGS = (
+    Setting(
+        BROKER,
+        (BROKER,),
+        "then the platform's broker add-ons (`CLOUDAMQP_URL`, `RABBITMQ_URL`, `AMQP_URL`, then Redis: "
+        "`REDIS_URL`, `REDIS_TLS_URL`, and the platform's own; its page); else `settings.py`'s; on a platform "
+        "with none, a note says to attach one. Only when the project uses Celery: a `CELERY_` setting in "
+        "`settings.py`, or this variable",
+    ),
+    Setting(
+        RESULTS,
+        (RESULTS,),
+        "`settings.py`'s; else the broker's Redis when the broker is Redis; else none",
+    ),
+    Setting(
+        "CELERY_BROKER_USE_SSL, CELERY_REDIS_BACKEND_USE_SSL",
+        (),
+        '`{"ssl_cert_reqs": ssl.CERT_NONE}` for Heroku\'s `rediss://` only (its self-signed certificate)',
+    ),
+    Setting(
+        ", ".join(NO_LOSS),
+        (),
+        "on a platform: "
+        + ", ".join(f"`{v!r}`" for v in NO_LOSS.values())
+        + ": a task is acknowledged once it has run and redelivered when its worker dies or is stopped mid-task "
+        "(tasks must then be safe to run twice); a worker that starts before the broker answers keeps trying",
+    ),
+    Setting(
+        CONCURRENCY,
+        (CONCURRENCY,),
+        "on a platform: 2 x the CPUs the container may use + 1 prefork children, at most one per 256 MB of its "
+        "memory (cgroup limit, else the platform's memory variable); Celery's own default counts the host's CPUs",
+    ),
+)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace
+from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.parsers.dburl import parse_database_url
 from django_platform.parsers.env import get_bool, get_int
 from django_platform.platforms import MYSQL, PG, Context
@@ -168,3 +168,42 @@ def build_databases(
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     databases = build_databases(ctx, ns.get("DATABASES"), report)
     return Changes({} if databases is None else {"DATABASES": databases})
+
+
+SETTINGS = (
+    Setting(
+        "DATABASES",
+        ("DATABASE_URL",),
+        "every dj-database-url scheme; then the platform's add-on variables and stores (its page); else "
+        "`settings.py`'s. From `settings.py`'s entry of the same alias, `ATOMIC_REQUESTS`, `CONN_MAX_AGE`, "
+        "`CONN_HEALTH_CHECKS`, `TIME_ZONE`, `TEST` and `DISABLE_SERVER_SIDE_CURSORS` are kept",
+    ),
+    Setting(
+        "OPTIONS: sslmode, OPTIONS: ssl_mode",
+        ("DATABASE_SSL",),
+        "`sslmode` for PostgreSQL, `ssl_mode` for MySQL and MariaDB: true = `require`/`REQUIRED`, false = "
+        "`disable`/`DISABLED`; else the platform's default (its page). A TLS "
+        "option written in the URL (`?sslmode=`, `?ssl-ca=`) or in `settings.py` always wins; nothing for SQLite",
+    ),
+    Setting(
+        "CONN_MAX_AGE",
+        ("DATABASE_CONN_MAX_AGE",),
+        f"{PLATFORM_CONN_MAX_AGE} seconds on a platform, Django's 0 locally; `settings.py`'s if set",
+    ),
+    Setting(
+        "CONN_HEALTH_CHECKS",
+        ("DATABASE_CONN_HEALTH_CHECKS",),
+        "on on a platform, also over `settings.py`'s `False` (Django's default, which dj-database-url writes into "
+        "every entry): `DATABASE_CONN_HEALTH_CHECKS=false` turns them off",
+    ),
+    Setting(
+        "OPTIONS: pool",
+        ("DATABASE_POOL", "DATABASE_POOL_MAX_SIZE"),
+        "off; when on (Django 5.1+ with psycopg 3's pool), `CONN_MAX_AGE` is 0",
+    ),
+    Setting(
+        "DISABLE_SERVER_SIDE_CURSORS",
+        ("DATABASE_DISABLE_SERVER_SIDE_CURSORS",),
+        "unset (set it for PgBouncer in transaction mode)",
+    ),
+)

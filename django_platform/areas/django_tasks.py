@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django_platform.areas.base import choose
+from django_platform.areas.base import Setting, choose
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -40,3 +40,13 @@ def backend_kind(path: str) -> str:
     if path.rpartition(".")[2] in IN_PROCESS:
         return "in-process"
     return "database" if path.split(".")[0] == DB_APP else "other"
+
+
+SETTINGS = (
+    Setting(
+        "TASKS",
+        (),
+        "on a platform, with `django_tasks_db` in `INSTALLED_APPS` and no `TASKS` in `settings.py`: "
+        "django-tasks-db's database backend (run by `manage.py db_worker`); else Django's default",
+    ),
+)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace
+from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.health import HOSTS_SETTING, MIDDLEWARE, SETTING, parse
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -50,3 +50,12 @@ def build_health(ctx: Context, current: Mapping[str, Any], report: Report) -> di
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     return Changes(build_health(ctx, ns.as_mapping(), report))
+
+
+SETTINGS = (
+    Setting(
+        "MIDDLEWARE",
+        (),
+        "`HealthMiddleware` first, exactly once: inert until the health paths are opted in (see Health checks)",
+    ),
+)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace
+from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.parsers.hosts import parse_hosts, split_list
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -86,3 +86,22 @@ def build_hosts(ctx: Context, current: Mapping[str, Any], debug: bool, report: R
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     return Changes(build_hosts(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), report))
+
+
+SETTINGS = (
+    Setting(
+        "ALLOWED_HOSTS",
+        HOST_VARS,
+        "merged: the variable (a comma list), the platform's host names (its page), `settings.py`'s list, the "
+        "platform's health-check Host, and `localhost`, `127.0.0.1`, `[::1]` locally. Where the router only "
+        "forwards the app's own domains (Heroku), `settings.py`'s `'*'` is kept, and `'*'` is used when no host "
+        "name is known (the report says why); elsewhere `'*'` from `settings.py` is dropped, and only the "
+        "variable can give it",
+    ),
+    Setting(
+        "CSRF_TRUSTED_ORIGINS",
+        ORIGIN_VARS,
+        "an `https://` origin per host above (`.example.com` gives `https://*.example.com`), plus the variable "
+        "and `settings.py`'s",
+    ),
+)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace
+from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -71,3 +71,14 @@ def build_logging(env: Mapping[str, str], current: Mapping[str, Any] | None, rep
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     return Changes({"LOGGING": build_logging(ctx.env, ns.get("LOGGING"), report)})
+
+
+SETTINGS = (
+    Setting(
+        "LOGGING",
+        LEVEL_VARS,
+        "a console handler on the root, `django` and `django.request` (errors) loggers, level INFO (the variable: "
+        "DEBUG … CRITICAL); `django.security.DisallowedHost` (every probe with a foreign Host) as one WARNING "
+        "line without a traceback; merged into `settings.py`'s `LOGGING` (its loggers and handlers win)",
+    ),
+)

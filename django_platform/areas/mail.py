@@ -8,8 +8,8 @@ from typing import Any
 
 import django
 
-from django_platform.areas.base import Changes, Namespace
-from django_platform.parsers.mail import ADDONS, CONSOLE, SMTP, Mail, parse_email_url
+from django_platform.areas.base import Changes, Namespace, Setting
+from django_platform.parsers.mail import ADDONS, CONSOLE, MAILGUN, SMTP, Mail, parse_email_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -115,3 +115,29 @@ def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     version = (django.VERSION[0], django.VERSION[1])
     values, remove = build_mail(ctx, ns.as_mapping(), bool(ns.get("DEBUG")), version, report)
     return Changes(values, remove)
+
+
+SETTINGS = (
+    Setting(
+        "MAILERS, EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, "
+        "EMAIL_USE_TLS, EMAIL_USE_SSL",
+        (
+            "EMAIL_URL",
+            "SENDGRID_API_KEY",
+            "SENDGRID_USERNAME",
+            "SENDGRID_PASSWORD",
+            *MAILGUN,
+            "POSTMARK_API_TOKEN",
+            "POSTMARK_SMTP_SERVER",
+        ),
+        '`MAILERS["default"]` on Django 6.1+, the `EMAIL_*` settings before; the first found: `EMAIL_URL` '
+        "(`smtp://`, `smtp+tls://`, `smtp+ssl://`, `smtps://`, `console://`; "
+        "`?timeout=`; on ports 465, 587 and 2525 the port decides the TLS mode whatever the scheme says, and the "
+        "report notes a disagreement), then SendGrid (user `apikey` with the API key), Mailgun's SMTP "
+        "variables, Postmark (its token as user and password; `POSTMARK_SMTP_SERVER` is an unverified name), "
+        "then the platform's relay or store (its page). Locally with DEBUG on and nothing configured: the "
+        "console backend. On Django 6.1+ deprecated `EMAIL_*` names in `settings.py` are removed when `MAILERS` "
+        "is written (Django refuses both)",
+    ),
+    Setting("DEFAULT_FROM_EMAIL, SERVER_EMAIL", ("DEFAULT_FROM_EMAIL", "SERVER_EMAIL"), "Django's"),
+)

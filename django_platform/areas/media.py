@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace
+from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -93,3 +93,14 @@ def build_media(env: Mapping[str, str], current: Mapping[str, Any], report: Repo
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     storages = build_media(ctx.env, ns.as_mapping(), report)
     return Changes({} if storages is None else {"STORAGES": storages})
+
+
+SETTINGS = (
+    Setting(
+        "STORAGES: default",
+        tuple(name for p in PROVIDERS for name in p[1:]),
+        "`settings.py`'s. With a bucket: django-storages' `S3Storage` (extra `[s3]`), `file_overwrite` off, "
+        "the region and endpoint (S3-compatible stores) when given; a bucket without its keys, or keys without "
+        "django-storages, is an error",
+    ),
+)

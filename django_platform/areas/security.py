@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace, choose
+from django_platform.areas.base import Changes, Namespace, Setting, choose
 from django_platform.parsers.env import get_bool, get_int
 from django_platform.platforms import Context, Platform
 from django_platform.report import Report, Source
@@ -133,3 +133,49 @@ def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
             Source("default", "security.W021 (HSTS preload) is opt-in: DJANGO_SECURE_HSTS_PRELOAD=true"),
         )
     return Changes(values)
+
+
+SETTINGS = (
+    Setting(
+        "SECRET_KEY",
+        SECRET_KEY_VARS,
+        "`settings.py`'s (Upsun: derived from `PLATFORM_PROJECT_ENTROPY`). On a platform with DEBUG off, a "
+        "missing key or a `startproject` key (`django-insecure-…`) is an `ImproperlyConfigured` error: a random "
+        "per-process key would log users out on every restart and across workers",
+    ),
+    Setting("DEBUG", DEBUG_VARS, "off on a platform (whatever `settings.py` says); `settings.py`'s locally"),
+    Setting(
+        "SECURE_PROXY_SSL_HEADER",
+        ("DJANGO_SECURE_PROXY_SSL_HEADER",),
+        '`settings.py`\'s if it sets one, else `("HTTP_X_FORWARDED_PROTO", "https")` behind the router; unset locally',
+    ),
+    Setting(
+        "SECURE_SSL_REDIRECT",
+        ("DJANGO_SECURE_SSL_REDIRECT",),
+        "`settings.py`'s; else on behind the router, off locally so `runserver` works over HTTP",
+    ),
+    Setting("SESSION_COOKIE_SECURE", ("DJANGO_SESSION_COOKIE_SECURE",), "`settings.py`'s; else on behind the router"),
+    Setting("CSRF_COOKIE_SECURE", ("DJANGO_CSRF_COOKIE_SECURE",), "`settings.py`'s; else on behind the router"),
+    Setting(
+        "SECURE_HSTS_SECONDS",
+        ("DJANGO_SECURE_HSTS_SECONDS",),
+        f"`settings.py`'s; else {HSTS_SECONDS} behind the router: short, so a mistake binds browsers for an hour "
+        "only; raise it once HTTPS is settled",
+    ),
+    Setting(
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        ("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS",),
+        "`settings.py`'s; else on behind the router",
+    ),
+    Setting(
+        "SECURE_HSTS_PRELOAD",
+        ("DJANGO_SECURE_HSTS_PRELOAD",),
+        "`settings.py`'s; else off: preloading is a separate commitment, so `security.W021` is added to "
+        "`SILENCED_SYSTEM_CHECKS` while it is off",
+    ),
+    Setting(
+        "SECURE_CONTENT_TYPE_NOSNIFF, SECURE_REFERRER_POLICY, SECURE_CROSS_ORIGIN_OPENER_POLICY",
+        (),
+        "Django's defaults (`True`, `same-origin`, `same-origin`) written out, unless `settings.py` sets them",
+    ),
+)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from django_platform.areas.base import Changes, Namespace
+from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.platforms import Context
 from django_platform.report import Report
 
@@ -75,3 +75,28 @@ def build_static(current: Mapping[str, Any], report: Report) -> dict[str, Any]:
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     return Changes(build_static(ns.as_mapping(), report))
+
+
+SETTINGS = (
+    Setting(
+        "STATIC_ROOT",
+        (),
+        '`BASE_DIR / "staticfiles"` unless set (no directory is created: `collectstatic` does that)',
+    ),
+    Setting("STATIC_URL", (), "`static/` unless set"),
+    Setting(
+        "MIDDLEWARE",
+        (),
+        "WhiteNoise inserted right after `SecurityMiddleware`, exactly once; stays a list",
+    ),
+    Setting(
+        "STORAGES: staticfiles",
+        (),
+        "`django_platform.storage.PlatformStaticStorage` in every phase and on every profile: WhiteNoise's "
+        "compressed manifest storage (hashed names, far-future caching, gzip, and brotli with the `brotli` "
+        "package) that serves a name missing from the manifest under its plain name instead of failing the page, "
+        "and logs that once. Builds are detected as `local`, so it does not depend on the platform. `settings.py`'s "
+        "`ManifestStaticFilesStorage` gets compression added, its `StaticFilesStorage` is replaced, any other "
+        "backend is kept. `STATICFILES_STORAGE` is never written",
+    ),
+)
