@@ -64,19 +64,22 @@ def choose(
     env: Rung | None = None,
     store: Rung | None = None,
     default: Rung | Callable[[], Rung | None] | None = None,
+    key: str | None = None,
 ) -> tuple[bool, Any]:
     """The precedence every area follows, highest first: an environment variable, the platform's
     stores, what settings.py wrote (`current` holds settings.py's own names), the platform's
-    default (a callable is only called when it is needed). The winner is recorded in the report.
+    default (a callable is only called when it is needed). The winner is recorded in the report
+    under `setting`; `key` is its name in `current` when that differs (one DATABASES entry's).
     Returns (True, value) when configure() sets it, (False, value) when settings.py's stands,
     (False, None) when nothing applies."""
     for found in (env, store):
         if found is not None:
             report.record(setting, found[0], found[1])
             return True, found[0]
-    if setting in current:
-        report.record(setting, current[setting], "settings.py")
-        return False, current[setting]
+    name = setting if key is None else key
+    if name in current:
+        report.record(setting, current[name], "settings.py")
+        return False, current[name]
     found = default() if callable(default) else default
     if found is None:
         return False, None

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.areas.base import Changes, Namespace, Setting
+from django_platform.areas.base import Changes, Namespace, Setting, choose
 from django_platform.parsers.dburl import parse_database_url
 from django_platform.parsers.env import get_bool, get_int
 from django_platform.platforms import MYSQL, PG, Context
@@ -71,7 +71,8 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
     family = engine_family(str(entry.get("ENGINE", "")))
     options: dict[str, Any] = dict(entry.get("OPTIONS") or {})
 
-    # TLS: an explicit option in the URL or settings wins, then DATABASE_SSL, then the platform.
+    # TLS: an explicit option in the URL or settings wins, then DATABASE_SSL, then the platform: not
+    # choose()'s ladder, because the URL (which may come from the environment) is the more specific.
     if family is not None and family in TLS_OPTION:
         key, values = TLS_OPTION[family]
         if any(k in options for k in TLS_KEYS[family]):
@@ -103,14 +104,17 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
         report.record(
             f"{where}.CONN_MAX_AGE", 0, Source("environment", "DATABASE_POOL (pooling needs 0)", ["DATABASE_POOL"])
         )
-    elif max_age is not None:
-        entry["CONN_MAX_AGE"] = max_age
-        report.record(f"{where}.CONN_MAX_AGE", max_age, "DATABASE_CONN_MAX_AGE")
-    elif "CONN_MAX_AGE" in entry:
-        report.record(f"{where}.CONN_MAX_AGE", entry["CONN_MAX_AGE"], "settings.py")
-    elif not platform.development:
-        entry["CONN_MAX_AGE"] = PLATFORM_CONN_MAX_AGE
-        report.record(f"{where}.CONN_MAX_AGE", PLATFORM_CONN_MAX_AGE, f"platform default ({platform.name})")
+    else:
+        sets, value = choose(
+            f"{where}.CONN_MAX_AGE",
+            entry,
+            report,
+            key="CONN_MAX_AGE",
+            env=None if max_age is None else (max_age, "DATABASE_CONN_MAX_AGE"),
+            default=None if platform.development else (PLATFORM_CONN_MAX_AGE, f"platform default ({platform.name})"),
+        )
+        if sets:
+            entry["CONN_MAX_AGE"] = value
 
     checks = get_bool(env, "DATABASE_CONN_HEALTH_CHECKS")
     if checks is not None:

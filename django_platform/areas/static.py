@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from django_platform.areas.base import Changes, Namespace, Setting
+from django_platform.areas.base import Changes, Namespace, Setting, choose
 from django_platform.platforms import Context
 from django_platform.report import Report
 
@@ -40,11 +40,10 @@ def with_whitenoise(middleware: list[str]) -> list[str]:
 def build_static(current: Mapping[str, Any], report: Report) -> dict[str, Any]:
     result: dict[str, Any] = {}
     # No directory is created here: collectstatic creates STATIC_ROOT when it runs.
-    if current.get("STATIC_ROOT"):
-        report.record("STATIC_ROOT", str(current["STATIC_ROOT"]), "settings.py")
-    else:
-        result["STATIC_ROOT"] = base_dir(current) / "staticfiles"
-        report.record("STATIC_ROOT", str(result["STATIC_ROOT"]), "default: BASE_DIR / 'staticfiles'")
+    given = {"STATIC_ROOT": str(current["STATIC_ROOT"])} if current.get("STATIC_ROOT") else {}
+    root = base_dir(current) / "staticfiles"
+    if choose("STATIC_ROOT", given, report, default=(str(root), "default: BASE_DIR / 'staticfiles'"))[0]:
+        result["STATIC_ROOT"] = root
     if not current.get("STATIC_URL"):
         result["STATIC_URL"] = "static/"
         report.record("STATIC_URL", "static/", "default")
