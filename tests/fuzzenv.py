@@ -133,7 +133,7 @@ def _plausible(name: str) -> str:
 
 SCHEMES = [
     "postgres", "postgresql", "pgsql", "mysql", "sqlite", "redis", "rediss", "unix", "smtp", "smtps",
-    "smtp+tls", "smtp+ssl", "console", "memcache", "locmem", "dummy", "https", "nosuch", "",
+    "smtp+tls", "smtp+ssl", "console", "memcache", "locmem", "dummy", "https", "nosuch", "", "valkey", "valkeys",
 ]  # fmt: skip
 junk = st.text(max_size=12)
 nasty = st.sampled_from(

@@ -31,6 +31,24 @@ def test_redis_url_to_django_redis_backend() -> None:
     }
 
 
+def test_valkey_urls_use_the_redis_backend_with_tls_as_for_redis() -> None:
+    caches = cache({"REDIS_URL": "valkey://:pw@valkey.internal:6379/0"})
+    assert caches is not None and caches["default"] == {
+        "BACKEND": REDIS,
+        "LOCATION": "redis://:pw@valkey.internal:6379/0",
+    }
+    caches = cache({"CACHE_URL": "valkeys://:pw@v:6380"}, "heroku")
+    assert caches is not None and caches["default"] == {
+        "BACKEND": REDIS,
+        "LOCATION": "rediss://:pw@v:6380",
+        "OPTIONS": {"ssl_cert_reqs": "none"},
+    }
+    caches = cache({"CACHE_URL": "valkeys://:pw@v:6380"}, "render")
+    assert caches is not None and caches["default"] == {"BACKEND": REDIS, "LOCATION": "rediss://:pw@v:6380"}
+    with pytest.raises(ImproperlyConfigured, match=r"^CACHE_URL names no host"):
+        cache({"CACHE_URL": "valkey:///0"})
+
+
 def test_heroku_rediss_relaxes_verification_only_there() -> None:
     url = "rediss://:pw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
     heroku = cache({"REDIS_URL": url}, "heroku")

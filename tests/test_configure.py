@@ -171,8 +171,7 @@ def test_choose_is_the_one_precedence_ladder() -> None:
     from django_platform.report import Report
 
     report = Report("heroku", "test")
-    everything = {"env": (1, "X"), "store": (2, "store"), "default": (4, "default")}
-    assert choose("A", {"A": 3}, report, **everything) == (True, 1)
+    assert choose("A", {"A": 3}, report, env=(1, "X"), store=(2, "store"), default=(4, "default")) == (True, 1)
     assert choose("B", {"B": 3}, report, store=(2, "store"), default=(4, "default")) == (True, 2)
     assert choose("C", {"C": 3}, report, default=(4, "default")) == (False, 3)
     assert choose("D", {}, report, default=lambda: (4, "default")) == (True, 4)
@@ -185,3 +184,6 @@ def test_choose_is_the_one_precedence_ladder() -> None:
         "C": (3, "settings.py"),
         "D": (4, "default"),
     }
+    # A key inside a mapping (one DATABASES entry), recorded under its full name.
+    assert choose("DATABASES.default.CONN_MAX_AGE", {"CONN_MAX_AGE": 0}, report, key="CONN_MAX_AGE") == (False, 0)
+    assert report.entries[-1].setting == "DATABASES.default.CONN_MAX_AGE" and report.entries[-1].source == "settings.py"

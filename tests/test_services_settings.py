@@ -120,11 +120,12 @@ def send_through(url: str, received: list[Any]) -> None:
 # --- Redis cache ---------------------------------------------------------------------------------------
 
 
-def test_redis_cache_set_and_get() -> None:
+@pytest.mark.parametrize("scheme", ["redis", "valkey"])  # Valkey's URL against the same protocol
+def test_redis_cache_set_and_get(scheme: str) -> None:
     if not port_open("127.0.0.1", 6379):
         unavailable("Redis is not listening on 127.0.0.1:6379")
     ns: dict[str, Any] = {}
-    django_platform.configure(ns, env={**KEY, "DYNO": "web.1", "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    django_platform.configure(ns, env={**KEY, "DYNO": "web.1", "REDIS_URL": f"{scheme}://127.0.0.1:6379/15"})
     from django.core.cache import caches
 
     with override_settings(CACHES=ns["CACHES"]):

@@ -76,6 +76,31 @@ def test_heroku_redis_with_its_self_signed_certificate(tmp_path: Path) -> None:
     }
 
 
+def test_valkey_urls_reach_celery_as_redis_urls_with_tls_as_for_redis(tmp_path: Path) -> None:
+    """kombu has no valkey transport: the Redis one reads a Valkey server, and Heroku's
+    self-signed certificate is relaxed as for rediss://; the password stays masked."""
+    ns, report = configure(
+        "heroku", tmp_path, REDIS_URL="valkeys://:plantedpw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
+    )
+    relaxed = {"ssl_cert_reqs": ssl.CERT_NONE}
+    url = "rediss://:plantedpw@ec2-1-2-3-4.compute-1.amazonaws.com:25190"
+    assert celery(ns) == {
+        "CELERY_BROKER_URL": url,
+        "CELERY_BROKER_USE_SSL": relaxed,
+        "CELERY_RESULT_BACKEND": url,
+        "CELERY_REDIS_BACKEND_USE_SSL": relaxed,
+        **NO_LOSS,
+    }
+    shown = json.dumps(report.as_dict())
+    assert "plantedpw" not in shown and "names a Valkey server" in shown
+    ns, _ = configure(
+        "render", tmp_path, CELERY_BROKER_URL="valkey://red-abc:6379/0", CELERY_RESULT_BACKEND="VALKEY://r:1/2"
+    )
+    assert (ns["CELERY_BROKER_URL"], ns["CELERY_RESULT_BACKEND"]) == ("redis://red-abc:6379/0", "redis://r:1/2")
+    with pytest.raises(ImproperlyConfigured, match=r"^CELERY_BROKER_URL names no host"):
+        configure("render", tmp_path, CELERY_BROKER_URL="valkey:///0")
+
+
 def test_verified_tls_elsewhere(tmp_path: Path) -> None:
     ns, _ = configure("render", tmp_path, REDIS_URL="rediss://:pw@red-abc:6379")
     assert "CELERY_BROKER_USE_SSL" not in ns and ns["CELERY_BROKER_URL"] == "rediss://:pw@red-abc:6379"
@@ -188,7 +213,7 @@ def summary(text):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("transport", ["rabbitmq", "redis"])
+@pytest.mark.parametrize("transport", ["rabbitmq", "redis", "valkey"])
 @pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")  # Celery's own Redis backend
 def test_a_worker_runs_a_task_through_the_configured_broker(transport: str, tmp_path: Path) -> None:
     """The settings configure() made, given to Celery as a Django project gives them
@@ -198,7 +223,8 @@ def test_a_worker_runs_a_task_through_the_configured_broker(transport: str, tmp_
         if not port_open("127.0.0.1", port):
             unavailable(f"{name} is not listening on 127.0.0.1:{port}")
     queue = f"notes-{transport}-{uuid.uuid4().hex[:8]}"
-    env = {"REDIS_URL": "redis://127.0.0.1:6379/9"}
+    # Valkey's URL, served here by the Redis on loopback: the same protocol.
+    env = {"REDIS_URL": f"{'valkey' if transport == 'valkey' else 'redis'}://127.0.0.1:6379/9"}
     if transport == "rabbitmq":
         env.update(CLOUDAMQP_URL="amqp://guest:guest@127.0.0.1:5672//", CELERY_RESULT_BACKEND=env["REDIS_URL"])
     ns, _ = configure("heroku", tmp_path, **env)

@@ -65,6 +65,10 @@ def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
     if found is None:
         return None
     config, source, variable = found
+    if variable and ctx.env[variable].strip().lower().startswith(("valkey://", "valkeys://")):
+        report.note(
+            f"{variable} names a Valkey server: Django's Redis backend reads it (redis-py speaks its protocol)."
+        )
     missing = missing_driver(config)
     if missing and variable == ASKED:
         raise ImproperlyConfigured(f"{ASKED} needs the {missing[0]} package, which is not installed: {missing[1]}.")
@@ -131,7 +135,9 @@ SETTINGS = (
     Setting(
         "CACHES: default",
         (*URL_VARS, "MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME", "MEMCACHIER_PASSWORD"),
-        "the first URL found (`redis://`, `rediss://`, `unix://`, `memcache://`, `locmem://`, `dummy://`), then "
+        "the first URL found (`redis://`, `rediss://`, `valkey://`, `valkeys://`, `unix://`, `memcache://`, "
+        "`locmem://`, `dummy://`; Valkey through Django's Redis backend as `redis://`/`rediss://`, redis-py speaking "
+        "its protocol), then "
         "MemCachier (pylibmc's binary protocol with SASL), then the platform's add-on (its page); else "
         "`settings.py`'s. Django's own Redis and Memcached backends, unless `settings.py` chose a backend that "
         "reads the same kind of server: its Redis backend (Django's or django-redis's) or the same Memcached "

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import Setting, choose
 from django_platform.machine import cpu_limit, memory_cap, memory_limit, task_concurrency
+from django_platform.parsers.cache import VALKEY_SCHEMES, as_redis_url
 from django_platform.parsers.env import get_int
 from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context
@@ -20,7 +21,7 @@ from django_platform.report import Report, Source
 BROKER = "CELERY_BROKER_URL"
 RESULTS = "CELERY_RESULT_BACKEND"
 CONCURRENCY = "CELERY_WORKER_CONCURRENCY"
-SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss", "sqs", "memory", "filesystem")
+SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss", "valkey", "valkeys", "sqs", "memory", "filesystem")
 # A task is acknowledged once it has run, re-queued when its worker dies, and a worker holds one
 # message at a time (what it holds unacknowledged is redelivered, but only after the others).
 NO_LOSS = {
@@ -40,13 +41,15 @@ def uses_celery(current: Mapping[str, Any], env: Mapping[str, str]) -> bool:
     return any(k.startswith("CELERY_") for k in current) or bool(env.get(BROKER, "").strip())
 
 
-def checked(url: str, variable: str) -> str:
+def checked(url: str, variable: str, report: Report) -> str:
     parts = split_url(url, variable=variable)
     if parts.scheme.lower() not in SCHEMES:
         raise ImproperlyConfigured(f"{variable} must start with one of {', '.join(s + '://' for s in SCHEMES)}.")
-    if parts.scheme.lower() in ("amqp", "amqps", "pyamqp", "redis", "rediss") and not parts.hostname:
+    if parts.scheme.lower() in ("amqp", "amqps", "pyamqp", "redis", "rediss", *VALKEY_SCHEMES) and not parts.hostname:
         raise ImproperlyConfigured(f"{variable} names no host.")
-    return url.strip()
+    if parts.scheme.lower() in VALKEY_SCHEMES:
+        report.note(f"{variable} names a Valkey server: Celery reads it through its Redis transport (redis-py).")
+    return as_redis_url(url)
 
 
 def _url_with_tls(
@@ -72,13 +75,13 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
     env = ctx.env
     found = None
     if ctx.value(BROKER):
-        broker, source = checked(env[BROKER], BROKER), Source("environment", BROKER, [BROKER])
+        broker, source = checked(env[BROKER], BROKER, report), Source("environment", BROKER, [BROKER])
     else:
         found = ctx.platform.broker(ctx)
         scheme = split_url(found[0], variable=found[1].text).scheme.lower() if found else ""
         if found is not None and scheme in SCHEMES:
             url, source = found
-            broker = checked(url, source.text)
+            broker = checked(url, source.text, report)
         elif current.get(BROKER):
             broker, source = str(current[BROKER]), Source.of("settings.py")
         else:
@@ -92,7 +95,7 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         report.note("Celery settings but no broker: attach a RabbitMQ or Redis add-on, or set CELERY_BROKER_URL.")
 
     if ctx.value(RESULTS):
-        results, text = checked(env[RESULTS], RESULTS), Source("environment", RESULTS, [RESULTS])
+        results, text = checked(env[RESULTS], RESULTS, report), Source("environment", RESULTS, [RESULTS])
     elif current.get(RESULTS):
         results, text = str(current[RESULTS]), Source.of("settings.py")
     elif broker.lower().startswith(("redis://", "rediss://")):
@@ -139,7 +142,8 @@ SETTINGS = (
     Setting(
         BROKER,
         (BROKER,),
-        "then the platform's broker add-ons (`CLOUDAMQP_URL`, `RABBITMQ_URL`, `AMQP_URL`, then Redis: "
+        "(`valkey://`, `valkeys://` become `redis://`, `rediss://`: Celery reads Valkey through its Redis "
+        "transport); then the platform's broker add-ons (`CLOUDAMQP_URL`, `RABBITMQ_URL`, `AMQP_URL`, then Redis: "
         "`REDIS_URL`, `REDIS_TLS_URL`, and the platform's own; its page); else `settings.py`'s; on a platform "
         "with none, a note says to attach one. Only when the project uses Celery: a `CELERY_` setting in "
         "`settings.py`, or this variable",

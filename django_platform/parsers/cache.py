@@ -1,4 +1,4 @@
-"""Cache servers as URLs and add-on variables describe them (redis://, memcache://, MemCachier's
+"""Cache servers as URLs and add-on variables describe them (redis://, valkey://, memcache://, MemCachier's
 variables), parsed into CACHES entries. Pure: no settings, no platform."""
 
 from __future__ import annotations
@@ -21,11 +21,24 @@ SIMPLE = {
 }
 
 
+# Valkey speaks Redis's protocol: redis-py (Django's Redis backend, django-redis, kombu's Redis
+# transport) is its client once the URL says redis:// (kombu 5.7 has no valkey transport).
+VALKEY_SCHEMES = {"valkey": "redis", "valkeys": "rediss"}
+
+
+def as_redis_url(url: str) -> str:
+    """A valkey:// or valkeys:// URL as redis-py reads it (redis://, rediss://); others unchanged."""
+    scheme, sep, rest = url.strip().partition("://")
+    return f"{VALKEY_SCHEMES[scheme.lower()]}://{rest}" if sep and scheme.lower() in VALKEY_SCHEMES else url.strip()
+
+
 def parse_cache_url(url: str, *, variable: str, tls_verify: bool = True) -> dict[str, Any]:
     """A CACHES entry from a cache URL; `tls_verify` False for a Redis that serves a self-signed
     certificate (the platform says so)."""
     parts = split_url(url, variable=variable)
     scheme = parts.scheme.lower()
+    if scheme in VALKEY_SCHEMES:
+        url, scheme = as_redis_url(url), VALKEY_SCHEMES[scheme]
     if scheme in ("redis", "rediss", "unix"):
         if not parts.hostname and scheme != "unix":
             raise ImproperlyConfigured(f"{variable} names no host.")
@@ -42,7 +55,8 @@ def parse_cache_url(url: str, *, variable: str, tls_verify: bool = True) -> dict
         # A user name and password mean nothing to these backends: never carried into LOCATION.
         return {"BACKEND": SIMPLE[scheme], "LOCATION": parts.netloc.rpartition("@")[2] or parts.path.strip("/")}
     raise ImproperlyConfigured(
-        f"{variable} must start with redis://, rediss://, unix://, memcache://, locmem:// or dummy://."
+        f"{variable} must start with redis://, rediss://, valkey://, valkeys://, unix://, memcache://, locmem:// "
+        "or dummy://."
     )
 
 
