@@ -110,3 +110,11 @@ def _mariadb() -> dict[str, Any]:
     query_one(root, f"ALTER USER 'djp'@'%' IDENTIFIED BY '{escaped}'")
     query_one(root, "GRANT ALL ON test.* TO 'djp'@'%'")
     return {"host": "127.0.0.1", "port": 3306, "user": "djp", "password": PASSWORD, "name": "test"}
+
+
+@pytest.fixture
+def no_anymail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project without django-anymail (the test extra installs it): the SMTP add-ons' mapping."""
+    from django_platform.areas import mail
+
+    monkeypatch.setattr(mail, "anymail_installed", lambda: False)

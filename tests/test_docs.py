@@ -3,6 +3,7 @@ every built-in platform declares what its page needs; the README stays short and
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -59,9 +60,9 @@ def test_the_readme_is_short_and_its_links_resolve() -> None:
             assert (ROOT / target).exists(), f"the README links to {target}, which does not exist"
 
 
-def test_the_code_reads_every_variable_the_settings_reference_names() -> None:
-    """Each row's variables, highest first: with the ones above it unset, each is read (a name
-    read only behind another, MAILGUN_SMTP_PORT behind MAILGUN_SMTP_SERVER, comes with its row)."""
+def test_the_code_reads_every_variable_the_settings_reference_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each variable a row names is read by the code, with the ones above it unset or beside the
+    one it is read behind."""
     import contextlib
     import importlib
 
@@ -84,9 +85,17 @@ def test_the_code_reads_every_variable_the_settings_reference_names() -> None:
     documented = {v for _, row in rows for v in row.variables}
     seen: set[str] = set()
     base = {"DATABASE_URL": "postgres://u:p@db.internal/app"}
+    from django_platform.areas import mail
+
     for area, row in rows:
-        for start in range(len(row.variables)):
-            env = {**base, **{v: _plausible(v) for v in row.variables[start:]}}
+        names = row.variables
+        # Each suffix of the row (an alternative read once those above it are unset), and each
+        # pair (an alternative read only behind another: Mailgun's sender domain behind its key).
+        groups = [names[start:] for start in range(len(names))] + list(itertools.combinations(names, 2))
+        for group, installed in itertools.product(groups, (True, False)):
+            # With django-anymail (a provider's API) and without it (the SMTP add-ons).
+            monkeypatch.setattr(mail, "anymail_installed", lambda installed=installed: installed)
+            env = {**base, **{v: _plausible(v) for v in group}}
             for platform in ("heroku", "local"):
                 with contextlib.suppress(ImproperlyConfigured):
                     django_platform.configure(

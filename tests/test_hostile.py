@@ -46,6 +46,7 @@ def chain(exc: BaseException | None) -> list[BaseException]:
 # --- 1. a credential by where it came from, whatever the setting is called --------------------
 
 
+@pytest.mark.usefixtures("no_anymail")
 def test_postmark_token_as_smtp_user_is_masked_everywhere(tmp_path: Path) -> None:
     ns, report = configure({"DYNO": "web.1", **KEY, "POSTMARK_API_TOKEN": TOKEN})
     assert TOKEN not in json.dumps(report.as_dict(), default=str)

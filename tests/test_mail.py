@@ -18,7 +18,7 @@ HEROKU = BY_NAME["heroku"]
 
 
 def _find(env: dict[str, str], platform: Platform) -> Mail | None:
-    return find_mail(Context(env, platform))
+    return find_mail(Context(env, platform), {}, Report(platform.name, "test"))
 
 
 @pytest.mark.parametrize(
@@ -96,6 +96,7 @@ def test_bad_email_urls(url: str, message: str) -> None:
     assert PASSWORD not in str(info.value) and quote(PASSWORD, safe="") not in str(info.value)
 
 
+@pytest.mark.usefixtures("no_anymail")
 def test_sendgrid_api_key_and_legacy_credentials() -> None:
     mail = _find({"SENDGRID_API_KEY": "SG.key"}, HEROKU)
     sendgrid = Mail(SMTP, "environment SENDGRID_API_KEY", "smtp.sendgrid.net", 587, "apikey", "SG.key", True, False)
@@ -106,6 +107,7 @@ def test_sendgrid_api_key_and_legacy_credentials() -> None:
         _find({"SENDGRID_USERNAME": "u"}, HEROKU)
 
 
+@pytest.mark.usefixtures("no_anymail")
 def test_mailgun_and_postmark() -> None:
     env = {
         "MAILGUN_SMTP_SERVER": "smtp.mailgun.org",
@@ -176,6 +178,7 @@ def build(
     return values, remove, report
 
 
+@pytest.mark.usefixtures("no_anymail")
 def test_writes_email_settings_before_django_6_1() -> None:
     values, remove, report = build(
         {"SENDGRID_API_KEY": PASSWORD, "DEFAULT_FROM_EMAIL": "noreply@example.com"}, {}, (5, 2)

@@ -13,6 +13,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 from django.urls import reverse
 
 from django_platform.checks import target_platform
+from django_platform.parsers.anymail import BY_BACKEND
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 NOT_SENDING = ("console", "dummy", "locmem", "filebased")
@@ -26,7 +27,13 @@ EMAIL_SETTINGS = ("MAILERS", "EMAIL_BACKEND", "EMAIL_HOST")
 E011 = "Email is sent to an SMTP server on localhost, and {platform} runs none: no mail leaves ({why})."
 I001 = "Email goes to an SMTP server on localhost, which {platform} does not run; nothing here seems to send mail."
 W008 = "Email uses {backend}: nothing is sent."
+W025 = (
+    "Mail goes through {provider}'s API with {names} left at Django's default ({values}): {provider} refuses "
+    "a sender outside the domains verified with it."
+)
 HINT = "Use an email add-on: set EMAIL_URL, or SENDGRID_API_KEY, MAILGUN_SMTP_*, POSTMARK_API_TOKEN."
+# Django's own defaults: no provider has verified localhost for anyone.
+DEFAULT_SENDERS = {"DEFAULT_FROM_EMAIL": "webmaster@localhost", "SERVER_EMAIL": "root@localhost"}
 
 
 def default_backend() -> tuple[str, str]:
@@ -76,6 +83,14 @@ def check_email(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     kind = backend.rsplit(".", 2)[-2] if backend.count(".") >= 2 else backend
     if kind in NOT_SENDING[:3]:  # the file backend is E005
         return [Warning(W008.format(backend=backend), hint=HINT, id="django_platform.W008")]
+    provider = BY_BACKEND.get(backend)
+    unset = {name: value for name, value in DEFAULT_SENDERS.items() if getattr(settings, name, value) == value}
+    if provider is not None and unset:
+        text = W025.format(provider=provider.label, names=" and ".join(unset), values=", ".join(unset.values()))
+        hint = (
+            f"Set {' and '.join(unset)} (the environment variables of the same names do) to an address of your domain."
+        )
+        return [Warning(text, hint=hint, id="django_platform.W025")]
     return []
 
 

@@ -33,6 +33,10 @@ class Mail(NamedTuple):
     # What the report records as its source: the variables (or store keys) read, and their kind.
     keys: tuple[str, ...] = ()
     kind: str = "environment"
+    # A provider's HTTP API through django-anymail (parsers/anymail.py): its settings prefix
+    # (ANYMAIL["POSTMARK_SERVER_TOKEN"]) and options (the backend's keyword arguments).
+    esp: str = ""
+    options: tuple[tuple[str, object], ...] = ()
 
 
 def smtp(source: str, host: str, port: int, username: str = "", password: str = "") -> Mail:
