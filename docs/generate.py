@@ -92,6 +92,12 @@ def platform_page(platform: Any) -> str:
     if platform.broker_variables:
         brokers = ", ".join(_code(b) for b in platform.broker_variables)
         out += [f"Celery broker from the platform's own variables: {brokers}.", ""]
+    for names in platform.buckets:
+        detail = [f"region `{names.default_region}` unless given"] if names.default_region else []
+        detail += ["only with its endpoint variable set"] if names.endpoint_required else []
+        detail += ["private only: media URLs must stay signed"] if not names.public_reads else []
+        variables = ", ".join(_code(n) for n in names.names)
+        out += [f"Media bucket, after the generic names: {names.label}: {variables} ({'; '.join(detail)}).", ""]
     hooks = _hooks(platform)
     if hooks:
         out += [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import shutil
 import socket
@@ -215,6 +216,50 @@ def s3_server(*buckets: str) -> Iterator[str]:
         yield url
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def s3_server_with_auth(bucket: str) -> Iterator[tuple[str, str, str]]:
+    """moto's S3 server that checks who asks: an IAM user allowed s3:* (its key ID and secret are
+    yielded with the URL), the bucket created, then every request must be signed by that user.
+    (moto 5.2 authenticates the Authorization header only, not a signed URL's query string:
+    `moto_auth(False)` lets a test fetch one.)"""
+    try:
+        import boto3
+        from moto import settings as moto_settings
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        unavailable("moto[server] and boto3 are not installed")
+    previous = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    admin = {"endpoint_url": url, "region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+    try:
+        # moto keeps its users and buckets per process: start from none.
+        import requests
+
+        requests.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
+        iam = boto3.client("iam", **admin)
+        iam.create_user(UserName="app")
+        key = iam.create_access_key(UserName="app")["AccessKey"]
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="app", PolicyName="s3", PolicyDocument=json.dumps(policy))
+        boto3.client("s3", **admin).create_bucket(Bucket=bucket)
+        moto_auth(True)
+        yield url, key["AccessKeyId"], key["SecretAccessKey"]
+    finally:
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = previous
+        server.stop()
+
+
+def moto_auth(on: bool) -> None:
+    from moto import settings as moto_settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    ActionAuthenticatorMixin.request_count = 0
+    moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if on else float("inf")
 
 
 def wait_for(predicate: Any, timeout: float = 10.0) -> bool:

@@ -184,12 +184,15 @@ def test_bad_cache_urls(url: str, message: str) -> None:
 AWS = {"AWS_STORAGE_BUCKET_NAME": "uploads", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": PASSWORD}
 
 
+def media(env: dict[str, str], platform: str = "heroku", **current: Any) -> tuple[dict[str, Any] | None, Report]:
+    report = Report(platform, "")
+    return build_media(Context(env, BY_NAME[platform]), current, report), report
+
+
 def test_s3_becomes_the_default_storage() -> None:
-    report = Report("heroku", "")
-    storages = build_media(
+    storages, report = media(
         {**AWS, "AWS_S3_ENDPOINT_URL": "https://s3.wasabisys.com", "AWS_S3_REGION_NAME": "eu"},
-        {"STORAGES": {"staticfiles": {"BACKEND": "w"}}},
-        report,
+        STORAGES={"staticfiles": {"BACKEND": "w"}},
     )
     assert storages == {
         "staticfiles": {"BACKEND": "w"},
@@ -197,15 +200,16 @@ def test_s3_becomes_the_default_storage() -> None:
             "BACKEND": S3_BACKEND,
             "OPTIONS": {
                 "bucket_name": "uploads",
+                "file_overwrite": False,
                 "access_key": "AKIAEXAMPLE",
                 "secret_key": PASSWORD,
-                "file_overwrite": False,
                 "region_name": "eu",
                 "endpoint_url": "https://s3.wasabisys.com",
             },
         },
     }
     assert PASSWORD not in repr(report.as_dict())
+    assert str(getattr(report.get("STORAGES.default URLs"), "value", "")).startswith("signed, valid 3600 s")
 
 
 def test_bucketeer() -> None:
@@ -215,20 +219,132 @@ def test_bucketeer() -> None:
         "BUCKETEER_AWS_SECRET_ACCESS_KEY": "s",
         "BUCKETEER_AWS_REGION": "us-east-1",
     }
-    report = Report("heroku", "")
-    storages = build_media(env, {}, report)
+    storages, report = media(env)
     assert storages is not None and storages["default"]["OPTIONS"]["region_name"] == "us-east-1"
-    assert report.source("STORAGES.default") == "BUCKETEER_*"
+    assert report.source("STORAGES.default") == "BUCKETEER_* (Heroku's Bucketeer add-on)"
+
+
+KEYS = {"AWS_ACCESS_KEY_ID": "tid_AKIA", "AWS_SECRET_ACCESS_KEY": PASSWORD}
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "expected", "label"),
+    [
+        (
+            "fly",  # fly storage create
+            {
+                "BUCKET_NAME": "shop",
+                "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev",
+                "AWS_REGION": "auto",
+                **KEYS,
+            },
+            {"bucket_name": "shop", "region_name": "auto", "endpoint_url": "https://fly.storage.tigris.dev"},
+            "Tigris (fly storage create)",
+        ),
+        (
+            "railway",  # a bucket reference's own names
+            {
+                "BUCKET": "shop-x7k2",
+                "ACCESS_KEY_ID": "rw_AKIA",
+                "SECRET_ACCESS_KEY": PASSWORD,
+                "ENDPOINT": "https://storage.railway.app",
+                "REGION": "auto",
+            },
+            {"bucket_name": "shop-x7k2", "region_name": "auto", "endpoint_url": "https://storage.railway.app"},
+            "Railway Bucket",
+        ),
+        (
+            "render",  # Railway's AWS SDK preset, read anywhere; the region defaults to auto
+            {"AWS_S3_BUCKET_NAME": "shop", "AWS_ENDPOINT_URL": "https://storage.railway.app", **KEYS},
+            {"bucket_name": "shop", "region_name": "auto", "endpoint_url": "https://storage.railway.app"},
+            "AWS SDK names (Railway's bucket preset)",
+        ),
+        (
+            "heroku",  # Cloudflare R2
+            {**AWS, "AWS_S3_ENDPOINT_URL": "https://acc0unt.r2.cloudflarestorage.com", "AWS_S3_REGION_NAME": "auto"},
+            {
+                "bucket_name": "uploads",
+                "region_name": "auto",
+                "endpoint_url": "https://acc0unt.r2.cloudflarestorage.com",
+            },
+            "AWS_* (django-storages' names)",
+        ),
+        (
+            "digitalocean",  # Spaces
+            {**AWS, "AWS_S3_ENDPOINT_URL": "https://fra1.digitaloceanspaces.com", "AWS_S3_REGION_NAME": "fra1"},
+            {"bucket_name": "uploads", "region_name": "fra1", "endpoint_url": "https://fra1.digitaloceanspaces.com"},
+            "AWS_* (django-storages' names)",
+        ),
+        (
+            "heroku",  # cookiecutter-django
+            {
+                "DJANGO_AWS_STORAGE_BUCKET_NAME": "shop",
+                "DJANGO_AWS_ACCESS_KEY_ID": "AKIA",
+                "DJANGO_AWS_SECRET_ACCESS_KEY": PASSWORD,
+                "DJANGO_AWS_S3_REGION_NAME": "eu-west-3",
+                "DJANGO_AWS_S3_CUSTOM_DOMAIN": "cdn.example.com",
+            },
+            {"bucket_name": "shop", "region_name": "eu-west-3", "custom_domain": "cdn.example.com"},
+            "DJANGO_AWS_* (cookiecutter-django's names)",
+        ),
+    ],
+)
+def test_each_providers_variables(platform: str, env: dict[str, str], expected: dict[str, str], label: str) -> None:
+    storages, report = media(env, platform)
+    assert storages is not None
+    options = storages["default"]["OPTIONS"]
+    assert {k: options[k] for k in expected} == expected and options["secret_key"] == PASSWORD
+    assert report.source("STORAGES.default") == label
+    assert PASSWORD not in repr(report.as_dict())
+
+
+def test_the_platforms_own_names_only_with_its_endpoint_and_only_there() -> None:
+    # BUCKET_NAME alone is not Tigris; Railway's BUCKET means nothing on Fly.
+    assert media({"BUCKET_NAME": "x", **KEYS}, "fly")[0] is None
+    assert media({"BUCKET": "x", "ENDPOINT": "https://storage.railway.app", **KEYS}, "fly")[0] is None
+
+
+def test_no_keys_leaves_credentials_to_boto3_and_half_a_pair_is_an_error() -> None:
+    storages, report = media({"AWS_STORAGE_BUCKET_NAME": "uploads"})
+    assert storages is not None and "access_key" not in storages["default"]["OPTIONS"]
+    assert any("boto3 finds its own credentials" in n for n in report.notes)
+    with pytest.raises(ImproperlyConfigured, match=r"^AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY\.$"):
+        media({"AWS_STORAGE_BUCKET_NAME": "uploads", "AWS_ACCESS_KEY_ID": "a"})
+
+
+def test_settings_py_keeps_its_own_s3_options_and_its_choice_of_unsigned_urls() -> None:
+    mine = {"BACKEND": S3_BACKEND, "OPTIONS": {"bucket_name": "old", "location": "media", "querystring_auth": False}}
+    storages, report = media(AWS, STORAGES={"default": mine})
+    assert storages is not None
+    options = storages["default"]["OPTIONS"]
+    assert (options["bucket_name"], options["location"], options["querystring_auth"]) == ("uploads", "media", False)
+    assert str(getattr(report.get("STORAGES.default URLs"), "value", "")).startswith("unsigned: settings.py")
+    # Railway's buckets cannot be public: said.
+    env = {"BUCKET": "b", "ACCESS_KEY_ID": "a", "SECRET_ACCESS_KEY": "s", "ENDPOINT": "https://storage.railway.app"}
+    _, report = media(env, "railway", AWS_QUERYSTRING_AUTH=False)
+    assert any("cannot serve unsigned reads" in n for n in report.notes)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({**AWS, "AWS_S3_ENDPOINT_URL": "s3.example.com"}, "AWS_S3_ENDPOINT_URL must be an https:// URL"),
+        ({**AWS, "AWS_S3_CUSTOM_DOMAIN": "https://cdn.example.com"}, "AWS_S3_CUSTOM_DOMAIN must be a host name"),
+    ],
+)
+def test_bad_bucket_variables_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=f"^{message}"):
+        media(env)
 
 
 def test_media_errors(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert build_media({}, {}, Report("x", "")) is None
-    with pytest.raises(ImproperlyConfigured, match=r"^AWS_STORAGE_BUCKET_NAME is set without AWS_SECRET_ACCESS_KEY"):
-        build_media({**AWS, "AWS_SECRET_ACCESS_KEY": ""}, {}, Report("x", ""))
+    assert media({})[0] is None
+    with pytest.raises(ImproperlyConfigured, match=r"^AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY"):
+        media({**AWS, "AWS_SECRET_ACCESS_KEY": ""})
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "storages" else real(n, *a))
     with pytest.raises(ImproperlyConfigured, match=r"django-storages is not installed: pip install"):
-        build_media(AWS, {}, Report("x", ""))
+        media(AWS)
 
 
 # --- settings.py's own cache backend is kept (#26) -----------------------------------------------

@@ -70,6 +70,37 @@ def test_platform_option_and_no_report() -> None:
     assert "Errors:" in out
 
 
+@pytest.mark.parametrize(
+    ("platform", "env"),
+    [
+        ("fly", {"BUCKET_NAME": "b", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"}),
+        ("railway", {"BUCKET": "b", "ENDPOINT": "https://storage.railway.app"}),
+        ("render", {"AWS_STORAGE_BUCKET_NAME": "b", "AWS_S3_ENDPOINT_URL": "https://a.r2.cloudflarestorage.com"}),
+        (
+            "digitalocean",
+            {"AWS_STORAGE_BUCKET_NAME": "b", "AWS_S3_ENDPOINT_URL": "https://fra1.digitaloceanspaces.com"},
+        ),
+        ("heroku", {"DJANGO_AWS_STORAGE_BUCKET_NAME": "b"}),  # an instance role's: no keys
+        (
+            "heroku",
+            {"BUCKETEER_BUCKET_NAME": "b", "BUCKETEER_AWS_ACCESS_KEY_ID": "a", "BUCKETEER_AWS_SECRET_ACCESS_KEY": "s"},
+        ),
+    ],
+)
+def test_e001_clears_with_each_providers_bucket(platform: str, env: dict[str, str]) -> None:
+    import django_platform
+
+    ns: dict[str, Any] = {"SECRET_KEY": "s" * 50}
+    django_platform.configure(ns, env={"DJANGO_SECRET_KEY": "k" * 50, **env}, platform=platform)
+    assert ns["STORAGES"]["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    # testapp.Document.file uses the default storage (Avatar.picture its own local one: still E001).
+    with override_settings(STORAGES=ns["STORAGES"]):
+        out, _, _ = run("--platform", platform, "--fail-level", "CRITICAL")
+    assert "django_platform.E001" in out and "Document.file" not in out
+    out, _, _ = run("--platform", platform, "--fail-level", "CRITICAL")
+    assert "testapp.Document.file" in out
+
+
 @override_settings(DJANGO_PLATFORM_REPORT=Report("local", "no platform marker in the environment"))
 def test_laptop_is_quiet_and_deploy_adds_django_checks() -> None:
     out, _, code = run()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.attempt import Failed, attempt
+from django_platform.parsers.buckets import BucketVars
 from django_platform.report import Source
 from django_platform.sensitive import secrets_in
 
@@ -217,6 +218,9 @@ class Platform:
     claims: tuple[str, ...] = ()
     # Credential stores beside plain variables (see Store).
     stores: tuple[Store, ...] = ()
+    # Object storage the platform provisions, by its own variable names (read after the generic
+    # ones in parsers/buckets.py).
+    buckets: tuple[BucketVars, ...] = ()
     # Facts not confirmed from a primary source, kept overridable (platform_check and the docs
     # say them).
     unverified: tuple[str, ...] = ()
@@ -265,6 +269,7 @@ class Platform:
             size_unit: int = ...,
             claims: tuple[str, ...] = ...,
             stores: tuple[Store, ...] = ...,
+            buckets: tuple[BucketVars, ...] = ...,
             unverified: tuple[str, ...] = ...,
             credentials_from: str = ...,
             recipe: str = ...,

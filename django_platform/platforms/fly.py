@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django_platform.parsers.buckets import BucketVars
 from django_platform.platforms.base import Marker, Platform
 
 FLY = Platform(
@@ -27,6 +28,19 @@ FLY = Platform(
     size_variable="FLY_VM_MEMORY_MB",
     size_unit=1024 * 1024,
     collectstatic_at_build="add `RUN python manage.py collectstatic --noinput` to the Dockerfile",
+    # Tigris, as `fly storage create` sets its secrets: private buckets, region "auto".
+    buckets=(
+        BucketVars(
+            "Tigris (fly storage create)",
+            "BUCKET_NAME",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_REGION",
+            "AWS_ENDPOINT_URL_S3",
+            default_region="auto",
+            endpoint_required=True,
+        ),
+    ),
     unverified=("health-check Host",),
     credentials_from="`DATABASE_URL` (set by `fly mpg attach` or `fly postgres attach`)",
     recipe=(
@@ -43,6 +57,7 @@ FLY = Platform(
         "https://fly.io/docs/reference/configuration/",
         "https://fly.io/docs/mpg/client-configuration/",
         "https://fly.io/docs/deep-dive/django/",
+        "https://fly.io/docs/tigris/",
     ),
 )
 

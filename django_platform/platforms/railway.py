@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django_platform.parsers.buckets import BucketVars
 from django_platform.parsers.env import get_int
 from django_platform.platforms.base import Marker, Platform
 
@@ -32,6 +33,21 @@ RAILWAY = Railway(
     router_idle_timeout=60,
     # Railpack (the default builder) runs no collectstatic.
     collectstatic_at_build="set the service's build command to `python manage.py collectstatic --noinput`",
+    # Railway Buckets, by the names a bucket reference gives the service (its presets may give the AWS
+    # SDK's instead, read on every platform): private only, so media URLs are signed.
+    buckets=(
+        BucketVars(
+            "Railway Bucket",
+            "BUCKET",
+            "ACCESS_KEY_ID",
+            "SECRET_ACCESS_KEY",
+            "REGION",
+            "ENDPOINT",
+            default_region="auto",
+            endpoint_required=True,
+            public_reads=False,
+        ),
+    ),
     credentials_from="`DATABASE_URL` (the private URL, at run time only)",
     recipe=(
         "`DATABASE_URL` (private URL), `DJANGO_SECRET_KEY`; Railpack runs no `collectstatic`: set the build command "
@@ -48,6 +64,7 @@ RAILWAY = Railway(
         "https://docs.railway.com/deployments/healthchecks",
         "https://docs.railway.com/networking/public-networking/specs-and-limits",
         "https://docs.railway.com/databases/postgresql",
+        "https://docs.railway.com/storage-buckets",
     ),
 )
 
