@@ -69,6 +69,39 @@ def test_local_keeps_the_settings_py_key() -> None:
     assert run({})[0]["SECRET_KEY"] == "django-insecure-from-startproject"
 
 
+OLD_KEYS = ["o1-" + "Qw8e" * 13, "o2-" + "Zx5c" * 13]
+
+
+def test_key_rotation_with_fallbacks_from_the_environment_masked_everywhere() -> None:
+    from django.core.checks.security.base import check_secret_key_fallbacks
+    from django.test import RequestFactory, override_settings
+    from django.views.debug import ExceptionReporter
+
+    env = {"DYNO": "web.1", "DJANGO_SECRET_KEY": KEY, "DJANGO_SECRET_KEY_FALLBACKS": f" {OLD_KEYS[0]}, {OLD_KEYS[1]} ,"}
+    ns, report = run(env)
+    assert ns["SECRET_KEY_FALLBACKS"] == OLD_KEYS
+    shown = json.dumps(report.as_dict(), default=str)
+    assert report.source("SECRET_KEY_FALLBACKS") == "DJANGO_SECRET_KEY_FALLBACKS"
+    assert all(key not in shown for key in OLD_KEYS)
+    with override_settings(SECRET_KEY=KEY, SECRET_KEY_FALLBACKS=ns["SECRET_KEY_FALLBACKS"]):
+        assert check_secret_key_fallbacks(None) == []  # Django's own deployment check passes
+        reporter = ExceptionReporter(RequestFactory().get("/"), ValueError, ValueError("boom"), None)
+        page = reporter.get_traceback_html()
+    assert all(key not in page for key in OLD_KEYS)
+
+
+def test_a_weak_fallback_on_a_platform_is_named_by_position_only() -> None:
+    env = {"DYNO": "web.1", "DJANGO_SECRET_KEY": KEY, "SECRET_KEY_FALLBACKS": f"{OLD_KEYS[0]},django-insecure-x"}
+    with pytest.raises(
+        ImproperlyConfigured, match=r"^SECRET_KEY_FALLBACKS: key 2 of 2 is weak \(a startproject key\)\.$"
+    ):
+        run(env)
+    # Locally anything goes; without the variable, settings.py's list stays.
+    assert run({"SECRET_KEY_FALLBACKS": "short"})[0]["SECRET_KEY_FALLBACKS"] == ["short"]
+    ns, report = run({"DYNO": "web.1", "DJANGO_SECRET_KEY": KEY}, SECRET_KEY_FALLBACKS=OLD_KEYS)
+    assert ns["SECRET_KEY_FALLBACKS"] == OLD_KEYS and report.source("SECRET_KEY_FALLBACKS") == "settings.py"
+
+
 # --- HTTPS behind the router ----------------------------------------------------------------
 
 

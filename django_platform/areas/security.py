@@ -60,6 +60,33 @@ def resolve_secret_key(ctx: Context, current: Any, debug: bool, report: Report) 
     )
 
 
+FALLBACK_VARS = ("DJANGO_SECRET_KEY_FALLBACKS", "SECRET_KEY_FALLBACKS")
+
+
+def weak_key(key: str) -> str | None:
+    """Why Django's deployment check would call `key` weak (its own rule), or None."""
+    if key.startswith(INSECURE_PREFIX):
+        return "a startproject key"
+    if len(key) < 50 or len(set(key)) < 5:
+        return "shorter than 50 characters or fewer than 5 distinct ones"
+    return None
+
+
+def resolve_fallbacks(ctx: Context, current: Mapping[str, Any], debug: bool, report: Report) -> list[str] | None:
+    """SECRET_KEY_FALLBACKS from a comma-separated variable (rotating the key: the old one stays a
+    fallback until sessions and signed links made with it have expired), else settings.py's."""
+    name = first_set(ctx.env, FALLBACK_VARS)
+    keys = [k.strip() for k in ctx.env[name].split(",") if k.strip()] if name else []
+    if name and not ctx.platform.development and not debug:
+        for position, key in enumerate(keys, 1):
+            why = weak_key(key)
+            if why:
+                # Named by position: the value is a secret.
+                raise ImproperlyConfigured(f"{name}: key {position} of {len(keys)} is weak ({why}).")
+    changed, value = choose("SECRET_KEY_FALLBACKS", current, report, env=(keys, name) if name else None)
+    return value if changed else None
+
+
 # setting -> (environment variable, value behind a TLS-terminating router)
 HTTPS_SETTINGS: Mapping[str, tuple[str, Any]] = {
     "SECURE_SSL_REDIRECT": ("DJANGO_SECURE_SSL_REDIRECT", True),
@@ -118,6 +145,9 @@ def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     debug = resolve_debug(ctx.env, ctx.platform, ns.get("DEBUG", False), report)
     values: dict[str, Any] = {"DEBUG": debug}
     values["SECRET_KEY"] = resolve_secret_key(ctx, ns.get("SECRET_KEY"), debug, report)
+    fallbacks = resolve_fallbacks(ctx, ns.written_by_user(), debug, report)
+    if fallbacks is not None:
+        values["SECRET_KEY_FALLBACKS"] = fallbacks
     values.update(https_settings(ctx.env, ctx.platform, ns.written_by_user(), report))
     # The values in force, whether settings.py or the platform's default supplied them.
     in_force = {**ns.as_mapping(), **values}
@@ -142,6 +172,13 @@ SETTINGS = (
         "`settings.py`'s (Upsun: derived from `PLATFORM_PROJECT_ENTROPY`). On a platform with DEBUG off, a "
         "missing key or a `startproject` key (`django-insecure-…`) is an `ImproperlyConfigured` error: a random "
         "per-process key would log users out on every restart and across workers",
+    ),
+    Setting(
+        "SECRET_KEY_FALLBACKS",
+        FALLBACK_VARS,
+        "`settings.py`'s. Comma-separated: rotate the key by moving the old one here and setting a new "
+        "`DJANGO_SECRET_KEY`; on a platform, a weak fallback (Django's own rule) is an error naming its position; "
+        "masked everywhere like the key",
     ),
     Setting("DEBUG", DEBUG_VARS, "off on a platform (whatever `settings.py` says); `settings.py`'s locally"),
     Setting(
