@@ -335,3 +335,62 @@ def test_target_platform_defaults_to_the_report_or_detection(monkeypatch: pytest
 def test_every_check_is_quiet_on_a_laptop() -> None:
     with judging(BY_NAME["local"]):
         assert [m for check in ALL_CHECKS for m in check()] == []
+
+
+# --- what users copy from templates (#29) ---------------------------------------------------------
+
+
+def test_w026_storage_settings_django_removed() -> None:
+    from django_platform.checks import templates
+
+    assert ids(templates.check_removed_storage_settings) == []
+    with override_settings(STATICFILES_STORAGE="whitenoise.storage.CompressedManifestStaticFilesStorage"):
+        assert ids(templates.check_removed_storage_settings) == ["django_platform.W026"]
+        assert ids(templates.check_removed_storage_settings, "local") == []
+    with override_settings(STATICFILES_STORAGE="x", DEFAULT_FILE_STORAGE="storages.backends.s3.S3Storage"):
+        (text,) = messages(templates.check_removed_storage_settings)
+    assert text.startswith("Django 5.1 removed STATICFILES_STORAGE and DEFAULT_FILE_STORAGE, which the settings still")
+
+
+@pytest.mark.parametrize(
+    ("web", "flagged"),
+    [
+        ("python manage.py migrate --noinput && gunicorn tests.wsgi_app", "migrate"),
+        ("python manage.py collectstatic --noinput; python manage.py migrate; gunicorn x", "collectstatic and migrate"),
+        ("gunicorn tests.wsgi_app --config gunicorn.conf.py", ""),
+        ("bin/start-migrations-report && gunicorn tests.wsgi_app", ""),
+    ],
+)
+def test_w027_migrate_or_collectstatic_in_the_web_start_command(tmp_path: Path, web: str, flagged: str) -> None:
+    from django_platform.checks import templates
+
+    with project(tmp_path, f"web: {web}\nrelease: python manage.py migrate\n"):
+        found = messages(templates.check_web_start_command, "heroku")
+        assert ids(templates.check_web_start_command, "local") == []
+    assert found == ([templates.W027.format(commands=flagged)] if flagged else [])
+
+
+def test_w028_a_literal_secret_key_in_settings_py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.checks import templates
+
+    assert templates.literal_secret_key('SECRET_KEY = "s3cr3t-' + "x" * 40 + '"\n')
+    assert not templates.literal_secret_key('SECRET_KEY = "django-insecure-abc"\n')
+    assert not templates.literal_secret_key('SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n')
+    assert not templates.literal_secret_key("SECRET_KEY: str = env('X')\nDEBUG = True\n")
+    path = tmp_path / "settings.py"
+    path.write_text('import os\nSECRET_KEY = "s3cr3t-' + "x" * 40 + '"\n')
+    monkeypatch.setattr(templates, "settings_file", lambda: path)
+    assert ids(templates.check_literal_secret_key, "render") == ["django_platform.W028"]
+    assert ids(templates.check_literal_secret_key, "local") == []
+    assert "s3cr3t" not in " ".join(messages(templates.check_literal_secret_key, "render"))
+
+
+def test_w029_the_deprecated_uvicorn_worker_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.checks import templates
+
+    with project(tmp_path, "web: gunicorn app.asgi -k uvicorn.workers.UvicornWorker\n"):
+        assert messages(templates.check_old_uvicorn_worker, "fly") == [templates.W029.format(where="The Procfile")]
+    monkeypatch.setattr(templates, "environment", lambda: {"GUNICORN_CMD_ARGS": "-k uvicorn.workers.UvicornWorker"})
+    with project(tmp_path, "web: gunicorn app.asgi -k uvicorn_worker.UvicornWorker\n"):
+        assert ids(templates.check_old_uvicorn_worker, "fly") == ["django_platform.W029"]
+        assert ids(templates.check_old_uvicorn_worker, "local") == []

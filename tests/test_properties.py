@@ -271,8 +271,11 @@ def test_configure_report_never_holds_a_password() -> None:
     """Planted passwords in a database URL and a cache URL (each with schemes of its own kind: one
     URL cannot be both, which kept the old version of this test from ever reaching the report)."""
     reached: list[bool] = []
+    # About a quarter of the examples reach the report (the rest are refused URLs): at least 200,
+    # so the bar below is not a coin toss under the fast loop's 50 (1.5 % of runs failed on it).
+    examples = max(200, settings().max_examples)
 
-    @EXAMPLES
+    @settings(EXAMPLES, max_examples=examples)
     @given(
         database=credential_urls(st.sampled_from(["postgres", "postgresql", "pgsql", "mysql"])),
         cache=credential_urls(st.sampled_from(["redis", "rediss", "memcache", "locmem"])),
@@ -295,6 +298,5 @@ def test_configure_report_never_holds_a_password() -> None:
             assert quote(password, safe="") not in text
 
     run()
-    # A tenth of the profile's examples (tests/conftest.py) at least, as before the profiles (30 of
-    # CI's 300): the test is not vacuous.
-    assert len(reached) > settings().max_examples // 10, f"only {len(reached)} of the examples reached the report"
+    # A tenth of the examples at least: the test is not vacuous.
+    assert len(reached) > examples // 10, f"only {len(reached)} of the examples reached the report"
