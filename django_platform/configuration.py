@@ -48,6 +48,7 @@ AREAS: dict[str, str] = {
     "media": "media",
     "tasks": "tasks",
     "error_reports": "error_reports",
+    "release": "release",
 }
 
 

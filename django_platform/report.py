@@ -237,6 +237,8 @@ class Report:
         # Settings whose settings.py value the environment replaced, and what that value was (a
         # backend's dotted path): platform_check says so (W023).
         self.replaced: dict[str, str] = {}
+        # The running release (areas/release.py), None where nothing names it.
+        self.release: str | None = None
 
     def add_secrets(self, values: Iterable[str]) -> None:
         self._secrets |= {v for v in values if v and v.strip()}

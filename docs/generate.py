@@ -146,6 +146,9 @@ def platform_page(platform: Any) -> str:
             "- A worker process: " + platform.worker_hint.replace("{process}", "worker").replace("{command}", "...")
         )
     out.append(f"- gunicorn config file: `{platform.gunicorn_config}`")
+    if platform.release_variables:
+        names = ", ".join(_code(n) for n in platform.release_variables)
+        out.append(f"- The running release (report, health bodies, Sentry): the first set of {names}")
     out.append(f"- Stop: `{platform.stop_signal}`, killed {platform.stop_grace} s later")
     if platform.router_idle_timeout:
         out.append(

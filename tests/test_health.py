@@ -437,3 +437,18 @@ def test_the_urls_opt_in_is_looked_up_once_per_path(real_connections: None) -> N
         for _ in range(2):
             assert middleware(RequestFactory().get("/healthz", HTTP_HOST="10.0.0.2")).status_code == 200
         assert middleware._routed == {"/healthz": True}
+
+
+def test_the_release_in_both_bodies_only_when_asked(real_connections: None) -> None:
+    from django_platform.report import Report
+
+    report = Report("render", "test")
+    report.release = "3f2c1d0"
+    with override_settings(**{**PROJECT, "DJANGO_PLATFORM_REPORT": report}):
+        assert "release" not in get("/healthz", "127.0.0.1").json()
+    asked = {**PROJECT, "DJANGO_PLATFORM_REPORT": report, "DJANGO_PLATFORM_HEALTH": {"release": True}}
+    with override_settings(**asked):
+        assert get("/healthz", "127.0.0.1").json() == {"status": "ok", "release": "3f2c1d0"}
+        assert get("/readyz", "127.0.0.1").json()["release"] == "3f2c1d0"
+    with pytest.raises(ImproperlyConfigured, match=r"\['release'\] must be True or False"):
+        django_platform.configure({"DJANGO_PLATFORM_HEALTH": {"release": "yes"}}, env={})

@@ -22,20 +22,24 @@ READY = "/readyz"
 # Below the probe timeouts of the platforms that have one (Render 5 s, Fly's examples 2-5 s),
 # so a hung dependency gives 503 rather than a probe timeout.
 TIMEOUT = 2.0
-KEYS = {"live", "ready", "timeout"}
+KEYS = {"live", "ready", "timeout", "release"}
 # Set in the WSGI environ of a probe HealthMiddleware answered: the generated gunicorn config's
 # access logger leaves successful probes out.
 MARK = "django_platform.health"
 
 
 class Config:
-    __slots__ = ("enabled", "live", "ready", "timeout")
+    __slots__ = ("enabled", "live", "ready", "release", "timeout")
 
-    def __init__(self, enabled: bool, live: str = LIVE, ready: str = READY, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self, enabled: bool, live: str = LIVE, ready: str = READY, timeout: float = TIMEOUT, release: bool = False
+    ) -> None:
         self.enabled = enabled
         self.live = live
         self.ready = ready
         self.timeout = timeout
+        # Say the running release in both bodies (a commit is no secret, but not everyone's to see).
+        self.release = release
 
 
 def _path(key: str, value: object) -> str:
@@ -60,7 +64,10 @@ def parse(value: Any) -> Config:
     timeout = value.get("timeout", TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
         raise ImproperlyConfigured(f"{SETTING}['timeout'] must be a number of seconds above 0, at most 60.")
-    return Config(True, live, ready, float(timeout))
+    release = value.get("release", False)
+    if not isinstance(release, bool):
+        raise ImproperlyConfigured(f"{SETTING}['release'] must be True or False.")
+    return Config(True, live, ready, float(timeout), release)
 
 
 def config() -> Config:

@@ -25,9 +25,16 @@ def _answer(request: HttpRequest, status: int, body: dict[str, object]) -> HttpR
     return response
 
 
+def _release(body: dict[str, object]) -> dict[str, object]:
+    """The body with the running release, where the setting asks for it and something names it."""
+    report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
+    release = getattr(report, "release", None)
+    return {**body, "release": release} if release and config().release else body
+
+
 def live(request: HttpRequest) -> HttpResponse:
     """The process answers: nothing else is touched (a database outage must not restart it)."""
-    return _answer(request, 200, {"status": "ok"})
+    return _answer(request, 200, _release({"status": "ok"}))
 
 
 def ready(request: HttpRequest) -> HttpResponse:
@@ -36,4 +43,5 @@ def ready(request: HttpRequest) -> HttpResponse:
     timeout = config().timeout
     results = run(planned(settings, timeout), timeout)
     ok = all(v == "ok" for v in results.values())
-    return _answer(request, 200 if ok else 503, {"status": "ok" if ok else "unavailable", "checks": results})
+    body: dict[str, object] = {"status": "ok" if ok else "unavailable", "checks": results}
+    return _answer(request, 200 if ok else 503, _release(body))

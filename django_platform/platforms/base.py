@@ -218,6 +218,9 @@ class Platform:
     claims: tuple[str, ...] = ()
     # Credential stores beside plain variables (see Store).
     stores: tuple[Store, ...] = ()
+    # Variables naming the running release (a commit, or the platform's release or image id),
+    # first set wins; build-phase ones too (the report, health bodies, Sentry's release).
+    release_variables: tuple[str, ...] = ()
     # Object storage the platform provisions, by its own variable names (read after the generic
     # ones in parsers/buckets.py).
     buckets: tuple[BucketVars, ...] = ()
@@ -269,6 +272,7 @@ class Platform:
             size_unit: int = ...,
             claims: tuple[str, ...] = ...,
             stores: tuple[Store, ...] = ...,
+            release_variables: tuple[str, ...] = ...,
             buckets: tuple[BucketVars, ...] = ...,
             unverified: tuple[str, ...] = ...,
             credentials_from: str = ...,

@@ -45,6 +45,7 @@ HEROKU_CI = Heroku(
 # Dokku sets DYNO too; GIT_REV and DOKKU_* variables tell it apart from Heroku.
 DOKKU = Platform(
     name="dokku",
+    release_variables=("GIT_REV",),
     label="Dokku",
     markers=(Marker(all_of=("DYNO",), any_of=("GIT_REV", "DOKKU_APP_TYPE", "DOKKU_PROXY_PORT")),),
     db_tls={PG: False, MYSQL: False},
@@ -69,6 +70,8 @@ DOKKU = Platform(
 
 HEROKU = Heroku(
     name="heroku",
+    # HEROKU_BUILD_COMMIT (HEROKU_SLUG_COMMIT before it) with dyno metadata on; SOURCE_VERSION at build.
+    release_variables=("HEROKU_BUILD_COMMIT", "HEROKU_SLUG_COMMIT", "SOURCE_VERSION"),
     label="Heroku",
     markers=(Marker(all_of=("DYNO",), note="Dokku sets DYNO too: set DJANGO_PLATFORM=dokku there"),),
     db_tls={PG: True},

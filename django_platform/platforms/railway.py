@@ -20,6 +20,7 @@ class Railway(Platform):
 
 RAILWAY = Railway(
     name="railway",
+    release_variables=("RAILWAY_GIT_COMMIT_SHA",),
     label="Railway",
     markers=(Marker(any_of=("RAILWAY_ENVIRONMENT_NAME", "RAILWAY_PROJECT_ID")),),
     router_tls=True,

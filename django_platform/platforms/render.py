@@ -6,6 +6,7 @@ from django_platform.platforms.base import Marker, Platform
 
 RENDER = Platform(
     name="render",
+    release_variables=("RENDER_GIT_COMMIT",),
     label="Render",
     markers=(Marker(all_of=("RENDER=true",)),),
     router_tls=True,

@@ -195,6 +195,7 @@ class Upsun(Platform):
 
 UPSUN = Upsun(
     name="upsun",
+    release_variables=("PLATFORM_TREE_ID",),
     label="Upsun",
     aliases=("platformsh",),
     markers=(Marker(all_of=("PLATFORM_APPLICATION_NAME",)),),
