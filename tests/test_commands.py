@@ -18,7 +18,7 @@ from django_platform.management.commands.run_gunicorn import gunicorn_argv
 HEROKU_PROCFILE = (
     "# BEGIN django-platform (for heroku): written by `python manage.py platform_procfile`; edit outside this block.\n"
     "web: gunicorn proj.wsgi\n"
-    "release: python manage.py migrate --noinput\n"
+    "release: python manage.py platform_migrate\n"
     "# END django-platform\n"
 )
 
@@ -271,7 +271,7 @@ def test_a_release_line_the_platform_never_runs_is_flagged(tmp_path: Path) -> No
     _, err = run("platform_procfile", tmp_path, "--platform", "scalingo", "--force")
     assert "The Procfile's release: line never runs on Scalingo, which runs postdeploy: instead." in err
     text = (tmp_path / "Procfile").read_text()
-    assert "postdeploy: python manage.py migrate --noinput" in text
+    assert "postdeploy: python manage.py platform_migrate" in text
     # --force commented the old line out (a release: line is no process type of the block's).
     (tmp_path / "Procfile").write_text(text + "release: python manage.py migrate\n")
     with override_settings(BASE_DIR=tmp_path, WSGI_APPLICATION="tests.wsgi_app.application"):

@@ -246,7 +246,7 @@ def test_rendering() -> None:
         wsgi_target("application")
     assert procfile_body(BY_NAME["render"], "p.wsgi.application") == "web: gunicorn p.wsgi"
     assert procfile_body(BY_NAME["dokku"], "p.wsgi.application", ["celery -A p worker", "python x.py"]) == (
-        "web: gunicorn p.wsgi\nrelease: python manage.py migrate --noinput\n"
+        "web: gunicorn p.wsgi\nrelease: python manage.py platform_migrate\n"
         "worker: celery -A p worker\nworker2: python x.py"
     )
     assert procfile_body(BY_NAME["cloudcontrol"], "p.wsgi.application") == (

@@ -234,7 +234,7 @@ def write_procfile(tmp_path: Path, *args: str) -> str:
 BLOCK_LINES = [
     "# BEGIN django-platform (for heroku): written by `python manage.py platform_procfile`; edit outside this block.",
     "web: gunicorn proj.wsgi",
-    "release: python manage.py migrate --noinput",
+    "release: python manage.py platform_migrate",
     "# END django-platform",
 ]
 

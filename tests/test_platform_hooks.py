@@ -166,8 +166,8 @@ def test_container_memory_caps_the_workers(name: str, memory: str, workers: int)
 @pytest.mark.parametrize(
     ("name", "release", "said"),
     [
-        ("heroku", "release: python manage.py migrate --noinput", ""),
-        ("scalingo", "postdeploy: python manage.py migrate --noinput", ""),
+        ("heroku", "release: python manage.py platform_migrate", ""),
+        ("scalingo", "postdeploy: python manage.py platform_migrate", ""),
         ("render", None, "Render: set the service's Pre-Deploy Command"),
         ("clevercloud", None, "CC_PYTHON_MODULE=tests.wsgi_app:application"),
         ("upsun", None, "hooks.deploy in .upsun/config.yaml"),

@@ -27,7 +27,9 @@ REMOVED_STORAGES = {
     "DEFAULT_FILE_STORAGE": "uploads go to the default storage instead of the one it names, so it is",
 }
 # manage.py commands that belong to the build or the release phase, not to each web start.
-ONCE_PER_DEPLOY = re.compile(r"\bmanage\.py\s+(migrate|collectstatic)\b|\bdjango-admin\s+(migrate|collectstatic)\b")
+ONCE_PER_DEPLOY = re.compile(
+    r"\bmanage\.py\s+((?:platform_)?migrate|collectstatic)\b|\bdjango-admin\s+((?:platform_)?migrate|collectstatic)\b"
+)
 OLD_UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 
 

@@ -359,7 +359,7 @@ class Platform:
         """The Procfile's lines for the WSGI module `target`, release phase included."""
         lines = [f"web: gunicorn {target}"]
         if self.release_process:
-            lines.append(f"{self.release_process}: python manage.py migrate --noinput")
+            lines.append(f"{self.release_process}: python manage.py platform_migrate")
         return lines
 
 

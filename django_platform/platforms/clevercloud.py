@@ -73,11 +73,11 @@ CLEVERCLOUD = CleverCloud(
     worker_hint="set CC_WORKER_COMMAND to `{command}` (CC_WORKER_COMMAND_1, _2, ... for more)",
     release_hint=(
         "Clever Cloud reads no Procfile: set CC_PYTHON_BACKEND=gunicorn, CC_PYTHON_MODULE={module}:application "
-        'and CC_PYTHON_MANAGE_TASKS="migrate --noinput"'
+        'and CC_PYTHON_MANAGE_TASKS="platform_migrate"'
     ),
     build_markers=(Marker(all_of=("INSTANCE_TYPE=build",), note="Clever Cloud's build instance"),),
     collectstatic_at_build=(
-        'add collectstatic to the tasks: CC_PYTHON_MANAGE_TASKS="migrate --noinput, collectstatic --noinput"'
+        'add collectstatic to the tasks: CC_PYTHON_MANAGE_TASKS="platform_migrate, collectstatic --noinput"'
     ),
     claims=("POSTGRESQL_ADDON_HOST", "POSTGRESQL_ADDON_URI", "MYSQL_ADDON_HOST", "MYSQL_ADDON_URI"),
     health_check="set CC_HEALTH_CHECK_PATH={path}",
@@ -89,7 +89,7 @@ CLEVERCLOUD = CleverCloud(
     ),
     recipe=(
         "No Procfile: set `CC_PYTHON_BACKEND=gunicorn`, `CC_PYTHON_MODULE=myproject.wsgi:application` and "
-        '`CC_PYTHON_MANAGE_TASKS="migrate --noinput, collectstatic --noinput"`, `DJANGO_SECRET_KEY`, '
+        '`CC_PYTHON_MANAGE_TASKS="platform_migrate, collectstatic --noinput"`, `DJANGO_SECRET_KEY`, '
         "`DJANGO_ALLOWED_HOSTS` (the default `cleverapps.io` name is not derivable) and "
         "`CC_HEALTH_CHECK_PATH=/readyz` (`platform_check` warns when it names another path). The PostgreSQL and "
         "Redis add-ons' own variables are read as they come (`POSTGRESQL_ADDON_*`, `REDIS_HOST`...)."

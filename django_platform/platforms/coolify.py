@@ -42,7 +42,7 @@ COOLIFY = Coolify(
         "the image needs one of them)"
     ),
     worker_hint="add a resource from the same repository with the start command `{command}` (unverified)",
-    release_hint="set the application's Pre-deployment Command to `python manage.py migrate --noinput`",
+    release_hint="set the application's Pre-deployment Command to `python manage.py platform_migrate`",
     stop_grace=10,
     collectstatic_at_build=(
         "add `python manage.py collectstatic --noinput` to the build (Nixpacks build command or Dockerfile)"

@@ -12,7 +12,7 @@ DIGITALOCEAN = Platform(
     router_tls=True,
     host_templates=("{APP_DOMAIN}",),
     worker_hint="add a worker component (workers: in the app spec) with run_command `{command}`",
-    release_hint="add a job with `kind: PRE_DEPLOY` running `python manage.py migrate --noinput` to the app spec",
+    release_hint="add a job with `kind: PRE_DEPLOY` running `python manage.py platform_migrate` to the app spec",
     # termination.grace_period_seconds (after drain_seconds, default 15).
     stop_grace=120,
     health_check=(
@@ -25,7 +25,7 @@ DIGITALOCEAN = Platform(
     recipe=(
         "Set `DJANGO_PLATFORM=digitalocean`, `DJANGO_SECRET_KEY`, `APP_DOMAIN=${APP_DOMAIN}` and "
         "`DATABASE_URL=${db.DATABASE_URL}` (the database binding exists at run time only: the build imports "
-        "settings without it); add a `PRE_DEPLOY` job running `python manage.py migrate --noinput`; in the "
+        "settings without it); add a `PRE_DEPLOY` job running `python manage.py platform_migrate`; in the "
         "service's spec `health_check: {http_path: /readyz}`. Its Heroku buildpack runs `collectstatic`."
     ),
     sources=(

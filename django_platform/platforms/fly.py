@@ -16,7 +16,7 @@ FLY = Platform(
         'list it under [processes] in fly.toml (`{process} = "{command}"`, beside the web command as `app`), '
         "then `fly scale count {process}=1`"
     ),
-    release_hint='set `release_command = "python manage.py migrate --noinput"` under [deploy] in fly.toml',
+    release_hint='set `release_command = "python manage.py platform_migrate"` under [deploy] in fly.toml',
     # kill_signal and kill_timeout defaults.
     health_check=(
         'add to fly.toml: [[http_service.checks]] path = "{path}", method = "GET", interval = "15s", '
@@ -47,7 +47,7 @@ FLY = Platform(
     recipe=(
         "`DATABASE_URL` and `DJANGO_SECRET_KEY` as secrets; the Dockerfile runs `python manage.py collectstatic "
         '--noinput` (settings import there with no variables at all); `[deploy] release_command = "python '
-        'manage.py migrate --noinput"`; `[[http_service.checks]]` with `path = "/readyz"`. Hosts: '
+        'manage.py platform_migrate"`; `[[http_service.checks]]` with `path = "/readyz"`. Hosts: '
         "`FLY_APP_NAME.fly.dev`, and the Machine's private address (`FLY_PRIVATE_IP`) for health checks "
         "(unverified). Fly stops Machines with SIGINT and kills them 5 s later: the generated gunicorn config "
         "drains on SIGINT as on SIGTERM; raise `kill_timeout` if requests can take longer."

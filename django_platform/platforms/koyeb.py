@@ -14,7 +14,7 @@ KOYEB = Platform(
     host_templates=("{KOYEB_PUBLIC_DOMAIN}",),
     worker_hint="create a Worker service from the same repository with the run command `{command}`",
     release_hint=(
-        "Koyeb documents no release phase: run `python manage.py migrate --noinput` once per deploy "
+        "Koyeb documents no release phase: run `python manage.py platform_migrate` once per deploy "
         "(a one-off command, or the service's run command before gunicorn on a single instance)"
     ),
     size_variable="KOYEB_INSTANCE_MEMORY_MB",
@@ -26,7 +26,7 @@ KOYEB = Platform(
     recipe=(
         "`DATABASE_URL` (a secret, from the database's page) and `DJANGO_SECRET_KEY`; add `python manage.py "
         "collectstatic --noinput` to the build command; Koyeb documents no release phase, so run `python manage.py "
-        "migrate --noinput` once per deploy; an HTTP health check on `/readyz` (`--checks 8000:http:/readyz`). "
+        "platform_migrate` once per deploy; an HTTP health check on `/readyz` (`--checks 8000:http:/readyz`). "
         "Host: `KOYEB_PUBLIC_DOMAIN`."
     ),
     sources=(

@@ -20,7 +20,7 @@ NORTHFLANK = Northflank(
     markers=(Marker(all_of=("NF_OBJECT_ID", "NF_PROJECT_ID")),),
     router_tls=True,
     worker_hint="add a service from the same build with the command override `{command}`",
-    release_hint="add a release flow or job that runs `python manage.py migrate --noinput` before the deployment",
+    release_hint="add a release flow or job that runs `python manage.py platform_migrate` before the deployment",
     stop_grace=30,
     collectstatic_at_build=(
         "add `RUN python manage.py collectstatic --noinput` to the Dockerfile (or the buildpack's build)"

@@ -28,7 +28,7 @@ RAILWAY = Railway(
     health_check_hosts=("healthcheck.railway.app",),
     health_check="set the service's Healthcheck Path (deploy.healthcheckPath in railway.json) to {path}",
     worker_hint="add a service from the same repository with the custom start command `{command}`",
-    release_hint="set the service's Pre-Deploy Command to `python manage.py migrate --noinput`",
+    release_hint="set the service's Pre-Deploy Command to `python manage.py platform_migrate`",
     stop_grace=0,
     # The edge closes idle HTTP/1.1 connections after 60 s.
     router_idle_timeout=60,
@@ -52,7 +52,7 @@ RAILWAY = Railway(
     credentials_from="`DATABASE_URL` (the private URL, at run time only)",
     recipe=(
         "`DATABASE_URL` (private URL), `DJANGO_SECRET_KEY`; Railpack runs no `collectstatic`: set the build command "
-        "to `python manage.py collectstatic --noinput`; pre-deploy command `python manage.py migrate --noinput`; "
+        "to `python manage.py collectstatic --noinput`; pre-deploy command `python manage.py platform_migrate`; "
         "Healthcheck Path `/readyz`. Health checks come over plain HTTP with the Host `healthcheck.railway.app`: "
         "the health paths answer them before the HTTPS redirect and host validation. Railway kills at once after "
         "SIGTERM unless you set `RAILWAY_DEPLOYMENT_DRAINING_SECONDS` (gunicorn's graceful timeout follows it): set "

@@ -15,7 +15,7 @@ RENDER = Platform(
         "create a Background Worker service (type: worker in render.yaml) from the same repository "
         "with the start command `{command}`"
     ),
-    release_hint="set the service's Pre-Deploy Command (preDeployCommand) to `python manage.py migrate --noinput`",
+    release_hint="set the service's Pre-Deploy Command (preDeployCommand) to `python manage.py platform_migrate`",
     # maxShutdownDelaySeconds, default 30.
     stop_grace=30,
     health_check="set the service's Health Check Path (healthCheckPath in render.yaml) to {path}",
@@ -23,7 +23,7 @@ RENDER = Platform(
     credentials_from="`DATABASE_URL` (wired by you: the internal URL needs no TLS)",
     recipe=(
         "`DATABASE_URL` (internal URL), `DJANGO_SECRET_KEY`; build command `pip install -r requirements.txt && "
-        "python manage.py collectstatic --noinput`; pre-deploy command `python manage.py migrate --noinput`; Health "
+        "python manage.py collectstatic --noinput`; pre-deploy command `python manage.py platform_migrate`; Health "
         "Check Path `/readyz`. Hosts come from `RENDER_EXTERNAL_HOSTNAME`."
     ),
     sources=(

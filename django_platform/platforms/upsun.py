@@ -205,7 +205,7 @@ UPSUN = Upsun(
     router_tls=True,
     procfile=False,
     worker_hint="add it under workers: in .upsun/config.yaml (`{process}: commands: start: {command}`)",
-    release_hint="add `python manage.py migrate --noinput` to hooks.deploy in .upsun/config.yaml",
+    release_hint="add `python manage.py platform_migrate` to hooks.deploy in .upsun/config.yaml",
     # Documented for workers; the web stop is not documented (unverified).
     stop_grace=15,
     collectstatic_at_build="add `python manage.py collectstatic --noinput` to hooks.build",

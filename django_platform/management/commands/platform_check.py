@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_platform.checks import TAG, environment, judging, target_platform
 from django_platform.checks.budget import budget_here
+from django_platform.checks.migrations import migration_messages
 from django_platform.deploy.gunicorn import explain_here
 from django_platform.platforms import Platform, get_platform
 from django_platform.report import Report, mask
@@ -88,6 +89,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="text", choices=["text", "json"], dest="output_format")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.not_judged: str | None = None
         report: Report | None = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
         if options["platform"]:
             platform = get_platform(options["platform"], variable="--platform")
@@ -103,7 +105,9 @@ class Command(BaseCommand):
                 budget = [m for m in budget_here(environment(), platform) if not m.is_silenced()]
             except ImproperlyConfigured as exc:  # our message: it names the variable, not its value
                 raise CommandError(str(exc), returncode=2) from None
-            findings = sorted([*findings, *budget], key=lambda m: (-m.level, m.id or ""))
+            migrations, self.not_judged = migration_messages()
+            migrations = [m for m in migrations if not m.is_silenced()]
+            findings = sorted([*findings, *budget, *migrations], key=lambda m: (-m.level, m.id or ""))
 
         gunicorn = explain_here(environment(), platform)
         if options["output_format"] == "json":
@@ -149,6 +153,8 @@ class Command(BaseCommand):
             for note in report.notes:
                 self.stdout.write(f"  note: {note}")
         self.print_gunicorn(gunicorn)
+        if self.not_judged:
+            self.stdout.write(f"Migrations not judged: {self.not_judged}.")
         for low, high, title, style in (
             (checks.ERROR, None, "Errors", self.style.ERROR),
             (checks.WARNING, checks.ERROR, "Warnings", self.style.WARNING),

@@ -1,0 +1,260 @@
+"""Migrations judged against the code still serving (django_platform/schema), and
+platform_migrate, the release phase's migrate, on the real PostgreSQL and MariaDB: the safe part
+applied, a destructive one refused with nothing applied, one migrate at a time."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, migrations, models
+from django.db.migrations.state import ProjectState
+
+from django_platform.schema.safety import BREAKS, SLOW, UNKNOWN, judge
+from tests.platform_envs import clean_environ
+from tests.services import port_open, query_one, unavailable
+
+# --- judging operations (no database) --------------------------------------------------------------
+
+
+def migration(name: str, *operations: Any, stage: str | None = None) -> Any:
+    made = migrations.Migration(name, "notes")
+    made.operations = list(operations)  # type: ignore[misc]
+    if stage:
+        made.stage = stage  # type: ignore[attr-defined]
+    return made
+
+
+NOTE = migrations.CreateModel(
+    "Note",
+    [
+        ("id", models.AutoField(primary_key=True)),
+        ("title", models.CharField(max_length=20)),
+        ("body", models.TextField(null=True)),
+        ("count", models.CharField(max_length=5, default="0")),
+    ],
+)
+
+
+def kinds(*operations: Any, vendor: str = "sqlite", stage: str | None = None) -> list[str]:
+    """The kinds found for `operations` run after the model already exists (old code uses it)."""
+    state = ProjectState()
+    judge(migration("0001_initial", NOTE), state, vendor, connection)
+    return [f.kind for f in judge(migration("0002_change", *operations, stage=stage), state, vendor, connection)]
+
+
+@pytest.mark.parametrize(
+    ("operation", "expected"),
+    [
+        (migrations.RemoveField("note", "body"), [BREAKS]),
+        (migrations.DeleteModel("Note"), [BREAKS]),
+        (migrations.RenameField("note", "title", "heading"), [BREAKS]),
+        (migrations.RenameModel("Note", "Memo"), [BREAKS]),
+        (migrations.AddField("note", "slug", models.SlugField(default="x")), [BREAKS]),  # NOT NULL, no db default
+        (migrations.AddField("note", "slug", models.SlugField(null=True)), []),
+        (migrations.AddField("note", "slug", models.SlugField(db_default="x")), []),
+        (migrations.AlterField("note", "body", models.TextField(default="")), [BREAKS]),  # now NOT NULL
+        (migrations.AlterField("note", "body", models.TextField(null=True, blank=True)), []),
+        (migrations.AlterField("note", "count", models.IntegerField(default=0)), [BREAKS]),  # a type change
+        (migrations.AlterField("note", "title", models.CharField(max_length=20, db_column="heading")), [BREAKS]),
+        (migrations.RunPython(migrations.RunPython.noop), [UNKNOWN]),
+        (migrations.RunSQL("UPDATE notes_note SET title = ''"), [UNKNOWN]),
+        # The two-release recipe's first half: the model loses the field, the column stays.
+        (migrations.SeparateDatabaseAndState(state_operations=[migrations.RemoveField("note", "body")]), []),
+        (migrations.AddIndex("note", models.Index(fields=["title"], name="note_title")), []),  # not PostgreSQL
+    ],
+    ids=lambda value: value.describe() if hasattr(value, "describe") else str(value),
+)
+def test_each_operation_against_the_old_code(operation: Any, expected: list[str]) -> None:
+    assert kinds(operation) == expected
+
+
+def test_renames_that_keep_the_column_or_table_break_nothing() -> None:
+    keep_table = migrations.AlterModelTable("note", "notes_note")
+    assert kinds(keep_table) == []
+    state = ProjectState()
+    table = migrations.CreateModel(
+        "Note", [("id", models.AutoField(primary_key=True))], options={"db_table": "notes_note"}
+    )
+    judge(migration("0001_initial", table), state, "postgresql", connection)
+    renamed = judge(migration("0002_rename", migrations.RenameModel("Note", "Memo")), state, "postgresql", connection)
+    assert renamed == []  # db_table kept: the database calls it the same
+
+
+def test_postgresql_index_builds_without_concurrently_are_slow() -> None:
+    from django.contrib.postgres.operations import AddIndexConcurrently
+
+    index = models.Index(fields=["title"], name="note_title")
+    assert kinds(migrations.AddIndex("note", index), vendor="postgresql") == [SLOW]
+    assert kinds(AddIndexConcurrently("note", index), vendor="postgresql") == []
+    assert kinds(migrations.AddField("note", "code", models.CharField(max_length=5, unique=True, null=True)),
+                 vendor="postgresql") == [SLOW]  # fmt: skip
+
+
+def test_what_happens_to_a_model_of_this_release_breaks_nothing_and_syzygy_stages_are_honoured() -> None:
+    state = ProjectState()
+    fresh = migration("0001_initial", NOTE, migrations.RemoveField("note", "body"), migrations.DeleteModel("Note"))
+    assert judge(fresh, state, "postgresql", connection, set()) == []
+    assert kinds(migrations.AddField("note", "slug", models.SlugField(null=True)), stage="post_deployment") == [BREAKS]
+
+
+# --- platform_migrate on real databases -------------------------------------------------------------
+
+PG = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": "5432", "USER": "postgres"}
+MARIADB = {"ENGINE": "django.db.backends.mysql", "HOST": "127.0.0.1", "PORT": "3306", "USER": "root", "PASSWORD": ""}
+_numbers = itertools.count()
+
+SETTINGS = """
+import django_platform
+BASE_DIR = __import__("pathlib").Path(__file__).resolve().parent
+SECRET_KEY = "s" * 50
+INSTALLED_APPS = ["django.contrib.contenttypes", "django_platform", "notes"]
+USE_TZ = True
+django_platform.configure(globals())
+"""
+INITIAL = """
+from django.db import migrations, models
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel("Note", [
+            ("id", models.AutoField(primary_key=True)),
+            ("title", models.CharField(max_length=20)),
+            ("body", models.TextField(null=True)),
+        ]),
+    ]
+"""
+ADD_NULLABLE = """
+from django.db import migrations, models
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "0001_initial")]
+    operations = [migrations.AddField("note", "slug", models.SlugField(null=True))]
+"""
+REMOVE = """
+from django.db import migrations
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "0002_slug")]
+    operations = [migrations.RemoveField("note", "body")]
+"""
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def database(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[tuple[str, dict[str, str]]]:
+    """(DATABASE_URL, the server's settings) for a database of its own."""
+    vendor = request.param
+    port, server = (5432, PG) if vendor == "postgresql" else (3306, MARIADB)
+    if not port_open("127.0.0.1", port):
+        unavailable(f"{vendor} is not listening on 127.0.0.1:{port}")
+    name = f"migrate_{os.getpid()}_{next(_numbers)}"
+    admin = {"default": {**server, "NAME": "postgres" if vendor == "postgresql" else "test"}}
+    with django_db_blocker.unblock():
+        query_one(admin, f"CREATE DATABASE {name}")
+        try:
+            url = (
+                f"postgres://postgres@127.0.0.1:5432/{name}"
+                if vendor == "postgresql"
+                else f"mysql://root@127.0.0.1:3306/{name}"
+            )
+            yield url, {**server, "NAME": name}
+        finally:
+            drop = f"DROP DATABASE {name} WITH (FORCE)" if vendor == "postgresql" else f"DROP DATABASE {name}"
+            query_one(admin, drop)
+
+
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "notes" / "migrations").mkdir(parents=True)
+    (tmp_path / "notes" / "__init__.py").write_text("")
+    (tmp_path / "notes" / "migrations" / "__init__.py").write_text("")
+    (tmp_path / "notes" / "migrations" / "0001_initial.py").write_text(textwrap.dedent(INITIAL))
+    (tmp_path / "notes" / "models.py").write_text("")
+    (tmp_path / "settings.py").write_text(textwrap.dedent(SETTINGS))
+    return tmp_path
+
+
+def migrate(root: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = clean_environ(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(root), DATABASE_SSL="false")
+    command = [sys.executable, "-m", "django", "platform_migrate", *args]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+def applied(server: dict[str, str], django_db_blocker: Any) -> list[str]:
+    with django_db_blocker.unblock():
+        from django.db.utils import ConnectionHandler
+
+        handler = ConnectionHandler({"default": server})
+        try:
+            with handler["default"].cursor() as cursor:
+                cursor.execute("SELECT name FROM django_migrations WHERE app = 'notes' ORDER BY name")
+                return [row[0] for row in cursor.fetchall()]
+        finally:
+            handler["default"].close()
+
+
+@pytest.mark.slow
+def test_the_release_applies_the_safe_part_and_refuses_a_removal(
+    database: tuple[str, dict[str, str]], tmp_path: Path, django_db_blocker: Any
+) -> None:
+    url, server = database
+    root = project(tmp_path)
+    first = migrate(root, url)
+    assert first.returncode == 0, first.stdout + first.stderr  # a first deploy: nothing serves yet
+    (root / "notes" / "migrations" / "0002_slug.py").write_text(textwrap.dedent(ADD_NULLABLE))
+    (root / "notes" / "migrations" / "0003_remove_body.py").write_text(textwrap.dedent(REMOVE))
+    check = migrate(root, url, "--check")
+    assert check.returncode == 1 and "breaks: notes.0003_remove_body: Remove field body from note" in check.stdout
+    refused = migrate(root, url)
+    assert refused.returncode == 1
+    assert "Refused: 1 operation(s) would break the code still serving" in refused.stderr
+    assert "recipe: Two releases" in refused.stdout
+    assert applied(server, django_db_blocker) == ["0001_initial"]  # nothing applied, the safe 0002 either
+    (root / "notes" / "migrations" / "0003_remove_body.py").unlink()
+    safe = migrate(root, url)
+    assert safe.returncode == 0, safe.stdout + safe.stderr
+    assert applied(server, django_db_blocker) == ["0001_initial", "0002_slug"]
+    (root / "notes" / "migrations" / "0003_remove_body.py").write_text(textwrap.dedent(REMOVE))
+    after = migrate(root, url, "--post-release")
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert applied(server, django_db_blocker) == ["0001_initial", "0002_slug", "0003_remove_body"]
+
+
+@pytest.mark.slow
+def test_one_migrate_at_a_time(database: tuple[str, dict[str, str]], tmp_path: Path, django_db_blocker: Any) -> None:
+    from django.db.utils import ConnectionHandler
+
+    from django_platform.schema.lock import NAME, PG_KEY
+
+    url, server = database
+    root = project(tmp_path)
+    with django_db_blocker.unblock():
+        handler = ConnectionHandler({"default": server})
+        holder = handler["default"]
+        try:
+            with holder.cursor() as cursor:  # another instance's migrate holds the lock
+                if holder.vendor == "postgresql":
+                    cursor.execute("SELECT pg_advisory_lock(%s)", [PG_KEY])
+                else:
+                    cursor.execute("SELECT GET_LOCK(%s, 0)", [NAME])
+            waited = migrate(root, url, "--lock-timeout", "1")
+            assert waited.returncode != 0 and "Another migrate holds the lock" in waited.stderr
+            assert applied_or_none(server, django_db_blocker) == []
+        finally:
+            holder.close()  # the lock goes with its session
+    done = migrate(root, url, "--lock-timeout", "5")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def applied_or_none(server: dict[str, str], django_db_blocker: Any) -> list[str]:
+    try:
+        return applied(server, django_db_blocker)
+    except Exception:  # no django_migrations table yet: nothing was applied
+        return []
