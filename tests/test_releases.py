@@ -16,12 +16,13 @@ import http.client
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -277,10 +278,8 @@ def started(project: Path, env: dict[str, str], logs: Path, name: str) -> Iterat
         node.log.close()
 
 
-def rehearse(family: Family, cluster: PgCluster, root: Path) -> dict[str, Any]:
-    # TLS is not what this rehearses (the loopback server has none): the URL says so, as it may.
-    database = f"postgres://{cluster.user}@127.0.0.1:{cluster.port}/{cluster.name}?sslmode=disable"
-    env = {
+def family_env(family: Family, database: str) -> dict[str, str]:
+    return {
         **PLATFORM_ENVS[family.platform],
         **dict(family.user),
         "DJANGO_SECRET_KEY": SECRET,
@@ -289,10 +288,29 @@ def rehearse(family: Family, cluster: PgCluster, root: Path) -> dict[str, Any]:
         "REDIS_URL": "redis://127.0.0.1:6379/10",
         "WEB_CONCURRENCY": "2",
     }
+
+
+def rehearse(family: Family, cluster: PgCluster, root: Path) -> dict[str, Any]:
+    # TLS is not what this rehearses (the loopback server has none): the URL says so, as it may.
+    database = f"postgres://{cluster.user}@127.0.0.1:{cluster.port}/{cluster.name}?sslmode=disable"
+    env = family_env(family, database)
     old, new = releases(root, env, family.platform)
     manage(old, env, "migrate", "--noinput")
-    logs = root / "logs"
-    logs.mkdir()
+
+    def release_phase() -> bool:
+        manage(new, env, "migrate", "--noinput")
+        return True
+
+    return run_release(family, env, old, new, release_phase, root / "logs")
+
+
+def run_release(
+    family: Family, env: dict[str, str], old: Path, new: Path, release_phase: Callable[[], bool], logs: Path
+) -> dict[str, Any]:
+    """The old release serving on two nodes under load; the release phase while it serves; then, if
+    the release phase succeeded, the switch to the new release's nodes as the family does it (a
+    failed release phase stops the release: the old nodes keep serving)."""
+    logs.mkdir(exist_ok=True)
     router = Router()
     result: dict[str, Any] = {}
     try:
@@ -301,11 +319,15 @@ def rehearse(family: Family, cluster: PgCluster, root: Path) -> dict[str, Any]:
             load = Load(router.port)
             time.sleep(2)
             load.phase = "release phase"
-            manage(new, env, "migrate", "--noinput")  # while the old release serves
+            proceeds = release_phase()  # while the old release serves
             time.sleep(1)
-            load.phase = "switch"
             stops = []
-            if family.preboot:
+            if not proceeds:
+                load.phase = "release stopped"
+                time.sleep(2)
+                result = load.stop()
+            elif family.preboot:
+                load.phase = "switch"
                 with started(new, env, logs, "new-1") as c, started(new, env, logs, "new-2") as d:
                     router.rotate(add=[c.port, d.port])  # old and new serve side by side
                     time.sleep(1)
@@ -316,6 +338,7 @@ def rehearse(family: Family, cluster: PgCluster, root: Path) -> dict[str, Any]:
                     time.sleep(2)
                     result = load.stop()
             else:
+                load.phase = "switch"
                 with started(new, env, logs, "new-1") as c:
                     router.rotate(add=[c.port], remove=[a.port])
                     time.sleep(DRAIN if family.window else 0)  # Railway's default tears down at once
@@ -384,3 +407,169 @@ def test_railway_default_drain_fails_requests_in_flight(release_db: PgCluster, t
     result = rehearse(FAMILIES["railway-default"], release_db, tmp_path)
     record("railway-default", result)
     assert result["failed"] > 0, "no request was in flight when Railway's default killed the old nodes"
+
+
+# --- a destructive migration: refused by the release phase, shipped by the two-release recipe --------
+
+SUMMARY_FIELD = "    summary = models.TextField(null=True, blank=True)\n"
+WRITES_SUMMARY = """
+
+def write(request):
+    Note.objects.create(text="written", summary="the old release writes this column")
+    return HttpResponse("written\\n", content_type="text/plain")
+"""
+WRITES_WITHOUT = """
+
+def write(request):
+    Note.objects.create(text="written without the summary")
+    return HttpResponse("written\\n", content_type="text/plain")
+"""
+FORGET = """from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "{previous}")]
+    # The recipe's first release: the model loses the field, the column stays (nullable).
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=[migrations.RemoveField("note", "summary")]),
+    ]
+"""
+DROP = """from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "{previous}")]
+    # The recipe's second release: no code serving uses the column any more.
+    operations = [
+        migrations.RunSQL(
+            "ALTER TABLE notes_note DROP COLUMN summary",
+            "ALTER TABLE notes_note ADD COLUMN summary text NULL",
+        ),
+    ]
+"""
+
+
+def _latest(project: Path) -> str:
+    return sorted(p.stem for p in (project / "notes" / "migrations").glob("0*.py"))[-1]
+
+
+def destructive_releases(root: Path, env: dict[str, str], platform: str) -> dict[str, Path]:
+    """base: the example project whose notes have a summary its /write view writes; drop: the next
+    release as makemigrations writes it (RemoveField); recipe-1 and recipe-2: the same change in two
+    releases (the field leaves the model, then the column leaves the table)."""
+    base = copy_project(root / "base")
+    models = base / "notes" / "models.py"
+    models.write_text(models.read_text().replace("    created = ", SUMMARY_FIELD + "    created = "))
+    manage(base, {}, "makemigrations", "notes", "--name", "note_summary")
+    (base / "notes" / "views.py").write_text((base / "notes" / "views.py").read_text() + WRITES_SUMMARY)
+    urls = base / "example" / "urls.py"
+    urls.write_text(
+        urls.read_text().replace(
+            '    path("ping", views.ping),', '    path("ping", views.ping),\n    path("write", views.write),'
+        )
+    )
+    projects = {"base": base}
+    for name in ("drop", "recipe-1", "recipe-2"):
+        project = projects[name] = root / name
+        shutil.copytree(base, project, ignore=shutil.ignore_patterns("__pycache__", "staticfiles"))
+        views = project / "notes" / "views.py"
+        views.write_text(views.read_text().replace(WRITES_SUMMARY, WRITES_WITHOUT))
+        model = project / "notes" / "models.py"
+        model.write_text(model.read_text().replace(SUMMARY_FIELD, ""))
+    manage(projects["drop"], {}, "makemigrations", "notes", "--name", "remove_summary")
+    previous = _latest(base)
+    forget = f"{int(previous[:4]) + 1:04d}_forget_summary"
+    for name in ("recipe-1", "recipe-2"):
+        (projects[name] / "notes" / "migrations" / f"{forget}.py").write_text(FORGET.format(previous=previous))
+    drop = f"{int(previous[:4]) + 2:04d}_drop_summary"
+    (projects["recipe-2"] / "notes" / "migrations" / f"{drop}.py").write_text(DROP.format(previous=forget))
+    for project in projects.values():
+        manage(project, {}, "platform_procfile", "--platform", platform)
+        manage(project, {}, "platform_gunicorn", "--platform", platform)
+        manage(project, env, "collectstatic", "--noinput")
+    return projects
+
+
+def release_command(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "python"), "manage.py", *args], cwd=project, env=clean_environ(**env),
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def any_db(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[str]:
+    """A database URL of its own on the loopback PostgreSQL or MariaDB (TLS off: loopback has none)."""
+    from tests.services import query_one
+
+    vendor = request.param
+    port = 5432 if vendor == "postgresql" else 3306
+    for number, service in ((port, vendor), (6379, "Redis")):
+        if not port_open("127.0.0.1", number):
+            unavailable(f"{service} is not listening on 127.0.0.1:{number}")
+    name = f"destructive_{os.getpid()}_{next(_numbers)}"
+    if vendor == "postgresql":
+        admin = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": 5432, "USER": "postgres",
+                 "NAME": "postgres"}  # fmt: skip
+        url, drop = f"postgres://postgres@127.0.0.1:5432/{name}?sslmode=disable", f"DROP DATABASE {name} WITH (FORCE)"
+    else:
+        admin = {"ENGINE": "django.db.backends.mysql", "HOST": "127.0.0.1", "PORT": 3306, "USER": "root",
+                 "PASSWORD": "", "NAME": "test"}  # fmt: skip
+        url, drop = f"mysql://root@127.0.0.1:3306/{name}", f"DROP DATABASE {name}"  # DATABASE_SSL=false below
+    with django_db_blocker.unblock():
+        query_one({"default": admin}, f"CREATE DATABASE {name}")
+        try:
+            yield url
+        finally:
+            query_one({"default": admin}, drop)
+
+
+@pytest.mark.parametrize("name", ["heroku-preboot", "render-rolling"])
+def test_a_destructive_migration_refused_then_shipped_in_two_releases(name: str, any_db: str, tmp_path: Path) -> None:
+    """makemigrations' RemoveField run by plain migrate fails the old release's writes (counted);
+    platform_migrate refuses it with nothing applied (0 failed, the old release keeps serving); the
+    two-release recipe ships the same change with 0 failed requests."""
+    family = FAMILIES[name]
+    env = {**family_env(family, any_db), "DATABASE_SSL": "false"}
+    projects = destructive_releases(tmp_path, env, family.platform)
+    manage(projects["base"], env, "migrate", "--noinput")
+
+    refused: list[subprocess.CompletedProcess[str]] = []
+
+    def guarded() -> bool:
+        refused.append(release_command(projects["drop"], env, "platform_migrate"))
+        return refused[-1].returncode == 0
+
+    result = run_release(family, env, projects["base"], projects["drop"], guarded, tmp_path / "logs-guarded")
+    record(f"{name}-{any_db.split(':')[0]}-destructive-guarded", result)
+    assert refused[0].returncode == 1 and "Refused: 1 operation(s)" in refused[0].stderr, refused[0].stdout
+    assert "Remove field summary from note" in refused[0].stdout
+    assert result["failed"] == 0 and "new release" not in result["phases"], result["failures"]
+
+    def recipe(project: Path) -> Callable[[], bool]:
+        def release_phase() -> bool:
+            done = release_command(project, env, "platform_migrate")
+            assert done.returncode == 0, done.stdout + done.stderr
+            return True
+
+        return release_phase
+
+    first = run_release(family, env, projects["base"], projects["recipe-1"], recipe(projects["recipe-1"]),
+                        tmp_path / "logs-recipe-1")  # fmt: skip
+    second = run_release(family, env, projects["recipe-1"], projects["recipe-2"], recipe(projects["recipe-2"]),
+                         tmp_path / "logs-recipe-2")  # fmt: skip
+    record(f"{name}-{any_db.split(':')[0]}-recipe", {**second, "first_release_failed": first["failed"]})
+    assert first["failed"] == 0 and second["failed"] == 0, first["failures"] + second["failures"]
+    assert first["requests"] > 50 and second["requests"] > 50
+
+    # Without the guard: plain migrate drops the column under the old release's writes.
+    # The same database: the schema rolled back to the base release's first.
+    manage(projects["recipe-2"], env, "migrate", "notes", _latest(projects["base"]), "--noinput")
+
+    def unguarded() -> bool:
+        manage(projects["drop"], env, "migrate", "--noinput")
+        return True
+
+    broken = run_release(family, env, projects["base"], projects["drop"], unguarded, tmp_path / "logs-unguarded")
+    record(f"{name}-{any_db.split(':')[0]}-destructive-unguarded", broken)
+    assert broken["failed"] > 0, "the old release's writes did not fail once the column was dropped"
