@@ -295,6 +295,8 @@ def test_planned_checks_follow_the_settings() -> None:
         ({"ready": "/ready z"}, "['ready'] must be a URL path"),
         ({"ready": "/<int:x>"}, "['ready'] must be a URL path"),
         ({"live": "/x", "ready": "/x"}, "must differ"),
+        ({"startup": "/readyz"}, "must differ"),
+        ({"startup": "startupz"}, "['startup'] must be a URL path"),
         ({"timeout": 0}, "['timeout'] must be a number"),
         ({"timeout": True}, "['timeout'] must be a number"),
         ({"timeout": "2"}, "['timeout'] must be a number"),
@@ -452,3 +454,11 @@ def test_the_release_in_both_bodies_only_when_asked(real_connections: None) -> N
         assert get("/readyz", "127.0.0.1").json()["release"] == "3f2c1d0"
     with pytest.raises(ImproperlyConfigured, match=r"\['release'\] must be True or False"):
         django_platform.configure({"DJANGO_PLATFORM_HEALTH": {"release": "yes"}}, env={})
+
+
+def test_the_startup_path_is_opt_in() -> None:
+    from django_platform.health import parse
+
+    assert parse(True).startup is None and parse({}).startup is None
+    assert parse({"startup": True}).startup == "/startupz"
+    assert parse({"startup": "/-/started"}).paths() == ["/healthz", "/readyz", "/-/started"]

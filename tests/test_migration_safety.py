@@ -258,3 +258,35 @@ def applied_or_none(server: dict[str, str], django_db_blocker: Any) -> list[str]
         return applied(server, django_db_blocker)
     except Exception:  # no django_migrations table yet: nothing was applied
         return []
+
+
+PROBE = """
+from django.test import Client
+response = Client().get("/startupz", HTTP_HOST="127.0.0.1")
+print(response.status_code, response.content.decode())
+"""
+
+
+@pytest.mark.slow
+def test_the_startup_probe_waits_for_the_migrations(database: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    """An instance that starts before the release's migrations are applied answers 503 on the
+    startup path (never migrating), 200 once they are, from a cached yes afterwards."""
+    url, _ = database
+    root = project(tmp_path)
+    settings = root / "settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            "django_platform.configure(globals())",
+            'DJANGO_PLATFORM_HEALTH = {"startup": True}\nROOT_URLCONF = "urls"\ndjango_platform.configure(globals())',
+        )
+    )
+    (root / "urls.py").write_text("urlpatterns = []\n")
+    env = clean_environ(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(root), DATABASE_SSL="false")
+    shell = [sys.executable, "-m", "django", "shell", "-c", PROBE]
+    before = subprocess.run(shell, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    # The last line: Django 5.2's shell says first what it imported.
+    last = before.stdout.strip().splitlines()[-1]
+    assert last.startswith('503 {"status": "migrating", "pending": {"default": '), before.stdout + before.stderr
+    assert migrate(root, url).returncode == 0
+    after = subprocess.run(shell, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert after.stdout.strip().splitlines()[-1] == '200 {"status": "ok"}', after.stdout + after.stderr

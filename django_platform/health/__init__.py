@@ -19,20 +19,27 @@ MIDDLEWARE = "django_platform.health.middleware.HealthMiddleware"
 HOSTS_SETTING = "DJANGO_PLATFORM_HEALTH_HOSTS"
 LIVE = "/healthz"
 READY = "/readyz"
+STARTUP = "/startupz"
 # Below the probe timeouts of the platforms that have one (Render 5 s, Fly's examples 2-5 s),
 # so a hung dependency gives 503 rather than a probe timeout.
 TIMEOUT = 2.0
-KEYS = {"live", "ready", "timeout", "release"}
+KEYS = {"live", "ready", "timeout", "release", "startup"}
 # Set in the WSGI environ of a probe HealthMiddleware answered: the generated gunicorn config's
 # access logger leaves successful probes out.
 MARK = "django_platform.health"
 
 
 class Config:
-    __slots__ = ("enabled", "live", "ready", "release", "timeout")
+    __slots__ = ("enabled", "live", "ready", "release", "startup", "timeout")
 
     def __init__(
-        self, enabled: bool, live: str = LIVE, ready: str = READY, timeout: float = TIMEOUT, release: bool = False
+        self,
+        enabled: bool,
+        live: str = LIVE,
+        ready: str = READY,
+        timeout: float = TIMEOUT,
+        release: bool = False,
+        startup: str | None = None,
     ) -> None:
         self.enabled = enabled
         self.live = live
@@ -40,6 +47,11 @@ class Config:
         self.timeout = timeout
         # Say the running release in both bodies (a commit is no secret, but not everyone's to see).
         self.release = release
+        # The startup probe's path (opt-in): every migration applied, from a cached answer.
+        self.startup = startup
+
+    def paths(self) -> list[str]:
+        return [self.live, self.ready, *([self.startup] if self.startup else [])]
 
 
 def _path(key: str, value: object) -> str:
@@ -59,15 +71,17 @@ def parse(value: Any) -> Config:
         raise ImproperlyConfigured(f"{SETTING} has unknown keys {unknown}; valid: {sorted(KEYS)}.")
     live = _path("live", value.get("live", LIVE))
     ready = _path("ready", value.get("ready", READY))
-    if live == ready:
-        raise ImproperlyConfigured(f"{SETTING}: the live and ready paths must differ.")
+    startup = value.get("startup")
+    startup = STARTUP if startup is True else (_path("startup", startup) if startup else None)
+    if len({live, ready, startup} - {None}) != 2 + bool(startup):
+        raise ImproperlyConfigured(f"{SETTING}: the live, ready and startup paths must differ.")
     timeout = value.get("timeout", TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
         raise ImproperlyConfigured(f"{SETTING}['timeout'] must be a number of seconds above 0, at most 60.")
     release = value.get("release", False)
     if not isinstance(release, bool):
         raise ImproperlyConfigured(f"{SETTING}['release'] must be True or False.")
-    return Config(True, live, ready, float(timeout), release)
+    return Config(True, live, ready, float(timeout), release, startup)
 
 
 def config() -> Config:

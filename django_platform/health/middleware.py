@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from django_platform.health import HOSTS_SETTING, MARK, config
-from django_platform.health.views import live, ready
+from django_platform.health.views import live, ready, startup
 
 
 def host_name(raw: str) -> str:
@@ -40,6 +40,8 @@ class HealthMiddleware:
         self.get_response = get_response
         self.config = config()
         self.views = {self.config.live: live, self.config.ready: ready}
+        if self.config.startup:
+            self.views[self.config.startup] = startup
         self.probe_hosts = {str(h).lower() for h in getattr(settings, HOSTS_SETTING, None) or ()}
         self._routed: dict[str, bool] = {}
 
@@ -48,7 +50,7 @@ class HealthMiddleware:
             return True
         if path not in self._routed:  # opted in by urls.py: asked once per path
             try:
-                self._routed[path] = resolve(path).func in (live, ready)
+                self._routed[path] = resolve(path).func in (live, ready, startup)
             except Resolver404:
                 self._routed[path] = False
         return self._routed[path]

@@ -15,10 +15,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.files.storage import storages
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations.executor import MigrationExecutor
 
 logger = logging.getLogger("django_platform.health")
 PROBE_FILE = "django-platform-health-probe"
@@ -150,3 +152,42 @@ def run(checks: list[tuple[str, Callable[[], None]]], timeout: float) -> dict[st
         else:
             results[name] = "ok"
     return results
+
+
+# Databases known fully migrated (per process: a schema does not go back), and when each not yet
+# migrated one was last asked.
+_migrated: set[str] = set()
+_asked: dict[str, tuple[float, object]] = {}
+RECHECK = 1.0
+
+
+def pending_migrations(timeout: float) -> dict[str, object]:
+    """Per database not known migrated: the number of migrations not applied, or why it could
+    not tell ("failed (OperationalError)", "timeout"); empty when every one is migrated."""
+    pending: dict[str, object] = {}
+    for alias, conf in settings.DATABASES.items():
+        if alias in _migrated or conf.get("ENGINE") in _SKIPPED_ENGINES:
+            continue
+        asked = _asked.get(alias)
+        if asked is not None and time.monotonic() - asked[0] < RECHECK:
+            pending[alias] = asked[1]
+            continue
+        found: list[int] = []
+
+        def count(alias: str = alias, found: list[int] = found) -> None:
+            connection = connections[alias]
+            try:
+                executor = MigrationExecutor(connection)
+                found.append(len(executor.migration_plan(executor.loader.graph.leaf_nodes())))
+            finally:
+                BaseDatabaseWrapper.close(connection)  # this thread's own connection
+
+        name = f"migrations:{alias}"
+        outcome = run([(name, count)], timeout)[name]
+        if outcome == "ok" and found and found[0] == 0:
+            _migrated.add(alias)
+            continue
+        answer: object = found[0] if outcome == "ok" and found else outcome
+        _asked[alias] = (time.monotonic(), answer)
+        pending[alias] = answer
+    return pending

@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.urls import path
 
 from django_platform.health import config
-from django_platform.health.views import live, ready
+from django_platform.health.views import live, ready, startup
 
 _config = config()
 urlpatterns = [
     path(_config.live.lstrip("/"), live, name="platform-health-live"),
     path(_config.ready.lstrip("/"), ready, name="platform-health-ready"),
 ]
+if _config.startup:
+    urlpatterns.append(path(_config.startup.lstrip("/"), startup, name="platform-health-startup"))

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from django_platform.health import config
-from django_platform.health.probes import planned, run
+from django_platform.health.probes import pending_migrations, planned, run
 
 
 def _answer(request: HttpRequest, status: int, body: dict[str, object]) -> HttpResponse:
@@ -45,3 +45,13 @@ def ready(request: HttpRequest) -> HttpResponse:
     ok = all(v == "ok" for v in results.values())
     body: dict[str, object] = {"status": "ok" if ok else "unavailable", "checks": results}
     return _answer(request, 200 if ok else 503, _release(body))
+
+
+def startup(request: HttpRequest) -> HttpResponse:
+    """Every database has every migration applied (never migrating): for a platform's startup
+    probe, so an instance takes no traffic before the schema its code needs is there. A yes is
+    remembered for the process; a no is asked again at most once a second."""
+    pending = pending_migrations(config().timeout)
+    if not pending:
+        return _answer(request, 200, _release({"status": "ok"}))
+    return _answer(request, 503, _release({"status": "migrating", "pending": pending}))
