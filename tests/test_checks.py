@@ -394,3 +394,13 @@ def test_w029_the_deprecated_uvicorn_worker_path(tmp_path: Path, monkeypatch: py
     with project(tmp_path, "web: gunicorn app.asgi -k uvicorn_worker.UvicornWorker\n"):
         assert ids(templates.check_old_uvicorn_worker, "fly") == ["django_platform.W029"]
         assert ids(templates.check_old_uvicorn_worker, "local") == []
+
+
+def test_w032_debug_in_force_on_a_platform() -> None:
+    from django_platform.checks import templates
+
+    with override_settings(DEBUG=True):
+        assert ids(templates.check_debug_on, "render") == ["django_platform.W032"]
+        assert ids(templates.check_debug_on, "local") == []
+    with override_settings(DEBUG=False):
+        assert ids(templates.check_debug_on, "render") == []

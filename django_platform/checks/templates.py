@@ -20,6 +20,7 @@ W026 = "Django 5.1 removed {names}, which the settings still set: {what} silentl
 W027 = "The Procfile's web process runs {commands} before the server: on every instance, at every start, at once."
 W028 = "{file} holds a literal SECRET_KEY: everyone with the repository has it."
 W029 = "{where} names uvicorn.workers.UvicornWorker, which uvicorn deprecated for the uvicorn-worker package."
+W032 = "DEBUG is on on {platform}: error pages show settings, tracebacks and SQL to anyone who causes one."
 
 # Django 5.1 removed these (STORAGES replaces them): a value left there changes nothing.
 REMOVED_STORAGES = {
@@ -121,4 +122,20 @@ def check_old_uvicorn_worker(app_configs: Any = None, **kwargs: Any) -> list[Che
     return [Warning(W029.format(where=", ".join(places)), hint=hint, id="django_platform.W029")]
 
 
-CHECKS = (check_removed_storage_settings, check_web_start_command, check_literal_secret_key, check_old_uvicorn_worker)
+def check_debug_on(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """DEBUG in force on a platform: configure() turns settings.py's DEBUG = True off there, so
+    only DJANGO_DEBUG (or a settings module without configure()) turns it on."""
+    platform = target_platform()
+    if platform.development or not settings.DEBUG:
+        return []
+    hint = "Unset DJANGO_DEBUG (and DEBUG) in the platform's environment: configure() keeps DEBUG off on a platform."
+    return [Warning(W032.format(platform=platform.label), hint=hint, id="django_platform.W032")]
+
+
+CHECKS = (
+    check_removed_storage_settings,
+    check_web_start_command,
+    check_literal_secret_key,
+    check_old_uvicorn_worker,
+    check_debug_on,
+)
