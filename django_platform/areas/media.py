@@ -42,7 +42,13 @@ def _urls(options: Mapping[str, Any], current: Mapping[str, Any], names: BucketV
         text = f"signed, valid {expire} s: the bucket stays private (every provider's default)"
     else:
         text = "unsigned: settings.py turned signing off (querystring_auth), so the bucket must allow public reads"
-    report.record("STORAGES.default URLs", text, "settings.py" if "querystring_auth" in options else "default")
+    if options.get("custom_domain"):
+        source = "the bucket's custom domain"
+    elif "querystring_auth" in options or "AWS_QUERYSTRING_AUTH" in current:
+        source = "settings.py"
+    else:
+        source = "default"
+    report.record("STORAGES.default URLs", text, source)
     if not names.public_reads and (options.get("custom_domain") or not signed):
         report.note(f"{names.label}: its buckets cannot serve unsigned reads, so media URLs will be refused.")
 
