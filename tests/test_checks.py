@@ -13,6 +13,7 @@ from django.test import override_settings
 
 from django_platform.areas.static import SECURITY, WHITENOISE
 from django_platform.checks import database, deployfiles, disk, judging, mail, target_platform, tasks, web
+from django_platform.parsers.env import TextEnvironment
 from django_platform.platforms import BY_NAME
 
 # The checks read settings.DATABASES; no connection is opened, so overriding it is safe here.
@@ -394,6 +395,11 @@ def test_w029_the_deprecated_uvicorn_worker_path(tmp_path: Path, monkeypatch: py
     with project(tmp_path, "web: gunicorn app.asgi -k uvicorn_worker.UvicornWorker\n"):
         assert ids(templates.check_old_uvicorn_worker, "fly") == ["django_platform.W029"]
         assert ids(templates.check_old_uvicorn_worker, "local") == []
+    # A value that is not valid text (found by the fuzz test): judged raw, no error from the check.
+    bad = TextEnvironment({"GUNICORN_WORKER_CLASS": "uvicorn.workers.UvicornWorker\udcff"})
+    monkeypatch.setattr(templates, "environment", lambda: bad)
+    with project(tmp_path, "web: gunicorn app.asgi\n"):
+        assert ids(templates.check_old_uvicorn_worker, "fly") == ["django_platform.W029"]
 
 
 def test_w032_debug_in_force_on_a_platform() -> None:

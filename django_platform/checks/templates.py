@@ -108,9 +108,13 @@ def check_old_uvicorn_worker(app_configs: Any = None, **kwargs: Any) -> list[Che
     procfile = root / "Procfile"
     if procfile.is_file() and OLD_UVICORN_WORKER in procfile.read_text(encoding="utf-8-sig", errors="replace"):
         places.append("The Procfile")
+    # The raw values: a substring is looked for, and a value that is not valid text (an error where
+    # gunicorn's settings read it) must not stop the other checks.
     env = environment()
+    raw = getattr(env, "raw", env)
     for name in ("GUNICORN_CMD_ARGS", "GUNICORN_WORKER_CLASS"):
-        if OLD_UVICORN_WORKER in env.get(name, ""):
+        value = raw.get(name, "")
+        if isinstance(value, str) and OLD_UVICORN_WORKER in value:
             places.append(name)
     for config in ("gunicorn.conf.py", "gunicorn_config.py"):
         path = root / config
