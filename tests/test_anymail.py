@@ -303,3 +303,10 @@ def test_a_project_with_no_mail_settings_sends_on_every_platform(
     with override_settings(**mail_settings(ns)):
         assert django_mail.send_mail("Hello", "A note.", None, ["user@example.com"]) == 1
     assert [r.headers["x-postmark-server-token"] for r in received] == [KEY]
+
+
+def test_a_mailers_setting_names_the_provider_first() -> None:
+    both = {"RESEND_API_KEY": KEY, "POSTMARK_API_TOKEN": KEY}
+    mailers = {"default": {"BACKEND": "anymail.backends.resend.EmailBackend"}}
+    values, _, _ = build(both, (6, 1), MAILERS=mailers)
+    assert values["MAILERS"]["default"]["BACKEND"] == "anymail.backends.resend.EmailBackend"

@@ -410,3 +410,13 @@ def test_w032_debug_in_force_on_a_platform() -> None:
         assert ids(templates.check_debug_on, "local") == []
     with override_settings(DEBUG=False):
         assert ids(templates.check_debug_on, "render") == []
+
+
+def test_w028_and_w029_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.checks import templates
+
+    assert not templates.literal_secret_key("SECRET_KEY = (\n")  # not Python: nothing to judge
+    monkeypatch.setattr(templates, "environment", lambda: {})
+    (tmp_path / "gunicorn.conf.py").write_text('worker_class = "uvicorn.workers.UvicornWorker"\n')
+    with project(tmp_path, "web: gunicorn app.asgi\n"):
+        assert messages(templates.check_old_uvicorn_worker, "fly") == [templates.W029.format(where="gunicorn.conf.py")]

@@ -462,3 +462,50 @@ def test_the_startup_path_is_opt_in() -> None:
     assert parse(True).startup is None and parse({}).startup is None
     assert parse({"startup": True}).startup == "/startupz"
     assert parse({"startup": "/-/started"}).paths() == ["/healthz", "/readyz", "/-/started"]
+
+
+def test_the_startup_path_answers_from_the_migrations(real_connections: None) -> None:
+    """In-process: the probe thread's own connection to the in-memory test database sees no
+    migration applied (the real databases: tests/test_migration_safety.py)."""
+    import importlib as _importlib
+
+    from django_platform.health import probes
+    from django_platform.health import urls as health_urls
+
+    probes._migrated.clear()
+    probes._asked.clear()
+    with override_settings(**{**PROJECT, "DJANGO_PLATFORM_HEALTH": {"startup": True}}):
+        first = get("/startupz", "127.0.0.1")
+        assert first.status_code == 503 and first.json()["status"] == "migrating"
+        assert get("/startupz", "127.0.0.1").json() == first.json()  # asked again within a second: cached
+        assert [p.name for p in _importlib.reload(health_urls).urlpatterns][-1] == "platform-health-startup"
+    probes._migrated.add("default")  # a yes is remembered
+    try:
+        with override_settings(**{**PROJECT, "DJANGO_PLATFORM_HEALTH": {"startup": True}}):
+            assert get("/startupz", "127.0.0.1").json() == {"status": "ok"}
+    finally:
+        probes._migrated.clear()
+        probes._asked.clear()
+        _importlib.reload(health_urls)
+
+
+def test_a_yes_from_the_migrations_is_remembered(real_connections: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.health import probes
+
+    class Migrated:
+        """A database with every migration applied (the real ones: tests/test_migration_safety.py)."""
+
+        def __init__(self, connection: Any) -> None:
+            self.loader = type("Loader", (), {"graph": type("Graph", (), {"leaf_nodes": lambda self: []})()})()
+
+        def migration_plan(self, targets: Any) -> list[Any]:
+            return []
+
+    probes._migrated.clear()
+    probes._asked.clear()
+    monkeypatch.setattr(probes, "MigrationExecutor", Migrated)
+    try:
+        assert probes.pending_migrations(2.0) == {}
+        assert "default" in probes._migrated
+    finally:
+        probes._migrated.clear()

@@ -290,3 +290,29 @@ def test_the_startup_probe_waits_for_the_migrations(database: tuple[str, dict[st
     assert migrate(root, url).returncode == 0
     after = subprocess.run(shell, cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert after.stdout.strip().splitlines()[-1] == '200 {"status": "ok"}', after.stdout + after.stderr
+
+
+# --- in-process on the real PostgreSQL and MariaDB (the subprocess tests above are not measured) ----
+
+
+def test_an_index_made_unique_on_postgresql_is_slow() -> None:
+    unique = migrations.AlterField("note", "title", models.CharField(max_length=20, unique=True))
+    assert kinds(unique, vendor="postgresql") == [SLOW]
+
+
+def test_platform_check_turns_findings_into_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.checks import migrations as migration_checks
+    from django_platform.schema.safety import Finding
+
+    found = [
+        Finding("notes.0002_x", "Remove field body from note", BREAKS, "the old code selects it", "recipe a"),
+        Finding("notes.0003_y", "Raw Python operation", UNKNOWN, "not guessed", "recipe b"),
+        Finding("notes.0004_z", "Create index", SLOW, "locks writes", "recipe c"),
+    ]
+    monkeypatch.setattr(migration_checks, "judged_in_time", lambda alias, timeout: found)
+    messages, why = migration_checks.migration_messages()
+    assert why is None
+    assert [m.id for m in messages] == ["django_platform.E030", "django_platform.W030", "django_platform.W031"]
+    assert messages[0].msg.startswith("Migration notes.0002_x: Remove field body from note: the old code selects it")
+    monkeypatch.setattr(migration_checks, "judged_in_time", lambda alias, timeout: "the database did not answer")
+    assert migration_checks.migration_messages() == ([], "the database did not answer")

@@ -169,3 +169,8 @@ def test_the_platforms_unverified_facts_are_said() -> None:
     assert (
         json.loads(run("--platform", "heroku", "--format", "json", "--fail-level", "CRITICAL")[0])["unverified"] == []
     )
+
+
+def test_deploy_says_when_migrations_were_not_judged() -> None:
+    out, _, _ = run("--deploy", "--platform", "render", "--fail-level", "CRITICAL")
+    assert "Migrations not judged: the database 'default' did not answer" in out

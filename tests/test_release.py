@@ -81,3 +81,18 @@ def test_sentry_initialised_first_gets_the_release_unless_it_has_one() -> None:
     # An injected environment (not the process's) never writes SENTRY_RELEASE.
     configure(env)
     assert os.environ.get("SENTRY_RELEASE", "") == ""
+
+
+def test_nothing_for_sentry_without_sentry_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import sys
+
+    real = importlib.util.find_spec
+    monkeypatch.delitem(sys.modules, "sentry_sdk", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "sentry_sdk" else real(n, *a))
+    monkeypatch.setenv("SENTRY_RELEASE", "")
+    monkeypatch.setenv("RENDER", "true")
+    monkeypatch.setenv("RENDER_GIT_COMMIT", "3f2c1d0")
+    monkeypatch.setenv("DJANGO_SECRET_KEY", SECRET)
+    report = configure(None)
+    assert report.release == "3f2c1d0" and os.environ["SENTRY_RELEASE"] == ""

@@ -64,9 +64,6 @@ class Finding:
     def __init__(self, migration: str, operation: str, kind: str, why: str, recipe: str) -> None:
         self.migration, self.operation, self.kind, self.why, self.recipe = migration, operation, kind, why, recipe
 
-    def __repr__(self) -> str:
-        return f"Finding({self.migration!r}, {self.operation!r}, {self.kind!r})"
-
     def __str__(self) -> str:
         return f"{self.migration}: {self.operation}: {self.why}"
 
@@ -90,10 +87,8 @@ def _database_operations(operations: list[Any]) -> Iterator[Any]:
 
 
 def _field(state: Any, app_label: str, model: str, name: str) -> Any:
-    try:
-        return state.apps.get_model(app_label, model)._meta.get_field(name)
-    except LookupError:
-        return None
+    # The operation was applied to the state just before: the model and field are there.
+    return state.apps.get_model(app_label, model)._meta.get_field(name)
 
 
 def _needs_value(field: Any) -> bool:
@@ -174,12 +169,9 @@ def _renamed_storage(op: Any, app: str, before: Any, after: Any, connection: Any
     if isinstance(op, migrations.RenameField):
         old = _field(before, app, op.model_name, op.old_name)
         new = _field(after, app, op.model_name, op.new_name)
-        return "column" if old is None or new is None or old.column != new.column else ""
-    try:
-        old_table = before.apps.get_model(app, op.old_name)._meta.db_table
-        new_table = after.apps.get_model(app, op.new_name)._meta.db_table
-    except LookupError:
-        return "table"
+        return "column" if old.column != new.column else ""
+    old_table = before.apps.get_model(app, op.old_name)._meta.db_table
+    new_table = after.apps.get_model(app, op.new_name)._meta.db_table
     return "table" if old_table != new_table else ""
 
 
@@ -188,8 +180,6 @@ def _altered(
 ) -> list[Finding]:
     old = _field(before, app, op.model_name, op.name)
     new = _field(after, app, op.model_name, op.name)
-    if old is None or new is None:
-        return []
     found = []
     if old.column != new.column:
         found.append(Finding(label, described, BREAKS, "renames the column the old code uses", RECIPES["rename"]))
