@@ -171,6 +171,9 @@ def test_the_platforms_unverified_facts_are_said() -> None:
     )
 
 
-def test_deploy_says_when_migrations_were_not_judged() -> None:
+def test_deploy_says_when_migrations_were_not_judged(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.checks import migrations as migration_checks
+
+    monkeypatch.setattr(migration_checks, "judged_in_time", lambda alias, timeout: "the database 'x' did not answer")
     out, _, _ = run("--deploy", "--platform", "render", "--fail-level", "CRITICAL")
-    assert "Migrations not judged: the database 'default' did not answer" in out
+    assert "Migrations not judged: the database 'x' did not answer." in out
