@@ -177,3 +177,13 @@ def test_deploy_says_when_migrations_were_not_judged(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(migration_checks, "judged_in_time", lambda alias, timeout: "the database 'x' did not answer")
     out, _, _ = run("--deploy", "--platform", "render", "--fail-level", "CRITICAL")
     assert "Migrations not judged: the database 'x' did not answer." in out
+
+
+def test_a_database_that_cannot_be_asked_is_said_by_its_class_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_platform.schema import plan
+
+    def refused(connection: Any) -> Any:
+        raise ConnectionRefusedError("db.internal:5432 with its password")
+
+    monkeypatch.setattr(plan, "release_plan", refused)
+    assert plan.judged_in_time("default", 5.0) == "the database 'default' did not answer (ConnectionRefusedError)"
