@@ -141,6 +141,9 @@ def platform_page(platform: Any) -> str:
         out.append(f"- Release phase: the Procfile's `{platform.release_process}:` line")
     if platform.release_hint:
         out.append(f"- Release phase: {platform.release_hint}")
+    if platform.one_off:
+        step = platform.run_once("python manage.py platform_migrate --post-release")
+        out.append(f"- The destructive half of a refused release, once the old code is gone: {step}")
     if platform.worker_hint:
         out.append(
             "- A worker process: " + platform.worker_hint.replace("{process}", "worker").replace("{command}", "...")

@@ -4,6 +4,7 @@ applied, a destructive one refused with nothing applied, one migrate at a time."
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import subprocess
@@ -314,5 +315,104 @@ def test_platform_check_turns_findings_into_messages(monkeypatch: pytest.MonkeyP
     assert why is None
     assert [m.id for m in messages] == ["django_platform.E030", "django_platform.W030", "django_platform.W031"]
     assert messages[0].msg.startswith("Migration notes.0002_x: Remove field body from note: the old code selects it")
+    monkeypatch.setattr(migration_checks, "from_record", lambda alias, why: ([], f"not judged: {why}"))
     monkeypatch.setattr(migration_checks, "judged_in_time", lambda alias, timeout: "the database did not answer")
-    assert migration_checks.migration_messages() == ([], "the database did not answer")
+    assert migration_checks.migration_messages() == ([], "not judged: the database did not answer")
+
+
+# --- judging against the committed record, the database not asked ---------------------------------
+
+
+@pytest.fixture
+def unanswered(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> Path:
+    """The project in tmp_path; its database does not answer."""
+    from django_platform.checks import migrations as migration_checks
+
+    settings.BASE_DIR = tmp_path
+    monkeypatch.setattr(migration_checks, "judged_in_time", lambda alias, timeout: "the database did not answer")
+    return tmp_path / "deployed-migrations.txt"
+
+
+def test_the_record_is_written_from_the_graph_and_read_back(unanswered: Path) -> None:
+    from django.core.management import call_command
+
+    from django_platform.checks import migrations as migration_checks
+    from django_platform.schema.recorded import parse
+
+    out = io.StringIO()
+    call_command("platform_migrate", "--record", stdout=out)
+    assert out.getvalue() == f"Wrote {unanswered}: commit it.\n"
+    text = unanswered.read_text()
+    leaves = [("auth", "0012_alter_user_first_name_max_length"), ("contenttypes", "0002_remove_content_type_name")]
+    assert parse(text) == leaves
+    assert text.startswith("# ")
+    # Everything the checkout has is deployed: nothing to judge, and the line says what was used.
+    messages, line = migration_checks.migration_messages()
+    assert messages == []
+    assert line == "judged against deployed-migrations.txt, the last release's record: the database did not answer"
+
+
+def test_the_migrations_beyond_the_record_are_judged(unanswered: Path) -> None:
+    from django_platform.checks import migrations as migration_checks
+
+    # auth's migrations depend on contenttypes 0002: recorded with it.
+    unanswered.write_text("# deployed\nauth.0011_update_proxy_permissions\n\n")
+    messages, line = migration_checks.migration_messages()
+    assert line is not None and line.startswith("judged against deployed-migrations.txt")
+    assert [(m.id, m.msg.split(":")[0]) for m in messages] == [
+        ("django_platform.E030", "Migration auth.0012_alter_user_first_name_max_length"),  # a column type change
+    ]
+    # Only contenttypes' first: its second removes a field the old code selects; auth's models are
+    # new to this release (nothing of the old code uses them), its RunPython is said.
+    unanswered.write_text("contenttypes.0001_initial\n")
+    found = [(m.id, m.msg.split(":")[0]) for m in migration_checks.migration_messages()[0]]
+    assert found == [
+        ("django_platform.W030", "Migration contenttypes.0002_remove_content_type_name"),
+        ("django_platform.E030", "Migration contenttypes.0002_remove_content_type_name"),
+        ("django_platform.W030", "Migration auth.0011_update_proxy_permissions"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("auth 0011_update_proxy_permissions\n", "line 1 is not app_label.migration_name"),
+        ("# c\nauth.\n", "line 2 is not app_label.migration_name"),
+        ("auth.0099_gone\n", "names migrations this project does not have (auth.0099_gone)"),
+        (b"\xff\xfe", "cannot be read (UnicodeDecodeError)"),
+    ],
+)
+def test_a_record_that_cannot_be_used_is_an_error(unanswered: Path, text: str | bytes, problem: str) -> None:
+    from django_platform.checks import migrations as migration_checks
+
+    if isinstance(text, bytes):
+        unanswered.write_bytes(text)
+    else:
+        unanswered.write_text(text)
+    messages, line = migration_checks.migration_messages()
+    assert [m.id for m in messages] == ["django_platform.E031"]
+    assert messages[0].msg == (
+        f"deployed-migrations.txt {problem}: the migrations of the next release cannot be judged against it."
+    )
+    assert line == "not judged: the database did not answer"
+
+
+def test_without_a_record_the_line_says_how_to_make_one(unanswered: Path) -> None:
+    from django_platform.checks import migrations as migration_checks
+
+    assert migration_checks.migration_messages() == (
+        [],
+        "not judged: the database did not answer; commit deployed-migrations.txt (platform_migrate --record) to "
+        "judge them without it",
+    )
+
+
+def test_a_record_of_nothing_deployed_judges_nothing(unanswered: Path) -> None:
+    from django.db import connection as default
+    from django.db.migrations.loader import MigrationLoader
+
+    from django_platform.schema.recorded import judged_against, plan_beyond
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    assert len(plan_beyond(loader, [])) == len(loader.graph.nodes)
+    assert judged_against(loader, [], default.vendor, default) == []

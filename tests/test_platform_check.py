@@ -175,6 +175,7 @@ def test_deploy_says_when_migrations_were_not_judged(monkeypatch: pytest.MonkeyP
     from django_platform.checks import migrations as migration_checks
 
     monkeypatch.setattr(migration_checks, "judged_in_time", lambda alias, timeout: "the database 'x' did not answer")
+    monkeypatch.setattr(migration_checks, "from_record", lambda alias, why: ([], f"not judged: {why}"))
     out, _, _ = run("--deploy", "--platform", "render", "--fail-level", "CRITICAL")
     assert "Migrations not judged: the database 'x' did not answer." in out
 

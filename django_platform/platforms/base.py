@@ -194,6 +194,9 @@ class Platform:
     # How a process beside web (a Procfile line "{process}: {command}") gets started and scaled,
     # where the Procfile alone does not do it; "" where it does.
     worker_hint: str = ""
+    # How a one-off command runs beside the app ("{command}" stands for it): the post-release
+    # step (platform_migrate --post-release) on the platform's page and in the refusal's message.
+    one_off: str = ""
     # The gunicorn config file the generated Procfile (or gunicorn itself) reads.
     gunicorn_config: str = "gunicorn.conf.py"
     # Stop signal the platform sends and seconds before it kills the process.
@@ -259,6 +262,7 @@ class Platform:
             release_process: str = ...,
             release_hint: str = ...,
             worker_hint: str = ...,
+            one_off: str = ...,
             gunicorn_config: str = ...,
             stop_signal: str = ...,
             stop_grace: int = ...,
@@ -354,6 +358,10 @@ class Platform:
     def stop_window(self, env: Mapping[str, str]) -> int:
         """Seconds between the stop signal and SIGKILL."""
         return self.stop_grace
+
+    def run_once(self, command: str) -> str:
+        """How `command` runs once beside the app (the post-release step), as the user types it."""
+        return (self.one_off or "`{command}`").replace("{command}", command)
 
     def procfile_lines(self, target: str) -> list[str]:
         """The Procfile's lines for the WSGI module `target`, release phase included."""

@@ -65,6 +65,7 @@ class CleverCloud(Platform):
 
 CLEVERCLOUD = CleverCloud(
     name="clevercloud",
+    one_off="`clever ssh`, then `{command}`",
     release_variables=("CC_COMMIT_ID", "COMMIT_ID"),
     label="Clever Cloud",
     markers=(Marker(all_of=("CC_DEPLOYMENT_ID", "INSTANCE_TYPE=production")),),

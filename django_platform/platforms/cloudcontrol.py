@@ -156,6 +156,7 @@ class CloudControl(Platform):
 
 CLOUDCONTROL = CloudControl(
     name="cloudcontrol",
+    one_off='`cctrlapp APP/DEP run "{command}"`',
     label="cloudControl",
     markers=(Marker(all_of=("PAAS_VENDOR=cloudControl",)), Marker(all_of=("CRED_FILE", "DEP_NAME"))),
     stores=(CRED_FILE,),

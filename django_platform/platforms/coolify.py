@@ -32,6 +32,7 @@ class Coolify(Platform):
 
 COOLIFY = Coolify(
     name="coolify",
+    one_off="the application's Terminal tab: `{command}` (unverified)",
     release_variables=("SOURCE_COMMIT",),
     label="Coolify",
     markers=(Marker(any_of=("COOLIFY_RESOURCE_UUID", "COOLIFY_CONTAINER_NAME")),),

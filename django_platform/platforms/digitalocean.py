@@ -8,6 +8,7 @@ from django_platform.platforms.base import Platform
 
 DIGITALOCEAN = Platform(
     name="digitalocean",
+    one_off="`doctl apps console APP_ID web`, then `{command}`",
     label="DigitalOcean App Platform",
     router_tls=True,
     host_templates=("{APP_DOMAIN}",),

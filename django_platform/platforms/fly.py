@@ -7,6 +7,7 @@ from django_platform.platforms.base import Marker, Platform
 
 FLY = Platform(
     name="fly",
+    one_off="`fly ssh console -C '{command}'`",
     release_variables=("FLY_IMAGE_REF",),
     label="Fly.io",
     markers=(Marker(all_of=("FLY_APP_NAME",)),),

@@ -45,6 +45,7 @@ HEROKU_CI = Heroku(
 # Dokku sets DYNO too; GIT_REV and DOKKU_* variables tell it apart from Heroku.
 DOKKU = Platform(
     name="dokku",
+    one_off="`dokku run APP {command}`",
     release_variables=("GIT_REV",),
     label="Dokku",
     markers=(Marker(all_of=("DYNO",), any_of=("GIT_REV", "DOKKU_APP_TYPE", "DOKKU_PROXY_PORT")),),
@@ -70,6 +71,7 @@ DOKKU = Platform(
 
 HEROKU = Heroku(
     name="heroku",
+    one_off="`heroku run {command}`",
     # HEROKU_BUILD_COMMIT (HEROKU_SLUG_COMMIT before it) with dyno metadata on; SOURCE_VERSION at build.
     release_variables=("HEROKU_BUILD_COMMIT", "HEROKU_SLUG_COMMIT", "SOURCE_VERSION"),
     label="Heroku",

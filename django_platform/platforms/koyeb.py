@@ -7,6 +7,7 @@ from django_platform.platforms.base import Marker, Platform
 
 KOYEB = Platform(
     name="koyeb",
+    one_off="the service's Console tab: `{command}` (unverified)",
     release_variables=("KOYEB_GIT_SHA",),
     label="Koyeb",
     markers=(Marker(any_of=("KOYEB_APP_NAME", "KOYEB_SERVICE_ID")),),

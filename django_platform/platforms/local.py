@@ -6,6 +6,7 @@ from django_platform.platforms.base import Platform
 
 LOCAL = Platform(
     name="local",
+    one_off="`{command}`",
     label="local development",
     development=True,
     ephemeral_disk=False,

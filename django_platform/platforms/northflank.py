@@ -15,6 +15,7 @@ class Northflank(Platform):
 
 NORTHFLANK = Northflank(
     name="northflank",
+    one_off="the service's Shell in the dashboard: `{command}` (unverified)",
     release_variables=("NF_GIT_SHA",),
     label="Northflank",
     markers=(Marker(all_of=("NF_OBJECT_ID", "NF_PROJECT_ID")),),

@@ -38,6 +38,7 @@ class Qoddi(Platform):
 
 QODDI = Qoddi(
     name="qoddi",
+    one_off="the app's console (Qoddi's Launch a Console Command): `{command}`",
     label="Qoddi",
     # Its datastores have SSL off.
     db_tls={PG: False, MYSQL: False},

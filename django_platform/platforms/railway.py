@@ -20,6 +20,7 @@ class Railway(Platform):
 
 RAILWAY = Railway(
     name="railway",
+    one_off="`railway ssh` into the service, then `{command}`",
     release_variables=("RAILWAY_GIT_COMMIT_SHA",),
     label="Railway",
     markers=(Marker(any_of=("RAILWAY_ENVIRONMENT_NAME", "RAILWAY_PROJECT_ID")),),

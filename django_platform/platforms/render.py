@@ -6,6 +6,7 @@ from django_platform.platforms.base import Marker, Platform
 
 RENDER = Platform(
     name="render",
+    one_off="the service's Shell tab in the dashboard: `{command}`",
     release_variables=("RENDER_GIT_COMMIT",),
     label="Render",
     markers=(Marker(all_of=("RENDER=true",)),),

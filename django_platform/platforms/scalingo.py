@@ -53,6 +53,7 @@ class Scalingo(Platform):
 
 SCALINGO = Scalingo(
     name="scalingo",
+    one_off="`scalingo --app APP run {command}`",
     release_variables=("CONTAINER_VERSION", "SOURCE_VERSION"),
     label="Scalingo",
     markers=(Marker(all_of=("SCALINGO_APPLICATION_ID",)), Marker(all_of=("CONTAINER", "CONTAINER_SIZE"))),

@@ -195,6 +195,7 @@ class Upsun(Platform):
 
 UPSUN = Upsun(
     name="upsun",
+    one_off="`upsun ssh -- {command}`",
     release_variables=("PLATFORM_TREE_ID",),
     label="Upsun",
     aliases=("platformsh",),

@@ -154,7 +154,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  note: {note}")
         self.print_gunicorn(gunicorn)
         if self.not_judged:
-            self.stdout.write(f"Migrations not judged: {self.not_judged}.")
+            self.stdout.write(f"Migrations {self.not_judged}.")
         for low, high, title, style in (
             (checks.ERROR, None, "Errors", self.style.ERROR),
             (checks.WARNING, checks.ERROR, "Warnings", self.style.WARNING),

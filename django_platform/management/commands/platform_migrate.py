@@ -10,12 +10,17 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.loader import MigrationLoader
 
+from django_platform.checks import target_platform
+from django_platform.deploy.files import HardLinked, atomic_write, project_dir
 from django_platform.schema.lock import migration_lock
 from django_platform.schema.plan import release_plan
+from django_platform.schema.recorded import STATE_FILE, render
 from django_platform.schema.safety import BREAKS, Finding
 
 LOCK_TIMEOUT = 600.0
+POST_RELEASE = "python manage.py platform_migrate --post-release"
 
 
 class Command(BaseCommand):
@@ -35,11 +40,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="judge only: exit 1 if a migration breaks the code still serving"
         )
+        parser.add_argument(
+            "--record",
+            action="store_true",
+            help=f"write {STATE_FILE} from this checkout's migrations (no database): the deployed release's "
+            "record, which platform_check --deploy judges the next release against where the database cannot "
+            "be asked",
+        )
         parser.add_argument("--lock-timeout", type=float, default=LOCK_TIMEOUT, help="seconds to wait for the lock")
         # migrate's own flag, accepted for release lines written for it: this command never asks.
         parser.add_argument("--noinput", "--no-input", action="store_true", help=SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["record"]:
+            self.record()
+            return
         alias = options["database"]
         connection = connections[alias]
         with migration_lock(connection, options["lock_timeout"]):
@@ -56,14 +71,22 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Refused: {len(breaking)} operation(s) would break the code still serving while this release "
                     "runs; nothing was applied. Ship the safe half now and the rest in the next release (see each "
-                    "recipe above), or run `python manage.py platform_migrate --post-release` once the old code is "
-                    "gone.",
+                    f"recipe above), or run it once the old code is gone: {target_platform().run_once(POST_RELEASE)}.",
                     returncode=1,
                 )
             # As `manage.py migrate` does: the system checks first (call_command skips them by default).
             call_command(
                 "migrate", database=alias, interactive=False, verbosity=options["verbosity"], skip_checks=False
             )
+
+    def record(self) -> None:
+        path = project_dir() / STATE_FILE
+        text = render(MigrationLoader(None, ignore_no_migrations=True))
+        try:
+            atomic_write(path, text)
+        except (OSError, HardLinked) as exc:
+            raise CommandError(f"{path} could not be written ({type(exc).__name__}).") from None
+        self.stdout.write(f"Wrote {path}: commit it.")
 
     def say(self, finding: Finding) -> None:
         style = self.style.ERROR if finding.kind == BREAKS else self.style.WARNING
