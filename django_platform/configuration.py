@@ -45,6 +45,7 @@ AREAS: dict[str, str] = {
     "logging": "logconf",
     "email": "mail",
     "cache": "cache",
+    "channels": "channels",
     "media": "media",
     "tasks": "tasks",
     "error_reports": "error_reports",
@@ -74,7 +75,7 @@ def _with_dotenv(
 
 # Areas collectstatic never uses: their errors (a build's placeholder URLs) wait for a command
 # that does. Static files, hosts and security are read by collectstatic or decide what it writes.
-BUILD_FREE = frozenset({"databases", "email", "cache", "media", "tasks"})
+BUILD_FREE = frozenset({"databases", "email", "cache", "channels", "media", "tasks"})
 
 
 def collecting_static(argv: list[str] | None = None) -> bool:

@@ -60,8 +60,19 @@ def judging(platform: Platform) -> Iterator[None]:
 
 def register() -> None:
     # Local: the check modules import models and storages, which need the app registry ready.
-    from django_platform.checks import database, deployfiles, disk, health, mail, replaced, tasks, templates, web
+    from django_platform.checks import (
+        channels,
+        database,
+        deployfiles,
+        disk,
+        health,
+        mail,
+        replaced,
+        tasks,
+        templates,
+        web,
+    )
 
-    for module in (disk, database, web, mail, deployfiles, health, tasks, replaced, templates):
+    for module in (disk, database, web, mail, deployfiles, health, tasks, replaced, templates, channels):
         for function in module.CHECKS:
             checks.register(function, TAG, deploy=True)

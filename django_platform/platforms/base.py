@@ -325,6 +325,17 @@ class Platform:
     def mail(self, ctx: Context) -> "Mail | None":
         return None
 
+    def redis(self, ctx: Context) -> "tuple[str, Source] | None":
+        """The URL of the platform's own Redis add-on (not REDIS_URL, read before it), and its
+        source: by default the cache add-on's, when it is a Redis."""
+        found = self.cache(ctx)
+        if found is None or found[0].get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
+            return None
+        config, source = found
+        return str(config["LOCATION"]), source if isinstance(source, Source) else Source(
+            "environment", source, [source]
+        )
+
     def broker(self, ctx: Context) -> "tuple[str, Source] | None":
         """A Celery broker URL from the platform's add-ons, and its source: RabbitMQ's variables
         first (a dedicated broker), then Redis's."""

@@ -86,7 +86,8 @@ def relationship_url(name: str, entry: Mapping[str, Any]) -> str:
     host = str(entry.get("host", "")).strip()
     if not host:
         raise ImproperlyConfigured(f"PLATFORM_RELATIONSHIPS: {name!r} has no host.")
-    scheme = "redis" if str(entry.get("scheme")).lower() == "redis" else "amqp"
+    # Upsun's Valkey service speaks Redis's protocol: redis-py reads it as redis://.
+    scheme = "redis" if str(entry.get("scheme")).lower() in ("redis", "valkey") else "amqp"
     port = (
         parse_int(f"PLATFORM_RELATIONSHIPS {name} port", str(entry.get("port") or ""), minimum=1, maximum=65535)
         if entry.get("port")
@@ -180,6 +181,14 @@ class Upsun(Platform):
         entropy = ctx.value("PLATFORM_PROJECT_ENTROPY")
         return (entropy, "PLATFORM_PROJECT_ENTROPY") if entropy else None
 
+    def redis(self, ctx: Context) -> tuple[str, Source] | None:
+        # The first relationship to a Redis (or Valkey, which Upsun offers under its own scheme) service.
+        for name, entries in (ctx.load(RELATIONSHIPS) or {}).items():
+            entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
+            if str(entry.get("scheme", "")).lower() in ("redis", "valkey"):
+                return relationship_url(name, entry), _store(f"PLATFORM_RELATIONSHIPS {name}")
+        return None
+
     def broker(self, ctx: Context) -> tuple[str, Source] | None:
         # <REL>_URL of a relationship named redis or rabbitmq first (the generic names), then the
         # first relationship with such a scheme.
@@ -188,7 +197,7 @@ class Upsun(Platform):
         for name, entries in (relationships or {}).items():
             entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
             scheme = str(entry.get("scheme", "")).lower()
-            if scheme in ("redis", "amqp", "rabbitmq"):
+            if scheme in ("redis", "valkey", "amqp", "rabbitmq"):
                 return relationship_url(name, entry), _store(f"PLATFORM_RELATIONSHIPS {name}")
         return found
 
