@@ -223,3 +223,33 @@ def test_heroku_relaxed_tls_reaches_redis_py_as_it_reads_it() -> None:
     host = hosts(layers({"REDIS_URL": "rediss://:pw@r.example:6380"}, "heroku"))[0]
     pool = create_pool(dict(host))
     assert pool.make_connection().ssl_context.cert_reqs == ssl.CERT_NONE
+
+
+# --- settings under ASGI ---------------------------------------------------------------------------
+
+
+def test_persistent_connections_are_off_under_asgi() -> None:
+    from django_platform.areas.databases import build_databases
+    from django_platform.parsers.serving import asgi_reason
+
+    env = {"DATABASE_URL": "postgres://u:p@db.internal:5432/app"}
+
+    def max_age(current: dict[str, Any], extra: dict[str, str] | None = None, platform: str = "render") -> Any:
+        report = Report(platform, "")
+        values = {**env, **(extra or {})}
+        found = build_databases(Context(values, BY_NAME[platform]), None, report, asgi_reason(current, values))
+        assert found is not None
+        return found["default"]["CONN_MAX_AGE"], report.source("DATABASES.default.CONN_MAX_AGE")
+
+    assert max_age({}) == (600, "platform default (render)")
+    value, why = max_age({"ASGI_APPLICATION": "project.asgi.application"})
+    assert value == 0 and why.startswith("served over ASGI (ASGI_APPLICATION is set)")
+    assert max_age(CHANNELS)[0] == 0
+    assert max_age({}, {"DJANGO_PLATFORM_SERVER": "ASGI"})[1].startswith(
+        "served over ASGI (DJANGO_PLATFORM_SERVER=asgi)"
+    )
+    assert max_age(CHANNELS, {"DJANGO_PLATFORM_SERVER": "wsgi"})[0] == 600  # the web process's word wins
+    assert max_age(CHANNELS, {"DATABASE_CONN_MAX_AGE": "60"})[0] == 60  # the user's own choice stands
+    assert max_age(CHANNELS, {"DATABASE_POOL": "true"}) == (0, "DATABASE_POOL (pooling needs 0)")
+    with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_PLATFORM_SERVER must be asgi or wsgi\.$"):
+        max_age({}, {"DJANGO_PLATFORM_SERVER": "uvicorn"})

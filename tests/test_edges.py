@@ -26,7 +26,7 @@ from django_platform.report import Report, mask_url
 def test_web_lines_that_are_not_gunicorn() -> None:
     assert gunicorn_call('gunicorn "unterminated', {}) is None
     assert gunicorn_call("python app.py", {}) is None
-    assert gunicorn_call("gunicorn --workers 2", {}) == (None, None)
+    assert gunicorn_call("gunicorn --workers 2", {}) == (None, None, None)
 
 
 def test_requirement_lines_without_a_name() -> None:

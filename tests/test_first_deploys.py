@@ -429,8 +429,12 @@ def test_shell_reading_edges() -> None:
     env = {"PORT": "5000"}
     assert expand("-b :$PORT -w ${WEB_CONCURRENCY:-3} $UNSET ${X-y}", env) == "-b :5000 -w 3 <UNSET> y"
     # Only gunicorn's own arguments count: not what follows `&&`, nor a second positional.
-    assert gunicorn_call("gunicorn a.wsgi b.wsgi && gunicorn c.wsgi", env) == (("a.wsgi", None))
-    assert gunicorn_call("gunicorn --config=conf.py --reload app.wsgi:application", env) == ("app.wsgi", "conf.py")
+    assert gunicorn_call("gunicorn a.wsgi b.wsgi && gunicorn c.wsgi", env) == ("a.wsgi", None, None)
+    assert gunicorn_call("gunicorn --config=conf.py --reload app.wsgi:application", env) == (
+        "app.wsgi",
+        "conf.py",
+        None,
+    )
 
 
 def test_comment_out_settings_edges() -> None:

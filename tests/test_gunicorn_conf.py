@@ -344,3 +344,70 @@ def test_another_gunicorn_major_gets_stock_gthread(monkeypatch: pytest.MonkeyPat
     chosen = explain({"GUNICORN_WORKER_CLASS": "gthread"}, BY_NAME["heroku"], cpus=1, memory=None)
     rows = {n: (v, w) for n, v, w in chosen}
     assert rows["worker_class"] == ("gthread", "GUNICORN_WORKER_CLASS")
+
+
+# --- an ASGI application ---------------------------------------------------------------------------
+
+
+def test_the_application_served_decides_the_worker() -> None:
+    from django_platform.deploy.gunicorn import UVICORN_WORKER, server_for
+    from django_platform.deploy.gunicorn_cli import gunicorn_call
+
+    def server(command: str, **env: str) -> str:
+        return server_for(env, gunicorn_call(command, env))
+
+    assert server("gunicorn example.wsgi") == "wsgi"
+    assert server("gunicorn example.asgi") == "asgi"  # the asgi.py startproject writes
+    assert server("gunicorn config.asgi:application") == "asgi"
+    assert server("gunicorn example.wsgi", DJANGO_PLATFORM_SERVER="ASGI") == "asgi"
+    assert server("gunicorn example.asgi", DJANGO_PLATFORM_SERVER="wsgi") == "wsgi"
+    assert server(f"gunicorn -k {UVICORN_WORKER} example.app") == "asgi"
+    assert server("gunicorn --worker-class=asgi example.app") == "asgi"
+    assert server("gunicorn example.asgi", GUNICORN_CMD_ARGS="-k gthread --threads 4") == "wsgi"
+    assert server("gunicorn example.app", GUNICORN_WORKER_CLASS="uvicorn.workers.UvicornWorker") == "asgi"
+    assert server_for({}, None) == "wsgi"
+    with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_PLATFORM_SERVER must be asgi or wsgi\.$"):
+        server("gunicorn example.asgi", DJANGO_PLATFORM_SERVER="daphne")
+
+
+def test_asgi_settings_and_their_explanation() -> None:
+    from django_platform.deploy.gunicorn import UVICORN_WORKER, explain
+
+    env = {"DYNO": "web.1", "PORT": "5000"}
+    values = settings(env, BY_NAME["heroku"], cpus=2, memory=None, server="asgi")
+    assert values["worker_class"] == UVICORN_WORKER
+    assert values["threads"] == 1
+    assert (values["workers"], values["keepalive"], values["graceful_timeout"]) == (3, 95, 29)
+    assert values["forwarded_allow_ips"] == "*"
+    asked = settings({**env, "GUNICORN_WORKER_CLASS": "asgi"}, BY_NAME["heroku"], cpus=2, memory=None, server="asgi")
+    assert (asked["worker_class"], asked["threads"]) == ("asgi", 1)
+    rows = {name: why for name, _, why in explain(env, BY_NAME["heroku"], cpus=2, memory=None, server="asgi")}
+    assert rows["worker_class"].startswith("an ASGI application: uvicorn's event loop")
+    assert rows["threads"].startswith("unused by an ASGI worker")
+
+
+def test_gunicorn_started_on_an_asgi_module_tells_django(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from django_platform.deploy.gunicorn import UVICORN_WORKER, started_as
+
+    assert started_as(["/app/.venv/bin/gunicorn", "example.asgi", "--bind", "x"]) == ("example.asgi", None, None)
+    assert started_as(["/usr/lib/python3/site-packages/gunicorn/__main__.py", "-k", "asgi", "a.b"]) == (
+        "a.b",
+        None,
+        "asgi",
+    )
+    assert started_as(["pytest"]) is None
+    assert started_as([]) is None
+    monkeypatch.delenv("DJANGO_PLATFORM_SERVER", raising=False)
+    for key in [k for k in os.environ if k in ("DYNO", "RENDER", "FLY_APP_NAME")]:
+        monkeypatch.delenv(key)
+    namespace: dict[str, Any] = {}
+    apply(namespace, platform="heroku", env={"DYNO": "web.1"}, argv=["gunicorn", "example.asgi"])
+    assert namespace["worker_class"] == UVICORN_WORKER
+    assert "DJANGO_PLATFORM_SERVER" not in os.environ  # an injected environment: the process's is not touched
+    apply(namespace, platform="heroku", argv=["gunicorn", "example.asgi"])
+    assert os.environ["DJANGO_PLATFORM_SERVER"] == "asgi"
+    monkeypatch.delenv("DJANGO_PLATFORM_SERVER")
+    apply(namespace, platform="heroku", argv=["gunicorn", "example.wsgi"])
+    assert "DJANGO_PLATFORM_SERVER" not in os.environ

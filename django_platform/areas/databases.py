@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.areas.base import Changes, Namespace, Setting, choose
 from django_platform.parsers.dburl import parse_database_url
 from django_platform.parsers.env import get_bool, get_int
+from django_platform.parsers.serving import asgi_reason
 from django_platform.platforms import MYSQL, PG, Context
 from django_platform.report import Report, Source
 
@@ -64,8 +65,9 @@ def _text(source: Source | str) -> str:
     return source.text if isinstance(source, Source) else source
 
 
-def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report) -> None:
-    """TLS, persistent connections, pooling and cursors, in place."""
+def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report, asgi: str | None = None) -> None:
+    """TLS, persistent connections, pooling and cursors, in place; `asgi` says why the project
+    is served over ASGI (persistent connections off there), None under WSGI."""
     env, platform = ctx.env, ctx.platform
     where = f"DATABASES.{alias}"
     family = engine_family(str(entry.get("ENGINE", "")))
@@ -111,7 +113,7 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
             report,
             key="CONN_MAX_AGE",
             env=None if max_age is None else (max_age, "DATABASE_CONN_MAX_AGE"),
-            default=None if platform.development else (PLATFORM_CONN_MAX_AGE, f"platform default ({platform.name})"),
+            default=None if platform.development else _max_age_default(platform.name, asgi),
         )
         if sets:
             entry["CONN_MAX_AGE"] = value
@@ -145,8 +147,16 @@ def _check_pool_available(family: str | None) -> None:
         )
 
 
+def _max_age_default(platform: str, asgi: str | None) -> tuple[int, Source | str]:
+    if asgi is None:
+        return PLATFORM_CONN_MAX_AGE, f"platform default ({platform})"
+    # Django's docs: "When using ASGI, persistent connections should be disabled" (each request's
+    # sync work runs in a thread of its own, which keeps its connection open otherwise).
+    return 0, Source("platform", f"served over ASGI ({asgi}): persistent connections off, as Django advises")
+
+
 def build_databases(
-    ctx: Context, existing: Mapping[str, Any] | None, report: Report
+    ctx: Context, existing: Mapping[str, Any] | None, report: Report, asgi: str | None = None
 ) -> dict[str, dict[str, Any]] | None:
     """The DATABASES setting to apply, or None to leave settings.py's DATABASES untouched."""
     found = collect(ctx, report)
@@ -161,7 +171,7 @@ def build_databases(
     for alias in current.keys() - found.keys():
         report.record(f"DATABASES.{alias}", current[alias], "settings.py")
     for alias, entry in result.items():
-        apply_policy(alias, entry, ctx, report)
+        apply_policy(alias, entry, ctx, report, asgi)
     # Re-record the finished entries so the report shows what Django will use.
     for alias, entry in result.items():
         source = found[alias][1] if alias in found else "settings.py"
@@ -170,7 +180,7 @@ def build_databases(
 
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
-    databases = build_databases(ctx, ns.get("DATABASES"), report)
+    databases = build_databases(ctx, ns.get("DATABASES"), report, asgi_reason(ns.as_mapping(), ctx.env))
     return Changes({} if databases is None else {"DATABASES": databases})
 
 
@@ -192,7 +202,10 @@ SETTINGS = (
     Setting(
         "CONN_MAX_AGE",
         ("DATABASE_CONN_MAX_AGE",),
-        f"{PLATFORM_CONN_MAX_AGE} seconds on a platform, Django's 0 locally; `settings.py`'s if set",
+        f"{PLATFORM_CONN_MAX_AGE} seconds on a platform, 0 there when the project is served over ASGI "
+        "(`DJANGO_PLATFORM_SERVER=asgi`, which the generated gunicorn config sets for an ASGI worker; "
+        "`ASGI_APPLICATION`; Channels or Daphne in `INSTALLED_APPS`), as Django's docs advise; Django's 0 locally; "
+        "`settings.py`'s if set",
     ),
     Setting(
         "CONN_HEALTH_CHECKS",

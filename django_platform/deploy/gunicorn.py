@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import shlex
 import socket
 import sys
 from collections.abc import Mapping, MutableMapping
@@ -21,6 +22,7 @@ from gunicorn.config import Config
 from gunicorn.workers import SUPPORTED_WORKERS
 
 from django_platform.attempt import Failed, attempt
+from django_platform.deploy.gunicorn_cli import GunicornCall, gunicorn_call
 from django_platform.machine import (
     MEMORY_PER_WORKER,
     container_memory,
@@ -29,6 +31,7 @@ from django_platform.machine import (
     memory_limit,
 )
 from django_platform.parsers.env import FALSE, TextEnvironment, get_bool, get_int, parse_int
+from django_platform.parsers.serving import SERVER_VARIABLE, SERVERS
 from django_platform.platforms import LOCAL, PLUGINS_VARIABLE, Platform, detect, get_platform, load_plugins
 
 DEFAULT_KEEPALIVE = 75  # above the 60 s idle timeout of common load balancers
@@ -46,6 +49,20 @@ FAIR_WORKER = "django_platform.deploy.gthread.FairThreadWorker"
 # It overrides gthread's internals as gunicorn 27 has them: another major release gets stock gthread
 # (unfair, but working) until the fair worker is tested against it.
 FAIR_GUNICORN = 27
+# An ASGI application's worker: uvicorn's, maintained as the uvicorn-worker package (uvicorn's own
+# uvicorn.workers path is deprecated); it takes gunicorn's keepalive, max_requests, backlog and
+# forwarded_allow_ips.
+UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
+# Workers that serve an ASGI application: gunicorn's own (24+), uvicorn-worker's, uvicorn's old path.
+ASGI_WORKERS = frozenset(
+    {
+        "asgi",
+        UVICORN_WORKER,
+        "uvicorn_worker.UvicornH11Worker",
+        "uvicorn.workers.UvicornWorker",
+        "uvicorn.workers.UvicornH11Worker",
+    }
+)
 # Recycle workers (against slow leaks) without churn: at 1,000 a busy worker restarted every second
 # or two in benchmarks/run.py and lost a sixth of the throughput.
 MAX_REQUESTS = 10000
@@ -94,11 +111,14 @@ def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, pla
     return max(1, workers)
 
 
-def worker_class(env: Mapping[str, str]) -> str:
-    """GUNICORN_WORKER_CLASS: one of gunicorn's names in any case, or a dotted path to a class."""
+def worker_class(env: Mapping[str, str], server: str = "wsgi") -> str:
+    """GUNICORN_WORKER_CLASS: one of gunicorn's names in any case, or a dotted path to a class;
+    else ours for the `server` ("asgi" or "wsgi") the application needs."""
 
     value = env.get("GUNICORN_WORKER_CLASS", "").strip()
     if not value:
+        if server == "asgi":
+            return UVICORN_WORKER
         return FAIR_WORKER if gunicorn.version_info[0] == FAIR_GUNICORN else "gthread"
     if value.lower() in SUPPORTED_WORKERS:
         return value.lower()  # gunicorn itself only knows the lower-case names
@@ -108,6 +128,27 @@ def worker_class(env: Mapping[str, str]) -> str:
         f"GUNICORN_WORKER_CLASS must be one of {', '.join(sorted(SUPPORTED_WORKERS))}, "
         "or a dotted path to a worker class."
     )
+
+
+def serves_asgi(worker: str) -> bool:
+    return worker in ASGI_WORKERS or worker.lower() == "asgi"
+
+
+def server_for(env: Mapping[str, str], call: GunicornCall | None) -> str:
+    """ "asgi" or "wsgi": what the started application needs. DJANGO_PLATFORM_SERVER, else the
+    worker class asked for (-k, GUNICORN_CMD_ARGS, GUNICORN_WORKER_CLASS), else the module served:
+    `proj.asgi` is the asgi.py startproject writes."""
+    said = env.get(SERVER_VARIABLE, "").strip().lower()
+    if said in SERVERS:
+        return said
+    if said:
+        raise ImproperlyConfigured(f"{SERVER_VARIABLE} must be asgi or wsgi.")
+    extra = gunicorn_call("gunicorn " + env.get("GUNICORN_CMD_ARGS", ""), env)
+    chosen = (call and call.worker_class) or (extra and extra.worker_class) or env.get("GUNICORN_WORKER_CLASS", "")
+    if chosen.strip():
+        return "asgi" if serves_asgi(chosen.strip()) else "wsgi"
+    module = (call.app_module if call else None) or ""
+    return "asgi" if module.rpartition(".")[2] == "asgi" else "wsgi"
 
 
 def forwarded_allow_ips(env: Mapping[str, str]) -> str:
@@ -174,13 +215,15 @@ def settings(
     cpus: float,
     memory: int | None,
     ipv6: tuple[bool, bool] = (False, False),
+    server: str = "wsgi",
 ) -> dict[str, Any]:
-    """The gunicorn settings for this platform and environment (pure: no system reads)."""
+    """The gunicorn settings for this platform and environment (pure: no system reads); `server`
+    is what the application needs ("asgi" or "wsgi", see server_for)."""
     result: dict[str, Any] = {}
     port = str(parse_int("PORT", env["PORT"], minimum=1, maximum=65535)) if env.get("PORT", "").strip() else "8000"
     result["bind"] = bind_addresses(port, ipv6=ipv6[0], v6only=ipv6[1])
     result["workers"] = worker_count(env, cpus=cpus, memory=memory, platform=platform)
-    result["worker_class"] = worker_class(env)
+    result["worker_class"] = worker_class(env, server)
     # Finish in-flight requests before the platform's SIGKILL.
     stop = max(1, platform.stop_window(env) - 1)
     # Longer than the router's idle keep-alive, or it reuses a socket gunicorn has closed: 502s.
@@ -194,8 +237,12 @@ def settings(
     ):
         value = get_int(env, variable, minimum=minimum, maximum=maximum)
         result[name] = default if value is None else value
-    if runs_as_gthread_with_threads(result["worker_class"]) and not env.get("GUNICORN_THREADS", "").strip():
-        result["threads"] = 1  # gunicorn runs "sync" with more threads as gthread, without a word
+    if not env.get("GUNICORN_THREADS", "").strip() and (
+        runs_as_gthread_with_threads(result["worker_class"]) or serves_asgi(result["worker_class"])
+    ):
+        # gunicorn runs "sync" with more threads as gthread, without a word; an ASGI worker's
+        # event loop serves concurrent requests, and sync views run in asgiref's threads.
+        result["threads"] = 1
     max_requests = get_int(env, "GUNICORN_MAX_REQUESTS", minimum=0)
     result["max_requests"] = MAX_REQUESTS if max_requests is None else max_requests
     jitter = get_int(env, "GUNICORN_MAX_REQUESTS_JITTER", minimum=0)
@@ -232,11 +279,11 @@ def settings(
 
 
 def explain(
-    env: Mapping[str, str], platform: Platform, *, cpus: float, memory: int | None
+    env: Mapping[str, str], platform: Platform, *, cpus: float, memory: int | None, server: str = "wsgi"
 ) -> list[tuple[str, Any, str]]:
     """(setting, value, why) for the values that decide capacity and shutdown, as settings()
     decides them here; what platform_check and platform_gunicorn --dry-run show."""
-    values = settings(env, platform, cpus=cpus, memory=memory)
+    values = settings(env, platform, cpus=cpus, memory=memory, server=server)
     if env.get("WEB_CONCURRENCY", "").strip():
         workers = "WEB_CONCURRENCY"
     else:
@@ -249,26 +296,28 @@ def explain(
         return variable if env.get(variable, "").strip() else default
 
     idle = platform.router_idle_timeout
-    chosen = why(
-        "GUNICORN_WORKER_CLASS",
-        "gthread that accepts only with an idle thread"
-        if values["worker_class"] == FAIR_WORKER
-        else f"stock gthread: the fair worker is tested on gunicorn {FAIR_GUNICORN} only",
-    )
+    if values["worker_class"] == FAIR_WORKER:
+        ours = "gthread that accepts only with an idle thread"
+    elif values["worker_class"] == UVICORN_WORKER:
+        ours = "an ASGI application: uvicorn's event loop (uvloop and httptools where installed)"
+    else:
+        ours = f"stock gthread: the fair worker is tested on gunicorn {FAIR_GUNICORN} only"
+    chosen = why("GUNICORN_WORKER_CLASS", ours)
     if runs_as_gthread_with_threads(values["worker_class"]) and values["threads"] > 1:
         chosen += f" (with {values['threads']} threads gunicorn runs gthread instead)"
+    if serves_asgi(values["worker_class"]):
+        threads_why = "unused by an ASGI worker: its event loop serves concurrent requests, sync views run in threads"
+    elif runs_as_gthread_with_threads(values["worker_class"]):
+        threads_why = "the sync worker serves one request at a time"
+    else:
+        threads_why = "threads serve views that wait"
     return [
         ("workers", values["workers"], workers),
         ("worker_class", values["worker_class"], chosen),
         (
             "threads",
             values["threads"],
-            why(
-                "GUNICORN_THREADS",
-                "the sync worker serves one request at a time"
-                if runs_as_gthread_with_threads(values["worker_class"])
-                else "threads serve views that wait",
-            ),
+            why("GUNICORN_THREADS", threads_why),
         ),
         ("timeout", values["timeout"], why("GUNICORN_TIMEOUT", "the shutdown window, between 10 and 30 s")),
         ("graceful_timeout", values["graceful_timeout"], why("GUNICORN_GRACEFUL_TIMEOUT", stop)),
@@ -284,11 +333,14 @@ def explain(
     ]
 
 
-def explain_here(env: Mapping[str, str], platform: Platform) -> list[tuple[str, Any, str]] | str:
-    """explain() with this machine's CPUs and memory; or, for an invalid value, our message (it
-    names the variable, never the value)."""
+def explain_here(
+    env: Mapping[str, str], platform: Platform, call: GunicornCall | None = None
+) -> list[tuple[str, Any, str]] | str:
+    """explain() with this machine's CPUs and memory, for the gunicorn command `call` (the
+    Procfile's web line); or, for an invalid value, our message (it names the variable, never the
+    value)."""
     try:
-        return explain(env, platform, cpus=cpu_limit(), memory=memory_limit())
+        return explain(env, platform, cpus=cpu_limit(), memory=memory_limit(), server=server_for(env, call))
     except ImproperlyConfigured as exc:
         return str(exc)
 
@@ -301,11 +353,27 @@ def recorded_or_detected(recorded: Platform, env: Mapping[str, str]) -> Platform
     return recorded if not recorded.markers or detected is recorded else detected
 
 
+def started_as(argv: list[str]) -> GunicornCall | None:
+    """The gunicorn command this process runs (its argv: gunicorn, or python -m gunicorn), None
+    elsewhere (a test, platform_check)."""
+    program = argv[0].replace(os.sep, "/") if argv else ""
+    if Path(program).name != "gunicorn" and not program.endswith("gunicorn/__main__.py"):
+        return None
+    return gunicorn_call(" ".join(["gunicorn", *(shlex.quote(a) for a in argv[1:])]), {})
+
+
 def apply(
-    namespace: MutableMapping[str, Any], *, platform: str | None = None, env: Mapping[str, str] | None = None
+    namespace: MutableMapping[str, Any],
+    *,
+    platform: str | None = None,
+    env: Mapping[str, str] | None = None,
+    argv: list[str] | None = None,
 ) -> dict[str, Any]:
     """Set gunicorn's settings in a config file's globals(). DJANGO_PLATFORM wins over `platform`,
-    the platform the file was written for (see recorded_or_detected)."""
+    the platform the file was written for (see recorded_or_detected). The application served
+    (`argv`, gunicorn's own by default) decides between an ASGI and a WSGI worker; for ASGI,
+    DJANGO_PLATFORM_SERVER=asgi goes into the process environment, which the workers inherit, so
+    that configure() turns persistent connections off there."""
     environ = TextEnvironment(os.environ if env is None else env)
     if environ.get(PLUGINS_VARIABLE, "").strip():
         load_plugins(environ[PLUGINS_VARIABLE])  # platforms of the user's own
@@ -313,6 +381,9 @@ def apply(
         chosen = detect(environ).platform
     else:
         chosen = recorded_or_detected(get_platform(platform, variable="platform"), environ)
-    values = settings(environ, chosen, cpus=cpu_limit(), memory=memory_limit(), ipv6=_ipv6())
+    server = server_for(environ, started_as(sys.argv if argv is None else argv))
+    values = settings(environ, chosen, cpus=cpu_limit(), memory=memory_limit(), ipv6=_ipv6(), server=server)
+    if serves_asgi(values["worker_class"]) and env is None:
+        os.environ.setdefault(SERVER_VARIABLE, "asgi")
     namespace.update(values)
     return values

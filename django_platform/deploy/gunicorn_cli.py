@@ -33,6 +33,7 @@ def expand(command: str, env: Mapping[str, str]) -> str:
 class GunicornCall(NamedTuple):
     app_module: str | None  # "proj.wsgi" (without ":attr"), None when the line names none
     config: str | None  # the --config/-c argument, if any
+    worker_class: str | None = None  # the -k/--worker-class argument, if any
 
 
 def _options_with_values() -> frozenset[str]:
@@ -66,7 +67,7 @@ def gunicorn_call(command: str, env: Mapping[str, str], *, default_app: str | No
     if start is None:
         return None
     takes = _options_with_values()
-    app, config = None, None
+    app, config, worker = None, None, None
     rest = iter(tokens[start:])
     for token in rest:
         if token in ("&&", "||", ";", "|"):
@@ -78,7 +79,9 @@ def gunicorn_call(command: str, env: Mapping[str, str], *, default_app: str | No
             argument = inline if sep else next(rest, "")
             if option in ("-c", "--config"):
                 config = argument
+            elif option in ("-k", "--worker-class"):
+                worker = argument
         elif not token.startswith("-") and app is None:
             app = token
     module = (app or default_app or "").split(":")[0] or None
-    return GunicornCall(module, config)
+    return GunicornCall(module, config, worker)

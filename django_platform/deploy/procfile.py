@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.deploy.files import outside_block, split_lines
+from django_platform.deploy.gunicorn_cli import GunicornCall, gunicorn_call
 from django_platform.platforms import Platform
 
 _PROCESS_LINE = re.compile(r"^(?P<type>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
@@ -41,6 +43,21 @@ def procfile_body(
         taken.add(name)
         lines.append(f"{name}: {command.strip()}")
     return "\n".join(lines)
+
+
+def web_command(root: Path) -> str:
+    """The Procfile's web command in `root`, "" without one (no file, unreadable, no web line)."""
+    try:
+        text = (root / "Procfile").read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return ""
+    return process_types(text).get("web", "")
+
+
+def web_call(root: Path, env: Mapping[str, str], wsgi_application: str | None) -> GunicornCall | None:
+    """The gunicorn command of the Procfile's web line in `root`, as the platform's shell runs it."""
+    default_app = str(wsgi_application or "").rpartition(".")[0] or None
+    return gunicorn_call(web_command(root), env, default_app=default_app)
 
 
 def process_types(text: str) -> dict[str, str]:

@@ -14,7 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django_platform.checks import TAG, environment, judging, target_platform
 from django_platform.checks.budget import budget_here
 from django_platform.checks.migrations import migration_messages
+from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import explain_here
+from django_platform.deploy.procfile import web_call
 from django_platform.platforms import Platform, get_platform
 from django_platform.report import Report, mask
 
@@ -109,7 +111,8 @@ class Command(BaseCommand):
             migrations = [m for m in migrations if not m.is_silenced()]
             findings = sorted([*findings, *budget, *migrations], key=lambda m: (-m.level, m.id or ""))
 
-        gunicorn = explain_here(environment(), platform)
+        env = environment()
+        gunicorn = explain_here(env, platform, web_call(project_dir(), env, settings.WSGI_APPLICATION))
         if options["output_format"] == "json":
             document = as_json(report, platform.name, reason, findings, gunicorn, platform.unverified)
             self.stdout.write(json.dumps(mask(document), indent=2, default=str))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 
 from django_platform.attempt import Failed, attempt
@@ -16,6 +17,7 @@ from django_platform.deploy.gunicorn_file import (
     gunicorn_body,
     gunicorn_setting_names,
 )
+from django_platform.deploy.procfile import web_call
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.platforms import Platform
 
@@ -23,7 +25,8 @@ from django_platform.platforms import Platform
 def resolved_here(platform: Platform) -> str:
     """The values the file resolves to at server start on this machine, with why."""
 
-    found = explain_here(environment(), platform)
+    env = environment()
+    found = explain_here(env, platform, web_call(project_dir(), env, settings.WSGI_APPLICATION))
     head = f"At server start here ({platform.label}, this machine's CPUs and memory, this environment):"
     if isinstance(found, str):
         return f"{head}\n  not resolvable: {found}"
