@@ -157,6 +157,11 @@ def platform_page(platform: Any) -> str:
         out.append(
             f"- Router idle keep-alive: {platform.router_idle_timeout} s (gunicorn's keep-alive is set above it)"
         )
+    if platform.websocket_idle:
+        out.append(
+            f"- Websockets: the router closes one that carried no data for {platform.websocket_idle} s (the servers' "
+            "20 s ping keeps it open; `W037` says when a web line pings less often)"
+        )
     if platform.size_variable:
         out.append(f"- Container memory read from `{platform.size_variable}`")
     out.append("")

@@ -399,15 +399,38 @@ def test_gunicorn_started_on_an_asgi_module_tells_django(monkeypatch: pytest.Mon
     )
     assert started_as(["pytest"]) is None
     assert started_as([]) is None
-    monkeypatch.delenv("DJANGO_PLATFORM_SERVER", raising=False)
-    for key in [k for k in os.environ if k in ("DYNO", "RENDER", "FLY_APP_NAME")]:
-        monkeypatch.delenv(key)
+    # setenv first: monkeypatch records nothing for a variable it deletes while unset.
+    monkeypatch.setenv("DJANGO_PLATFORM_SERVER", "wsgi")
+    monkeypatch.delenv("DJANGO_PLATFORM_SERVER")
     namespace: dict[str, Any] = {}
     apply(namespace, platform="heroku", env={"DYNO": "web.1"}, argv=["gunicorn", "example.asgi"])
     assert namespace["worker_class"] == UVICORN_WORKER
     assert "DJANGO_PLATFORM_SERVER" not in os.environ  # an injected environment: the process's is not touched
-    apply(namespace, platform="heroku", argv=["gunicorn", "example.asgi"])
-    assert os.environ["DJANGO_PLATFORM_SERVER"] == "asgi"
-    monkeypatch.delenv("DJANGO_PLATFORM_SERVER")
+    try:
+        apply(namespace, platform="heroku", argv=["gunicorn", "example.asgi"])
+        assert os.environ["DJANGO_PLATFORM_SERVER"] == "asgi"
+    finally:
+        os.environ.pop("DJANGO_PLATFORM_SERVER", None)
     apply(namespace, platform="heroku", argv=["gunicorn", "example.wsgi"])
     assert "DJANGO_PLATFORM_SERVER" not in os.environ
+
+
+def test_without_uvicorn_worker_gunicorn_27_serves_asgi_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    import gunicorn
+
+    from django_platform.deploy import gunicorn as module
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn_worker" else real(name, *a)
+    )
+    monkeypatch.setattr(gunicorn, "version_info", (27, 0, 1))
+    assert settings({}, BY_NAME["render"], cpus=1, memory=None, server="asgi")["worker_class"] == "asgi"
+    rows = {n: why for n, _, why in module.explain({}, BY_NAME["render"], cpus=1, memory=None, server="asgi")}
+    assert rows["worker_class"].startswith("an ASGI application: gunicorn's own worker")
+    monkeypatch.setattr(gunicorn, "version_info", (26, 1, 0))
+    monkeypatch.setattr(gunicorn, "__version__", "26.1.0")
+    with pytest.raises(ImproperlyConfigured, match=r"^An ASGI application needs the uvicorn-worker package"):
+        settings({}, BY_NAME["render"], cpus=1, memory=None, server="asgi")

@@ -68,11 +68,12 @@ def register() -> None:
         health,
         mail,
         replaced,
+        serving,
         tasks,
         templates,
         web,
     )
 
-    for module in (disk, database, web, mail, deployfiles, health, tasks, replaced, templates, channels):
+    for module in (disk, database, web, mail, deployfiles, health, tasks, replaced, templates, channels, serving):
         for function in module.CHECKS:
             checks.register(function, TAG, deploy=True)

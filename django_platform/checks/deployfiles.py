@@ -19,7 +19,14 @@ from django_platform.deploy.gunicorn import MANAGED
 from django_platform.deploy.gunicorn_cli import gunicorn_call
 from django_platform.deploy.gunicorn_file import assigned_settings, config_filename, gunicorn_body
 from django_platform.deploy.processes import background, project_packages, settings_values
-from django_platform.deploy.procfile import idle_release, process_types, procfile_body
+from django_platform.deploy.procfile import (
+    asgi_declared,
+    idle_release,
+    process_types,
+    procfile_body,
+    served_application,
+    serves_asgi_module,
+)
 from django_platform.platforms import PLATFORMS, Platform
 
 E012 = "There is no Procfile in {root}: the platform does not know how to start the app."
@@ -161,7 +168,13 @@ def _expected_procfile(platform: Platform, block: str) -> str:
     found = background(settings_values(), project_packages(), existing=existing, multi_node=platform.multi_node).found
     custom = [(k, c) for k, c in process_types(block).items() if k.startswith("worker") and (k, c) not in found]
     workers = [command for _, command in custom]
-    return procfile_body(platform, settings.WSGI_APPLICATION, workers, found)
+    # The server the block serves stands (platform_procfile --asgi or --wsgi chose it); W034 says
+    # when it is not the one the project declares.
+    asgi = serves_asgi_module(existing.get("web", ""), environment())
+    if asgi is None:
+        asgi = bool(asgi_declared(project_dir(), environment()))
+    application, setting = served_application(asgi)
+    return procfile_body(platform, application, workers, found, setting)
 
 
 def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -6,6 +6,7 @@ lines the user adds after the managed block override any value. Every value has 
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import shlex
@@ -53,6 +54,8 @@ FAIR_GUNICORN = 27
 # uvicorn.workers path is deprecated); it takes gunicorn's keepalive, max_requests, backlog and
 # forwarded_allow_ips.
 UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
+# gunicorn's own ASGI worker without its known Django faults (see asgi_worker).
+NATIVE_ASGI_GUNICORN = 27
 # Workers that serve an ASGI application: gunicorn's own (24+), uvicorn-worker's, uvicorn's old path.
 ASGI_WORKERS = frozenset(
     {
@@ -118,7 +121,7 @@ def worker_class(env: Mapping[str, str], server: str = "wsgi") -> str:
     value = env.get("GUNICORN_WORKER_CLASS", "").strip()
     if not value:
         if server == "asgi":
-            return UVICORN_WORKER
+            return asgi_worker()
         return FAIR_WORKER if gunicorn.version_info[0] == FAIR_GUNICORN else "gthread"
     if value.lower() in SUPPORTED_WORKERS:
         return value.lower()  # gunicorn itself only knows the lower-case names
@@ -127,6 +130,19 @@ def worker_class(env: Mapping[str, str], server: str = "wsgi") -> str:
     raise ImproperlyConfigured(
         f"GUNICORN_WORKER_CLASS must be one of {', '.join(sorted(SUPPORTED_WORKERS))}, "
         "or a dotted path to a worker class."
+    )
+
+
+def asgi_worker() -> str:
+    """uvicorn-worker's worker where installed; else gunicorn's own from 27 (26.1 fixed its leaked
+    database connections, 27.0 its forwarded headers trusted from any peer)."""
+    if importlib.util.find_spec("uvicorn_worker") is not None:
+        return UVICORN_WORKER
+    if gunicorn.version_info[0] >= NATIVE_ASGI_GUNICORN:
+        return "asgi"
+    raise ImproperlyConfigured(
+        f"An ASGI application needs the uvicorn-worker package (pip install 'django-platform[asgi]'), or gunicorn "
+        f"{NATIVE_ASGI_GUNICORN}+ for its own asgi worker; gunicorn {gunicorn.__version__} is installed."
     )
 
 
@@ -300,6 +316,8 @@ def explain(
         ours = "gthread that accepts only with an idle thread"
     elif values["worker_class"] == UVICORN_WORKER:
         ours = "an ASGI application: uvicorn's event loop (uvloop and httptools where installed)"
+    elif values["worker_class"] == "asgi":
+        ours = "an ASGI application: gunicorn's own worker (uvicorn-worker is not installed)"
     else:
         ours = f"stock gthread: the fair worker is tested on gunicorn {FAIR_GUNICORN} only"
     chosen = why("GUNICORN_WORKER_CLASS", ours)

@@ -13,18 +13,12 @@ from django.conf import settings
 
 from django_platform.areas.celery import uses_celery
 from django_platform.areas.django_tasks import backend_kind, has_app
+from django_platform.deploy.procfile import module_exists
 
 BEAT_APP = "django_celery_beat"
 # Beat keeps last-run times in a file; the app's directory may be read-only in a container.
 BEAT_FILE = "/tmp/celerybeat-schedule"  # noqa: S108
 DB_WORKER = "python manage.py db_worker --queue-name '*'"
-
-
-def _exists(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 # Where projects define the app, as `celery -A` takes it: Celery's own layout (proj/celery.py,
@@ -53,7 +47,7 @@ def celery_app(packages: Iterable[str], existing: Mapping[str, str] | None = Non
         for parent in [package, *_subpackages(package)]:
             for name in _APP_MODULES:
                 tried.append(f"{parent.replace('.', '/')}/{name}.py")
-                if _exists(f"{parent}.{name}"):
+                if module_exists(f"{parent}.{name}"):
                     return (parent if name == "celery" else f"{parent}.{name}"), tried[-1]
     return None, " or ".join(tried) or "the project"
 

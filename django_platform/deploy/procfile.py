@@ -2,25 +2,82 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.deploy import deps
 from django_platform.deploy.files import outside_block, split_lines
 from django_platform.deploy.gunicorn_cli import GunicornCall, gunicorn_call
+from django_platform.parsers.serving import ASGI_SERVERS, asgi_reason
 from django_platform.platforms import Platform
 
 _PROCESS_LINE = re.compile(r"^(?P<type>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
 
 
-def wsgi_target(wsgi_application: str | None) -> str:
-    """WSGI_APPLICATION ("proj.wsgi.application") as gunicorn's APP_MODULE ("proj.wsgi")."""
+def wsgi_target(wsgi_application: str | None, setting: str = "WSGI_APPLICATION") -> str:
+    """WSGI_APPLICATION ("proj.wsgi.application"), or the ASGI application's path, as gunicorn's
+    APP_MODULE ("proj.wsgi")."""
     module, _, attr = (wsgi_application or "").rpartition(".")
     if not module:
-        raise ImproperlyConfigured("WSGI_APPLICATION must be a dotted path like 'project.wsgi.application'.")
+        kind = "asgi" if setting == "ASGI_APPLICATION" else "wsgi"
+        raise ImproperlyConfigured(f"{setting} must be a dotted path like 'project.{kind}.application'.")
     return module if attr == "application" else f"{module}:{attr}"
+
+
+def asgi_application(asgi_setting: str | None, wsgi_setting: str | None) -> str:
+    """The ASGI application's dotted path: ASGI_APPLICATION (Channels' setting), else the asgi.py
+    beside WSGI_APPLICATION's wsgi.py (startproject writes both)."""
+    if asgi_setting:
+        wsgi_target(asgi_setting, "ASGI_APPLICATION")  # its shape checked
+        return asgi_setting
+    package = wsgi_target(wsgi_setting).partition(":")[0].rpartition(".")[0]
+    module = f"{package}.asgi" if package else "asgi"
+    if not module_exists(module):
+        raise ImproperlyConfigured(
+            f"No ASGI application: {module.replace('.', '/')}.py does not exist and ASGI_APPLICATION is not set; "
+            "add one (startproject writes it), or serve WSGI (platform_procfile --wsgi)."
+        )
+    return f"{module}.application"
+
+
+def asgi_declared(root: Path, env: Mapping[str, str]) -> str:
+    """Why the project is served over ASGI ("" for WSGI): what its settings declare, else an ASGI
+    server in its dependency file."""
+    current = {n: getattr(settings, n) for n in ("ASGI_APPLICATION", "INSTALLED_APPS") if hasattr(settings, n)}
+    reason = asgi_reason(current, env)
+    if reason:
+        return reason
+    found = deps.declared(root)
+    servers = sorted(set(found.packages) & ASGI_SERVERS) if found else []
+    return f"{found.file} declares {', '.join(servers)}" if found and servers else ""
+
+
+def served_application(asgi: bool) -> tuple[str, str]:
+    """(the application's dotted path, the setting it comes from) for the web line."""
+    if asgi:
+        return asgi_application(getattr(settings, "ASGI_APPLICATION", None), settings.WSGI_APPLICATION), (
+            "ASGI_APPLICATION"
+        )
+    return str(settings.WSGI_APPLICATION or ""), "WSGI_APPLICATION"
+
+
+def serves_asgi_module(web: str, env: Mapping[str, str]) -> bool | None:
+    """Whether a web command serves an asgi module (None: it names no gunicorn application)."""
+    call = gunicorn_call(web, env)
+    module = call.app_module if call else None
+    return None if not module else module.rpartition(".")[2] == "asgi"
+
+
+def module_exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def procfile_body(
@@ -28,10 +85,12 @@ def procfile_body(
     wsgi_application: str | None,
     workers: Sequence[str] = (),
     background: Sequence[tuple[str, str]] = (),
+    setting: str = "WSGI_APPLICATION",
 ) -> str:
-    """The platform's lines, the `background` processes the settings call for, then the --worker
-    commands as worker, worker2, ... (numbered past a name already taken)."""
-    lines = platform.procfile_lines(wsgi_target(wsgi_application))
+    """The platform's lines for the application (`setting` names where its path comes from), the
+    `background` processes the settings call for, then the --worker commands as worker, worker2,
+    ... (numbered past a name already taken)."""
+    lines = platform.procfile_lines(wsgi_target(wsgi_application, setting))
     lines += [f"{kind}: {command}" for kind, command in background]
     taken = set(process_types("\n".join(lines)))
     number = 1

@@ -204,6 +204,9 @@ class Platform:
     stop_grace: int = 30
     # Router idle keep-alive in seconds (gunicorn's keep-alive must exceed it), 0 = unknown.
     router_idle_timeout: int = 0
+    # Seconds after which the router closes a websocket that carried no data (the server's ping
+    # must come sooner), 0 = unknown.
+    websocket_idle: int = 0
     # Run-time files vanish at the next restart/deploy and each node has its own copy.
     ephemeral_disk: bool = True
     # Several nodes may run behind a load balancer.
@@ -267,6 +270,7 @@ class Platform:
             stop_signal: str = ...,
             stop_grace: int = ...,
             router_idle_timeout: int = ...,
+            websocket_idle: int = ...,
             ephemeral_disk: bool = ...,
             multi_node: bool = ...,
             local_smtp: bool = ...,

@@ -43,7 +43,9 @@ FLY = Platform(
             endpoint_required=True,
         ),
     ),
-    unverified=("health-check Host",),
+    # Its docs: idle TCP connections closed after 60 s; a 2023 community post says that was removed.
+    websocket_idle=60,
+    unverified=("health-check Host", "websocket idle timeout"),
     credentials_from="`DATABASE_URL` (set by `fly mpg attach` or `fly postgres attach`)",
     recipe=(
         "`DATABASE_URL` and `DJANGO_SECRET_KEY` as secrets; the Dockerfile runs `python manage.py collectstatic "

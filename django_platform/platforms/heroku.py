@@ -87,6 +87,8 @@ HEROKU = Heroku(
     # Process types other than web start at 0 dynos.
     worker_hint="start it with `heroku ps:scale {process}=1`",
     router_idle_timeout=90,
+    # "a websocket (or any response) with no data for 55 s is closed" (help.heroku.com/BZGH6WMY).
+    websocket_idle=55,
     # Heroku's buildpack runs collectstatic with the config vars, STACK and SOURCE_VERSION.
     build_markers=(Marker(all_of=("STACK", "SOURCE_VERSION"), note="Heroku-lineage buildpack"),),
     collectstatic_at_build=COLLECTSTATIC.format(label="Heroku"),

@@ -33,6 +33,7 @@ RAILWAY = Railway(
     stop_grace=0,
     # The edge closes idle HTTP/1.1 connections after 60 s.
     router_idle_timeout=60,
+    websocket_idle=60,
     # Railpack (the default builder) runs no collectstatic.
     collectstatic_at_build="set the service's build command to `python manage.py collectstatic --noinput`",
     # Railway Buckets, by the names a bucket reference gives the service (its presets may give the AWS

@@ -10,11 +10,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 
 from django_platform.areas.databases import engine_family
+from django_platform.checks import environment
 from django_platform.checks.deployfiles import W024
 from django_platform.deploy import deps
 from django_platform.deploy.files import managed_block, project_dir
 from django_platform.deploy.processes import background, project_packages, settings_values
-from django_platform.deploy.procfile import comment_out_types, idle_release, process_types, procfile_body, wsgi_target
+from django_platform.deploy.procfile import (
+    asgi_declared,
+    comment_out_types,
+    idle_release,
+    process_types,
+    procfile_body,
+    served_application,
+    wsgi_target,
+)
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.platforms import Platform
 
@@ -52,6 +61,15 @@ class Command(ManagedFileCommand):
             help="add a worker process type running CMD (repeatable); the Celery and db_worker "
             "processes your settings call for are written without it",
         )
+        server = parser.add_mutually_exclusive_group()
+        server.add_argument(
+            "--asgi",
+            action="store_true",
+            help="serve the ASGI application (ASGI_APPLICATION, else the project's asgi.py); the default where "
+            "the project declares it: ASGI_APPLICATION, Channels or Daphne installed, an ASGI server in its "
+            "requirements",
+        )
+        server.add_argument("--wsgi", action="store_true", help="serve WSGI_APPLICATION whatever the project declares")
         parser.add_argument(
             "--celery-app",
             metavar="MODULE",
@@ -68,7 +86,9 @@ class Command(ManagedFileCommand):
         )
         found = processes.found
         try:
-            body = procfile_body(platform, settings.WSGI_APPLICATION, options["worker"], found)
+            reason = "" if options["wsgi"] else ("--asgi" if options["asgi"] else asgi_declared(root, environment()))
+            application, setting = served_application(bool(reason))
+            body = procfile_body(platform, application, options["worker"], found, setting)
         except ImproperlyConfigured as exc:
             message = str(exc)  # our own text, which names no value
         else:
@@ -78,16 +98,18 @@ class Command(ManagedFileCommand):
         adopt = partial(comment_out_types, types=list(process_types(body)))
         self.write_managed(root / "Procfile", body, platform, options, adopt=adopt)
         if not (options["check"] or options["diff"]):
-            self.say_release(platform)
+            if reason:
+                self.stdout.write(f"Serving {application} over ASGI ({reason}).")
+            self.say_release(platform, application, setting)
             self.say_workers(platform, found)
             for note in [*processes.notes, *_idle_release(root / "Procfile", platform)]:
                 self.stderr.write(self.style.WARNING(note))
         self.warn_about_dependencies(root)
 
-    def say_release(self, platform: Platform) -> None:
+    def say_release(self, platform: Platform, application: str, setting: str) -> None:
         """Where the platform runs no Procfile release line: how it migrates instead."""
         if platform.release_hint and not (platform.procfile and platform.release_process):
-            module = wsgi_target(settings.WSGI_APPLICATION).partition(":")[0]
+            module = wsgi_target(application, setting).partition(":")[0]
             self.stdout.write(f"{platform.label}: {platform.release_hint.format(module=module)}.")
 
     def say_workers(self, platform: Platform, found: list[tuple[str, str]]) -> None:

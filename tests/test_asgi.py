@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -253,3 +254,114 @@ def test_persistent_connections_are_off_under_asgi() -> None:
     assert max_age(CHANNELS, {"DATABASE_POOL": "true"}) == (0, "DATABASE_POOL (pooling needs 0)")
     with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_PLATFORM_SERVER must be asgi or wsgi\.$"):
         max_age({}, {"DJANGO_PLATFORM_SERVER": "uvicorn"})
+
+
+# --- the web line -----------------------------------------------------------------------------------
+
+
+def procfile(tmp_path: Path, *args: str, **overrides: Any) -> tuple[str, str]:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with override_settings(**{"WSGI_APPLICATION": "tests.wsgi_app.application", **overrides}):
+        call_command("platform_procfile", "--platform", "render", "--path", str(tmp_path), *args, stdout=out)
+    return (tmp_path / "Procfile").read_text(), out.getvalue()
+
+
+def test_a_project_that_declares_asgi_gets_an_asgi_web_line(tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    text, _ = procfile(tmp_path)
+    assert "web: gunicorn tests.wsgi_app\n" in text
+    text, out = procfile(tmp_path, ASGI_APPLICATION="tests.asgi_app.application")
+    assert "web: gunicorn tests.asgi_app\n" in text
+    assert "Serving tests.asgi_app.application over ASGI (ASGI_APPLICATION is set)." in out
+    # The asgi.py beside wsgi.py, on request or when the requirements name an ASGI server.
+    assert "web: gunicorn tests.asgi\n" in procfile(tmp_path, "--asgi")[0]
+    (tmp_path / "requirements.txt").write_text("Django>=5.2\nuvicorn-worker==0.4.0\n")
+    text, out = procfile(tmp_path)
+    assert "web: gunicorn tests.asgi\n" in text
+    assert "(requirements.txt declares uvicorn-worker)" in out
+    assert "web: gunicorn tests.wsgi_app\n" in procfile(tmp_path, "--wsgi")[0]
+    with pytest.raises(CommandError, match=r"^No ASGI application: proj/asgi.py does not exist"):
+        procfile(tmp_path, WSGI_APPLICATION="proj.wsgi.application")
+    with pytest.raises(CommandError, match=r"^ASGI_APPLICATION must be a dotted path like 'project.asgi.application'"):
+        procfile(tmp_path, ASGI_APPLICATION="application")
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        procfile(tmp_path, "--asgi", "--wsgi")
+
+
+# --- the server the web line starts, against the application ---------------------------------------
+
+
+def serving_messages(tmp_path: Path, web: str, platform: str = "render", **overrides: Any) -> list[str]:
+    from django_platform.checks import judging
+    from django_platform.checks.serving import check_server, check_websocket_ping
+
+    (tmp_path / "Procfile").write_text(f"web: {web}\n")
+    values = {"BASE_DIR": tmp_path, "WSGI_APPLICATION": "tests.wsgi_app.application", **overrides}
+    with override_settings(**values), judging(BY_NAME[platform]):
+        return [m.id or "" for m in [*check_server(), *check_websocket_ping()]]
+
+
+def test_an_application_under_the_other_kind_of_worker_is_an_error(tmp_path: Path) -> None:
+    assert serving_messages(tmp_path, "gunicorn tests.asgi -k gthread") == ["django_platform.E033"]
+    assert serving_messages(tmp_path, "gunicorn tests.wsgi_app -k uvicorn_worker.UvicornWorker") == [
+        "django_platform.E033"
+    ]
+    assert serving_messages(tmp_path, "gunicorn tests.asgi -k uvicorn_worker.UvicornWorker") == []
+    assert serving_messages(tmp_path, "gunicorn tests.asgi") == []  # the generated config follows the module
+    assert serving_messages(tmp_path, "gunicorn tests.wsgi_app") == []
+    assert serving_messages(tmp_path, "gunicorn tests.asgi", "local") == []
+    assert serving_messages(tmp_path, "python worker.py") == []
+
+
+def test_a_project_that_declares_asgi_served_over_wsgi_is_said(tmp_path: Path) -> None:
+    found = serving_messages(tmp_path, "gunicorn tests.wsgi_app", ASGI_APPLICATION="tests.asgi.application")
+    assert found == ["django_platform.W034"]
+
+
+def test_async_views_under_wsgi_are_said(tmp_path: Path) -> None:
+    from django_platform.checks import judging
+    from django_platform.checks.serving import W035, _async_views
+
+    with override_settings(ROOT_URLCONF="tests.urls_async"):
+        assert sorted(_async_views()) == ["tests.urls_async.Stream", "tests.urls_async.wait"]
+    assert serving_messages(tmp_path, "gunicorn tests.wsgi_app", ROOT_URLCONF="tests.urls_async") == [
+        "django_platform.W035"
+    ]
+    assert serving_messages(tmp_path, "gunicorn tests.asgi", ROOT_URLCONF="tests.urls_async") == []
+    assert W035.format(views="a", verb="is").startswith("a is async under a WSGI worker")
+    del judging
+
+
+def test_persistent_connections_under_asgi_are_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.conf import settings
+
+    # The settings' own entry (overriding DATABASES warns): monkeypatch puts it back.
+    default = settings.DATABASES["default"]
+    monkeypatch.setitem(default, "CONN_MAX_AGE", 600)
+    assert serving_messages(tmp_path, "gunicorn tests.asgi") == ["django_platform.W036"]
+    assert serving_messages(tmp_path, "gunicorn tests.wsgi_app") == []
+    monkeypatch.setitem(default, "OPTIONS", {"pool": True})
+    assert serving_messages(tmp_path, "gunicorn tests.asgi") == []
+    monkeypatch.setitem(default, "OPTIONS", {})
+    # Told WSGI, the generated config starts a WSGI worker on the ASGI module.
+    monkeypatch.setenv("DJANGO_PLATFORM_SERVER", "wsgi")
+    assert serving_messages(tmp_path, "gunicorn tests.asgi") == ["django_platform.E033"]
+    monkeypatch.setenv("DJANGO_PLATFORM_SERVER", "asgi")
+    assert serving_messages(tmp_path, "gunicorn tests.wsgi_app") == ["django_platform.E033"]
+
+
+def test_a_websocket_ping_slower_than_the_router_is_said(tmp_path: Path) -> None:
+    daphne = "daphne -b 0.0.0.0 -p $PORT {} tests.asgi:application"
+    assert serving_messages(tmp_path, daphne.format("--ping-interval 60"), "heroku") == ["django_platform.W037"]
+    assert serving_messages(tmp_path, daphne.format("--ping-interval=0"), "heroku") == ["django_platform.W037"]
+    assert serving_messages(tmp_path, daphne.format("--ping-interval 20"), "heroku") == []
+    assert serving_messages(tmp_path, daphne.format("--ping-interval 60"), "render") == []  # no published limit
+    assert serving_messages(tmp_path, daphne.format("--ping-interval x"), "heroku") == []
+    assert serving_messages(tmp_path, "uvicorn tests.asgi:application --ws-ping-interval 60", "railway") == [
+        "django_platform.W037"
+    ]

@@ -1,0 +1,148 @@
+"""The server the Procfile's web line starts against what the application is: an ASGI module
+under a WSGI worker or the reverse, a project that declares ASGI served over WSGI, async views
+under WSGI, persistent connections under ASGI, a websocket ping slower than the router's idle
+limit."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from django_platform.checks import environment, target_platform
+from django_platform.deploy.files import project_dir
+from django_platform.deploy.gunicorn import serves_asgi
+from django_platform.deploy.gunicorn_cli import gunicorn_call
+from django_platform.deploy.procfile import web_call, web_command
+from django_platform.parsers.serving import SERVER_VARIABLE, asgi_reason
+
+E033 = (
+    "The Procfile's web line serves {module!r}, an {kind} application, with the {worker} worker: every request fails."
+)
+W034 = "The project declares ASGI ({reason}), but the Procfile's web line serves {module!r} over WSGI."
+W035 = "{views} {verb} async under a WSGI worker: each request runs an event loop of its own, and the thread waits."
+W036 = "DATABASES[{alias!r}] keeps connections open (CONN_MAX_AGE={age!r}) under ASGI ({reason})."
+W037 = (
+    "The web server pings websockets every {ping} s, and {platform}'s router closes one that carried no data "
+    "for {idle} s."
+)
+# Websocket ping options of the servers a web line may start (uvicorn's CLI, Daphne, Granian).
+_PING = re.compile(r"--(?:ws-ping-interval|ping-interval|ws-ping)(?:=|\s+)(?P<value>\S+)")
+
+
+def _served() -> tuple[str | None, bool, str | None]:
+    """(the module the web line serves, whether it is an ASGI one, the worker it asks for)."""
+    call = web_call(project_dir(), environment(), settings.WSGI_APPLICATION)
+    if call is None or not call.app_module:
+        return None, False, None
+    env = environment()
+    extra = gunicorn_call("gunicorn " + env.get("GUNICORN_CMD_ARGS", ""), env)
+    worker = call.worker_class or (extra and extra.worker_class) or env.get("GUNICORN_WORKER_CLASS", "").strip()
+    asgi_module = str(getattr(settings, "ASGI_APPLICATION", "") or "").rpartition(".")[0]
+    module = call.app_module
+    return module, module.rpartition(".")[2] == "asgi" or module == asgi_module, worker or None
+
+
+def check_server(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    platform = target_platform()
+    if platform.development:
+        return []
+    module, asgi_module, worker = _served()
+    if module is None:
+        return []
+    # The generated config picks the worker by DJANGO_PLATFORM_SERVER, else by the module.
+    said = environment().get(SERVER_VARIABLE, "").strip().lower()
+    asgi_worker = serves_asgi(worker) if worker else (said == "asgi" if said else asgi_module)
+    if (worker or said) and asgi_module != asgi_worker:
+        kind = "ASGI" if asgi_module else "WSGI"
+        hint = "Drop -k and GUNICORN_WORKER_CLASS: the generated gunicorn config picks the worker for the module."
+        return [Error(E033.format(module=module, kind=kind, worker=worker), hint=hint, id="django_platform.E033")]
+    messages: list[CheckMessage] = []
+    current = {n: getattr(settings, n) for n in ("ASGI_APPLICATION", "INSTALLED_APPS") if hasattr(settings, n)}
+    declared = asgi_reason(current, {})
+    if declared and not asgi_worker:
+        messages.append(
+            Warning(
+                W034.format(reason=declared, module=module),
+                hint="Run: python manage.py platform_procfile (it serves the ASGI application), or pass --wsgi to "
+                "keep WSGI on purpose.",
+                id="django_platform.W034",
+            )
+        )
+    if asgi_worker:
+        messages += _persistent(declared or f"the web line serves {module}")
+    else:
+        views = sorted({name for name in _async_views()})
+        if views:
+            shown = ", ".join(views[:3]) + (f" and {len(views) - 3} more" if len(views) > 3 else "")
+            messages.append(
+                Warning(
+                    W035.format(views=shown, verb="is" if len(views) == 1 else "are"),
+                    hint="Serve ASGI: python manage.py platform_procfile --asgi (gunicorn with uvicorn-worker).",
+                    id="django_platform.W035",
+                )
+            )
+    return messages
+
+
+def _persistent(reason: str) -> list[CheckMessage]:
+    return [
+        Warning(
+            W036.format(alias=alias, age=db.get("CONN_MAX_AGE"), reason=reason),
+            hint="Django's docs: disable persistent connections under ASGI. Unset DATABASE_CONN_MAX_AGE (configure() "
+            "sets 0 under ASGI), or pool them: DATABASE_POOL=true (psycopg 3).",
+            id="django_platform.W036",
+        )
+        for alias, db in settings.DATABASES.items()
+        if db.get("CONN_MAX_AGE", 0) != 0 and not _pooled(db)
+    ]
+
+
+def _pooled(db: Any) -> bool:
+    options = db.get("OPTIONS")
+    return isinstance(options, dict) and bool(options.get("pool"))
+
+
+def _async_views() -> Iterator[str]:
+    """The names of the URLconf's views that are coroutines (async def, or a class with async
+    handlers)."""
+
+    def walk(patterns: list[Any]) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and iscoroutinefunction(pattern.callback):
+                view = getattr(pattern.callback, "view_class", pattern.callback)
+                yield f"{view.__module__}.{view.__qualname__}"
+
+    yield from walk(get_resolver().url_patterns)
+
+
+def check_websocket_ping(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    platform = target_platform()
+    web = web_command(project_dir())
+    match = _PING.search(web)
+    if platform.development or not platform.websocket_idle or match is None:
+        return []
+    try:
+        ping = float(shlex.split(match.group("value"))[0])
+    except (ValueError, IndexError):
+        return []
+    if 0 < ping < platform.websocket_idle:
+        return []
+    return [
+        Warning(
+            W037.format(ping=f"{ping:g}", platform=platform.label, idle=platform.websocket_idle),
+            hint=f"Ping more often than every {platform.websocket_idle} s (the servers' default, 20 s, does).",
+            id="django_platform.W037",
+        )
+    ]
+
+
+CHECKS = (check_server, check_websocket_ping)
