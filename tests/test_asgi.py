@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -259,14 +260,21 @@ def test_persistent_connections_are_off_under_asgi() -> None:
 # --- the web line -----------------------------------------------------------------------------------
 
 
-def procfile(tmp_path: Path, *args: str, **overrides: Any) -> tuple[str, str]:
-    from io import StringIO
-
+def procfile(tmp_path: Path, *args: str, stderr: StringIO | None = None, **overrides: Any) -> tuple[str, str]:
     from django.core.management import call_command
 
     out = StringIO()
     with override_settings(**{"WSGI_APPLICATION": "tests.wsgi_app.application", **overrides}):
-        call_command("platform_procfile", "--platform", "render", "--path", str(tmp_path), *args, stdout=out)
+        call_command(
+            "platform_procfile",
+            "--platform",
+            "render",
+            "--path",
+            str(tmp_path),
+            *args,
+            stdout=out,
+            stderr=stderr or StringIO(),
+        )
     return (tmp_path / "Procfile").read_text(), out.getvalue()
 
 
@@ -275,20 +283,33 @@ def test_a_project_that_declares_asgi_gets_an_asgi_web_line(tmp_path: Path) -> N
 
     text, _ = procfile(tmp_path)
     assert "web: gunicorn tests.wsgi_app\n" in text
+    # A web line that serves WSGI stands until a flag changes it: said, not switched.
+    err = StringIO()
+    procfile(tmp_path, ASGI_APPLICATION="tests.asgi_app.application", stderr=err)
+    assert "serves WSGI, kept; the project declares ASGI (ASGI_APPLICATION is set): --asgi switches." in err.getvalue()
+    (tmp_path / "Procfile").unlink()
     text, out = procfile(tmp_path, ASGI_APPLICATION="tests.asgi_app.application")
     assert "web: gunicorn tests.asgi_app\n" in text
     assert "Serving tests.asgi_app.application over ASGI (ASGI_APPLICATION is set)." in out
+    # Then ASGI stands, whatever is declared.
+    assert "web: gunicorn tests.asgi_app\n" in procfile(tmp_path, ASGI_APPLICATION="tests.asgi_app.application")[0]
+    assert "web: gunicorn tests.wsgi_app\n" in procfile(tmp_path, "--wsgi")[0]
     # The asgi.py beside wsgi.py, on request or when the requirements name an ASGI server.
     assert "web: gunicorn tests.asgi\n" in procfile(tmp_path, "--asgi")[0]
+    assert "web: gunicorn tests.asgi\n" in procfile(tmp_path)[0]  # kept
+    (tmp_path / "Procfile").unlink()
     (tmp_path / "requirements.txt").write_text("Django>=5.2\nuvicorn-worker==0.4.0\n")
     text, out = procfile(tmp_path)
     assert "web: gunicorn tests.asgi\n" in text
     assert "(requirements.txt declares uvicorn-worker)" in out
-    assert "web: gunicorn tests.wsgi_app\n" in procfile(tmp_path, "--wsgi")[0]
+    (tmp_path / "Procfile").write_text("web: gunicorn tests.asgi -k uvicorn_worker.UvicornWorker\n")  # their own
+    text, out = procfile(tmp_path, "--force")
+    assert "web: gunicorn tests.asgi\n" in text
+    assert "(the Procfile's web line serves ASGI)" in out
     with pytest.raises(CommandError, match=r"^No ASGI application: proj/asgi.py does not exist"):
-        procfile(tmp_path, WSGI_APPLICATION="proj.wsgi.application")
+        procfile(tmp_path, "--asgi", WSGI_APPLICATION="proj.wsgi.application")
     with pytest.raises(CommandError, match=r"^ASGI_APPLICATION must be a dotted path like 'project.asgi.application'"):
-        procfile(tmp_path, ASGI_APPLICATION="application")
+        procfile(tmp_path, "--asgi", ASGI_APPLICATION="application")
     with pytest.raises(CommandError, match="not allowed with argument"):
         procfile(tmp_path, "--asgi", "--wsgi")
 

@@ -509,3 +509,43 @@ def test_a_yes_from_the_migrations_is_remembered(real_connections: None, monkeyp
         assert "default" in probes._migrated
     finally:
         probes._migrated.clear()
+
+
+def test_under_asgi_the_probes_answer_without_a_sync_hop_for_other_requests(real_connections: None) -> None:
+    import asyncio
+    import io
+
+    from asgiref.sync import iscoroutinefunction
+    from django.core.handlers.asgi import ASGIRequest
+    from django.http import HttpResponse
+
+    from django_platform.health.middleware import HealthMiddleware
+
+    async def passed_on(request: Any) -> Any:
+        return HttpResponse("app")
+
+    def request(path: str, host: str) -> ASGIRequest:
+        scope = {"type": "http", "method": "GET", "path": path, "headers": [(b"host", host.encode())]}
+        return ASGIRequest({**scope, "query_string": b"", "server": ("10.0.3.7", 8000)}, io.BytesIO())
+
+    # An async chain after it: the middleware stays async, so Django adapts nothing around it.
+    with override_settings(**PROJECT):
+        middleware = HealthMiddleware(passed_on)
+        assert iscoroutinefunction(middleware)
+
+        async def answers() -> list[tuple[int, bytes]]:
+            found = []
+            for path, host in (
+                ("/healthz", "10.0.3.7:8000"),
+                ("/readyz", "healthcheck.railway.app"),
+                ("/healthz", "evil.example"),  # no probe: passed on, validated further down
+                ("/notes", "10.0.3.7:8000"),
+            ):
+                response = await middleware(request(path, host))
+                found.append((response.status_code, response.content))
+            return found
+
+        found = asyncio.run(answers())
+    assert [status for status, _ in found] == [200, 200, 200, 200]
+    assert b"ok" in found[0][1] and b"ok" in found[1][1]
+    assert found[2][1] == found[3][1] == b"app"

@@ -19,7 +19,7 @@ from django_platform.checks import environment, target_platform
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
-from django_platform.deploy.procfile import web_call, web_command
+from django_platform.deploy.procfile import asgi_module, web_call, web_command
 from django_platform.parsers.serving import SERVER_VARIABLE, asgi_reason
 
 E033 = (
@@ -44,23 +44,21 @@ def _served() -> tuple[str | None, bool, str | None]:
     env = environment()
     extra = gunicorn_call("gunicorn " + env.get("GUNICORN_CMD_ARGS", ""), env)
     worker = call.worker_class or (extra and extra.worker_class) or env.get("GUNICORN_WORKER_CLASS", "").strip()
-    asgi_module = str(getattr(settings, "ASGI_APPLICATION", "") or "").rpartition(".")[0]
-    module = call.app_module
-    return module, module.rpartition(".")[2] == "asgi" or module == asgi_module, worker or None
+    return call.app_module, asgi_module(call.app_module), worker or None
 
 
 def check_server(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
     if platform.development:
         return []
-    module, asgi_module, worker = _served()
+    module, asgi, worker = _served()
     if module is None:
         return []
     # The generated config picks the worker by DJANGO_PLATFORM_SERVER, else by the module.
     said = environment().get(SERVER_VARIABLE, "").strip().lower()
-    asgi_worker = serves_asgi(worker) if worker else (said == "asgi" if said else asgi_module)
-    if (worker or said) and asgi_module != asgi_worker:
-        kind = "ASGI" if asgi_module else "WSGI"
+    asgi_worker = serves_asgi(worker) if worker else (said == "asgi" if said else asgi)
+    if (worker or said) and asgi != asgi_worker:
+        kind = "ASGI" if asgi else "WSGI"
         hint = "Drop -k and GUNICORN_WORKER_CLASS: the generated gunicorn config picks the worker for the module."
         return [Error(E033.format(module=module, kind=kind, worker=worker), hint=hint, id="django_platform.E033")]
     messages: list[CheckMessage] = []
@@ -70,8 +68,8 @@ def check_server(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         messages.append(
             Warning(
                 W034.format(reason=declared, module=module),
-                hint="Run: python manage.py platform_procfile (it serves the ASGI application), or pass --wsgi to "
-                "keep WSGI on purpose.",
+                hint="Run: python manage.py platform_procfile --asgi (it serves the ASGI application); to keep WSGI "
+                "on purpose, silence this check.",
                 id="django_platform.W034",
             )
         )

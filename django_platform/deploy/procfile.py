@@ -66,11 +66,19 @@ def served_application(asgi: bool) -> tuple[str, str]:
     return str(settings.WSGI_APPLICATION or ""), "WSGI_APPLICATION"
 
 
+def asgi_module(module: str) -> bool:
+    """Whether gunicorn's APP_MODULE is an ASGI application's: an asgi.py, or ASGI_APPLICATION's."""
+    return (
+        module.rpartition(".")[2] == "asgi"
+        or module == str(getattr(settings, "ASGI_APPLICATION", "") or "").rpartition(".")[0]
+    )
+
+
 def serves_asgi_module(web: str, env: Mapping[str, str]) -> bool | None:
-    """Whether a web command serves an asgi module (None: it names no gunicorn application)."""
+    """Whether a web command serves an ASGI application (None: it names no gunicorn application)."""
     call = gunicorn_call(web, env)
     module = call.app_module if call else None
-    return None if not module else module.rpartition(".")[2] == "asgi"
+    return None if not module else asgi_module(module)
 
 
 def module_exists(module: str) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
@@ -36,8 +38,16 @@ def private_address(host: str) -> bool:
 
 
 class HealthMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    # Both: under ASGI a sync-only middleware first in the chain makes Django adapt every request
+    # to sync and back (a thread hop each way).
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
         self.config = config()
         self.views = {self.config.live: live, self.config.ready: ready}
         if self.config.startup:
@@ -65,9 +75,24 @@ class HealthMiddleware:
             return False  # the normal way: 400 from the rest of the stack
         return True
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def _view(self, request: HttpRequest) -> Callable[[HttpRequest], HttpResponse] | None:
+        """The health view that answers this request, None to pass it on."""
         view = self.views.get(request.path_info)
         if view is None or not self._enabled(request.path_info) or not self._host_allowed(request):
-            return self.get_response(request)
+            return None
         request.META[MARK] = True
-        return view(request)
+        return view
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        view = self._view(request)
+        return self.get_response(request) if view is None else view(request)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        view = self._view(request)
+        if view is None:
+            response: HttpResponse = await self.get_response(request)
+            return response
+        # The probes ask the database, which Django's ORM does from sync code only.
+        return await sync_to_async(view)(request)

@@ -22,6 +22,7 @@ from django_platform.deploy.procfile import (
     process_types,
     procfile_body,
     served_application,
+    serves_asgi_module,
     wsgi_target,
 )
 from django_platform.management.base import ManagedFileCommand, chosen_platform
@@ -86,7 +87,7 @@ class Command(ManagedFileCommand):
         )
         found = processes.found
         try:
-            reason = "" if options["wsgi"] else ("--asgi" if options["asgi"] else asgi_declared(root, environment()))
+            reason, note = self.server(root, current, options)
             application, setting = served_application(bool(reason))
             body = procfile_body(platform, application, options["worker"], found, setting)
         except ImproperlyConfigured as exc:
@@ -98,6 +99,8 @@ class Command(ManagedFileCommand):
         adopt = partial(comment_out_types, types=list(process_types(body)))
         self.write_managed(root / "Procfile", body, platform, options, adopt=adopt)
         if not (options["check"] or options["diff"]):
+            if note:
+                self.stderr.write(self.style.WARNING(note))
             if reason:
                 self.stdout.write(f"Serving {application} over ASGI ({reason}).")
             self.say_release(platform, application, setting)
@@ -105,6 +108,24 @@ class Command(ManagedFileCommand):
             for note in [*processes.notes, *_idle_release(root / "Procfile", platform)]:
                 self.stderr.write(self.style.WARNING(note))
         self.warn_about_dependencies(root)
+
+    def server(self, root: Path, current: dict[str, str], options: dict[str, Any]) -> tuple[str, str]:
+        """(why the web line serves ASGI, "" for WSGI; a note). A flag decides; else the server the
+        Procfile's web line serves now stands (an earlier --asgi or --wsgi, the project's own
+        line); else what the project declares."""
+        if options["wsgi"] or options["asgi"]:
+            return ("--asgi" if options["asgi"] else ""), ""
+        env = environment()
+        kept = serves_asgi_module(current.get("web", ""), env)
+        if kept:
+            return "the Procfile's web line serves ASGI", ""
+        declared = asgi_declared(root, env)
+        if kept is None or not declared:
+            return declared, ""
+        return (
+            "",
+            f"The Procfile's web line serves WSGI, kept; the project declares ASGI ({declared}): --asgi switches.",
+        )
 
     def say_release(self, platform: Platform, application: str, setting: str) -> None:
         """Where the platform runs no Procfile release line: how it migrates instead."""
