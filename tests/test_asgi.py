@@ -112,13 +112,17 @@ def test_settings_py_layer_options_are_kept() -> None:
     assert pubsub == {"default": {"BACKEND": PUBSUB, "CONFIG": {"hosts": [{"address": env["REDIS_URL"]}]}}}
 
 
-def test_the_in_memory_layer_is_replaced_and_said() -> None:
+def test_another_layer_is_replaced_and_said() -> None:
     report = Report("render", "")
-    found = layers(
-        {"REDIS_URL": "redis://r:6379"}, "render", report, CHANNEL_LAYERS={"default": {"BACKEND": IN_MEMORY}}
-    )
+    in_memory = {"default": {"BACKEND": IN_MEMORY}}
+    found = layers({"REDIS_URL": "redis://r:6379"}, "render", report, CHANNEL_LAYERS=in_memory)
     assert found["default"]["BACKEND"] == CORE
-    assert report.replaced == {"CHANNEL_LAYERS.default": IN_MEMORY}
+    assert report.replaced == {}  # the tutorial's development layer: a note, not a warning
+    assert any("in-memory layer, which reaches its own process only, is replaced" in n for n in report.notes)
+    report = Report("render", "")
+    found = layers({"REDIS_URL": "redis://r:6379"}, "render", report, CHANNEL_LAYERS={"default": {"BACKEND": "x.Y"}})
+    assert found["default"]["BACKEND"] == CORE
+    assert report.replaced == {"CHANNEL_LAYERS.default": "x.Y"}
 
 
 def test_without_channels_redis_the_layer_is_left_or_the_project_is_told(monkeypatch: pytest.MonkeyPatch) -> None:

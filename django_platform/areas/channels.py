@@ -91,7 +91,12 @@ def _merged(host: dict[str, Any], mine: Any, source: Source, report: Report) -> 
     theirs = mine.get("BACKEND") if isinstance(mine, dict) else None
     if theirs not in (CORE, PUBSUB) or not isinstance(mine, dict):
         layer = {"BACKEND": CORE, "CONFIG": {"hosts": [host]}}
-        if isinstance(theirs, str):
+        if theirs == IN_MEMORY:
+            # Channels' tutorial layer for development: never right beside another process (E032).
+            report.note(
+                "CHANNEL_LAYERS: settings.py's in-memory layer, which reaches its own process only, is replaced."
+            )
+        elif isinstance(theirs, str):
             report.replaced["CHANNEL_LAYERS.default"] = theirs
         report.record("CHANNEL_LAYERS.default", layer, source)
         return layer

@@ -1,0 +1,188 @@
+"""A Channels project (tests/projects/channels) as a platform runs it: the generated Procfile's
+ASGI web line on two nodes, one Redis, real PostgreSQL; a group message from a client on one node
+reaches a client on the other; a stop closes open websockets with a close frame and lets the
+request in flight finish."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
+
+from django_platform.deploy.procfile import process_types
+from tests.e2e_support import BIN
+from tests.lifecycle import LIFECYCLES, phase_env
+from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
+from tests.services import free_port, port_open, query_one, unavailable, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("real_connections")]
+PROJECT = Path(__file__).resolve().parent / "projects" / "channels"
+SERVER = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": "5432", "USER": "postgres"}
+HOST = "chat.example.com"
+ROUTER = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+
+
+def manage(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=root,
+        env=clean_environ(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The Channels project on Heroku's run environment, its generated Procfile and gunicorn
+    config, its own PostgreSQL database released (the Procfile's release line)."""
+    for port, name in ((5432, "PostgreSQL"), (6379, "Redis")):
+        if not port_open("127.0.0.1", port):
+            unavailable(f"{name} is not listening on 127.0.0.1:{port}")
+    name = f"chat_{uuid.uuid4().hex[:10]}"
+    query_one({"default": {**SERVER, "NAME": "postgres"}}, f"CREATE DATABASE {name}")
+    root = tmp_path / "channels"
+    shutil.copytree(PROJECT, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+    env = {
+        **PLATFORM_ENVS["heroku"],
+        "DJANGO_SECRET_KEY": SECRET,
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "DATABASE_SSL": "false",  # the loopback server has no TLS; Heroku's would
+        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        "WEB_CONCURRENCY": "2",
+        "PYTHONUNBUFFERED": "1",
+    }
+    manage(root, {}, "platform_procfile", "--platform", "heroku")
+    manage(root, {}, "platform_gunicorn", "--platform", "heroku")
+    config = {k: v for k, v in env.items() if k not in PLATFORM_ENVS["heroku"]}  # the app's config vars
+    manage(root, phase_env(LIFECYCLES["heroku"], "build", config, {}), "collectstatic", "--noinput")
+    release = process_types((root / "Procfile").read_text())["release"]
+    manage(root, env, *shlex.split(release)[2:])  # python manage.py platform_migrate
+    try:
+        yield root, env
+    finally:
+        query_one({"default": {**SERVER, "NAME": "postgres"}}, f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def node(root: Path, env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """One dyno: the Procfile's web line through a shell, as the platform runs it."""
+    web = process_types((root / "Procfile").read_text())["web"]
+    port = free_port()
+    full = clean_environ(**{**env, "PORT": str(port), "PATH": f"{BIN}:/usr/bin:/bin"})
+    log = (root / f"node-{port}.log").open("ab")
+    proc = subprocess.Popen(
+        ["bash", "-c", f"exec {web}"], cwd=root, env=full, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        if not wait_for(lambda: port_open("127.0.0.1", port) or proc.poll() is not None, timeout=30) or proc.poll():
+            pytest.fail(f"the web line did not start: {(root / f'node-{port}.log').read_text()[-3000:]}")
+        yield proc, port
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        log.close()
+
+
+def websocket(port: int, path: str) -> ClientConnection:
+    # The browser's Origin, which Channels' AllowedHostsOriginValidator checks against ALLOWED_HOSTS.
+    origin = Origin(f"https://{HOST}")
+    return connect(f"ws://127.0.0.1:{port}{path}", origin=origin, additional_headers=ROUTER, open_timeout=10)
+
+
+def test_the_generated_procfile_serves_the_asgi_application_tuned(project: tuple[Path, dict[str, str]]) -> None:
+    root, env = project
+    assert "web: gunicorn chat.asgi\n" in (root / "Procfile").read_text()
+    with node(root, env) as (_proc, port):
+        waited = requests.get(f"http://127.0.0.1:{port}/wait", headers=ROUTER, timeout=10)
+        assert waited.status_code == 200 and waited.text.startswith("waited 0.05 s")
+        assert waited.headers["server"] == "uvicorn"  # uvicorn-worker, chosen by the generated config
+        db = requests.get(f"http://127.0.0.1:{port}/db", headers=ROUTER, timeout=10)
+        assert db.json() == {"users": 0, "conn_max_age": 0}  # persistent connections off under ASGI
+        ready = requests.get(f"http://127.0.0.1:{port}/readyz", headers={"Host": "10.1.2.3"}, timeout=10)
+        assert ready.status_code == 200, ready.text
+        with websocket(port, "/ws/echo/") as echo:
+            echo.send("ping")
+            assert echo.recv(timeout=5) == "ping"
+    checked = manage(root, env, "platform_check", "--deploy", "--format", "json", "--fail-level", "CRITICAL")
+    document = json.loads(checked.stdout)
+    # E008: the loopback PostgreSQL has no TLS, Heroku's would; I001: the project sends no mail.
+    ignored = {"django_platform.E008", "django_platform.I001"}
+    assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == []
+    settings = {s["setting"]: s for s in document["settings"]}
+    assert settings["DATABASES.default.CONN_MAX_AGE"]["value"] == 0
+    layer = settings["CHANNEL_LAYERS.default"]["value"]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    gunicorn = {g["setting"]: g for g in document["gunicorn"]}
+    assert gunicorn["worker_class"]["value"] == "uvicorn_worker.UvicornWorker"
+
+
+def test_a_group_message_crosses_nodes(project: tuple[Path, dict[str, str]]) -> None:
+    root, env = project
+    with (
+        node(root, env) as (_a, port_a),
+        node(root, env) as (_b, port_b),
+        websocket(port_a, "/ws/room/") as alice,
+        websocket(port_b, "/ws/room/") as bob,
+    ):
+        alice.send("hello from node A")
+        assert bob.recv(timeout=10) == "hello from node A"
+        assert alice.recv(timeout=10) == "hello from node A"
+        bob.send("and back from node B")
+        assert alice.recv(timeout=10) == "and back from node B"
+
+
+def test_a_stop_closes_websockets_cleanly_and_finishes_requests(project: tuple[Path, dict[str, str]]) -> None:
+    """The platform's SIGTERM with ten websockets open and a request in flight: every websocket
+    gets a close frame (no reset), the request its response, inside Heroku's 30 s window."""
+    root, env = project
+    with node(root, env) as (proc, port), contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(websocket(port, "/ws/room/")) for _ in range(10)]
+        answer: list[Any] = []
+
+        def slow() -> None:
+            try:
+                answer.append(requests.get(f"http://127.0.0.1:{port}/wait?s=2", headers=ROUTER, timeout=30))
+            except requests.RequestException as exc:
+                answer.append(exc)
+
+        request = threading.Thread(target=slow)
+        request.start()
+        time.sleep(0.5)  # the request is in flight
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        closes = []
+        for ws in sockets:
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=30)
+            closes.append(closed.value.rcvd.code if closed.value.rcvd else None)
+        request.join(30)
+        assert proc.wait(30) == 0
+        elapsed = time.monotonic() - started
+    unclean = [code for code in closes if code is None]
+    assert unclean == [], f"{len(unclean)} of 10 websockets closed without a close frame"
+    assert set(closes) <= {1001, 1012}, closes  # going away / service restart
+    assert len(answer) == 1 and not isinstance(answer[0], Exception), answer
+    assert answer[0].status_code == 200 and answer[0].text.startswith("waited 2 s")
+    assert elapsed < 30
