@@ -101,8 +101,17 @@ def ensure_venv() -> Path:
     if not python.exists():
         venv.create(VENV, with_pip=True)
     # redis: the Redis cache backend's client library, which configure() requires when REDIS_URL is set.
-    if subprocess.run([python, "-c", "import redis, django_on_heroku, matplotlib"], capture_output=True).returncode:
-        packages = ["-e", f"{ROOT}[postgres,brotli,redis]", "django-on-heroku", "matplotlib"]
+    # uvicorn-worker (the asgi extra), Granian and ServeStatic: benchmarks/asgi.py's servers.
+    probe = "import redis, django_on_heroku, matplotlib, uvicorn_worker, granian, servestatic"
+    if subprocess.run([python, "-c", probe], capture_output=True).returncode:
+        packages = [
+            "-e",
+            f"{ROOT}[postgres,brotli,redis,asgi]",
+            "django-on-heroku",
+            "matplotlib",
+            "granian",
+            "servestatic",
+        ]
         subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
     return python
 

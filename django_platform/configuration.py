@@ -50,6 +50,7 @@ AREAS: dict[str, str] = {
     "tasks": "tasks",
     "error_reports": "error_reports",
     "release": "release",
+    "asgi": "asgi",
 }
 
 

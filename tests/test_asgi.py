@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+from collections.abc import Mapping
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -234,31 +235,54 @@ def test_heroku_relaxed_tls_reaches_redis_py_as_it_reads_it() -> None:
 # --- settings under ASGI ---------------------------------------------------------------------------
 
 
-def test_persistent_connections_are_off_under_asgi() -> None:
+def test_under_asgi_postgresql_is_pooled_and_other_databases_close_their_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from django_platform.areas.databases import build_databases
     from django_platform.parsers.serving import asgi_reason
 
-    env = {"DATABASE_URL": "postgres://u:p@db.internal:5432/app"}
+    postgres = {"DATABASE_URL": "postgres://u:p@db.internal:5432/app"}
+    mysql = {"DATABASE_URL": "mysql://u:p@db.internal:3306/app"}
 
-    def max_age(current: dict[str, Any], extra: dict[str, str] | None = None, platform: str = "render") -> Any:
-        report = Report(platform, "")
-        values = {**env, **(extra or {})}
-        found = build_databases(Context(values, BY_NAME[platform]), None, report, asgi_reason(current, values))
+    def policy(current: dict[str, Any], env: dict[str, str], existing: Any = None) -> tuple[Any, Any, str, str]:
+        report = Report("render", "")
+        found = build_databases(Context(env, BY_NAME["render"]), existing, report, asgi_reason(current, env))
         assert found is not None
-        return found["default"]["CONN_MAX_AGE"], report.source("DATABASES.default.CONN_MAX_AGE")
+        entry = found["default"]
+        pool = (entry.get("OPTIONS") or {}).get("pool")
+        pooled = "DATABASES.default.OPTIONS.pool"
+        why_pool = report.source(pooled) if any(e.setting == pooled for e in report.entries) else ""
+        return entry["CONN_MAX_AGE"], pool, report.source("DATABASES.default.CONN_MAX_AGE"), why_pool
 
-    assert max_age({}) == (600, "platform default (render)")
-    value, why = max_age({"ASGI_APPLICATION": "project.asgi.application"})
-    assert value == 0 and why.startswith("served over ASGI (ASGI_APPLICATION is set)")
-    assert max_age(CHANNELS)[0] == 0
-    assert max_age({}, {"DJANGO_PLATFORM_SERVER": "ASGI"})[1].startswith(
+    asgi = {"ASGI_APPLICATION": "project.asgi.application"}
+    assert policy({}, postgres)[:3] == (600, None, "platform default (render)")
+    age, pool, _, why = policy(asgi, postgres)
+    assert (age, pool) == (0, True) and why.startswith("served over ASGI (ASGI_APPLICATION is set): psycopg's pool")
+    assert policy(CHANNELS, postgres)[:2] == (0, True)
+    assert policy({}, {**postgres, "DJANGO_PLATFORM_SERVER": "ASGI"})[3].startswith(
         "served over ASGI (DJANGO_PLATFORM_SERVER=asgi)"
     )
-    assert max_age(CHANNELS, {"DJANGO_PLATFORM_SERVER": "wsgi"})[0] == 600  # the web process's word wins
-    assert max_age(CHANNELS, {"DATABASE_CONN_MAX_AGE": "60"})[0] == 60  # the user's own choice stands
-    assert max_age(CHANNELS, {"DATABASE_POOL": "true"}) == (0, "DATABASE_POOL (pooling needs 0)")
+    # MariaDB and MySQL have no pool in Django: a connection per request.
+    age, pool, why, _ = policy(asgi, mysql)
+    assert (age, pool) == (0, None) and why.startswith("served over ASGI (ASGI_APPLICATION is set): persistent")
+    assert policy(CHANNELS, {**postgres, "DJANGO_PLATFORM_SERVER": "wsgi"})[:2] == (600, None)  # the process's word
+    # The user's own choices stand: persistent connections (W036 says so), their pool's size.
+    assert policy(CHANNELS, {**postgres, "DATABASE_CONN_MAX_AGE": "60"})[:2] == (60, None)
+    kept = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "CONN_MAX_AGE": 60}}
+    assert policy(CHANNELS, postgres, kept)[:2] == (60, None)
+    assert policy(CHANNELS, {**postgres, "DATABASE_POOL": "true", "DATABASE_POOL_MAX_SIZE": "8"})[:2] == (
+        0,
+        {"max_size": 8},
+    )
+    assert policy(CHANNELS, {**postgres, "DATABASE_POOL": "false"})[:2] == (0, None)
+    # Without psycopg's pool installed: connections closed after each request.
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "psycopg_pool" else real(name, *a)
+    )
+    assert policy(asgi, postgres)[:2] == (0, None)
     with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_PLATFORM_SERVER must be asgi or wsgi\.$"):
-        max_age({}, {"DJANGO_PLATFORM_SERVER": "uvicorn"})
+        policy({}, {**postgres, "DJANGO_PLATFORM_SERVER": "uvicorn"})
 
 
 # --- the web line -----------------------------------------------------------------------------------
@@ -390,3 +414,83 @@ def test_a_websocket_ping_slower_than_the_router_is_said(tmp_path: Path) -> None
     assert serving_messages(tmp_path, "uvicorn tests.asgi:application --ws-ping-interval 60", "railway") == [
         "django_platform.W037"
     ]
+
+
+# --- the middleware chain under ASGI ---------------------------------------------------------------
+
+
+def test_under_asgi_the_sync_chain_middleware_comes_last() -> None:
+    import django_platform
+    from django_platform.areas.asgi import SYNC_CHAIN
+
+    startproject = ["django.middleware.security.SecurityMiddleware", "django.middleware.common.CommonMiddleware"]
+    env = {"RENDER": "true", "RENDER_EXTERNAL_HOSTNAME": "a.onrender.com", "DJANGO_SECRET_KEY": "s" * 60}
+    ns: dict[str, Any] = {"MIDDLEWARE": [SYNC_CHAIN, *startproject], "ASGI_APPLICATION": "p.asgi.application"}
+    report = django_platform.configure(ns, env=env)
+    assert ns["MIDDLEWARE"][-1] == SYNC_CHAIN and ns["MIDDLEWARE"].count(SYNC_CHAIN) == 1
+    assert "SyncChainMiddleware last: served over ASGI (ASGI_APPLICATION is set)" in report.source("MIDDLEWARE")
+    ns = {"MIDDLEWARE": list(startproject)}
+    django_platform.configure(ns, env=env)
+    assert SYNC_CHAIN not in ns["MIDDLEWARE"]  # WSGI
+    ns = {"MIDDLEWARE": list(startproject)}
+    django_platform.configure(ns, env={**env, "DJANGO_PLATFORM_SERVER": "asgi"}, exclude={"asgi"})
+    assert SYNC_CHAIN not in ns["MIDDLEWARE"]
+
+
+def hops(middleware: list[str]) -> int:
+    """Thread hops (sync_to_async calls) Django's ASGI handler makes for one request to a sync view."""
+    import asyncio
+
+    import asgiref.sync
+    from django.core.handlers.asgi import ASGIHandler
+
+    counted = [0]
+    real = asgiref.sync.SyncToAsync.__call__
+
+    async def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counted[0] += 1
+        return await real(self, *args, **kwargs)
+
+    async def request() -> int:
+        handler = ASGIHandler()
+        sent: list[dict[str, Any]] = []
+
+        messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            if messages:
+                return messages.pop()
+            await asyncio.Event().wait()  # the client stays: no disconnect
+            return {}
+
+        async def send(message: Mapping[str, Any]) -> None:
+            sent.append(dict(message))
+
+        scope = {"type": "http", "method": "GET", "path": "/api/plain", "query_string": b"", "headers": []}
+        counted[0] = 0
+        await handler({**scope, "server": ("testserver", 80)}, receive, send)
+        return int(sent[0]["status"])
+
+    with override_settings(MIDDLEWARE=middleware, ROOT_URLCONF="tests.urls_async", ALLOWED_HOSTS=["*"]):
+        asgiref.sync.SyncToAsync.__call__ = counting  # type: ignore[method-assign]
+        try:
+            assert asyncio.run(request()) == 200
+        finally:
+            asgiref.sync.SyncToAsync.__call__ = real  # type: ignore[method-assign]
+    return counted[0]
+
+
+def test_the_sync_chain_saves_the_hops_between_the_event_loop_and_a_thread() -> None:
+    from django_platform.areas.asgi import SYNC_CHAIN
+
+    startproject = [
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ]
+    plain, chained = hops(startproject), hops([*startproject, SYNC_CHAIN])
+    assert chained <= 5, chained  # the signals, the chain in and back, the view
+    assert plain >= chained + 6, (plain, chained)  # process_request and process_response of each

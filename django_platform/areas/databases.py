@@ -93,7 +93,8 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
 
     pool = get_bool(env, "DATABASE_POOL")
     max_age = get_int(env, "DATABASE_CONN_MAX_AGE")
-    if pool:
+    pooled_for_asgi = pool is None and max_age is None and _pool_under_asgi(asgi, family, entry, options)
+    if pool or pooled_for_asgi:
         _check_pool_available(family)
         if max_age:
             raise ImproperlyConfigured(
@@ -102,10 +103,18 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
         pool_size = get_int(env, "DATABASE_POOL_MAX_SIZE", minimum=1)
         options["pool"] = {"max_size": pool_size} if pool_size else True
         entry["CONN_MAX_AGE"] = 0
-        report.record(f"{where}.OPTIONS.pool", options["pool"], "DATABASE_POOL")
-        report.record(
-            f"{where}.CONN_MAX_AGE", 0, Source("environment", "DATABASE_POOL (pooling needs 0)", ["DATABASE_POOL"])
-        )
+        if pooled_for_asgi:
+            # Django's docs: under ASGI, the backend's pooling instead of persistent connections.
+            # benchmarks/asgi.py: twice the database view's rate, and no "too many clients" at 256
+            # connections, where a connection per request ran out of them.
+            why = Source("platform", f"served over ASGI ({asgi}): psycopg's pool, as Django advises")
+            report.record(f"{where}.OPTIONS.pool", options["pool"], why)
+            report.record(f"{where}.CONN_MAX_AGE", 0, Source("platform", "psycopg's pool needs 0"))
+        else:
+            report.record(f"{where}.OPTIONS.pool", options["pool"], "DATABASE_POOL")
+            report.record(
+                f"{where}.CONN_MAX_AGE", 0, Source("environment", "DATABASE_POOL (pooling needs 0)", ["DATABASE_POOL"])
+            )
     else:
         sets, value = choose(
             f"{where}.CONN_MAX_AGE",
@@ -145,6 +154,18 @@ def _check_pool_available(family: str | None) -> None:
         raise ImproperlyConfigured(
             "DATABASE_POOL needs psycopg's pool: pip install 'django-platform[postgres]' (psycopg[pool])."
         )
+
+
+def _pool_under_asgi(
+    asgi: str | None, family: str | None, entry: Mapping[str, Any], options: Mapping[str, Any]
+) -> bool:
+    """Served over ASGI, on PostgreSQL with psycopg's pool installed, and settings.py chose neither
+    a pool nor persistent connections: pool."""
+    chose = "pool" in options or entry.get("CONN_MAX_AGE") not in (None, 0)
+    psycopg3 = str(entry.get("ENGINE", "")).endswith("postgresql") and importlib.util.find_spec("psycopg") is not None
+    return (
+        bool(asgi) and family == PG and not chose and psycopg3 and importlib.util.find_spec("psycopg_pool") is not None
+    )
 
 
 def _max_age_default(platform: str, asgi: str | None) -> tuple[int, Source | str]:

@@ -1,0 +1,277 @@
+"""ASGI servers against what a user would run instead, in one run.
+
+    python benchmarks/asgi.py [--seconds 5] [--rounds 3] [--quick]
+
+The example project (a copy, with one async view added: /wait awaits 50 ms, as a call to another
+service does) under:
+
+- flyctl's line: `gunicorn --workers 2 --worker-class uvicorn.workers.UvicornWorker example.asgi`,
+  no config file (its scanner writes this for a project with asgi.py and uvicorn);
+- Render's example: the same worker with `WEB_CONCURRENCY=4`;
+- Granian's defaults: `granian --interface asgi --port $PORT example.asgi:application` (1 worker);
+- the generated config serving `example.asgi` (uvicorn-worker, CPUs + 1 workers), and the same with
+  gunicorn's own `asgi` worker (`GUNICORN_WORKER_CLASS=asgi`, gunicorn 27), and with ServeStatic's
+  middleware in place of WhiteNoise's (async-capable: no sync hop for the static view);
+- the generated config serving `example.wsgi` (gthread): the WSGI anchor.
+
+Views: /wait at 16 and at 256 connections, trivial (/ping), database (/db, PostgreSQL), static (the
+admin's hashed CSS). The physical limit beside them: for /wait, connections / 50 ms (320 req/s at
+16, 5,120 at 256), capped by the CPU limit (the trivial view's throughput under the WSGI config in
+the same table).
+
+Two tables: the server pinned to CPU 0 and wrk (and PostgreSQL) to CPU 1; then unpinned. Rounds
+alternate the configurations (ABBA); each cell is the median of the rounds with the spread. Results
+in benchmarks/results/asgi.md and asgi.json. Not part of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+
+WAIT = "/wait"
+ASYNC_VIEW = """
+
+# benchmarks/asgi.py: an async view that awaits 50 ms, as a call to another service does.
+import asyncio as _asyncio  # noqa: E402
+
+from django.http import HttpResponse as _HttpResponse  # noqa: E402
+
+
+async def _wait(request):
+    await _asyncio.sleep(0.05)
+    return _HttpResponse("waited")
+
+
+urlpatterns.insert(0, path("wait", _wait))
+"""
+SERVESTATIC = """
+
+# benchmarks/asgi.py: the static middleware measured in the generated config's place.
+import os as _os  # noqa: E402
+
+_STATIC = {
+    "servestatic": "servestatic.middleware.ServeStaticMiddleware",
+    "whitenoise": "whitenoise.middleware.WhiteNoiseMiddleware",
+}.get(_os.environ.get("BENCH_STATIC", ""))
+if _STATIC:
+    MIDDLEWARE = [_STATIC if "WhiteNoise" in m else m for m in MIDDLEWARE]
+
+if _os.environ.get("BENCH_NO_SYNC_CHAIN"):  # the chain as Django builds it without SyncChainMiddleware
+    MIDDLEWARE = [m for m in MIDDLEWARE if not m.endswith("SyncChainMiddleware")]
+"""
+
+
+@dataclass
+class Server:
+    """One server process for a configuration: gunicorn (as serving.Server starts it) or any argv."""
+
+    name: str
+    app: str = "example.asgi"
+    env: dict[str, str] = field(default_factory=dict)
+    generated: bool = True
+    args: tuple[str, ...] = ()
+    argv: tuple[str, ...] = ()  # a whole command ({port} filled in) instead of gunicorn
+
+
+def configs(cpus: int) -> list[Server]:
+    flyctl = ("--workers", "2", "--worker-class", "uvicorn.workers.UvicornWorker")
+    return [
+        Server("flyctl line (gunicorn -w 2 -k uvicorn.workers.UvicornWorker)", generated=False, args=flyctl),
+        Server(
+            "Render example (UvicornWorker, WEB_CONCURRENCY=4)",
+            generated=False,
+            args=("--worker-class", "uvicorn.workers.UvicornWorker"),
+            env={"WEB_CONCURRENCY": "4"},
+        ),
+        Server(
+            "Granian defaults",
+            argv=(
+                "granian",
+                "--interface",
+                "asgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+                "example.asgi:application",
+            ),
+        ),
+        Server("generated ASGI (uvicorn-worker)"),
+        Server("generated ASGI, gunicorn's asgi worker", env={"GUNICORN_WORKER_CLASS": "asgi"}),
+        Server("generated ASGI, ServeStatic", env={"BENCH_STATIC": "servestatic"}),
+        Server("generated ASGI without SyncChainMiddleware", env={"BENCH_NO_SYNC_CHAIN": "1"}),
+        Server("generated WSGI (gthread)", app="example.wsgi"),
+    ]
+
+
+def start(
+    project: Path, env: dict[str, str], config: Server, pin: tuple[str, ...]
+) -> tuple[subprocess.Popen[bytes], int]:
+    import serving
+
+    port = serving.free_port()
+    bin_dir = Path(sys.executable).parent
+    if config.argv:
+        args = [*pin, str(bin_dir / config.argv[0]), *(a.format(port=port) for a in config.argv[1:])]
+    else:
+        args = [*pin, str(bin_dir / "gunicorn"), config.app, *config.args]
+        if not config.generated:
+            args += ["-c", str(HERE / "empty_gunicorn_conf.py"), "--bind", f"127.0.0.1:{port}"]
+    full = {**env, **config.env, "PORT": str(port), "PYTHONPATH": str(HERE)}
+    log = (project / f"server-{port}.log").open("wb")
+    process = subprocess.Popen(args, cwd=project, env=full, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if serving.get(port, "/ping")[0] == 200:
+                return process, port
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{config.name} did not start: {(project / f'server-{port}.log').read_text()[-2000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    time.sleep(1.0)
+
+
+VIEWS = ("async 50 ms x16", "async 50 ms x256", "trivial", "database", "static")
+
+
+def measure(project: Path, env: dict[str, str], config: Server, seconds: float, pinned: bool) -> dict[str, Any]:
+    import serving
+
+    pin = ("taskset", "-c", "0") if pinned else ()
+    wrk_pin = ("taskset", "-c", "1") if pinned else ()
+    process, port = start(project, env, config, pin)
+    try:
+        paths = {"async 50 ms x16": (WAIT, 16), "async 50 ms x256": (WAIT, 256), "trivial": ("/ping", 16)}
+        paths |= {"database": ("/db", 16), "static": (serving.static_path(port), 16)}
+        out = {}
+        for view, (path, connections) in paths.items():
+            serving.load(port, path, 1.0, connections=connections, prefix=wrk_pin)  # warm up
+            out[view] = serving.load(port, path, seconds, connections=connections, prefix=wrk_pin)
+        return out
+    finally:
+        stop(process)
+
+
+def table(names: list[str], samples: dict[str, dict[str, list[Any]]]) -> str:
+    from anchors import ratio
+
+    wsgi = "generated WSGI (gthread)"
+    cpu_limit = statistics.median(s.rps for s in samples[wsgi]["trivial"])
+    lines = []
+    for view in VIEWS:
+        rps = {n: statistics.median(s.rps for s in samples[n][view]) for n in names}
+        best = max(rps.values())
+        limit = ""
+        if view.startswith("async"):
+            connections = int(view.rsplit("x", 1)[1])
+            physical = min(connections / 0.05, cpu_limit)
+            limit = (
+                f" Physical limit: min({connections} / 50 ms, the CPU limit {cpu_limit:,.0f}) = {physical:,.0f} req/s."
+            )
+        lines += [
+            f"**{view}**.{limit}",
+            "",
+            "| configuration | req/s | spread | p50 ms | p99 ms | errors | x best |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name in names:
+            loads = samples[name][view]
+            spread = (max(s.rps for s in loads) - min(s.rps for s in loads)) / rps[name] * 100 if rps[name] else 0
+            p50 = statistics.median(s.p50_ms for s in loads)
+            p99 = statistics.median(s.p99_ms for s in loads)
+            errors = sum(s.errors for s in loads)
+            lines.append(
+                f"| {name} | {rps[name]:,.0f} | ±{spread / 2:.0f}% | {p50:.1f} | {p99:.1f} | {errors} | "
+                f"{ratio(rps[name], best)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def prepare(target: Path, env: dict[str, str]) -> Path:
+    import serving
+
+    project = serving.prepare_project(target, env, sys.executable)
+    with (project / "example" / "urls.py").open("a") as urls:
+        urls.write(ASYNC_VIEW)
+    with (project / "example" / "settings.py").open("a") as settings:
+        settings.write(SERVESTATIC)
+    return project
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="pinned only, one round")
+    args = parser.parse_args()
+    from run import database_url, in_bench_venv
+
+    in_bench_venv()
+    import gunicorn
+    import serving
+    from anchors import database_off_server_cpu
+
+    if not shutil.which("wrk") or not shutil.which("taskset"):
+        sys.exit("asgi.py needs wrk and taskset (apt-get install wrk util-linux)")
+    RESULTS.mkdir(exist_ok=True)
+    env = {**serving.environment(database_url()), "GUNICORN_ACCESSLOG": "off"}
+    rounds = 1 if args.quick else args.rounds
+    report = [
+        "# ASGI servers against the anchors",
+        "",
+        f"`python benchmarks/asgi.py --seconds {args.seconds:g} --rounds {rounds}`; gunicorn {gunicorn.__version__}; "
+        f"{os.cpu_count()} CPUs; median of {rounds} alternating rounds; access logs off; PostgreSQL on loopback.",
+        "",
+    ]
+    document: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        project = prepare(Path(tmp) / "project", env)
+        for pinned in (True,) if args.quick else (True, False):
+            cpus = 1 if pinned else len(os.sched_getaffinity(0))
+            servers = configs(cpus)
+            samples: dict[str, dict[str, list[Any]]] = {c.name: {} for c in servers}
+            where = database_off_server_cpu() if pinned else contextlib.nullcontext("PostgreSQL on both CPUs")
+            with where as database:
+                for round_ in range(rounds):
+                    for config in servers if round_ % 2 == 0 else list(reversed(servers)):
+                        print(f"{'pinned' if pinned else 'unpinned'} round {round_ + 1}: {config.name}", flush=True)
+                        for view, result in measure(project, env, config, args.seconds, pinned).items():
+                            samples[config.name].setdefault(view, []).append(result)
+            title = "server on CPU 0, wrk on CPU 1" if pinned else "unpinned, both CPUs shared"
+            report += [f"## {title}", "", f"{database}.", "", table([c.name for c in servers], samples)]
+            document[title] = {n: {v: [vars(s) for s in loads] for v, loads in by.items()} for n, by in samples.items()}
+    (RESULTS / "asgi.md").write_text("\n".join(report))
+    (RESULTS / "asgi.json").write_text(json.dumps(document, indent=1))
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
