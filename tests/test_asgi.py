@@ -494,3 +494,87 @@ def test_the_sync_chain_saves_the_hops_between_the_event_loop_and_a_thread() -> 
     plain, chained = hops(startproject), hops([*startproject, SYNC_CHAIN])
     assert chained <= 5, chained  # the signals, the chain in and back, the view
     assert plain >= chained + 6, (plain, chained)  # process_request and process_response of each
+
+
+# --- Granian and Daphne, one flag away -------------------------------------------------------------
+
+
+def test_granian_is_started_tuned_for_the_platform() -> None:
+    from django_platform.deploy.granian import WRAPPER, arguments, trusted_proxies
+
+    heroku = {"DYNO": "web.1", "PORT": "5000", "WEB_CONCURRENCY": "3"}
+    args = arguments(heroku, BY_NAME["heroku"], cpus=2, memory=None)
+    assert args == [
+        "--interface", "asgi", "--host", "0.0.0.0", "--port", "5000", "--workers", "3",  # noqa: S104
+        "--workers-kill-timeout", "29", "--respawn-failed-workers", WRAPPER,
+    ]  # fmt: skip
+    fly = arguments({"FLY_APP_NAME": "a"}, BY_NAME["fly"], cpus=1, memory=None, ipv6=True)
+    assert fly[fly.index("--host") + 1] == "::" and fly[fly.index("--port") + 1] == "8000"
+    assert fly[fly.index("--workers-kill-timeout") + 1] == "4"  # Fly: SIGINT, killed 5 s later
+    assert trusted_proxies(heroku, BY_NAME["heroku"]) == "*"  # every peer is the router
+    assert trusted_proxies({}, BY_NAME["local"]) == "127.0.0.1"
+    assert trusted_proxies({"GUNICORN_FORWARDED_ALLOW_IPS": "10.0.0.1"}, BY_NAME["heroku"]) == "10.0.0.1"
+    with pytest.raises(ImproperlyConfigured, match=r"^PORT "):
+        arguments({"PORT": "http"}, BY_NAME["heroku"], cpus=1, memory=None)
+
+
+def test_the_granian_launcher(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import shutil
+
+    from django_platform import granian
+
+    assert granian.main([]) == 2
+    assert "usage: python -m django_platform.granian" in capsys.readouterr().err
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert granian.main(["chat.asgi:application"]) == 2
+    assert "granian is not installed" in capsys.readouterr().err
+    monkeypatch.setattr(shutil, "which", lambda name: "/venv/bin/granian")
+    for key in ("DJANGO_PLATFORM_ASGI_TARGET", "DJANGO_PLATFORM_TRUSTED_PROXIES", "DJANGO_PLATFORM_SERVER"):
+        monkeypatch.setenv(key, "x")
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("DYNO", "web.1")
+    monkeypatch.setenv("PORT", "not a port")
+    assert granian.main(["chat.asgi:application"]) == 2
+    assert "django_platform.granian: PORT " in capsys.readouterr().err
+    monkeypatch.setenv("PORT", "5000")
+    started: list[Any] = []
+    monkeypatch.setattr(os, "execv", lambda program, argv: started.append((program, argv)))
+    granian.main(["chat.asgi:application"])
+    assert started[0][0] == "/venv/bin/granian" and started[0][1][:3] == ["/venv/bin/granian", "--interface", "asgi"]
+    assert os.environ["DJANGO_PLATFORM_ASGI_TARGET"] == "chat.asgi:application"
+    assert os.environ["DJANGO_PLATFORM_TRUSTED_PROXIES"] == "*"
+    assert os.environ["DJANGO_PLATFORM_SERVER"] == "asgi"
+
+
+def test_the_wrapper_serves_the_project_application_behind_the_proxy_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import sys
+
+    monkeypatch.setenv("DJANGO_PLATFORM_ASGI_TARGET", "tests.asgi")
+    monkeypatch.setenv("DJANGO_PLATFORM_TRUSTED_PROXIES", "10.0.0.1")
+    sys.modules.pop("django_platform.granian_app", None)
+    wrapper = importlib.import_module("django_platform.granian_app")
+    import tests.asgi
+
+    assert wrapper.load("tests.asgi") is tests.asgi.application
+    assert wrapper.load("tests.asgi:application") is tests.asgi.application
+    assert callable(wrapper.application) and wrapper.application is not tests.asgi.application
+    sys.modules.pop("django_platform.granian_app", None)
+
+
+def test_platform_procfile_writes_granian_and_daphne_lines(tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    app = "tests.asgi.application"
+    granian = "web: python -m django_platform.granian tests.asgi:application\n"
+    assert granian in procfile(tmp_path, "--server", "granian", ASGI_APPLICATION=app)[0]
+    assert granian in procfile(tmp_path, ASGI_APPLICATION=app)[0]  # kept
+    daphne = "web: daphne --bind 0.0.0.0 --port $PORT --proxy-headers tests.asgi:application\n"
+    assert daphne in procfile(tmp_path, "--server", "daphne", ASGI_APPLICATION=app)[0]
+    assert "web: gunicorn tests.asgi\n" in procfile(tmp_path, "--server", "gunicorn", ASGI_APPLICATION=app)[0]
+    (tmp_path / "Procfile").unlink()
+    # Granian serves ASGI only: the asgi.py beside wsgi.py, without any declaration.
+    assert granian in procfile(tmp_path, "--server", "granian")[0]
+    with pytest.raises(CommandError, match=r"^--server granian serves ASGI: it cannot go with --wsgi\.$"):
+        procfile(tmp_path, "--server", "granian", "--wsgi")

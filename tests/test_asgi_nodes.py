@@ -5,6 +5,7 @@ request in flight finish."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -119,7 +120,8 @@ def test_the_generated_procfile_serves_the_asgi_application_tuned(project: tuple
         assert waited.status_code == 200 and waited.text.startswith("waited 0.05 s")
         assert waited.headers["server"] == "uvicorn"  # uvicorn-worker, chosen by the generated config
         db = requests.get(f"http://127.0.0.1:{port}/db", headers=ROUTER, timeout=10)
-        assert db.json() == {"users": 0, "conn_max_age": 0}  # persistent connections off under ASGI
+        # psycopg's pool under ASGI; the client's address from the router's header.
+        assert db.json() == {"users": 0, "conn_max_age": 0, "pooled": True, "client": "203.0.113.7"}
         ready = requests.get(f"http://127.0.0.1:{port}/readyz", headers={"Host": "10.1.2.3"}, timeout=10)
         assert ready.status_code == 200, ready.text
         with websocket(port, "/ws/echo/") as echo:
@@ -138,9 +140,47 @@ def test_the_generated_procfile_serves_the_asgi_application_tuned(project: tuple
     assert gunicorn["worker_class"]["value"] == "uvicorn_worker.UvicornWorker"
 
 
-def test_a_group_message_crosses_nodes(project: tuple[Path, dict[str, str]]) -> None:
-    root, env = project
+@contextlib.contextmanager
+def deployed(tmp_path: Path, platform: str) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The Channels project through `platform`'s build, release and run phases, each with only its
+    own variables: its own PostgreSQL database and the one Redis, as that platform hands them over
+    (Upsun: relationships, at run time only). Yields the project and the run phase's variables."""
+    for port, name in ((5432, "PostgreSQL"), (6379, "Redis")):
+        if not port_open("127.0.0.1", port):
+            unavailable(f"{name} is not listening on 127.0.0.1:{port}")
+    lifecycle = LIFECYCLES[platform]
+    name = f"chat_{uuid.uuid4().hex[:10]}"
+    query_one({"default": {**SERVER, "NAME": "postgres"}}, f"CREATE DATABASE {name}")
+    root = tmp_path / platform
+    shutil.copytree(PROJECT, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+    run_only: dict[str, str] = {}
+    config = {"DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": HOST, "WEB_CONCURRENCY": "2"}
+    if platform == "upsun":
+        database = {"scheme": "pgsql", "host": "127.0.0.1", "port": 5432, "path": name, "username": "postgres"}
+        redis = {"scheme": "redis", "host": "127.0.0.1", "port": 6379}
+        encoded = base64.b64encode(json.dumps({"database": [database], "redis": [redis]}).encode()).decode()
+        run_only = {"PLATFORM_RELATIONSHIPS": encoded}
+        config = {"DJANGO_ALLOWED_HOSTS": HOST, "WEB_CONCURRENCY": "2"}  # the project entropy is the key
+    else:
+        config |= {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+            "DATABASE_SSL": "false",  # the loopback server has no TLS; Heroku's would
+            "REDIS_URL": "redis://127.0.0.1:6379/14",
+        }
+    manage(root, {}, "platform_procfile", "--platform", platform)
+    manage(root, {}, "platform_gunicorn", "--platform", platform)
+    try:
+        manage(root, phase_env(lifecycle, "build", config, run_only), "collectstatic", "--noinput")
+        manage(root, phase_env(lifecycle, "release", config, run_only), "platform_migrate")
+        yield root, phase_env(lifecycle, "run", config, run_only)
+    finally:
+        query_one({"default": {**SERVER, "NAME": "postgres"}}, f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.mark.parametrize("platform", ["heroku", "fly", "render", "upsun"])
+def test_a_group_message_crosses_nodes(platform: str, tmp_path: Path) -> None:
     with (
+        deployed(tmp_path, platform) as (root, env),
         node(root, env) as (_a, port_a),
         node(root, env) as (_b, port_b),
         websocket(port_a, "/ws/room/") as alice,
@@ -151,6 +191,8 @@ def test_a_group_message_crosses_nodes(project: tuple[Path, dict[str, str]]) -> 
         assert alice.recv(timeout=10) == "hello from node A"
         bob.send("and back from node B")
         assert alice.recv(timeout=10) == "and back from node B"
+        db = requests.get(f"http://127.0.0.1:{port_b}/db", headers=ROUTER, timeout=10)
+        assert db.status_code == 200 and db.json()["pooled"] is True, db.text[:2000]
 
 
 def test_a_stop_closes_websockets_cleanly_and_finishes_requests(project: tuple[Path, dict[str, str]]) -> None:
@@ -186,3 +228,32 @@ def test_a_stop_closes_websockets_cleanly_and_finishes_requests(project: tuple[P
     assert len(answer) == 1 and not isinstance(answer[0], Exception), answer
     assert answer[0].status_code == 200 and answer[0].text.startswith("waited 2 s")
     assert elapsed < 30
+
+
+def test_granian_one_flag_away(project: tuple[Path, dict[str, str]]) -> None:
+    """platform_procfile --server granian: the launcher tunes Granian for the platform and serves the
+    project's application behind the router's headers; a stop finishes the request in flight."""
+    root, env = project
+    manage(root, {}, "platform_procfile", "--platform", "heroku", "--server", "granian", "--force")
+    assert "web: python -m django_platform.granian chat.asgi:application\n" in (root / "Procfile").read_text()
+    with node(root, env) as (proc, port):
+        db = requests.get(f"http://127.0.0.1:{port}/db", headers=ROUTER, timeout=10)
+        assert db.json() == {"users": 0, "conn_max_age": 0, "pooled": True, "client": "203.0.113.7"}
+        with websocket(port, "/ws/echo/") as echo:
+            echo.send("ping")
+            assert echo.recv(timeout=5) == "ping"
+        answer: list[Any] = []
+        request = threading.Thread(
+            target=lambda: answer.append(requests.get(f"http://127.0.0.1:{port}/wait?s=1", headers=ROUTER, timeout=30))
+        )
+        request.start()
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        request.join(30)
+        proc.wait(30)
+    assert answer and answer[0].status_code == 200 and answer[0].text.startswith("waited 1 s")
+    document = json.loads(
+        manage(root, env, "platform_check", "--deploy", "--format", "json", "--fail-level", "CRITICAL").stdout
+    )
+    ignored = {"django_platform.E008", "django_platform.I001"}
+    assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == []

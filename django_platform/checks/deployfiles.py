@@ -25,6 +25,7 @@ from django_platform.deploy.procfile import (
     process_types,
     procfile_body,
     served_application,
+    server_of,
     serves_asgi_module,
 )
 from django_platform.platforms import PLATFORMS, Platform
@@ -173,8 +174,11 @@ def _expected_procfile(platform: Platform, block: str) -> str:
     asgi = serves_asgi_module(existing.get("web", ""), environment())
     if asgi is None:
         asgi = bool(asgi_declared(project_dir(), environment()))
+    web = existing.get("web", "")
+    if server_of(web) != "gunicorn":
+        asgi = True
     application, setting = served_application(asgi)
-    return procfile_body(platform, application, workers, found, setting)
+    return procfile_body(platform, application, workers, found, setting, server_of(web))
 
 
 def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -88,17 +88,39 @@ def module_exists(module: str) -> bool:
         return False
 
 
+# ASGI servers other than gunicorn's workers, as web commands ({app} is "module:attribute").
+SERVERS = {
+    # Tuned at start by the launcher, as the gunicorn config tunes gunicorn (deploy/granian.py).
+    "granian": "python -m django_platform.granian {app}",
+    # The Channels project's server: one process; proxy headers from the router.
+    "daphne": "daphne --bind 0.0.0.0 --port $PORT --proxy-headers {app}",
+}
+
+
+def server_of(web: str) -> str:
+    """The server a web command starts: granian (our launcher), daphne, else gunicorn."""
+    words = web.split()
+    if "django_platform.granian" in words:
+        return "granian"
+    return "daphne" if words[:1] == ["daphne"] else "gunicorn"
+
+
 def procfile_body(
     platform: Platform,
     wsgi_application: str | None,
     workers: Sequence[str] = (),
     background: Sequence[tuple[str, str]] = (),
     setting: str = "WSGI_APPLICATION",
+    server: str = "gunicorn",
 ) -> str:
-    """The platform's lines for the application (`setting` names where its path comes from), the
-    `background` processes the settings call for, then the --worker commands as worker, worker2,
-    ... (numbered past a name already taken)."""
-    lines = platform.procfile_lines(wsgi_target(wsgi_application, setting))
+    """The platform's lines for the application (`setting` names where its path comes from), its
+    web line for `server`, the `background` processes the settings call for, then the --worker
+    commands as worker, worker2, ... (numbered past a name already taken)."""
+    target = wsgi_target(wsgi_application, setting)
+    lines = platform.procfile_lines(target)
+    if server in SERVERS:
+        app = target if ":" in target else f"{target}:application"
+        lines = [f"web: {SERVERS[server].format(app=app)}" if line.startswith("web:") else line for line in lines]
     lines += [f"{kind}: {command}" for kind, command in background]
     taken = set(process_types("\n".join(lines)))
     number = 1

@@ -16,12 +16,14 @@ from django_platform.deploy import deps
 from django_platform.deploy.files import managed_block, project_dir
 from django_platform.deploy.processes import background, project_packages, settings_values
 from django_platform.deploy.procfile import (
+    SERVERS,
     asgi_declared,
     comment_out_types,
     idle_release,
     process_types,
     procfile_body,
     served_application,
+    server_of,
     serves_asgi_module,
     wsgi_target,
 )
@@ -72,6 +74,13 @@ class Command(ManagedFileCommand):
         )
         server.add_argument("--wsgi", action="store_true", help="serve WSGI_APPLICATION whatever the project declares")
         parser.add_argument(
+            "--server",
+            choices=["gunicorn", *SERVERS],
+            help="the ASGI server of the web line: gunicorn (the generated config picks uvicorn-worker; the default), "
+            "granian (tuned at start by python -m django_platform.granian) or daphne; default: the one the web line "
+            "starts now",
+        )
+        parser.add_argument(
             "--celery-app",
             metavar="MODULE",
             help="the module defining the Celery app, as celery -A takes it (default: the Procfile's -A, else a "
@@ -87,9 +96,14 @@ class Command(ManagedFileCommand):
         )
         found = processes.found
         try:
+            server = options["server"] or server_of(current.get("web", ""))
+            if server != "gunicorn" and options["wsgi"]:
+                raise ImproperlyConfigured(f"--server {server} serves ASGI: it cannot go with --wsgi.")
             reason, note = self.server(root, current, options)
+            if server != "gunicorn" and not reason:
+                reason, note = f"--server {server}", ""
             application, setting = served_application(bool(reason))
-            body = procfile_body(platform, application, options["worker"], found, setting)
+            body = procfile_body(platform, application, options["worker"], found, setting, server)
         except ImproperlyConfigured as exc:
             message = str(exc)  # our own text, which names no value
         else:

@@ -15,4 +15,11 @@ async def wait(request: HttpRequest) -> HttpResponse:
 
 def db(request: HttpRequest) -> JsonResponse:
     """A sync view under ASGI: the ORM in a thread, its connection closed after the request."""
-    return JsonResponse({"users": User.objects.count(), "conn_max_age": connection.settings_dict["CONN_MAX_AGE"]})
+    return JsonResponse(
+        {
+            "users": User.objects.count(),
+            "conn_max_age": connection.settings_dict["CONN_MAX_AGE"],
+            "pooled": bool(connection.settings_dict["OPTIONS"].get("pool")),
+            "client": request.META.get("REMOTE_ADDR"),  # the router's X-Forwarded-For, where trusted
+        }
+    )

@@ -1,0 +1,45 @@
+"""Granian's command line for the platform, decided at start as the gunicorn config's values are.
+
+Granian reads neither PORT nor WEB_CONCURRENCY, and trusts no forwarded header by itself: the
+launcher (`python -m django_platform.granian proj.asgi:application`, the web line
+`platform_procfile --server granian` writes) passes the port, the worker count and the stop window
+on its command line, and serves the project's application wrapped with Granian's own proxy-headers
+middleware, trusting the platform's router only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django_platform.deploy.gunicorn import bind_addresses, forwarded_allow_ips, worker_count
+from django_platform.parsers.env import parse_int
+from django_platform.platforms import Platform
+
+# The application Granian imports in each worker: the project's, behind the proxy-headers wrapper.
+WRAPPER = "django_platform.granian_app:application"
+TARGET_VARIABLE = "DJANGO_PLATFORM_ASGI_TARGET"
+TRUSTED_VARIABLE = "DJANGO_PLATFORM_TRUSTED_PROXIES"
+
+
+def arguments(
+    env: Mapping[str, str], platform: Platform, *, cpus: float, memory: int | None, ipv6: bool = False
+) -> list[str]:
+    """granian's arguments (after the program name) for this platform and environment."""
+    port = str(parse_int("PORT", env["PORT"], minimum=1, maximum=65535)) if env.get("PORT", "").strip() else "8000"
+    host = bind_addresses(port, ipv6=ipv6, v6only=False)[0].rpartition(":")[0].strip("[]")
+    workers = worker_count(env, cpus=cpus, memory=memory, platform=platform)
+    # Finish in-flight requests before the platform's SIGKILL.
+    stop = max(1, platform.stop_window(env) - 1)
+    return [
+        "--interface", "asgi",
+        "--host", host,
+        "--port", port,
+        "--workers", str(workers),
+        "--workers-kill-timeout", str(stop),
+        "--respawn-failed-workers",
+        WRAPPER,
+    ]  # fmt: skip
+
+
+def trusted_proxies(env: Mapping[str, str], platform: Platform) -> str:
+    """Whose X-Forwarded-* headers the application believes: as gunicorn's forwarded_allow_ips."""
+    return forwarded_allow_ips(env) or ("*" if platform.router_tls else "127.0.0.1")

@@ -1,0 +1,24 @@
+"""The application `python -m django_platform.granian` has Granian serve in each worker: the
+project's ASGI application (DJANGO_PLATFORM_ASGI_TARGET) behind Granian's proxy-headers wrapper,
+trusting the router's X-Forwarded-For and X-Forwarded-Proto only from the addresses in
+DJANGO_PLATFORM_TRUSTED_PROXIES."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+from django_platform.deploy.granian import TARGET_VARIABLE, TRUSTED_VARIABLE
+
+
+def load(target: str) -> Any:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute or "application")
+
+
+application = wrap_asgi_with_proxy_headers(
+    load(os.environ[TARGET_VARIABLE]), trusted_hosts=os.environ.get(TRUSTED_VARIABLE, "127.0.0.1")
+)
