@@ -41,5 +41,5 @@ def main(argv: list[str]) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - run as `python -m`, in subprocesses (tests/test_asgi_nodes.py)
     sys.exit(main(sys.argv[1:]))

@@ -19,6 +19,7 @@ from django_platform.areas.channels import CORE, IN_MEMORY, PUBSUB, build_layers
 from django_platform.platforms import BY_NAME, Context
 from django_platform.report import Report
 from tests.services import port_open, unavailable
+from tests.test_platforms import registry  # noqa: F401 - the fixture
 
 CHANNELS = {"INSTALLED_APPS": ["daphne", "django.contrib.auth", "channels"]}
 
@@ -518,6 +519,7 @@ def test_granian_is_started_tuned_for_the_platform() -> None:
         arguments({"PORT": "http"}, BY_NAME["heroku"], cpus=1, memory=None)
 
 
+@pytest.mark.usefixtures("registry")  # the plugin's platform registered, then forgotten
 def test_the_granian_launcher(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import os
     import shutil
@@ -535,6 +537,7 @@ def test_the_granian_launcher(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
         monkeypatch.delenv(key)
     monkeypatch.setenv("DYNO", "web.1")
     monkeypatch.setenv("PORT", "not a port")
+    monkeypatch.setenv("DJANGO_PLATFORM_PLUGINS", "tests.plugin_platform")  # a platform of the user's own
     assert granian.main(["chat.asgi:application"]) == 2
     assert "django_platform.granian: PORT " in capsys.readouterr().err
     monkeypatch.setenv("PORT", "5000")
@@ -578,3 +581,40 @@ def test_platform_procfile_writes_granian_and_daphne_lines(tmp_path: Path) -> No
     assert granian in procfile(tmp_path, "--server", "granian")[0]
     with pytest.raises(CommandError, match=r"^--server granian serves ASGI: it cannot go with --wsgi\.$"):
         procfile(tmp_path, "--server", "granian", "--wsgi")
+
+
+def test_the_drift_check_keeps_the_server_the_block_serves(tmp_path: Path) -> None:
+    from django_platform.checks import judging
+    from django_platform.checks.deployfiles import check_procfile
+
+    def drift() -> list[str]:
+        values = {"BASE_DIR": tmp_path, "WSGI_APPLICATION": "tests.wsgi_app.application"}
+        with override_settings(**values), judging(BY_NAME["render"]):
+            return [m.id or "" for m in check_procfile() if m.id == "django_platform.W009"]
+
+    for args in (("--server", "granian"), ("--server", "daphne"), ("--asgi",), ("--wsgi",)):
+        procfile(tmp_path, *args, "--force")
+        assert drift() == [], args
+    # A block whose web line names no application: what the project declares decides.
+    text = (tmp_path / "Procfile").read_text().replace("web: gunicorn tests.wsgi_app", "web: bin/start-web")
+    (tmp_path / "Procfile").write_text(text)
+    assert drift() == ["django_platform.W009"]
+
+
+def test_upsun_without_a_redis_relationship_has_no_layer() -> None:
+    import base64
+
+    relationships = {"database": [{"scheme": "pgsql", "host": "db.internal", "port": 5432}]}
+    encoded = base64.b64encode(json.dumps(relationships).encode()).decode()
+    report = Report("upsun", "")
+    assert layers({"PLATFORM_RELATIONSHIPS": encoded}, "upsun", report) is None
+    assert any(note.startswith("Channels without a Redis") for note in report.notes)
+
+
+def test_the_release_plan_in_process(real_connections: None) -> None:
+    from django.db import connection as default
+
+    from django_platform.schema.plan import release_plan
+
+    plan, found = release_plan(default)
+    assert found == [] and isinstance(plan, list)

@@ -171,14 +171,13 @@ def _expected_procfile(platform: Platform, block: str) -> str:
     workers = [command for _, command in custom]
     # The server the block serves stands (platform_procfile --asgi or --wsgi chose it); W034 says
     # when it is not the one the project declares.
-    asgi = serves_asgi_module(existing.get("web", ""), environment())
-    if asgi is None:
-        asgi = bool(asgi_declared(project_dir(), environment()))
     web = existing.get("web", "")
-    if server_of(web) != "gunicorn":
-        asgi = True
+    server = server_of(web)
+    asgi = True if server != "gunicorn" else serves_asgi_module(web, environment())
+    if asgi is None:  # a web line that names no application
+        asgi = bool(asgi_declared(project_dir(), environment()))
     application, setting = served_application(asgi)
-    return procfile_body(platform, application, workers, found, setting, server_of(web))
+    return procfile_body(platform, application, workers, found, setting, server)
 
 
 def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
