@@ -618,3 +618,7 @@ def test_the_release_plan_in_process(real_connections: None) -> None:
 
     plan, found = release_plan(default)
     assert found == [] and isinstance(plan, list)
+
+
+def test_a_urlconf_that_does_not_import_is_left_to_django(tmp_path: Path) -> None:
+    assert serving_messages(tmp_path, "gunicorn tests.wsgi_app", ROOT_URLCONF="tests.no_such_urls") == []

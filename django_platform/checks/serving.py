@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import serves_asgi
@@ -76,7 +77,9 @@ def check_server(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if asgi_worker:
         messages += _persistent(declared or f"the web line serves {module}")
     else:
-        views = sorted({name for name in _async_views()})
+        # A URLconf that does not import is Django's own check to report, not a reason to crash here.
+        found = attempt(lambda: sorted(set(_async_views())), Exception)
+        views = [] if isinstance(found, Failed) else found
         if views:
             shown = ", ".join(views[:3]) + (f" and {len(views) - 3} more" if len(views) > 3 else "")
             messages.append(
