@@ -575,6 +575,7 @@ def test_platform_procfile_writes_granian_and_daphne_lines(tmp_path: Path) -> No
     assert granian in procfile(tmp_path, ASGI_APPLICATION=app)[0]  # kept
     daphne = "web: daphne --bind 0.0.0.0 --port $PORT --proxy-headers tests.asgi:application\n"
     assert daphne in procfile(tmp_path, "--server", "daphne", ASGI_APPLICATION=app)[0]
+    assert daphne in procfile(tmp_path, "--asgi", ASGI_APPLICATION=app)[0]  # --asgi keeps the server
     assert "web: gunicorn tests.asgi\n" in procfile(tmp_path, "--server", "gunicorn", ASGI_APPLICATION=app)[0]
     (tmp_path / "Procfile").unlink()
     # Granian serves ASGI only: the asgi.py beside wsgi.py, without any declaration.

@@ -96,7 +96,7 @@ class Command(ManagedFileCommand):
         )
         found = processes.found
         try:
-            kept = "gunicorn" if options["wsgi"] or options["asgi"] else server_of(current.get("web", ""))
+            kept = "gunicorn" if options["wsgi"] else server_of(current.get("web", ""))
             server = options["server"] or kept
             if server != "gunicorn" and options["wsgi"]:
                 raise ImproperlyConfigured(f"--server {server} serves ASGI: it cannot go with --wsgi.")
