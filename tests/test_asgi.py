@@ -537,6 +537,7 @@ def test_the_granian_launcher(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     monkeypatch.setenv("DJANGO_PLATFORM_PLUGINS", "tests.plugin_platform")  # a platform of the user's own
     assert granian.main(["chat.asgi:application"]) == 2
     assert "django_platform.granian: PORT " in capsys.readouterr().err
+    monkeypatch.delenv("DJANGO_PLATFORM_PLUGINS")
     monkeypatch.setenv("PORT", "5000")
     started: list[Any] = []
     monkeypatch.setattr(os, "execv", lambda program, argv: started.append((program, argv)))
