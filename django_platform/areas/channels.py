@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.parsers.cache import VALKEY_SCHEMES, as_redis_url
+from django_platform.parsers.serving import ASGI_APPS, app_names
 from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
@@ -28,9 +29,8 @@ INSTALL = "pip install 'django-platform[channels]'"
 
 def uses_channels(current: Mapping[str, Any], env: Mapping[str, str]) -> bool:
     """Channels (or Daphne) in INSTALLED_APPS, CHANNEL_LAYERS in settings.py, or CHANNELS_REDIS_URL."""
-    apps = current.get("INSTALLED_APPS") or ()
-    named = {str(a).split(".apps.")[0] for a in apps} if isinstance(apps, (list, tuple)) else set()
-    return bool({"channels", "daphne"} & named) or "CHANNEL_LAYERS" in current or bool(env.get(ASKED, "").strip())
+    installed = bool(set(ASGI_APPS) & app_names(current))
+    return installed or "CHANNEL_LAYERS" in current or bool(env.get(ASKED, "").strip())
 
 
 def find_redis(ctx: Context) -> tuple[str, Source, str] | None:
