@@ -166,6 +166,7 @@ def platform_page(platform: Any) -> str:
         out.append(f"- Container memory read from `{platform.size_variable}`")
     out.append("")
 
+    out += _manifest(platform)
     out += ["## Disk and nodes", ""]
     out += [
         f"- Files written at run time vanish at the next deploy: {_yes(platform.ephemeral_disk)}",
@@ -178,6 +179,61 @@ def platform_page(platform: Any) -> str:
     if platform.sources:
         out += ["## Sources", "", *(f"- <{url}>" for url in platform.sources), ""]
     return "\n".join(out)
+
+
+_MODES = {
+    "set": "ours: written as the app needs it",
+    "default": "written where absent; yours once there",
+    "at_least": "raised to this where lower",
+    "line": "a line of the script, appended where missing",
+    "member": "an item of the list, added where missing",
+}
+
+
+def _manifest(platform: Any) -> list[str]:
+    """The keys platform_manifest owns in the platform's manifest, for a project with a worker."""
+    from django_platform.areas.security import SECRET_KEY_VARS
+    from django_platform.deploy.gunicorn import graceful_timeout
+    from django_platform.manifests import manifest_for
+    from django_platform.manifests.base import RELEASE, Needs
+    from django_platform.manifests.edits import MISSING, Pick
+
+    manifest = manifest_for(platform.name)
+    if manifest is None:
+        return []
+    needs = Needs(
+        name="mysite",
+        web="gunicorn mysite.wsgi",
+        processes={"worker": "celery -A mysite worker --loglevel INFO"},
+        release=RELEASE,
+        health="/readyz",
+        graceful=graceful_timeout({}, platform),
+        settings_module="mysite.settings",
+        secret_key=SECRET_KEY_VARS[0],
+        secrets=("DATABASE_URL",),
+        database="postgresql",
+        python="3.12",
+    )
+    out = [
+        "## Manifest",
+        "",
+        f"`python manage.py platform_manifest` writes `{manifest.path}` and keeps these keys up to date (for a "
+        "project with a Celery worker, PostgreSQL and the health paths); every other byte of the file is yours. "
+        "`platform_check` compares the file with the app.",
+        "",
+        "| key | value | rule |",
+        "|---|---|---|",
+    ]
+    for edit in manifest.edits(needs, lambda path: MISSING):
+        steps = [
+            f"[{','.join(f'{k}={v}' for k, v in s.where.items()) or 'first'}]" if isinstance(s, Pick) else s
+            for s in edit.path
+        ]
+        value = str(edit.value).replace("\n", " / ").replace("|", "\\|")
+        out.append(f"| `{'.'.join(steps)}` | `{value}` | {_MODES[edit.mode]} |")
+    out += [""] + [f"- {note}" for note in manifest.notes]
+    out += ["", "Sources: " + ", ".join(manifest.sources), ""]
+    return out
 
 
 def _hooks(platform: Any) -> list[tuple[str, str]]:

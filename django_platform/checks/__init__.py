@@ -67,6 +67,7 @@ def register() -> None:
         disk,
         health,
         mail,
+        manifests,
         replaced,
         serving,
         tasks,
@@ -74,6 +75,19 @@ def register() -> None:
         web,
     )
 
-    for module in (disk, database, web, mail, deployfiles, health, tasks, replaced, templates, channels, serving):
+    for module in (
+        disk,
+        database,
+        web,
+        mail,
+        deployfiles,
+        health,
+        tasks,
+        replaced,
+        templates,
+        channels,
+        serving,
+        manifests,
+    ):
         for function in module.CHECKS:
             checks.register(function, TAG, deploy=True)

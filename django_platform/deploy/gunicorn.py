@@ -224,6 +224,13 @@ def on_starting(server: Any) -> None:
     server.handle_int = server.handle_term
 
 
+def graceful_timeout(env: Mapping[str, str], platform: Platform) -> int:
+    """Seconds a stopping worker has for its requests in flight: GUNICORN_GRACEFUL_TIMEOUT, else
+    one second inside the platform's stop window (a manifest's stop window must exceed it)."""
+    value = get_int(env, "GUNICORN_GRACEFUL_TIMEOUT", minimum=1)
+    return max(1, platform.stop_window(env) - 1) if value is None else value
+
+
 def settings(
     env: Mapping[str, str],
     platform: Platform,

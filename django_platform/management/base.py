@@ -43,6 +43,8 @@ def chosen_platform(name: str | None, recorded_in: Iterable[Path] = ()) -> Platf
 
 class ManagedFileCommand(BaseCommand):
     command_name = ""
+    # Whether the file has a managed block (--force adds one to a file without it).
+    managed_block = True
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -55,9 +57,12 @@ class ManagedFileCommand(BaseCommand):
         mode.add_argument("--diff", action="store_true", help="show what would change, write nothing")
         # Like makemigrations --check: never writes, whatever else is given.
         parser.add_argument("--check", action="store_true", help="exit 1 if the file on disk is out of date")
-        parser.add_argument(
-            "--force", action="store_true", help="add the managed block to a file that has none (its lines are kept)"
-        )
+        if self.managed_block:
+            parser.add_argument(
+                "--force",
+                action="store_true",
+                help="add the managed block to a file that has none (its lines are kept)",
+            )
 
     def write_managed(
         self,
@@ -88,27 +93,47 @@ class ManagedFileCommand(BaseCommand):
                 "fix or remove the markers, then rerun.",
                 returncode=2,
             )
+        self.settle(path, old, new, platform.name, options, bom=bool(existing and existing.bom))
+
+    def settle(
+        self,
+        path: Path,
+        old: str | None,
+        new: str,
+        platform: str,
+        options: dict[str, Any],
+        *,
+        bom: bool,
+        name: str = "",
+        create_parent: bool = False,
+    ) -> None:
+        """Show, check or write `new` over `old` as --diff, --dry-run and --check ask. `name`: the
+        file as the user knows it (`.do/app.yaml`); `create_parent`: its directory may not exist."""
+        name = name or path.name
         if options["diff"]:
-            self.stdout.write(unified_diff(path, old, new) or f"{path.name}: no changes.\n", ending="")
+            self.stdout.write(unified_diff(path, old, new) or f"{name}: no changes.\n", ending="")
         elif options["dry_run"]:
-            self.stdout.write(new, ending="")
+            self.stdout.write(new, ending="" if new.endswith("\n") else "\n")
             self.stdout.write(f"Would write {path}.")
         if options["check"]:
             if new != old:
                 if not options["diff"]:
                     self.stderr.write(unified_diff(path, old, new))
                 raise CommandError(
-                    f"{path.name} is out of date for {platform.name}: run python manage.py {self.command_name} "
-                    f"--platform {platform.name}.",
+                    f"{name} is out of date for {platform}: run python manage.py {self.command_name} "
+                    f"--platform {platform}.",
                     returncode=1,
                 )
-            self.stdout.write(f"{path.name} is up to date for {platform.name}.")
+            self.stdout.write(f"{name} is up to date for {platform}.")
         elif options["diff"] or options["dry_run"]:
             return
         elif new == old:
-            self.stdout.write(f"{path.name} is up to date; nothing to do.")
+            self.stdout.write(f"{name} is up to date; nothing to do.")
         else:
-            bom = bool(existing and existing.bom)
+            if create_parent and not path.parent.is_dir():
+                made = attempt(lambda: path.parent.mkdir(parents=True, exist_ok=True), OSError)
+                if isinstance(made, Failed):
+                    raise CommandError(f"{path.parent} cannot be created ({made.kind}).", returncode=2)
             written = attempt(lambda: atomic_write(path, new, bom=bom), OSError, HardLinked)
             if isinstance(written, Failed) and written.kind == "HardLinked":
                 raise CommandError(
@@ -118,4 +143,4 @@ class ManagedFileCommand(BaseCommand):
                 )
             if isinstance(written, Failed):
                 raise CommandError(f"{path} cannot be written ({written.kind}).", returncode=2)
-            self.stdout.write(self.style.SUCCESS(f"Wrote {path} for {platform.name}."))
+            self.stdout.write(self.style.SUCCESS(f"Wrote {path} for {platform}."))

@@ -13,33 +13,11 @@ from django_platform.areas.databases import engine_family
 from django_platform.checks import environment
 from django_platform.checks.deployfiles import W024
 from django_platform.deploy import deps
-from django_platform.deploy.files import managed_block, project_dir
-from django_platform.deploy.processes import background, project_packages, settings_values
-from django_platform.deploy.procfile import (
-    SERVERS,
-    asgi_declared,
-    comment_out_types,
-    idle_release,
-    process_types,
-    procfile_body,
-    served_application,
-    server_of,
-    serves_asgi_module,
-    wsgi_target,
-)
+from django_platform.deploy.files import project_dir
+from django_platform.deploy.plan import plan
+from django_platform.deploy.procfile import SERVERS, comment_out_types, idle_release, process_types, wsgi_target
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.platforms import Platform
-
-
-def _current_types(path: Path) -> dict[str, str]:
-    """The process types the Procfile runs today: its managed block's, or the whole file's before
-    it has one (the first adoption, where the project's own Celery lines are kept)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:  # missing, or unreadable: the write says so
-        return {}
-    block = managed_block(text)
-    return process_types(text if block is None else block)
 
 
 def _idle_release(path: Path, platform: Platform) -> list[str]:
@@ -90,57 +68,36 @@ class Command(ManagedFileCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         root = options["path"] or project_dir()
         platform = chosen_platform(options["platform"], [root / "Procfile"])
-        current = _current_types(root / "Procfile")
-        processes = background(
-            settings_values(), project_packages(), options["celery_app"], current, multi_node=platform.multi_node
-        )
-        found = processes.found
         try:
-            kept = "gunicorn" if options["wsgi"] else server_of(current.get("web", ""))
-            server = options["server"] or kept
-            if server != "gunicorn" and options["wsgi"]:
-                raise ImproperlyConfigured(f"--server {server} serves ASGI: it cannot go with --wsgi.")
-            reason, note = self.server(root, current, options)
-            if server != "gunicorn" and not reason:
-                reason, note = f"--server {server}", ""
-            application, setting = served_application(bool(reason))
-            body = procfile_body(platform, application, options["worker"], found, setting, server)
+            planned = plan(
+                root,
+                platform,
+                environment(),
+                asgi=options["asgi"],
+                wsgi=options["wsgi"],
+                server=options["server"],
+                celery_app=options["celery_app"],
+                workers=options["worker"],
+            )
         except ImproperlyConfigured as exc:
             message = str(exc)  # our own text, which names no value
         else:
             message = ""
         if message:
             raise CommandError(message, returncode=2)
+        body = planned.body
         adopt = partial(comment_out_types, types=list(process_types(body)))
         self.write_managed(root / "Procfile", body, platform, options, adopt=adopt)
         if not (options["check"] or options["diff"]):
-            if note:
-                self.stderr.write(self.style.WARNING(note))
-            if reason:
-                self.stdout.write(f"Serving {application} over ASGI ({reason}).")
-            self.say_release(platform, application, setting)
-            self.say_workers(platform, found)
-            for note in [*processes.notes, *_idle_release(root / "Procfile", platform)]:
+            if planned.note:
+                self.stderr.write(self.style.WARNING(planned.note))
+            if planned.reason:
+                self.stdout.write(f"Serving {planned.application} over ASGI ({planned.reason}).")
+            self.say_release(platform, planned.application, planned.setting)
+            self.say_workers(platform, planned.processes.found)
+            for note in [*planned.processes.notes, *_idle_release(root / "Procfile", platform)]:
                 self.stderr.write(self.style.WARNING(note))
         self.warn_about_dependencies(root)
-
-    def server(self, root: Path, current: dict[str, str], options: dict[str, Any]) -> tuple[str, str]:
-        """(why the web line serves ASGI, "" for WSGI; a note). A flag decides; else the server the
-        Procfile's web line serves now stands (an earlier --asgi or --wsgi, the project's own
-        line); else what the project declares."""
-        if options["wsgi"] or options["asgi"]:
-            return ("--asgi" if options["asgi"] else ""), ""
-        env = environment()
-        kept = serves_asgi_module(current.get("web", ""), env)
-        if kept:
-            return "the Procfile's web line serves ASGI", ""
-        declared = asgi_declared(root, env)
-        if kept is None or not declared:
-            return declared, ""
-        return (
-            "",
-            f"The Procfile's web line serves WSGI, kept; the project declares ASGI ({declared}): --asgi switches.",
-        )
 
     def say_release(self, platform: Platform, application: str, setting: str) -> None:
         """Where the platform runs no Procfile release line: how it migrates instead."""

@@ -1,0 +1,96 @@
+"""What a platform's manifest is: where it lives, its format, the keys we own in it (derived from
+what the app needs), and how to read back what it declares for the checks. One module per platform
+in this package holds that platform's keys and their sources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from django_platform.manifests.edits import MISSING, Edit, Step
+
+Get = Callable[[Sequence[Step]], Any]  # the value at a path in the file, MISSING where absent
+
+RELEASE = "python manage.py platform_migrate"
+COLLECTSTATIC = "python manage.py collectstatic --noinput"
+
+
+class Needs(NamedTuple):
+    """What the app needs from the platform, from its settings and the generated Procfile."""
+
+    name: str  # the project's name, as services are named (lowercase, dashes)
+    web: str  # the web command
+    processes: dict[str, str]  # the other processes the settings call for (worker, beat...)
+    release: str  # the release command
+    health: str  # the readiness path, "" where no health path is wired
+    graceful: int  # gunicorn's graceful timeout on this platform, in seconds
+    settings_module: str
+    secret_key: str  # the variable the secret key comes from
+    secrets: tuple[str, ...]  # other variables the app needs, set by the user or an add-on
+    database: str  # the database's engine family ("postgresql", "mysql"), "" for SQLite or none
+    python: str  # "3.12"
+
+
+class Declared(NamedTuple):
+    """What a manifest says, for platform_check (None: the format has no such key, or the file
+    leaves it out and the platform's default is unknown)."""
+
+    health: str | None  # the health-check path
+    release: list[str] | None  # the release commands (a hook's lines)
+    stop: int | None  # seconds between the stop signal and the kill
+    processes: dict[str, str] | None  # process name -> command, web included
+    port: tuple[str, str] | None  # (where the router sends requests, where the app listens)
+
+
+class Manifest:
+    """One platform's manifest. `edits` lists the keys we own for `needs` (`get` reads the file as
+    it is, for values that follow the user's, such as a port); `read` what the file declares."""
+
+    def __init__(
+        self,
+        platform: str,
+        path: str,
+        kind: str,
+        edits: Callable[[Needs, Get], list[Edit]],
+        read: Callable[[Get], Declared],
+        *,
+        header: str = "",
+        workers: bool = True,
+        notes: Sequence[str] = (),
+        sources: Sequence[str] = (),
+    ) -> None:
+        self.platform, self.path, self.kind = platform, path, kind
+        self.edits, self.read = edits, read
+        # Written at the top of a new file (a comment naming the command, a $schema).
+        self.header = header
+        # Whether the format can hold processes beside web (Railway's file is one service).
+        self.workers = workers
+        self.notes, self.sources = tuple(notes), tuple(sources)
+
+
+def text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def commands(value: Any) -> list[str] | None:
+    """A command or script as its lines ("a && b" and lists split too), None where absent."""
+    if value is MISSING or value is None:
+        return None
+    parts = value if isinstance(value, list) else [value]
+    lines: list[str] = []
+    for part in parts:
+        for line in str(part).splitlines():
+            lines += [piece.strip() for piece in line.split("&&") if piece.strip()]
+    return lines
+
+
+def formation(get: Get) -> Declared:
+    """What app.json and scalingo.json declare: the process types of their formation (the
+    Procfile holds the commands and the release)."""
+    found = get(("formation",))
+    processes = {str(name): "" for name in found} if isinstance(found, dict) else None
+    return Declared(health=None, release=None, stop=None, processes=processes, port=None)

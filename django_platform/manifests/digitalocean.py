@@ -1,0 +1,99 @@
+"""DigitalOcean App Platform's .do/app.yaml (the app spec): the web service's run command, health
+check and termination grace period, a PRE_DEPLOY job for the release, one worker per background
+process, variables with their scope. Keys: https://docs.digitalocean.com/products/app-platform/reference/app-spec/"""
+
+from __future__ import annotations
+
+from django_platform.manifests.base import Declared, Get, Manifest, Needs, commands, int_or_none, text_or_none
+from django_platform.manifests.edits import MISSING, Edit, Pick, Step
+
+GRACE = 120  # termination.grace_period_seconds when absent
+
+
+def _variables(needs: Needs, component: tuple[Step, ...]) -> list[Edit]:
+    envs = (*component, "envs")
+    found = [
+        Edit((*envs, Pick(key=needs.secret_key), "type"), "SECRET", "default"),
+        Edit((*envs, Pick(key=needs.secret_key), "scope"), "RUN_TIME", "default"),
+        Edit((*envs, Pick(key="DJANGO_SETTINGS_MODULE"), "value"), needs.settings_module),
+        Edit((*envs, Pick(key="DJANGO_SETTINGS_MODULE"), "scope"), "RUN_AND_BUILD_TIME", "default"),
+    ]
+    for name in needs.secrets:
+        found += [
+            Edit((*envs, Pick(key=name), "type"), "SECRET", "default"),
+            Edit((*envs, Pick(key=name), "scope"), "RUN_TIME", "default"),
+        ]
+    return found
+
+
+def edits(needs: Needs, get: Get) -> list[Edit]:
+    web = ("services", Pick())
+    found = [
+        Edit(("name",), needs.name, "default"),
+        Edit((*web, "name"), "web", "default"),
+        Edit((*web, "environment_slug"), "python", "default"),
+        Edit((*web, "run_command"), needs.web),
+        Edit((*web, "termination", "grace_period_seconds"), needs.graceful + 1, "at_least"),
+        *_variables(needs, web),
+    ]
+    if needs.health:
+        found.append(Edit((*web, "health_check", "http_path"), needs.health))
+    job = ("jobs", Pick(kind="PRE_DEPLOY"))
+    found += [
+        Edit((*job, "name"), "release", "default"),
+        Edit((*job, "environment_slug"), "python", "default"),
+        Edit((*job, "run_command"), needs.release),
+        *_variables(needs, job),
+    ]
+    for name, command in needs.processes.items():
+        worker = ("workers", Pick(name=name))
+        found += [
+            Edit((*worker, "environment_slug"), "python", "default"),
+            Edit((*worker, "run_command"), command),
+            *_variables(needs, worker),
+        ]
+    return found
+
+
+def _items(value: object) -> list[dict[str, object]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def read(get: Get) -> Declared:
+    services = _items(get(("services",)))
+    if not services:
+        return Declared(None, None, None, None, None)
+    web = services[0]
+    health = web.get("health_check")
+    termination = web.get("termination")
+    grace = termination.get("grace_period_seconds", MISSING) if isinstance(termination, dict) else MISSING
+    release = [j for j in _items(get(("jobs",))) if j.get("kind") == "PRE_DEPLOY"]
+    processes = {"web": str(web.get("run_command", ""))}
+    processes.update({str(w.get("name")): str(w.get("run_command", "")) for w in _items(get(("workers",)))})
+    return Declared(
+        health=text_or_none(health.get("http_path")) if isinstance(health, dict) else None,
+        release=[line for job in release for line in commands(job.get("run_command", MISSING)) or []],
+        stop=GRACE if grace is MISSING else int_or_none(grace),
+        processes=processes,
+        port=None,  # App Platform sets PORT to the service's http_port
+    )
+
+
+MANIFEST = Manifest(
+    "digitalocean",
+    ".do/app.yaml",
+    "yaml",
+    edits,
+    read,
+    header="# DigitalOcean App Platform spec; the keys django-platform owns are kept up to date by\n"
+    "# `python manage.py platform_manifest`: edit the others freely.\n",
+    notes=(
+        "Add the source (github: repo and branch) and the database component to the spec, then "
+        "`doctl apps create --spec .do/app.yaml`; set the SECRET variables' values in the dashboard.",
+    ),
+    sources=(
+        "https://docs.digitalocean.com/products/app-platform/reference/app-spec/",
+        "https://docs.digitalocean.com/products/app-platform/how-to/configure-termination",
+        "https://github.com/digitalocean/sample-django (.do/app.yaml)",
+    ),
+)

@@ -1,0 +1,53 @@
+"""What the app needs from a platform's manifest, read from the settings, the generated Procfile
+lines and the gunicorn tuning: the one place the manifests' values come from."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from django.conf import settings
+
+from django_platform.areas.databases import engine_family
+from django_platform.areas.security import SECRET_KEY_VARS
+from django_platform.deploy.gunicorn import graceful_timeout
+from django_platform.deploy.plan import Plan
+from django_platform.deploy.procfile import process_types
+from django_platform.health import config, wired
+from django_platform.manifests.base import RELEASE, Needs
+from django_platform.platforms import Platform
+
+RELEASE_TYPES = ("release", "postdeploy")
+
+
+def service_name(root: Path) -> str:
+    """The project directory's name as platforms accept service names (lowercase, dashes)."""
+    return re.sub(r"[^a-z0-9]+", "-", root.resolve().name.lower()).strip("-")[:40] or "django-app"
+
+
+def needs(root: Path, platform: Platform, env: Mapping[str, str], planned: Plan) -> Needs:
+    types = process_types(planned.body)
+    web = types.pop("web", "")
+    for name in RELEASE_TYPES:
+        types.pop(name, None)
+    default = settings.DATABASES.get("default", {}) if isinstance(settings.DATABASES, dict) else {}
+    family = engine_family(str(default.get("ENGINE", ""))) or ""
+    database = "" if family == "sqlite" else family
+    secret = next((name for name in SECRET_KEY_VARS if env.get(name, "").strip()), SECRET_KEY_VARS[0])
+    return Needs(
+        name=service_name(root),
+        web=web,
+        processes=types,
+        release=RELEASE,
+        health=config().ready if wired() else "",
+        graceful=graceful_timeout(env, platform),
+        # override_settings hides SETTINGS_MODULE; manage.py has set the variable either way.
+        settings_module=str(getattr(settings, "SETTINGS_MODULE", "") or os.environ.get("DJANGO_SETTINGS_MODULE", "")),
+        secret_key=secret,
+        secrets=("DATABASE_URL",) if database else (),
+        database=database,
+        python=f"{sys.version_info.major}.{sys.version_info.minor}",
+    )

@@ -1,0 +1,933 @@
+"""platform_manifest and the manifest checks: each format written from nothing, updated in place
+(every byte outside our keys kept, comments and CRLF included), drift caught by --check, writers
+racing or killed mid-write, what we write validated against the platforms' published definitions
+(Upsun's schema, vendored) or their documented keys, and the checks' disagreements."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.checks import CheckMessage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from django_platform.checks import judging
+from django_platform.checks.manifests import check_manifest
+from django_platform.manifests import MODULES, manifest_for, splice, yamlspans
+from django_platform.manifests.edits import Edit, Pick
+from django_platform.parsers import jsonspans
+from django_platform.platforms import get_platform
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+DATA = Path(__file__).resolve().parent / "data" / "manifests"
+PLATFORMS = sorted(MODULES)
+CELERY = {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
+
+
+def run(tmp_path: Path, platform: str, *args: str, **overrides: Any) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    with override_settings(**{"WSGI_APPLICATION": "proj.wsgi.application", **overrides}):
+        call_command(
+            "platform_manifest", "--platform", platform, "--path", str(tmp_path), *args, stdout=out, stderr=err
+        )
+    return out.getvalue(), err.getvalue()
+
+
+def path_of(tmp_path: Path, platform: str) -> Path:
+    manifest = manifest_for(platform)
+    assert manifest is not None
+    return tmp_path / manifest.path
+
+
+def load(platform: str, text: str) -> Any:
+    manifest = manifest_for(platform)
+    assert manifest is not None
+    if manifest.kind == "toml":
+        return tomllib.loads(text)
+    if manifest.kind == "json":
+        return json.loads(text)
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def with_celery(tmp_path: Path) -> dict[str, Any]:
+    """A project whose settings call for a Celery worker, its app in proj/celery.py."""
+    (tmp_path / "proj").mkdir(exist_ok=True)
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "celery.py").write_text("app = None\n")
+    return CELERY
+
+
+# --- written from nothing ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_new_manifest_has_what_the_app_needs(tmp_path: Path, platform: str) -> None:
+    out, _ = run(tmp_path, platform, ROOT_URLCONF="tests.urls_health")
+    path = path_of(tmp_path, platform)
+    assert f"Wrote {path} for {platform}." in out
+    document = load(platform, path.read_text())
+    web, release, health = "gunicorn proj.wsgi", "python manage.py platform_migrate", "/readyz"
+    if platform == "fly":
+        assert document["processes"] == {"app": web}
+        assert document["deploy"]["release_command"] == release
+        assert document["http_service"]["checks"][0]["path"] == health
+        assert (document["kill_signal"], document["kill_timeout"]) == ("SIGINT", 5)  # graceful 4 s inside it
+        assert document["http_service"]["internal_port"] == 8000
+        assert document["env"]["DJANGO_SETTINGS_MODULE"] == "tests.settings"
+    elif platform == "render":
+        service = document["services"][0]
+        assert (service["type"], service["startCommand"], service["preDeployCommand"]) == ("web", web, release)
+        assert service["healthCheckPath"] == health
+        assert service["maxShutdownDelaySeconds"] == 30
+        assert {"key": "DJANGO_SECRET_KEY", "generateValue": True} in service["envVars"]
+        assert "collectstatic --noinput" in service["buildCommand"]
+    elif platform == "railway":
+        assert document["deploy"]["startCommand"] == web
+        assert document["deploy"]["preDeployCommand"] == [release]
+        assert document["deploy"]["healthcheckPath"] == health
+        assert isinstance(document["deploy"]["drainingSeconds"], int)  # a string fails the deploy
+        assert document["build"]["buildCommand"] == "python manage.py collectstatic --noinput"
+    elif platform == "digitalocean":
+        service = document["services"][0]
+        assert (service["run_command"], service["health_check"]["http_path"]) == (web, health)
+        assert document["jobs"][0]["kind"] == "PRE_DEPLOY"
+        assert document["jobs"][0]["run_command"] == release
+        assert {"key": "DJANGO_SECRET_KEY", "type": "SECRET", "scope": "RUN_TIME"} in service["envs"]
+    elif platform == "upsun":
+        app = next(iter(document["applications"].values()))
+        assert app["web"]["commands"]["start"] == web
+        assert app["web"]["upstream"]["socket_family"] == "tcp"
+        assert app["hooks"]["build"].splitlines()[-1] == "python manage.py collectstatic --noinput"
+        assert app["hooks"]["deploy"].splitlines()[-1] == release
+    else:  # app.json, scalingo.json: the Procfile holds the commands
+        assert document["env"]["DJANGO_SECRET_KEY"] == {"generator": "secret"}
+        assert "web" in document["formation"]
+    # Run again: nothing to do, and --check agrees.
+    before = path.read_bytes()
+    out, _ = run(tmp_path, platform, ROOT_URLCONF="tests.urls_health")
+    assert "is up to date; nothing to do." in out
+    assert run(tmp_path, platform, "--check", ROOT_URLCONF="tests.urls_health")[0].endswith(
+        f"is up to date for {platform}.\n"
+    )
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("platform", ["fly", "render", "digitalocean", "upsun", "heroku", "scalingo"])
+def test_every_process_the_settings_need_is_written(tmp_path: Path, platform: str) -> None:
+    run(tmp_path, platform, "--celery-app", "proj", **with_celery(tmp_path))
+    document = load(platform, path_of(tmp_path, platform).read_text())
+    worker = "celery -A proj worker --loglevel INFO"
+    if platform == "fly":
+        assert document["processes"]["worker"] == worker
+        assert document["http_service"]["processes"] == ["app"]  # the router sends web requests only
+    elif platform == "render":
+        assert {"type": "worker", "name": tmp_path.name.lower().replace("_", "-")[:40], "startCommand": worker}.items()
+        workers = [s for s in document["services"] if s["type"] == "worker"]
+        assert [w["startCommand"] for w in workers] == [worker]
+    elif platform == "digitalocean":
+        assert document["workers"][0]["name"] == "worker"
+        assert document["workers"][0]["run_command"] == worker
+    elif platform == "upsun":
+        app = next(iter(document["applications"].values()))
+        assert app["workers"]["worker"]["commands"]["start"] == worker
+    else:
+        assert set(document["formation"]) == {"web", "worker"}
+
+
+def test_railway_says_a_worker_is_a_service_of_its_own(tmp_path: Path) -> None:
+    out, _ = run(tmp_path, "railway", "--celery-app", "proj", **with_celery(tmp_path))
+    assert "each background process is a service of its own" in out
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_the_database_add_on_and_the_secret_variables(tmp_path: Path) -> None:
+    postgres = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}}
+    run(tmp_path, "heroku", DATABASES=postgres)
+    assert json.loads((tmp_path / "app.json").read_text())["addons"] == ["heroku-postgresql"]
+    run(tmp_path, "render", DATABASES=postgres)
+    variables = load("render", (tmp_path / "render.yaml").read_text())["services"][0]["envVars"]
+    assert {"key": "DATABASE_URL", "sync": False} in variables  # asked for in the dashboard, never written
+
+
+def test_a_platform_without_a_manifest_is_told_what_it_reads(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="Qoddi reads no manifest from the repository") as info:
+        run(tmp_path, "qoddi")
+    assert info.value.returncode == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- updated in place ---------------------------------------------------------------------------
+
+FLY_TOML = """\
+# fly.toml app configuration file generated for mysite
+app = 'mysite'
+primary_region = 'cdg'
+kill_timeout = 30   # our requests can take long
+
+[build]
+
+[env]
+  PORT = '8080'   # the app's own
+
+[http_service]
+  internal_port = 8000
+  force_https = true
+  auto_stop_machines = 'stop'
+  processes = ['app']
+
+[[vm]]
+  memory = '1gb'
+  cpus = 1
+"""
+
+RENDER_YAML = """\
+# Exported from Render on 2026-05-01
+services:
+- type: web
+  name: mysite
+  runtime: python
+  plan: starter      # paid
+  buildCommand: './build.sh'
+  startCommand: 'gunicorn mysite.wsgi:application'
+  envVars:
+  - key: DATABASE_URL
+    fromDatabase:
+      name: mysitedb
+      property: connectionString
+  - key: WEB_CONCURRENCY
+    value: 4
+- type: redis
+  name: cache
+  ipAllowList: []
+
+databases:
+- name: mysitedb
+  plan: free
+"""
+
+RAILWAY_JSON = """{
+    "$schema": "https://railway.com/railway.schema.json",
+    "build": {
+        "builder": "DOCKERFILE",
+        "dockerfilePath": "Dockerfile"
+    },
+    "deploy": {
+        "startCommand": "gunicorn mysite.wsgi",
+        "restartPolicyType": "ON_FAILURE",
+        "drainingSeconds": 45
+    }
+}
+"""
+
+APP_JSON = """{"name": "mysite", "repository": "https://example.com/mysite", "addons": [{"plan": "heroku-redis"}],
+ "env": {"DJANGO_SECRET_KEY": {"description": "keep it secret", "generator": "secret"}}}
+"""
+
+EXISTING = {
+    "fly": FLY_TOML,
+    "render": RENDER_YAML,
+    "railway": RAILWAY_JSON,
+    "upsun": (DATA / "upsun-django4.yaml").read_text(),
+    "heroku": APP_JSON,
+}
+
+
+def owned_lines_only(old: str, new: str, allowed: list[str]) -> None:
+    """Every line the write removed or added holds one of the keys we own (or their values)."""
+    # JSON needs a comma after what was the last member: that line is kept otherwise.
+    unchanged = [line.rstrip(",") for line in old.splitlines()]
+    for line in difflib.ndiff(unchanged, [line.rstrip(",") for line in new.splitlines()]):
+        if line[:2] in ("- ", "+ ") and line != "+ ":  # a blank line before a new table is ours too
+            assert any(word in line for word in allowed), f"changed a line that is not ours: {line!r}"
+
+
+OWNED = {
+    "fly": [
+        "kill_signal",
+        "release_command",
+        "[deploy]",
+        "[processes]",
+        "app =",
+        "DJANGO_SETTINGS_MODULE",
+        "internal_port",
+        "checks",
+        "path",
+        "method",
+        "interval",
+        "timeout",
+        "grace_period",
+    ],
+    "render": [
+        "startCommand",
+        "preDeployCommand",
+        "healthCheckPath",
+        "maxShutdownDelaySeconds",
+        "key:",
+        "generateValue",
+        "value: tests.settings",
+        "sync",
+    ],
+    "railway": [
+        "startCommand",
+        "preDeployCommand",
+        "healthcheckPath",
+        "platform_migrate",
+        "buildCommand",
+        "]",
+        'drainingSeconds": 45',
+    ],
+    "upsun": [
+        "collectstatic",
+        "deploy: python manage.py migrate",
+        "platform_migrate",
+        "socket_family",
+        "start:",
+        "variables:",
+        "env:",
+        "DJANGO_SETTINGS_MODULE",
+    ],
+    "heroku": [
+        "DJANGO_SETTINGS_MODULE",
+        "value",
+        "formation",
+        "web",
+        "quantity",
+        "}",
+        "env",
+        "generator",
+        "description",
+    ],
+}
+
+
+@pytest.mark.parametrize("crlf", [False, True], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("platform", sorted(EXISTING))
+def test_an_existing_manifest_keeps_every_byte_outside_our_keys(tmp_path: Path, platform: str, crlf: bool) -> None:
+    path = path_of(tmp_path, platform)
+    path.parent.mkdir(exist_ok=True)
+    old = EXISTING[platform].replace("\n", "\r\n") if crlf else EXISTING[platform]
+    path.write_bytes(old.encode())
+    run(tmp_path, platform, ROOT_URLCONF="tests.urls_health")
+    new = path.read_bytes().decode()
+    if crlf:
+        assert "\n" not in new.replace("\r\n", "")  # every line break stays CRLF
+        new, old = new.replace("\r\n", "\n"), old.replace("\r\n", "\n")
+    owned_lines_only(old, new, OWNED[platform])
+    before, after = load(platform, old), load(platform, new)
+    if platform == "fly":
+        assert after["kill_timeout"] == 30  # the user's longer window stands
+        assert after["http_service"]["internal_port"] == 8080  # follows the app's own PORT
+        assert "# our requests can take long" in new and "[[vm]]" in new
+        assert after["vm"] == before["vm"] and after["primary_region"] == "cdg"
+    elif platform == "render":
+        web = after["services"][0]
+        assert web["buildCommand"] == "./build.sh"  # theirs: a default only where absent
+        assert web["plan"] == "starter" and "plan: starter      # paid" in new
+        assert web["envVars"][:2] == before["services"][0]["envVars"]
+        assert after["services"][1:] == before["services"][1:] and after["databases"] == before["databases"]
+    elif platform == "railway":
+        assert after["deploy"]["drainingSeconds"] == 45
+        assert after["build"] == {**before["build"], "buildCommand": "python manage.py collectstatic --noinput"}
+        assert '        "restartPolicyType": "ON_FAILURE",' in new  # their 4-space indentation, kept
+    elif platform == "upsun":
+        app = after["applications"]["app"]
+        assert app["hooks"]["deploy"] == "python manage.py platform_migrate"  # in place of the plain migrate
+        assert "python3.10 -m pip install --upgrade pip" in app["hooks"]["build"]
+        assert app["web"]["locations"] == before["applications"]["app"]["web"]["locations"]
+        assert after["services"] == before["services"] and after["routes"] == before["routes"]
+    elif platform == "heroku":
+        assert after["env"]["DJANGO_SECRET_KEY"]["description"] == "keep it secret"
+        assert after["addons"] == [{"plan": "heroku-redis"}]
+    # A second run changes nothing.
+    assert "is up to date; nothing to do." in run(tmp_path, platform, ROOT_URLCONF="tests.urls_health")[0]
+
+
+def test_a_utf8_bom_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "app.json").write_bytes(b"\xef\xbb\xbf" + APP_JSON.encode())
+    run(tmp_path, "heroku")
+    raw = (tmp_path / "app.json").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and json.loads(raw[3:])["formation"] == {"web": {"quantity": 1}}
+
+
+@pytest.mark.parametrize(
+    ("platform", "text", "problem"),
+    [
+        ("render", "services: just a string\n", "services must be a list"),
+        ("render", "services:\n  - type: web\n    startCommand: [a, b\n", "line"),
+        ("fly", "[deploy]\nrelease_command = \n", "fly.toml cannot be updated"),
+        ("fly", "deploy = 'x'\n", "deploy must be a table"),
+        ("railway", '{"deploy": [}', "character"),
+        ("railway", '{"deploy": {"startCommand": {"a": 1}}}', "deploy.startCommand must be a single value"),
+        ("upsun", "a: 1\n---\nb: 2\n", "cannot be updated"),
+    ],
+)
+def test_what_cannot_be_edited_is_left_alone_with_the_reason(
+    tmp_path: Path, platform: str, text: str, problem: str
+) -> None:
+    path = path_of(tmp_path, platform)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    with pytest.raises(CommandError, match=problem) as info:
+        run(tmp_path, platform)
+    assert info.value.returncode == 2
+    assert path.read_text() == text
+
+
+# --- drift, diff, dry run -------------------------------------------------------------------------
+
+
+def test_check_catches_drift_and_diff_shows_it(tmp_path: Path) -> None:
+    run(tmp_path, "fly")
+    path = tmp_path / "fly.toml"
+    path.write_text(path.read_text().replace("platform_migrate", "migrate"))
+    drifted = path.read_text()
+    with pytest.raises(CommandError, match=r"^fly.toml is out of date for fly: run python manage.py") as info:
+        run(tmp_path, "fly", "--check")
+    assert info.value.returncode == 1
+    out, _ = run(tmp_path, "fly", "--diff")
+    assert '-release_command = "python manage.py migrate"' in out
+    assert '+release_command = "python manage.py platform_migrate"' in out
+    out, _ = run(tmp_path, "fly", "--dry-run")
+    assert 'release_command = "python manage.py platform_migrate"' in out and "Would write" in out
+    assert path.read_text() == drifted  # none of them wrote
+    with pytest.raises(CommandError):  # --check with --diff: the diff, then exit 1
+        run(tmp_path, "fly", "--check", "--diff")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fly.toml"]
+
+
+def test_check_of_a_missing_manifest_fails(tmp_path: Path) -> None:
+    with pytest.raises(CommandError) as info:
+        run(tmp_path, "render", "--check")
+    assert info.value.returncode == 1
+    assert not (tmp_path / "render.yaml").exists()
+
+
+# --- racing and killed writers ---------------------------------------------------------------------
+
+
+def test_concurrent_writers_leave_one_complete_file(tmp_path: Path) -> None:
+    (tmp_path / "render.yaml").write_text(RENDER_YAML)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            run(tmp_path, "render")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    text = (tmp_path / "render.yaml").read_text()
+    assert load("render", text)["services"][0]["preDeployCommand"] == "python manage.py platform_migrate"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["render.yaml"]
+
+
+def test_a_writer_killed_mid_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    """SIGKILL at random points of a write (in a forked child, the settings already loaded): the
+    file is always the old text or the new one, and the next write cleans what the child left."""
+    path = tmp_path / "render.yaml"
+    path.write_text(RENDER_YAML)
+    run(tmp_path, "render", "--dry-run")  # warm: the child only writes
+    new_text = None
+    for attempt in range(12):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's lines are measured in the child, which is killed
+            try:
+                run(tmp_path, "render")
+            finally:
+                os._exit(0)
+        time.sleep(0.001 * attempt)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        text = path.read_text()
+        assert text == RENDER_YAML or load("render", text)["services"][0]["preDeployCommand"]
+        if text != RENDER_YAML:
+            new_text = text
+            path.write_text(RENDER_YAML)
+    run(tmp_path, "render")
+    assert new_text is None or path.read_text() == new_text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["render.yaml"]
+
+
+# --- validated against the platforms' definitions --------------------------------------------------
+
+# The keys each platform documents, where it publishes no schema we can vendor (its page in each
+# line); every key we write must be one of them, of the documented type.
+DOCUMENTED: dict[str, dict[str, type | tuple[type, ...]]] = {
+    # https://fly.io/docs/reference/configuration/
+    "fly": {
+        "app": str,
+        "kill_signal": str,
+        "kill_timeout": int,
+        "env": dict,
+        "env.DJANGO_SETTINGS_MODULE": str,
+        "deploy": dict,
+        "deploy.release_command": str,
+        "processes": dict,
+        "processes.*": str,
+        "http_service": dict,
+        "http_service.internal_port": int,
+        "http_service.force_https": bool,
+        "http_service.processes": list,
+        "http_service.checks": list,
+        "http_service.checks.path": str,
+        "http_service.checks.method": str,
+        "http_service.checks.interval": str,
+        "http_service.checks.timeout": str,
+        "http_service.checks.grace_period": str,
+    },
+    # https://render.com/docs/blueprint-spec
+    "render": {
+        "services": list,
+        "services.type": str,
+        "services.name": str,
+        "services.runtime": str,
+        "services.buildCommand": str,
+        "services.startCommand": str,
+        "services.preDeployCommand": str,
+        "services.healthCheckPath": str,
+        "services.maxShutdownDelaySeconds": int,
+        "services.envVars": list,
+        "services.envVars.key": str,
+        "services.envVars.value": str,
+        "services.envVars.generateValue": bool,
+        "services.envVars.sync": bool,
+    },
+    # https://docs.railway.com/config-as-code/reference
+    "railway": {
+        "$schema": str,
+        "build": dict,
+        "build.buildCommand": str,
+        "deploy": dict,
+        "deploy.startCommand": str,
+        "deploy.preDeployCommand": list,
+        "deploy.healthcheckPath": str,
+        "deploy.drainingSeconds": int,
+    },
+    # https://docs.digitalocean.com/products/app-platform/reference/app-spec/
+    "digitalocean": {
+        "name": str,
+        "services": list,
+        "services.name": str,
+        "services.environment_slug": str,
+        "services.run_command": str,
+        "services.termination": dict,
+        "services.termination.grace_period_seconds": int,
+        "services.envs": list,
+        "services.envs.key": str,
+        "services.envs.type": str,
+        "services.envs.scope": str,
+        "services.envs.value": str,
+        "services.health_check": dict,
+        "services.health_check.http_path": str,
+        "jobs": list,
+        "jobs.kind": str,
+        "jobs.name": str,
+        "jobs.environment_slug": str,
+        "jobs.run_command": str,
+        "jobs.envs": list,
+        "jobs.envs.key": str,
+        "jobs.envs.type": str,
+        "jobs.envs.scope": str,
+        "jobs.envs.value": str,
+        "workers": list,
+        "workers.name": str,
+        "workers.environment_slug": str,
+        "workers.run_command": str,
+        "workers.envs": list,
+        "workers.envs.key": str,
+        "workers.envs.type": str,
+        "workers.envs.scope": str,
+        "workers.envs.value": str,
+    },
+    # https://devcenter.heroku.com/articles/app-json-schema
+    "heroku": {
+        "name": str,
+        "env": dict,
+        "env.*": dict,
+        "env.*.generator": str,
+        "env.*.value": str,
+        "formation": dict,
+        "formation.*": dict,
+        "formation.*.quantity": int,
+        "addons": list,
+    },
+    # https://doc.scalingo.com/platform/app/app-manifest
+    "scalingo": {
+        "name": str,
+        "env": dict,
+        "env.*": dict,
+        "env.*.generator": str,
+        "env.*.value": str,
+        "formation": dict,
+        "formation.*": dict,
+        "formation.*.amount": int,
+    },
+}
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    found = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            name = f"{prefix}{key}"
+            found.append((name, inner))
+            found += flatten(inner, f"{name}.")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                found += flatten(item, prefix)
+    return found
+
+
+def documented(platform: str, name: str) -> type | tuple[type, ...] | None:
+    keys = DOCUMENTED[platform]
+    if name in keys:
+        return keys[name]
+    parts = name.split(".")
+    for pattern, kind in keys.items():
+        wanted = pattern.split(".")
+        if len(wanted) == len(parts) and all(w in ("*", p) for w, p in zip(wanted, parts, strict=True)):
+            return kind
+    return None
+
+
+@pytest.mark.parametrize("platform", sorted(DOCUMENTED))
+def test_what_we_write_is_what_the_platform_documents(tmp_path: Path, platform: str) -> None:
+    postgres = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}}
+    with pytest.warns(UserWarning, match="Overriding setting DATABASES"):
+        run(
+            tmp_path,
+            platform,
+            "--celery-app",
+            "proj",
+            ROOT_URLCONF="tests.urls_health",
+            DATABASES=postgres,
+            **with_celery(tmp_path),
+        )
+    for name, value in flatten(load(platform, path_of(tmp_path, platform).read_text())):
+        kind = documented(platform, name)
+        assert kind is not None, f"{platform}: {name} is not a documented key"
+        assert isinstance(value, kind) and not (kind is int and isinstance(value, bool)), (name, value)
+
+
+def test_upsun_config_validates_against_the_schema_upsunvalidator_ships(tmp_path: Path) -> None:
+    """tests/data/manifests/upsun.schema.json: upsunvalidator 0.3.2's schemas/data/providers/upsun.json
+    (MIT, github.com/Jeck-ai/upsunvalidator), vendored as is."""
+    import jsonschema
+
+    schema = json.loads((DATA / "upsun.schema.json").read_text())
+    run(tmp_path, "upsun", "--celery-app", "proj", ROOT_URLCONF="tests.urls_health", **with_celery(tmp_path))
+    jsonschema.validate(load("upsun", (tmp_path / ".upsun" / "config.yaml").read_text()), schema)
+    upsun = tmp_path / "existing"
+    (upsun / ".upsun").mkdir(parents=True)
+    (upsun / ".upsun" / "config.yaml").write_text(EXISTING["upsun"])
+    run(upsun, "upsun")
+    jsonschema.validate(load("upsun", (upsun / ".upsun" / "config.yaml").read_text()), schema)
+
+
+# --- the splicer, on its own -------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES, indent=st.sampled_from([None, 0, 2, 4, "\t"]))
+def test_json_spans_read_what_json_reads(value: Any, indent: Any) -> None:
+    text = json.dumps(value, indent=indent)
+    assert splice.plain(jsonspans.parse(text)) == json.loads(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    theirs=st.dictionaries(st.text(st.characters(codec="ascii"), min_size=1, max_size=6), JSON_VALUES, max_size=5),
+    indent=st.sampled_from([None, 2, 4, "\t"]),
+)
+def test_json_edits_keep_the_users_keys(theirs: dict[str, Any], indent: Any) -> None:
+    theirs.pop("deploy", None)
+    text = json.dumps(theirs, indent=indent)
+    edits = [Edit(("deploy", "startCommand"), "gunicorn x"), Edit(("deploy", "drainingSeconds"), 5, "at_least")]
+    new = splice.apply(text, edits, jsonspans.parse, yaml=False)
+    assert json.loads(new) == {**theirs, "deploy": {"startCommand": "gunicorn x", "drainingSeconds": 5}}
+    assert splice.apply(new, edits, jsonspans.parse, yaml=False) == new
+
+
+@pytest.mark.parametrize("text", ["", "[", '{"a": 1} x', '{"a" 1}', '{"a": 1,}', "nul", '{"a": [1 2]}', "[" * 300])
+def test_json_spans_refuse_what_json_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match=r"character|nested|extra data"):
+        jsonspans.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hooks:\n  build: |\n    set -eu\n\n    pip install x\n\n  deploy: y\n", "    pip install x\n    NEW\n\n"),
+        ("hooks:\n  build: |+\n    a\n\n", "    a\n    NEW\n"),
+        ("hooks:\n  build: |\n    a", "    a\n    NEW"),
+    ],
+)
+def test_a_line_joins_a_block_script_where_it_ends(text: str, expected: str) -> None:
+    new = splice.apply(text, [Edit(("hooks", "build"), "NEW", "line")], yamlspans.parse, yaml=True)
+    assert expected in new
+    assert YAML(typ="safe", pure=True).load(new)["hooks"]["build"].rstrip("\n").splitlines()[-1] == "NEW"
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        ("on", '"on"'),
+        ("true", '"true"'),
+        ("1.0", '"1.0"'),
+        ("a: b", '"a: b"'),
+        ("x #y", '"x #y"'),
+        ("/readyz", "/readyz"),
+    ],
+)
+def test_yaml_scalars_read_back_as_the_same_string(value: str, rendered: str) -> None:
+    new = splice.apply("k: 0\n", [Edit(("k",), value)], yamlspans.parse, yaml=True)
+    assert new == f"k: {rendered}\n"
+    assert YAML(typ="safe", pure=True).load(new) == {"k": value}
+
+
+def test_yaml_flow_collections_and_empty_documents() -> None:
+    edits = [Edit(("deploy", "cmd"), "x"), Edit(("list",), "y", "member")]
+    assert splice.apply("deploy: {}\nlist: [a]\n", edits, yamlspans.parse, yaml=True) == (
+        'deploy: {"cmd": "x"}\nlist: [a, "y"]\n'
+    )
+    assert splice.apply("# only a comment", edits[:1], yamlspans.parse, yaml=True) == (
+        "# only a comment\ndeploy:\n  cmd: x\n"
+    )
+    assert splice.apply("items:\n- a: 1\n", [Edit(("items", Pick(a=2), "b"), 3)], yamlspans.parse, yaml=True) == (
+        "items:\n- a: 1\n- a: 2\n  b: 3\n"
+    )
+
+
+# --- the checks -------------------------------------------------------------------------------------
+
+
+def findings(tmp_path: Path, platform: str, **overrides: Any) -> list[CheckMessage]:
+    with (
+        override_settings(**{"BASE_DIR": tmp_path, "WSGI_APPLICATION": "proj.wsgi.application", **overrides}),
+        judging(get_platform(platform)),
+    ):
+        return check_manifest()
+
+
+def ids(messages: list[CheckMessage]) -> list[str]:
+    return sorted(m.id or "" for m in messages)
+
+
+def test_a_written_manifest_agrees_with_the_app(tmp_path: Path) -> None:
+    for platform in PLATFORMS:
+        run(tmp_path, platform, ROOT_URLCONF="tests.urls_health")
+        assert findings(tmp_path, platform, ROOT_URLCONF="tests.urls_health") == [], platform
+    assert findings(tmp_path / "nothing-here", "fly") == []  # no manifest: nothing to say
+    assert findings(tmp_path, "qoddi") == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "change", "expected"),
+    [
+        ("fly", ('path = "/readyz"', 'path = "/health/"'), ["W038", "W040"]),
+        (
+            "fly",
+            ('release_command = "python manage.py platform_migrate"', 'release_command = "true"'),
+            ["W038", "W041"],
+        ),
+        ("fly", ("platform_migrate", "migrate"), ["W038", "W042"]),
+        ("fly", ("kill_timeout = 5", "kill_timeout = 3"), ["W038", "W043"]),
+        ("fly", ("internal_port = 8000", "internal_port = 8080"), ["W038", "W045"]),
+        ("fly", ("[env]", '[env]\nSTATICFILES_STORAGE = "x"'), ["W046"]),
+        ("render", ("maxShutdownDelaySeconds: 30", "maxShutdownDelaySeconds: 30"), []),
+        ("upsun", ("socket_family: tcp", "socket_family: unix"), ["W038", "W045"]),
+        ("digitalocean", ("grace_period_seconds: 120", "grace_period_seconds: 1"), ["W038", "W043"]),
+        ("railway", ('"/readyz"', '"/"'), ["W038", "W040"]),
+    ],
+)
+def test_disagreements_are_flagged(tmp_path: Path, platform: str, change: tuple[str, str], expected: list[str]) -> None:
+    run(tmp_path, platform, ROOT_URLCONF="tests.urls_health")
+    path = path_of(tmp_path, platform)
+    text = path.read_text()
+    assert change[0] in text
+    path.write_text(text.replace(*change))
+    assert ids(findings(tmp_path, platform, ROOT_URLCONF="tests.urls_health")) == [
+        f"django_platform.{i}" for i in expected
+    ]
+
+
+def test_a_missing_process_is_flagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))  # the Celery app, found as platform_check finds it
+    run(tmp_path, "fly")
+    celery = with_celery(tmp_path)
+    messages = findings(tmp_path, "fly", **celery)
+    assert ids(messages) == ["django_platform.W038", "django_platform.W044"]
+    assert "fly.toml has no process for worker, which the settings need." in [m.msg for m in messages]
+    run(tmp_path, "upsun", "--celery-app", "proj", **celery)
+    assert findings(tmp_path, "upsun", **celery) == []
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "binary", "broken"])
+def test_an_unreadable_manifest_is_said_not_raised(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "fly.toml"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "binary":
+        path.write_bytes(b"\xff\xfe secret=hunter2")
+    else:
+        path.write_text("app = 'x\nsecret = 'hunter2'\n")
+    messages = findings(tmp_path, "fly")
+    assert ids(messages) == ["django_platform.W039"]
+    assert "hunter2" not in messages[0].msg
+
+
+# --- edges ----------------------------------------------------------------------------------------
+
+
+def test_settings_that_name_no_application_are_a_command_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="WSGI_APPLICATION must be a dotted path") as info:
+        run(tmp_path, "fly", WSGI_APPLICATION=None)
+    assert info.value.returncode == 2
+    (tmp_path / "fly.toml").write_text("app = 'x'\n")
+    assert findings(tmp_path, "fly", WSGI_APPLICATION=None) == []  # the settings' own checks say it
+
+
+def test_unreadable_and_unwritable_paths_are_command_errors(tmp_path: Path) -> None:
+    (tmp_path / "render.yaml").mkdir()
+    with pytest.raises(CommandError, match=r"render.yaml cannot be read \(IsADirectoryError\)"):
+        run(tmp_path, "render")
+    (tmp_path / ".do").symlink_to("nowhere/at-all")  # a dangling link where the directory goes
+    with pytest.raises(CommandError, match=r"\.do cannot be created \(FileExistsError\)"):
+        run(tmp_path, "digitalocean")
+    (tmp_path / "app.json").write_text("{}\n")
+    (tmp_path / "app.json.bak").hardlink_to(tmp_path / "app.json")
+    with pytest.raises(CommandError, match="has other hard links"):
+        run(tmp_path, "heroku")
+    assert (tmp_path / "app.json").read_text() == "{}\n"
+
+
+def test_a_failed_write_is_a_command_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full disk or a read-only mount (root writes through permissions, so no directory here can refuse).
+    from django_platform.management import base
+
+    def full(path: Path, text: str, *, bom: bool = False) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(base, "atomic_write", full)
+    with pytest.raises(CommandError, match=r"scalingo.json cannot be written \(OSError\)"):
+        run(tmp_path, "scalingo")
+
+
+def test_a_celery_project_without_its_app_is_told(tmp_path: Path) -> None:
+    # A package no other test made importable (a Celery app found there would be written).
+    _, err = run(tmp_path, "fly", WSGI_APPLICATION="nocelery.wsgi.application", **CELERY)
+    assert "No Celery app found" in err
+
+
+@pytest.mark.parametrize(
+    ("platform", "text"),
+    [
+        ("fly", "app = 'x'\n[env]\nPORT = 'eighty'\n"),
+        ("render", "services:\n- type: redis\n  name: cache\n"),
+        ("digitalocean", "name: x\n"),
+        ("upsun", "routes: {}\n"),
+    ],
+)
+def test_a_manifest_that_declares_little_is_only_out_of_date(tmp_path: Path, platform: str, text: str) -> None:
+    path = path_of(tmp_path, platform)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    expected = ["django_platform.W038", "django_platform.W041"] if platform == "fly" else ["django_platform.W038"]
+    assert ids(findings(tmp_path, platform)) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "edit", "problem"),
+    [
+        ("yaml", "deploy: x\n", Edit(("deploy", "cmd"), "y"), "deploy must be a mapping"),
+        ("yaml", "deploy:\n  cmd:\n    a: 1\n", Edit(("deploy", "cmd"), "y"), "deploy.cmd must be a single value"),
+        ("toml", "[http_service]\nchecks = 'x'\n", Edit(("http_service", "checks", Pick(), "path"), "/"), "array of"),
+        ("toml", "[deploy.release_command]\na = 1\n", Edit(("deploy", "release_command"), "x"), "single value"),
+    ],
+)
+def test_conflicts_name_the_path(kind: str, text: str, edit: Edit, problem: str) -> None:
+    from django_platform.manifests import tomledit
+    from django_platform.manifests.edits import Conflict
+
+    def apply() -> str:
+        if kind == "toml":
+            return tomledit.apply(text, [edit])
+        return splice.apply(text, [edit], yamlspans.parse, yaml=True)
+
+    with pytest.raises(Conflict, match=problem):
+        apply()
+
+
+def test_a_new_item_joins_an_array_of_tables() -> None:
+    from django_platform.manifests import tomledit
+
+    text = "[[checks]]\na = 1  # first\n"
+    new = tomledit.apply(text, [Edit(("checks", Pick(a=2), "b"), 3)])
+    assert new == text + "\n[[checks]]\na = 2\nb = 3\n"
+    spaced = "[[checks]]\na = 1\n\n"  # a blank line there already: none added
+    assert tomledit.apply(spaced, [Edit(("checks", Pick(a=2), "b"), 3)]) == spaced + "[[checks]]\na = 2\nb = 3\n"
+
+
+def test_yaml_values_read_as_yaml_types() -> None:
+    root = yamlspans.parse("a: 1.5\nb: 0x1F\nc: .inf\nd: null\ne: false\nf: 07\n")
+    assert splice.plain(root) == {"a": 1.5, "b": "0x1F", "c": ".inf", "d": None, "e": False, "f": 7}
+    with pytest.raises(ValueError, match="nested deeper than 200 levels"):
+        yamlspans.parse("[" * 250 + "]" * 250)
+    with pytest.raises(ValueError, match="line 2"):
+        yamlspans.parse("a: 1\n  b: [\n")
+
+
+def test_lists_of_plain_values_in_yaml() -> None:
+    edits = [Edit(("list",), "b", "member"), Edit(("new",), "c", "member")]
+    assert splice.apply("list:\n- a\n", edits, yamlspans.parse, yaml=True) == 'list:\n- a\n- b\nnew: ["c"]\n'
+
+
+def test_ci_checks_the_one_manifest_the_project_has(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No --platform and no platform variables (CI): the only manifest present names the platform."""
+    from django_platform.manifests import manifest_path
+
+    for name in MODULES:
+        manifest = manifest_for(name)
+        assert manifest is not None and manifest.path == manifest_path(name) and manifest.platform == name
+    monkeypatch.setenv("DJANGO_PLATFORM", "local")
+    monkeypatch.delenv("DJANGO_PLATFORM")
+    run(tmp_path, "render")
+    out, err = StringIO(), StringIO()
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application"):
+        call_command("platform_manifest", "--path", str(tmp_path), "--check", stdout=out, stderr=err)
+    assert out.getvalue() == "render.yaml is up to date for render.\n"
+    monkeypatch.setenv("DJANGO_PLATFORM", "fly")  # the variable wins
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application"), pytest.raises(CommandError, match=r"fly\.toml"):
+        call_command("platform_manifest", "--path", str(tmp_path), "--check", stdout=out, stderr=err)
