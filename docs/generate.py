@@ -184,6 +184,7 @@ def platform_page(platform: Any) -> str:
 _MODES = {
     "set": "ours: written as the app needs it",
     "default": "written where absent; yours once there",
+    "item": "written with a new item only; an item of yours stands whole",
     "at_least": "raised to this where lower",
     "line": "a line of the script, appended where missing",
     "member": "an item of the list, added where missing",

@@ -306,6 +306,7 @@ OWNED = {
     ],
     "heroku": [
         "DJANGO_SETTINGS_MODULE",
+        "heroku-postgresql",
         "value",
         "formation",
         "web",
@@ -355,7 +356,7 @@ def test_an_existing_manifest_keeps_every_byte_outside_our_keys(tmp_path: Path, 
         assert after["services"] == before["services"] and after["routes"] == before["routes"]
     elif platform == "heroku":
         assert after["env"]["DJANGO_SECRET_KEY"]["description"] == "keep it secret"
-        assert after["addons"] == [{"plan": "heroku-redis"}]
+        assert after["addons"] == [{"plan": "heroku-redis"}, "heroku-postgresql"]  # the database a deploy needs
     # A second run changes nothing.
     assert "is up to date; nothing to do." in run(tmp_path, platform, ROOT_URLCONF="tests.urls_health")[0]
 

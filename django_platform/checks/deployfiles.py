@@ -64,6 +64,15 @@ def _gunicorn_stale(path: Path, platform: Platform) -> bool:
     return block.strip() != gunicorn_body(platform).strip()
 
 
+def _manifest_starts_it(root: Path, platform: Platform) -> bool:
+    """The platform's manifest is there and holds the web command (not app.json's kind)."""
+    # Local: the manifests' rows load only where a platform with one is checked.
+    from django_platform.manifests import manifest_for
+
+    manifest = manifest_for(platform.name)
+    return manifest is not None and manifest.starts_web and (root / manifest.path).is_file()
+
+
 def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
     if platform.development:
@@ -72,6 +81,8 @@ def check_procfile(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if not platform.procfile:  # it starts gunicorn itself, which reads the config file
         return _stale_files(root, platform, None)
     procfile = root / "Procfile"
+    if not procfile.is_file() and _manifest_starts_it(root, platform):
+        return _stale_files(root, platform, None)  # the manifest says what runs (checks/manifests.py)
     if not procfile.is_file():
         return [
             Error(E012.format(root=root), hint="Run: python manage.py platform_procfile", id="django_platform.E012")

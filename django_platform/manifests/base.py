@@ -27,7 +27,7 @@ class Needs(NamedTuple):
     settings_module: str
     secret_key: str  # the variable the secret key comes from
     secrets: tuple[str, ...]  # other variables the app needs, set by the user or an add-on
-    database: str  # the database's engine family ("postgresql", "mysql"), "" for SQLite or none
+    database: str  # the database's engine family ("postgresql", "mysql")
     python: str  # "3.12"
 
 
@@ -56,6 +56,7 @@ class Manifest:
         *,
         header: str = "",
         workers: bool = True,
+        starts_web: bool = True,
         notes: Sequence[str] = (),
         sources: Sequence[str] = (),
     ) -> None:
@@ -65,6 +66,9 @@ class Manifest:
         self.header = header
         # Whether the format can hold processes beside web (Railway's file is one service).
         self.workers = workers
+        # Whether the platform starts the web process from it (app.json's kind leaves that to the
+        # Procfile).
+        self.starts_web = starts_web
         self.notes, self.sources = tuple(notes), tuple(sources)
 
 

@@ -8,21 +8,19 @@ from django_platform.manifests.base import Declared, Get, Manifest, Needs, comma
 from django_platform.manifests.edits import MISSING, Edit, Pick, Step
 
 GRACE = 120  # termination.grace_period_seconds when absent
+# A variable the user sets in the dashboard (or binds, `${db.DATABASE_URL}`): encrypted, run time only.
+SECRET = {"type": "SECRET", "scope": "RUN_TIME"}
 
 
 def _variables(needs: Needs, component: tuple[Step, ...]) -> list[Edit]:
     envs = (*component, "envs")
     found = [
-        Edit((*envs, Pick(key=needs.secret_key), "type"), "SECRET", "default"),
-        Edit((*envs, Pick(key=needs.secret_key), "scope"), "RUN_TIME", "default"),
+        Edit((*envs, Pick(key=needs.secret_key)), SECRET, "item"),
         Edit((*envs, Pick(key="DJANGO_SETTINGS_MODULE"), "value"), needs.settings_module),
         Edit((*envs, Pick(key="DJANGO_SETTINGS_MODULE"), "scope"), "RUN_AND_BUILD_TIME", "default"),
     ]
     for name in needs.secrets:
-        found += [
-            Edit((*envs, Pick(key=name), "type"), "SECRET", "default"),
-            Edit((*envs, Pick(key=name), "scope"), "RUN_TIME", "default"),
-        ]
+        found.append(Edit((*envs, Pick(key=name)), SECRET, "item"))
     return found
 
 

@@ -29,9 +29,11 @@ MISSING: Any = object()
 class Edit:
     """One key we own. `mode`: "set" (ours, replaced when it differs), "default" (written only
     where absent: the user's value stands), "at_least" (a number the user may raise: replaced only
-    when lower), "line" (a shell script that must contain this line: appended when missing, the
-    user's other lines kept; a line of `replaces` is replaced by it), "member" (a list that must
-    hold this item: appended when missing)."""
+    when lower), "item" (a path ending in a Pick, its value the new item's other fields: added where
+    no item matches; an item the user has, a variable declared their own way, stands whole), "line"
+    (a shell script that must contain this line: appended when missing, the user's other lines
+    kept; a line of `replaces` is replaced by it), "member" (a list that must hold this item:
+    appended when missing)."""
 
     __slots__ = ("mode", "path", "replaces", "value")
 
@@ -40,7 +42,7 @@ class Edit:
 
     def merged(self, current: Any) -> Any:
         """The value to write over `current` (MISSING where absent), MISSING when it stands."""
-        if self.mode == "default":
+        if self.mode in ("default", "item"):
             return self.value if current is MISSING else MISSING
         if self.mode == "member":
             if current is MISSING:

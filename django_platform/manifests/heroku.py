@@ -29,6 +29,7 @@ MANIFEST = Manifest(
     "json",
     edits,
     formation,
+    starts_web=False,
     notes=("Heroku reads the web, worker and release commands from the Procfile: run platform_procfile too.",),
     sources=("https://devcenter.heroku.com/articles/app-json-schema",),
 )

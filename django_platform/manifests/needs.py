@@ -35,7 +35,10 @@ def needs(root: Path, platform: Platform, env: Mapping[str, str], planned: Plan)
         types.pop(name, None)
     default = settings.DATABASES.get("default", {}) if isinstance(settings.DATABASES, dict) else {}
     family = engine_family(str(default.get("ENGINE", ""))) or ""
-    database = "" if family == "sqlite" else family
+    # SQLite (startproject's default, and the laptop's) loses its data on the platforms' disks: the
+    # deploy needs the database the platform's DATABASE_URL brings, PostgreSQL unless settings.py
+    # names another. The same on the laptop and at run time, so the file does not drift between them.
+    database = family if family and family != "sqlite" else "postgresql"
     secret = next((name for name in SECRET_KEY_VARS if env.get(name, "").strip()), SECRET_KEY_VARS[0])
     return Needs(
         name=service_name(root),
@@ -47,7 +50,7 @@ def needs(root: Path, platform: Platform, env: Mapping[str, str], planned: Plan)
         # override_settings hides SETTINGS_MODULE; manage.py has set the variable either way.
         settings_module=str(getattr(settings, "SETTINGS_MODULE", "") or os.environ.get("DJANGO_SETTINGS_MODULE", "")),
         secret_key=secret,
-        secrets=("DATABASE_URL",) if database else (),
+        secrets=("DATABASE_URL",),
         database=database,
         python=f"{sys.version_info.major}.{sys.version_info.minor}",
     )

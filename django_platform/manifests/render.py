@@ -29,11 +29,11 @@ def _service(needs: Needs, service: tuple[Step, ...]) -> list[Edit]:
 def _variables(needs: Needs, service: tuple[Step, ...]) -> list[Edit]:
     variables = (*service, "envVars")
     found = [
-        Edit((*variables, Pick(key=needs.secret_key), "generateValue"), True, "default"),
+        Edit((*variables, Pick(key=needs.secret_key)), {"generateValue": True}, "item"),
         Edit((*variables, Pick(key="DJANGO_SETTINGS_MODULE"), "value"), needs.settings_module),
     ]
     # Values the user (or a database's connection string) gives in the dashboard: sync false.
-    found += [Edit((*variables, Pick(key=name), "sync"), False, "default") for name in needs.secrets]
+    found += [Edit((*variables, Pick(key=name)), {"sync": False}, "item") for name in needs.secrets]
     return found
 
 

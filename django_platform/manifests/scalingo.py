@@ -25,6 +25,7 @@ MANIFEST = Manifest(
     "json",
     edits,
     formation,
+    starts_web=False,
     notes=("Scalingo reads the web, worker and postdeploy commands from the Procfile: run platform_procfile too.",),
     sources=("https://doc.scalingo.com/platform/app/app-manifest",),
 )

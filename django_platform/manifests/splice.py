@@ -102,6 +102,8 @@ def _apply_one(text: str, root: Node, edit: Edit, yaml: bool, shape: Layout) -> 
                 return _append(text, node, new[0], yaml, shape)
             return _insert(text, node, step, new[step], yaml, shape)
         node = child
+    if edit.mode == "item":
+        return text  # the user's item stands whole
     if node.kind in ("object",):
         raise Conflict(_where(edit.path, "a single value"))
     value = edit.merged(plain(node))

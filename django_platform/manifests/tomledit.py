@@ -71,6 +71,8 @@ def _apply_one(doc: Any, edit: Edit) -> bool:
             return True
         if index < len(edit.path) - 1:
             node = child  # the leaf's table stays `node`
+    if edit.mode == "item":
+        return False  # the user's item stands whole
     value = edit.merged(_plain(child))
     if value is MISSING:
         return False

@@ -1,0 +1,160 @@
+"""First deploys driven by the written manifest: `platform_manifest` on the laptop, then the build,
+release and run phases read from the file it wrote (not from this test's table): the build's
+commands, the release command, the web command, the variables it declares and the health path the
+platform probes, each phase with only its own variables (tests/platform_envs.py), against real
+PostgreSQL, Redis and S3. Heroku's and Scalingo's manifests hold no commands (their Procfile does:
+tests/test_lifecycle.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.e2e_support import copy_project, manage
+from tests.lifecycle import BIN, LIFECYCLES, honcho, phase_env
+from tests.platform_envs import SECRET, clean_environ
+from tests.services import PgCluster, port_open, unavailable, wait_for
+from tests.test_lifecycle import ADDONS, MYSQL, RECIPES, get, s3_endpoint, serve_styled_admin_and_health_check
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+pytestmark = [pytest.mark.services, pytest.mark.e2e]
+__all__ = ["s3_endpoint"]  # the module's S3 server, shared with the lifecycle tests
+
+# What the platform's build runs that no manifest says: Fly's Dockerfile (fly launch writes it) and
+# DigitalOcean's Python buildpack run collectstatic themselves.
+BUILT_BY_THE_PLATFORM = ["python manage.py collectstatic --noinput"]
+
+
+@dataclasses.dataclass
+class Phases:
+    build: list[str]
+    release: list[str]
+    web: str
+    variables: dict[str, str]  # the variables the manifest gives the app (with values)
+    health: str | None
+
+
+def script(text: str) -> list[str]:
+    """A hook's or a build command's steps, without the shell options and the install the platform's
+    builder has already done here (the test's virtualenv)."""
+    steps = [step.strip() for line in text.splitlines() for step in line.split("&&")]
+    return [s for s in steps if s and s != "set -eu" and not s.startswith("pip install")]
+
+
+def phases(platform: str, path: Path) -> Phases:
+    text = path.read_text()
+    if platform == "fly":
+        doc = tomllib.loads(text)
+        checks = doc["http_service"].get("checks", [{}])
+        return Phases(
+            BUILT_BY_THE_PLATFORM,
+            [doc["deploy"]["release_command"]],
+            doc["processes"]["app"],
+            dict(doc.get("env", {})),
+            checks[0].get("path"),
+        )
+    if platform == "railway":
+        doc = json.loads(text)
+        return Phases(
+            script(doc["build"]["buildCommand"]),
+            list(doc["deploy"]["preDeployCommand"]),
+            doc["deploy"]["startCommand"],
+            {},
+            doc["deploy"].get("healthcheckPath"),
+        )
+    doc = YAML(typ="safe", pure=True).load(text)
+    if platform == "render":
+        web = next(s for s in doc["services"] if s["type"] == "web")
+        variables = {v["key"]: str(v["value"]) for v in web.get("envVars", []) if "value" in v}
+        return Phases(
+            script(web["buildCommand"]),
+            [web["preDeployCommand"]],
+            web["startCommand"],
+            variables,
+            web["healthCheckPath"],
+        )
+    if platform == "digitalocean":
+        web = doc["services"][0]
+        job = next(j for j in doc["jobs"] if j["kind"] == "PRE_DEPLOY")
+        variables = {v["key"]: str(v["value"]) for v in web.get("envs", []) if "value" in v}
+        return Phases(
+            BUILT_BY_THE_PLATFORM, [job["run_command"]], web["run_command"], variables, web["health_check"]["http_path"]
+        )
+    app = next(iter(doc["applications"].values()))  # upsun
+    return Phases(
+        script(app["hooks"]["build"]),
+        script(app["hooks"]["deploy"]),
+        app["web"]["commands"]["start"],
+        {k: str(v) for k, v in app.get("variables", {}).get("env", {}).items()},
+        None,  # Upsun has no HTTP health check
+    )
+
+
+def run_step(project: Path, command: str, env: dict[str, str]) -> None:
+    path = f"{BIN}:{clean_environ().get('PATH', '/usr/bin:/bin')}"  # the slug's python first
+    result = subprocess.run(
+        shlex.split(command),
+        cwd=project,
+        env=clean_environ(**env, PATH=path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.mark.parametrize("platform", ["fly", "render", "railway", "digitalocean", "upsun"])
+def test_a_first_deploy_from_the_written_manifest(
+    platform: str, pg_tls: PgCluster, pg_plain: PgCluster, mariadb: dict[str, Any], s3_endpoint: str, tmp_path: Path
+) -> None:
+    if not port_open("127.0.0.1", 6379):
+        unavailable("Redis is not listening on 127.0.0.1:6379")
+    lifecycle = LIFECYCLES[platform]
+    project = copy_project(tmp_path / "project")
+    # On the laptop: the gunicorn config and the manifest, committed (no Procfile: these platforms
+    # start what the manifest says).
+    (project / "Procfile").unlink()
+    manage(project, {}, "platform_gunicorn", "--platform", platform)
+    manage(project, {}, "platform_manifest", "--platform", platform)
+    manifest = next(
+        p
+        for p in project.rglob("*")
+        if p.name in ("fly.toml", "render.yaml", "railway.json", "app.yaml", "config.yaml")
+    )
+    steps = phases(platform, manifest)
+    database, run_only = RECIPES[lifecycle.database](pg_tls, pg_plain, mariadb, tmp_path)
+    assert lifecycle.database not in MYSQL
+    secret = {} if platform == "upsun" else {"DJANGO_SECRET_KEY": SECRET}
+    config = {**secret, **ADDONS, "AWS_S3_ENDPOINT_URL": s3_endpoint, **database, **steps.variables}
+
+    build = phase_env(lifecycle, "build", config, run_only)
+    if not lifecycle.config_at_build:  # a Docker build: only what the Dockerfile sets
+        build = {**build, **({} if platform == "fly" else steps.variables)}
+    for command in steps.build:
+        run_step(project, command, build)
+    assert (project / "staticfiles" / "staticfiles.json").is_file()
+    for command in steps.release:
+        run_step(project, command, phase_env(lifecycle, "release", config, run_only))
+
+    run = phase_env(lifecycle, "run", config, run_only)
+    serve_styled_admin_and_health_check(project, dataclasses.replace(lifecycle, web_command=steps.web), run)
+    if steps.health:  # the path the manifest has the platform probe, with its Host
+        with honcho(project, run, command=steps.web) as (_proc, port):
+            probe = lifecycle.health_host or "127.0.0.1"
+            assert wait_for(lambda: get(port, steps.health or "", probe, router=False)[0] == 200, timeout=20)
+
+    document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
+    assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []
+    assert manage(project, {}, "platform_manifest", "--check").endswith(f"is up to date for {platform}.\n")
