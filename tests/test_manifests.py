@@ -932,3 +932,123 @@ def test_ci_checks_the_one_manifest_the_project_has(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("DJANGO_PLATFORM", "fly")  # the variable wins
     with override_settings(WSGI_APPLICATION="proj.wsgi.application"), pytest.raises(CommandError, match=r"fly\.toml"):
         call_command("platform_manifest", "--path", str(tmp_path), "--check", stdout=out, stderr=err)
+
+
+# --- secrets in the manifests ------------------------------------------------------------------
+
+SECRETS = ("s3cr3t-key-value-42", "pa55word-in-url", "tok-render-9f8e7d", "sk_live_app_json_1")
+WITH_SECRETS = {
+    "fly": f"""app = 'x'\n[env]\n  DJANGO_SECRET_KEY = '{SECRETS[0]}'\n  DATABASE_URL = 'postgres://u:{SECRETS[1]}@db/x'\n""",
+    "render": f"""services:\n- type: web\n  name: x\n  envVars:\n  - key: API_TOKEN\n    value: {SECRETS[2]}\n""",
+    "heroku": f"""{{"env": {{"STRIPE_SECRET_KEY": {{"value": "{SECRETS[3]}"}}}}}}\n""",
+}
+
+
+@pytest.mark.parametrize("platform", sorted(WITH_SECRETS))
+def test_what_the_command_prints_masks_the_manifests_secrets(tmp_path: Path, platform: str) -> None:
+    path = path_of(tmp_path, platform)
+    path.write_text(WITH_SECRETS[platform])
+    printed = [*run(tmp_path, platform, "--dry-run"), *run(tmp_path, platform, "--diff")]
+    with pytest.raises(CommandError) as info:
+        run(tmp_path, platform, "--check")
+    out, err = StringIO(), StringIO()
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application"), pytest.raises(CommandError):
+        call_command(
+            "platform_manifest", "--platform", platform, "--path", str(tmp_path), "--check", stdout=out, stderr=err
+        )
+    printed += [out.getvalue(), err.getvalue(), str(info.value)]
+    assert "********" in "".join(printed)
+    for secret in SECRETS:
+        assert all(secret not in text for text in printed), secret
+    run(tmp_path, platform)
+    assert any(secret in path.read_text() for secret in SECRETS)  # the file keeps them: only printing masks
+
+
+# --- any document the user could have -------------------------------------------------------------
+
+KEYS = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz_"), min_size=1, max_size=8)
+SCALARS = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(st.characters(codec="utf-8"), max_size=12)
+DOCUMENTS = st.dictionaries(
+    KEYS,
+    st.recursive(
+        SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3), max_leaves=12
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(theirs=DOCUMENTS, flow=st.sampled_from([False, None]), indent=st.sampled_from([(2, 0), (2, 2), (4, 2), (4, 4)]))
+def test_yaml_edits_keep_any_document_the_user_has(theirs: dict[str, Any], flow: Any, indent: tuple[int, int]) -> None:
+    theirs.pop("deploy", None)
+    yaml = YAML()
+    yaml.default_flow_style = flow
+    yaml.indent(mapping=indent[0], sequence=indent[0] + indent[1], offset=indent[1])
+    stream = StringIO()
+    yaml.dump({**theirs, "deploy": {"a": 1}}, stream)
+    text = stream.getvalue()
+    edits = [Edit(("deploy", "cmd"), "gunicorn x"), Edit(("deploy", "hooks", "build"), "collectstatic", "line")]
+    new = splice.apply(text, edits, yamlspans.parse, yaml=True)
+    safe = YAML(typ="safe", pure=True)
+    before = safe.load(text)  # as YAML reads the user's file (ruamel's dump of "\x85" reads back as " ")
+    before["deploy"].update({"cmd": "gunicorn x", "hooks": {"build": "collectstatic"}})
+    assert safe.load(new) == before
+    ours = text.rindex("deploy:")  # our key comes last: every byte of the user's before it is kept
+    assert new.startswith(text[:ours])
+    assert splice.apply(new, edits, yamlspans.parse, yaml=True) == new
+
+
+@settings(max_examples=150, deadline=None)
+@given(theirs=DOCUMENTS)
+def test_toml_edits_keep_any_document_the_user_has(theirs: dict[str, Any]) -> None:
+    import tomlkit
+
+    from django_platform.manifests import tomledit
+
+    def tomlable(value: Any) -> Any:  # TOML has no null, and no array mixing tables with values
+        if isinstance(value, dict):
+            return {k: tomlable(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [tomlable(v) for v in value if v is not None and not isinstance(v, (dict, list))]
+        return value
+
+    theirs = tomlable({k: v for k, v in theirs.items() if k not in ("deploy", "processes")})
+    text = tomlkit.dumps(theirs)
+    edits = [Edit(("deploy", "release_command"), "python manage.py platform_migrate"), Edit(("processes", "app"), "x")]
+    new = tomledit.apply(text, edits)
+    assert tomllib.loads(new) == {
+        **theirs,
+        "deploy": {"release_command": "python manage.py platform_migrate"},
+        "processes": {"app": "x"},
+    }
+    assert tomledit.apply(new, edits) == new
+
+
+def test_a_round_trip_dump_would_change_the_users_bytes_the_splicer_keeps() -> None:
+    """Why YAML is spliced rather than dumped by ruamel.yaml's round-trip mode: measured on Upsun's
+    own Django example, the dump alone (no edit at all) rewrites lines of the user's."""
+    text = EXISTING["upsun"]
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    stream = StringIO()
+    yaml.dump(yaml.load(text), stream)
+    changed = [
+        line for line in difflib.ndiff(text.splitlines(), stream.getvalue().splitlines()) if line[:2] in ("- ", "+ ")
+    ]
+    assert changed, "ruamel.yaml now round-trips this file byte for byte: the splicer could give way to it"
+    assert splice.apply(text, [], yamlspans.parse, yaml=True) == text
+
+
+def test_an_item_of_the_users_stands_whole_in_toml() -> None:
+    from django_platform.manifests import tomledit
+
+    text = "[[services]]\nname = 'web'\nport = 1\n"
+    edit = Edit(("services", Pick(name="web")), {"port": 2}, "item")
+    assert tomledit.apply(text, [edit]) == text
+    assert tomllib.loads(tomledit.apply("", [edit])) == {"services": [{"name": "web", "port": 2}]}
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_a_mysql_project_gets_no_postgresql_add_on(tmp_path: Path) -> None:
+    run(tmp_path, "heroku", DATABASES={"default": {"ENGINE": "django.db.backends.mysql", "NAME": "x"}})
+    assert "addons" not in json.loads((tmp_path / "app.json").read_text())

@@ -106,19 +106,21 @@ class ManagedFileCommand(BaseCommand):
         bom: bool,
         name: str = "",
         create_parent: bool = False,
+        hide: Callable[[str], str] = str,
     ) -> None:
         """Show, check or write `new` over `old` as --diff, --dry-run and --check ask. `name`: the
-        file as the user knows it (`.do/app.yaml`); `create_parent`: its directory may not exist."""
+        file as the user knows it (`.do/app.yaml`); `create_parent`: its directory may not exist;
+        `hide`: masks the secrets a printed text holds."""
         name = name or path.name
         if options["diff"]:
-            self.stdout.write(unified_diff(path, old, new) or f"{name}: no changes.\n", ending="")
+            self.stdout.write(hide(unified_diff(path, old, new)) or f"{name}: no changes.\n", ending="")
         elif options["dry_run"]:
-            self.stdout.write(new, ending="" if new.endswith("\n") else "\n")
+            self.stdout.write(hide(new), ending="" if new.endswith("\n") else "\n")
             self.stdout.write(f"Would write {path}.")
         if options["check"]:
             if new != old:
                 if not options["diff"]:
-                    self.stderr.write(unified_diff(path, old, new))
+                    self.stderr.write(hide(unified_diff(path, old, new)))
                 raise CommandError(
                     f"{name} is out of date for {platform}: run python manage.py {self.command_name} "
                     f"--platform {platform}.",

@@ -4,11 +4,14 @@ manifest's header."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django_platform.manifests import splice, tomledit, yamlspans
 from django_platform.manifests.base import Declared, Get, Manifest, Needs
 from django_platform.parsers import jsonspans
+from django_platform.report import MASK
+from django_platform.sensitive import secrets_in
 
 
 def _crlf(text: str) -> bool:
@@ -49,3 +52,42 @@ def updated(manifest: Manifest, needs: Needs, existing: str | None) -> str:
 
 def declared(manifest: Manifest, text: str) -> Declared:
     return manifest.read(getter(manifest.kind, text.replace("\r\n", "\n")))
+
+
+def hider(kind: str, *texts: str | None) -> Callable[[str], str]:
+    """Masks, in what the command prints, the secrets the manifest's texts hold: values of
+    secret-named keys (`[env] SECRET_KEY`, `{"key": "API_TOKEN", "value": ...}`, app.json's
+    `{"NAME": {"value": ...}}`) and URL passwords. A text that does not parse hides nothing: it is
+    never printed (the command stops first)."""
+    found: set[str] = set()
+    for text in texts:
+        try:
+            document = getter(kind, (text or "").replace("\r\n", "\n"))(())
+        except ValueError:
+            continue
+        found |= secrets_in(document) | _named(document)
+    ordered = sorted(found, key=len, reverse=True)  # a secret inside another is masked with it
+
+    def hide(text: str) -> str:
+        for secret in ordered:
+            text = text.replace(secret, MASK)
+        return text
+
+    return hide
+
+
+def _named(data: Any) -> set[str]:
+    """Secrets of variables declared as items or objects: the name beside its value."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        name = data.get("key")
+        if isinstance(name, str) and "value" in data:
+            found |= secrets_in({name: data["value"]})
+        for key, value in data.items():
+            if isinstance(value, dict) and "value" in value:
+                found |= secrets_in({str(key): value["value"]})
+            found |= _named(value)
+    elif isinstance(data, list):
+        for item in data:
+            found |= _named(item)
+    return found

@@ -15,7 +15,7 @@ from django_platform.deploy.plan import plan
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.manifests import MODULES, manifest_for, manifest_path
 from django_platform.manifests.edits import Conflict
-from django_platform.manifests.files import updated
+from django_platform.manifests.files import hider, updated
 from django_platform.manifests.needs import needs
 
 
@@ -77,7 +77,8 @@ class Command(ManagedFileCommand):
         if problem:
             raise CommandError(f"{path} cannot be updated: {problem}. Fix it by hand, then rerun.", returncode=2)
         bom = bool(existing and existing.bom)
-        self.settle(path, old, new, platform.name, options, bom=bom, name=manifest.path, create_parent=True)
+        hide = hider(manifest.kind, old, new)
+        self.settle(path, old, new, platform.name, options, bom=bom, name=manifest.path, create_parent=True, hide=hide)
         if not (options["check"] or options["diff"]):
             for note in manifest.notes:
                 self.stdout.write(f"{platform.label}: {note}")
