@@ -21,7 +21,7 @@ from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -424,52 +424,57 @@ def test_check_of_a_missing_manifest_fails(tmp_path: Path) -> None:
 # --- racing and killed writers ---------------------------------------------------------------------
 
 
-def test_concurrent_writers_leave_one_complete_file(tmp_path: Path) -> None:
-    (tmp_path / "render.yaml").write_text(RENDER_YAML)
+@pytest.mark.parametrize("platform", ["fly", "render", "railway"])  # TOML, YAML, JSON
+def test_concurrent_writers_leave_one_complete_file(tmp_path: Path, platform: str) -> None:
+    path = path_of(tmp_path, platform)
+    path.write_text(EXISTING[platform])
     errors: list[BaseException] = []
 
     def write() -> None:
         try:
-            run(tmp_path, "render")
+            call_command("platform_manifest", "--platform", platform, "--path", str(tmp_path), stdout=StringIO())
         except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=write) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # Settings overridden once for all the threads (override_settings is not per thread).
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application"):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     assert errors == []
-    text = (tmp_path / "render.yaml").read_text()
-    assert load("render", text)["services"][0]["preDeployCommand"] == "python manage.py platform_migrate"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["render.yaml"]
+    assert "platform_migrate" in path.read_text() and load(platform, path.read_text())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
-def test_a_writer_killed_mid_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("platform", ["fly", "render", "railway"])  # TOML, YAML, JSON
+def test_a_writer_killed_mid_write_leaves_the_old_file_whole(tmp_path: Path, platform: str) -> None:
     """SIGKILL at random points of a write (in a forked child, the settings already loaded): the
     file is always the old text or the new one, and the next write cleans what the child left."""
-    path = tmp_path / "render.yaml"
-    path.write_text(RENDER_YAML)
-    run(tmp_path, "render", "--dry-run")  # warm: the child only writes
+    path = path_of(tmp_path, platform)
+    old = EXISTING[platform]
+    path.write_text(old)
+    run(tmp_path, platform, "--dry-run")  # warm: the child only writes
     new_text = None
     for attempt in range(12):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's lines are measured in the child, which is killed
             try:
-                run(tmp_path, "render")
+                run(tmp_path, platform)
             finally:
                 os._exit(0)
         time.sleep(0.001 * attempt)
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         text = path.read_text()
-        assert text == RENDER_YAML or load("render", text)["services"][0]["preDeployCommand"]
-        if text != RENDER_YAML:
+        assert text == old or ("platform_migrate" in text and load(platform, text))
+        if text != old:
             new_text = text
-            path.write_text(RENDER_YAML)
-    run(tmp_path, "render")
+            path.write_text(old)
+    run(tmp_path, platform)
     assert new_text is None or path.read_text() == new_text
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["render.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
 # --- validated against the platforms' definitions --------------------------------------------------
@@ -734,7 +739,9 @@ def test_yaml_flow_collections_and_empty_documents() -> None:
 
 def findings(tmp_path: Path, platform: str, **overrides: Any) -> list[CheckMessage]:
     with (
-        override_settings(**{"BASE_DIR": tmp_path, "WSGI_APPLICATION": "proj.wsgi.application", **overrides}),
+        override_settings(
+            **{"BASE_DIR": tmp_path, "WSGI_APPLICATION": "proj.wsgi.application", "ALLOWED_HOSTS": ["*"], **overrides}
+        ),
         judging(get_platform(platform)),
     ):
         return check_manifest()
@@ -987,6 +994,10 @@ def test_yaml_edits_keep_any_document_the_user_has(theirs: dict[str, Any], flow:
     stream = StringIO()
     yaml.dump({**theirs, "deploy": {"a": 1}}, stream)
     text = stream.getvalue()
+    try:  # ruamel.yaml dumps some flow scalars ("?#") as YAML no parser reads back: not a user's file
+        yamlspans.parse(text)
+    except ValueError:
+        reject()
     edits = [Edit(("deploy", "cmd"), "gunicorn x"), Edit(("deploy", "hooks", "build"), "collectstatic", "line")]
     new = splice.apply(text, edits, yamlspans.parse, yaml=True)
     safe = YAML(typ="safe", pure=True)
@@ -1052,3 +1063,40 @@ def test_an_item_of_the_users_stands_whole_in_toml() -> None:
 def test_a_mysql_project_gets_no_postgresql_add_on(tmp_path: Path) -> None:
     run(tmp_path, "heroku", DATABASES={"default": {"ENGINE": "django.db.backends.mysql", "NAME": "x"}})
     assert "addons" not in json.loads((tmp_path / "app.json").read_text())
+
+
+def test_a_probe_host_refused_by_allowed_hosts(tmp_path: Path) -> None:
+    """Railway probes with Host healthcheck.railway.app: configure() allows it; a settings.py that
+    sets ALLOWED_HOSTS after configure() and serves the health paths from urls.py only refuses it."""
+    health = {"ROOT_URLCONF": "tests.urls_health", "MIDDLEWARE": []}
+    run(tmp_path, "railway", **health)
+    messages = findings(tmp_path, "railway", ALLOWED_HOSTS=["www.example.com"], **health)
+    assert ids(messages) == ["django_platform.W049"]
+    assert "healthcheck.railway.app" in messages[0].msg
+    assert findings(tmp_path, "railway", ALLOWED_HOSTS=[".railway.app"], **health) == []
+    middleware = {**health, "MIDDLEWARE": ["django_platform.health.middleware.HealthMiddleware"]}
+    assert findings(tmp_path, "railway", ALLOWED_HOSTS=["www.example.com"], **middleware) == []  # it answers first
+
+
+@pytest.mark.parametrize(
+    ("platform", "change", "expected"),
+    [
+        ("railway", ('"buildCommand": "python manage.py collectstatic --noinput"', '"buildCommand": "true"'), ["W047"]),
+        ("railway", ('"buildCommand": "python manage.py collectstatic --noinput"', '"buildCommand": "./build.sh"'), []),
+        ("upsun", ("python manage.py collectstatic --noinput", "echo built"), ["W038", "W047"]),
+        (
+            "render",
+            ("DJANGO_SETTINGS_MODULE", "DISABLE_COLLECTSTATIC\n        value: '1'\n      - key: X"),
+            ["W038", "W048"],
+        ),
+    ],
+)
+def test_a_build_that_collects_no_static_files(
+    tmp_path: Path, platform: str, change: tuple[str, str], expected: list[str]
+) -> None:
+    run(tmp_path, platform)
+    path = path_of(tmp_path, platform)
+    text = path.read_text()
+    assert change[0] in text
+    path.write_text(text.replace(*change, 1))
+    assert ids(findings(tmp_path, platform)) == [f"django_platform.{i}" for i in expected]

@@ -6,18 +6,22 @@ disagrees with what the app needs."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Warning
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import split_domain_port, validate_host
 
 from django_platform.checks import environment, target_platform
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.plan import plan
-from django_platform.health import config, wired
+from django_platform.health import MIDDLEWARE, config, wired
 from django_platform.manifests import manifest_for
 from django_platform.manifests.base import Declared, Manifest, Needs
 from django_platform.manifests.needs import needs
+from django_platform.platforms import Context, Platform
 from django_platform.textfile import Unreadable, read_text
 
 W038 = "{file} is out of date for {platform}: keys django-platform owns differ from what the app needs."
@@ -30,6 +34,14 @@ W044 = "{file} has no process for {names}, which the settings need."
 W045 = "{file} sends requests to {internal}; the app listens on {bound}."
 W046 = (
     "{file} sets STATICFILES_STORAGE, which Django ignores since 5.1: static files are neither hashed nor compressed."
+)
+W047 = "{file}'s build runs no collectstatic: static files are not collected, so pages are served unstyled."
+W048 = "{file} sets DISABLE_COLLECTSTATIC: the buildpack collects no static files, so pages are served unstyled."
+# A build step that runs a script of the user's (which may collect static files): not judged.
+_SCRIPT = re.compile(r"(?:^|\s)(?:\./|bash\s|sh\s|make(?:\s|$)|\S+\.sh(?:\s|$)|python3?\s+\S+\.py)")
+W049 = (
+    "{platform}'s health check asks with the Host {hosts}, which ALLOWED_HOSTS refuses: the probe gets 400 "
+    "and the release never goes live."
 )
 FIX = "Run: python manage.py platform_manifest --platform {platform}"
 _PLAIN_MIGRATE = re.compile(r"(?:^|\s)(?:\./)?manage\.py\s+migrate(?:\s|$)")
@@ -63,11 +75,34 @@ def check_manifest(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     except (ValueError, Conflict) as exc:
         return [_warn(W039, manifest, platform.name, id="django_platform.W039", problem=str(exc))]
     messages = _disagreements(manifest, found, wanted, platform.label, platform.name)
+    refused = _refused_probe_hosts(platform, env) if found.health else []
+    if refused:
+        messages.append(
+            _warn(
+                W049,
+                manifest,
+                platform.name,
+                id="django_platform.W049",
+                hosts=", ".join(refused),
+                platform_label=platform.label,
+            )
+        )
+    if "DISABLE_COLLECTSTATIC" in text:
+        messages.append(_warn(W048, manifest, platform.name, id="django_platform.W048"))
     if "STATICFILES_STORAGE" in text:
         messages.append(_warn(W046, manifest, platform.name, id="django_platform.W046"))
     if stale:
         messages.append(_warn(W038, manifest, platform.name, id="django_platform.W038", platform_label=platform.label))
     return messages
+
+
+def _refused_probe_hosts(platform: Platform, env: Mapping[str, str]) -> list[str]:
+    """The platform's health-check Hosts that host validation refuses, where no HealthMiddleware
+    answers the probe before it (the health paths served from urls.py only)."""
+    if MIDDLEWARE in settings.MIDDLEWARE:
+        return []
+    hosts = platform.health_hosts(Context(env, platform))
+    return [h for h in hosts if not validate_host(split_domain_port(h)[0] or h, settings.ALLOWED_HOSTS)]
 
 
 def _disagreements(manifest: Manifest, found: Declared, wanted: Needs, label: str, name: str) -> list[CheckMessage]:
@@ -95,6 +130,9 @@ def _disagreements(manifest: Manifest, found: Declared, wanted: Needs, label: st
         ]
         if missing:
             messages.append(_warn(W044, manifest, name, id="django_platform.W044", names=", ".join(missing)))
+    build = found.build
+    if build is not None and not any("collectstatic" in line or _SCRIPT.search(line) for line in build):
+        messages.append(_warn(W047, manifest, name, id="django_platform.W047"))
     if found.port is not None and found.port[0] != found.port[1]:
         messages.append(
             _warn(W045, manifest, name, id="django_platform.W045", internal=found.port[0], bound=found.port[1])

@@ -40,6 +40,7 @@ class Declared(NamedTuple):
     stop: int | None  # seconds between the stop signal and the kill
     processes: dict[str, str] | None  # process name -> command, web included
     port: tuple[str, str] | None  # (where the router sends requests, where the app listens)
+    build: list[str] | None = None  # the build's commands, where the manifest holds the build
 
 
 class Manifest:

@@ -43,6 +43,7 @@ def read(get: Get) -> Declared:
         stop=0 if draining is MISSING else int_or_none(draining),
         processes=None,  # one service per file: workers are services of their own
         port=None,  # Railway sets PORT itself
+        build=commands(get(("build", "buildCommand"))) or [],  # Railpack collects nothing itself
     )
 
 

@@ -70,6 +70,7 @@ def read(get: Get) -> Declared:
         stop=SHUTDOWN_DELAY if delay is MISSING else int_or_none(delay),
         processes=processes,
         port=None,  # Render sets PORT itself
+        build=commands(web.get("buildCommand", MISSING)),
     )
 
 

@@ -70,6 +70,7 @@ def read(get: Get) -> Declared:
         stop=None,
         processes=processes,
         port=("a unix socket ($SOCKET)", "$PORT") if family == "unix" else None,
+        build=commands(_at(app, "hooks", "build")) or [],
     )
 
 
