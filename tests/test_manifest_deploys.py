@@ -2,13 +2,15 @@
 release and run phases read from the file it wrote (not from this test's table): the build's
 commands, the release command, the web command, the variables it declares and the health path the
 platform probes, each phase with only its own variables (tests/platform_envs.py), against real
-PostgreSQL, Redis and S3. Heroku's and Scalingo's manifests hold no commands (their Procfile does:
-tests/test_lifecycle.py)."""
+PostgreSQL, Redis and S3. Heroku's `app.json` and Scalingo's `scalingo.json` hold no commands: their
+phases come from the Procfile, and the app's variables from the manifest (a generated secret key
+as `heroku app:setup` and review apps make it)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 import shlex
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from django_platform.deploy.procfile import process_types
 from tests.e2e_support import copy_project, manage
 from tests.lifecycle import BIN, LIFECYCLES, honcho, phase_env
 from tests.platform_envs import SECRET, clean_environ
@@ -55,6 +58,15 @@ def script(text: str) -> list[str]:
 
 def phases(platform: str, path: Path) -> Phases:
     text = path.read_text()
+    if platform in ("heroku", "scalingo"):
+        doc = json.loads(text)
+        variables = {}
+        for name, spec in doc["env"].items():
+            variables[name] = secrets.token_urlsafe(50) if spec.get("generator") == "secret" else spec["value"]
+        types = process_types((path.parent / "Procfile").read_text())
+        assert set(doc["formation"]) == set(types) - {"release", "postdeploy"}  # a dyno for each process
+        release = types.get("release") or types["postdeploy"]
+        return Phases(BUILT_BY_THE_PLATFORM, [release], types["web"], variables, None)
     if platform == "fly":
         doc = tomllib.loads(text)
         checks = doc["http_service"].get("checks", [{}])
@@ -115,7 +127,7 @@ def run_step(project: Path, command: str, env: dict[str, str]) -> None:
     assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.mark.parametrize("platform", ["fly", "render", "railway", "digitalocean", "upsun"])
+@pytest.mark.parametrize("platform", ["fly", "render", "railway", "digitalocean", "upsun", "heroku", "scalingo"])
 def test_a_first_deploy_from_the_written_manifest(
     platform: str, pg_tls: PgCluster, pg_plain: PgCluster, mariadb: dict[str, Any], s3_endpoint: str, tmp_path: Path
 ) -> None:
@@ -125,17 +137,19 @@ def test_a_first_deploy_from_the_written_manifest(
     project = copy_project(tmp_path / "project")
     # On the laptop: the gunicorn config and the manifest, committed (no Procfile: these platforms
     # start what the manifest says).
-    (project / "Procfile").unlink()
+    if platform in ("heroku", "scalingo"):
+        manage(project, {}, "platform_procfile", "--platform", platform)
+    else:
+        (project / "Procfile").unlink()
     manage(project, {}, "platform_gunicorn", "--platform", platform)
     manage(project, {}, "platform_manifest", "--platform", platform)
-    manifest = next(
-        p
-        for p in project.rglob("*")
-        if p.name in ("fly.toml", "render.yaml", "railway.json", "app.yaml", "config.yaml")
-    )
+    names = ("fly.toml", "render.yaml", "railway.json", "app.yaml", "config.yaml", "app.json", "scalingo.json")
+    manifest = next(p for p in project.rglob("*") if p.name in names)
     steps = phases(platform, manifest)
     database, run_only = RECIPES[lifecycle.database](pg_tls, pg_plain, mariadb, tmp_path)
-    assert lifecycle.database not in MYSQL
+    if lifecycle.database in MYSQL:  # the user adds the driver for the platform's MySQL add-on
+        with (project / "requirements" / "production.txt").open("a") as requirements:
+            requirements.write("mysqlclient\n")
     secret = {} if platform == "upsun" else {"DJANGO_SECRET_KEY": SECRET}
     config = {**secret, **ADDONS, "AWS_S3_ENDPOINT_URL": s3_endpoint, **database, **steps.variables}
 
