@@ -272,10 +272,11 @@ def platforms_index() -> str:
 
 
 def check_messages() -> Iterator[tuple[str, str, str]]:
-    """(ID, message template, module docstring's first line) for every message constant."""
+    """(ID, message template, the module docstring's first sentence) for every message constant."""
     for path in sorted(CHECKS.glob("*.py")):
         tree = ast.parse(path.read_text())
-        topic = (ast.get_docstring(tree) or path.stem).split("\n")[0]
+        paragraph = " ".join((ast.get_docstring(tree) or path.stem).split("\n\n")[0].split())
+        topic = re.split(r"(?<=[.:])\s", paragraph, maxsplit=1)[0].rstrip(".:")
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 name = node.targets[0].id

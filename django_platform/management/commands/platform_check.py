@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_platform.checks import TAG, environment, judging, target_platform
 from django_platform.checks.budget import budget_here
+from django_platform.checks.layer_budget import layer_budget_here
 from django_platform.checks.migrations import migration_messages
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import explain_here
@@ -104,7 +105,11 @@ class Command(BaseCommand):
             findings = run_findings(options["deploy"])
         if options["deploy"] and not platform.development:
             try:
-                budget = [m for m in budget_here(environment(), platform) if not m.is_silenced()]
+                budget = [
+                    m
+                    for m in [*budget_here(environment(), platform), *layer_budget_here(environment(), platform)]
+                    if not m.is_silenced()
+                ]
             except ImproperlyConfigured as exc:  # our message: it names the variable, not its value
                 raise CommandError(str(exc), returncode=2) from None
             migrations, self.not_judged = migration_messages()
