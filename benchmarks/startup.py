@@ -101,16 +101,21 @@ def ensure_venv() -> Path:
     if not python.exists():
         venv.create(VENV, with_pip=True)
     # redis: the Redis cache backend's client library, which configure() requires when REDIS_URL is set.
-    # uvicorn-worker (the asgi extra), Granian and ServeStatic: benchmarks/asgi.py's servers.
-    probe = "import redis, django_on_heroku, matplotlib, uvicorn_worker, granian, servestatic"
+    # uvicorn-worker (the asgi extra), Granian and ServeStatic: benchmarks/asgi.py's servers; Channels,
+    # Daphne and the websockets client: benchmarks/websocket_echo.py.
+    probe = (
+        "import redis, django_on_heroku, matplotlib, uvicorn_worker, granian, servestatic, channels, daphne, websockets"
+    )
     if subprocess.run([python, "-c", probe], capture_output=True).returncode:
         packages = [
             "-e",
-            f"{ROOT}[postgres,brotli,redis,asgi]",
+            f"{ROOT}[postgres,brotli,redis,asgi,channels]",
             "django-on-heroku",
             "matplotlib",
             "granian",
             "servestatic",
+            "daphne",
+            "websockets",
         ]
         subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
     return python

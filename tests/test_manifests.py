@@ -1100,3 +1100,26 @@ def test_a_build_that_collects_no_static_files(
     assert change[0] in text
     path.write_text(text.replace(*change, 1))
     assert ids(findings(tmp_path, platform)) == [f"django_platform.{i}" for i in expected]
+
+
+def test_the_web_commands_server_stands_as_in_the_procfile(tmp_path: Path) -> None:
+    """--server granian writes Granian's launcher; a later run without the flag keeps it (the
+    manifest's web command stands, as the Procfile's web line does), and --wsgi goes back."""
+    asgi = {"ASGI_APPLICATION": "proj.asgi.application"}
+    run(tmp_path, "fly", "--server", "granian", **asgi)
+    granian = "python -m django_platform.granian proj.asgi:application"
+    assert load("fly", (tmp_path / "fly.toml").read_text())["processes"]["app"] == granian
+    assert "up to date" in run(tmp_path, "fly", **asgi)[0]
+    run(tmp_path, "fly", "--wsgi", **asgi)
+    assert load("fly", (tmp_path / "fly.toml").read_text())["processes"]["app"] == "gunicorn proj.wsgi"
+    # A project's own Celery flags stand too.
+    text = (tmp_path / "fly.toml").read_text()
+    app = 'app = "gunicorn proj.wsgi"\n'
+    (tmp_path / "fly.toml").write_text(text.replace(app, app + "worker = 'celery -A proj worker --without-gossip'\n"))
+    run(tmp_path, "fly", "--celery-app", "proj", **with_celery(tmp_path))
+    assert load("fly", (tmp_path / "fly.toml").read_text())["processes"]["worker"] == (
+        "celery -A proj worker --without-gossip"
+    )
+    (tmp_path / "fly.toml").write_text("processes = 'not a table'\n")  # not read: the write says why
+    with pytest.raises(CommandError, match="processes must be a table"):
+        run(tmp_path, "fly")

@@ -53,10 +53,12 @@ def plan(
     server: str | None = None,
     celery_app: str | None = None,
     workers: Sequence[str] = (),
+    running: Mapping[str, str] | None = None,
 ) -> Plan:
     """The processes for `platform`, from the settings and the Procfile in `root` (its web line's
-    server and the project's own Celery commands stand). ImproperlyConfigured with our own words."""
-    current = current_types(root / "Procfile")
+    server and the project's own Celery commands stand; `running`: the commands a manifest starts,
+    which stand over the Procfile's). ImproperlyConfigured with our own words."""
+    current = {**current_types(root / "Procfile"), **(running or {})}
     processes = background(settings_values(), project_packages(), celery_app, current, multi_node=platform.multi_node)
     kept = "gunicorn" if wsgi else server_of(current.get("web", ""))
     chosen = server or kept

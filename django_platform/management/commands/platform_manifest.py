@@ -12,10 +12,12 @@ from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment
 from django_platform.deploy.files import project_dir, read
 from django_platform.deploy.plan import plan
+from django_platform.deploy.procfile import SERVERS
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.manifests import MODULES, manifest_for, manifest_path
+from django_platform.manifests.base import Manifest
 from django_platform.manifests.edits import Conflict
-from django_platform.manifests.files import hider, updated
+from django_platform.manifests.files import declared, hider, updated
 from django_platform.manifests.needs import needs
 
 
@@ -26,6 +28,20 @@ def _only_manifest(root: Path) -> str | None:
         return None
     found = [name for name in MODULES if (root / manifest_path(name)).is_file()]
     return found[0] if len(found) == 1 else None
+
+
+def _running(manifest: Manifest, text: str | None) -> dict[str, str]:
+    """The web and worker commands the manifest starts today (its server and the project's own
+    Celery flags stand, as the Procfile's do); nothing from a file that does not parse (the write
+    says why)."""
+    if not text or not manifest.starts_web:
+        return {}
+    try:
+        processes = declared(manifest, text).processes or {}
+    except (ValueError, Conflict):
+        return {}
+    web = processes.pop("app", None) or processes.pop("web", None)
+    return {**{k: v for k, v in processes.items() if v}, **({"web": web} if web else {})}
 
 
 class Command(ManagedFileCommand):
@@ -39,6 +55,14 @@ class Command(ManagedFileCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
+        server = parser.add_mutually_exclusive_group()
+        server.add_argument("--asgi", action="store_true", help="serve the ASGI application (as platform_procfile)")
+        server.add_argument("--wsgi", action="store_true", help="serve WSGI_APPLICATION (as platform_procfile)")
+        parser.add_argument(
+            "--server",
+            choices=["gunicorn", *SERVERS],
+            help="the ASGI server of the web command (as platform_procfile); default: the one it starts now",
+        )
         parser.add_argument(
             "--celery-app", metavar="MODULE", help="the module defining the Celery app (as platform_procfile takes it)"
         )
@@ -55,8 +79,21 @@ class Command(ManagedFileCommand):
             )
         path = root / manifest.path
         env = environment()
+        existing = attempt(lambda: read(path), OSError, ValueError)
+        if isinstance(existing, Failed):
+            raise CommandError(f"{path} cannot be read ({existing.kind}).", returncode=2)
+        old = existing.text if existing else None
         try:
-            planned = plan(root, platform, env, celery_app=options["celery_app"])
+            planned = plan(
+                root,
+                platform,
+                env,
+                asgi=options["asgi"],
+                wsgi=options["wsgi"],
+                server=options["server"],
+                celery_app=options["celery_app"],
+                running=_running(manifest, old),
+            )
             wanted = needs(root, platform, env, planned)
         except ImproperlyConfigured as exc:
             message = str(exc)  # our own words, naming the setting or variable, never a value
@@ -64,10 +101,6 @@ class Command(ManagedFileCommand):
             message = ""
         if message:
             raise CommandError(message, returncode=2)
-        existing = attempt(lambda: read(path), OSError, ValueError)
-        if isinstance(existing, Failed):
-            raise CommandError(f"{path} cannot be read ({existing.kind}).", returncode=2)
-        old = existing.text if existing else None
         try:
             new = updated(manifest, wanted, old)
         except (ValueError, Conflict) as exc:
