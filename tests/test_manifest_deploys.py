@@ -100,7 +100,8 @@ def phases(platform: str, path: Path) -> Phases:
     if platform == "digitalocean":
         web = doc["services"][0]
         job = next(j for j in doc["jobs"] if j["kind"] == "PRE_DEPLOY")
-        variables = {v["key"]: str(v["value"]) for v in web.get("envs", []) if "value" in v}
+        # A binding (`${db.DATABASE_URL}`) is the platform's to fill: the recipe's value stands in.
+        variables = {v["key"]: str(v["value"]) for v in web.get("envs", []) if "${" not in str(v.get("value", "${"))}
         return Phases(
             BUILT_BY_THE_PLATFORM, [job["run_command"]], web["run_command"], variables, web["health_check"]["http_path"]
         )

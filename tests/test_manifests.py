@@ -567,6 +567,14 @@ DOCUMENTED: dict[str, dict[str, type | tuple[type, ...]]] = {
         "workers.envs.type": str,
         "workers.envs.scope": str,
         "workers.envs.value": str,
+        "databases": list,
+        "databases.name": str,
+        "databases.engine": str,
+        "databases.production": bool,
+        "*.github": dict,
+        "*.github.repo": str,
+        "*.github.branch": str,
+        "*.github.deploy_on_push": bool,
     },
     # https://devcenter.heroku.com/articles/app-json-schema
     "heroku": {
@@ -1123,3 +1131,62 @@ def test_the_web_commands_server_stands_as_in_the_procfile(tmp_path: Path) -> No
     (tmp_path / "fly.toml").write_text("processes = 'not a table'\n")  # not read: the write says why
     with pytest.raises(CommandError, match="processes must be a table"):
         run(tmp_path, "fly")
+
+
+@pytest.mark.parametrize(
+    ("url", "head", "source"),
+    [
+        ("git@github.com:acme/mysite.git", "ref: refs/heads/main", ("github", "acme/mysite", "main")),
+        ("https://gitlab.com/acme/my.site", "ref: refs/heads/prod", ("gitlab", "acme/my.site", "prod")),
+        ("https://bitbucket.org/acme/mysite.git", "ref: refs/heads/main", None),
+        ("git@github.com:acme/mysite.git", "0123abcd", None),  # a detached HEAD names no branch
+    ],
+)
+def test_the_spec_builds_from_the_checkouts_origin(
+    tmp_path: Path, url: str, head: str, source: tuple[str, str, str] | None
+) -> None:
+    from django_platform.manifests.needs import repository
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text(f'[core]\n\tbare = false\n[remote "origin"]\n\turl = {url}\n')
+    (tmp_path / ".git" / "HEAD").write_text(head + "\n")
+    assert repository(tmp_path) == source
+    run(tmp_path, "digitalocean")
+    spec = load("digitalocean", (tmp_path / ".do" / "app.yaml").read_text())
+    components = [spec["services"][0], spec["jobs"][0]]
+    if source is None:
+        assert all("github" not in c and "gitlab" not in c for c in components)
+    else:
+        assert all(c[source[0]] == {"repo": source[1], "branch": source[2], "deploy_on_push": True} for c in components)
+    assert repository(tmp_path / "elsewhere") is None
+
+
+def test_the_database_the_platform_binds(tmp_path: Path) -> None:
+    """A new spec gets a database component and DATABASE_URL bound to it; a spec with its own
+    database binds to that one. Upsun: a database service and the relationship, unless the
+    project has its own service."""
+    run(tmp_path, "digitalocean")
+    spec = load("digitalocean", (tmp_path / ".do" / "app.yaml").read_text())
+    assert spec["databases"] == [{"name": "db", "engine": "PG", "production": False}]
+    bound = {"key": "DATABASE_URL", "value": "${db.DATABASE_URL}", "scope": "RUN_TIME"}
+    assert bound in spec["services"][0]["envs"] and bound in spec["jobs"][0]["envs"]
+    theirs = tmp_path / "theirs"
+    (theirs / ".do").mkdir(parents=True)
+    (theirs / ".do" / "app.yaml").write_text("databases:\n- name: maindb\n  engine: PG\n  cluster_name: prod\n")
+    run(theirs, "digitalocean")
+    spec = load("digitalocean", (theirs / ".do" / "app.yaml").read_text())
+    assert [d["name"] for d in spec["databases"]] == ["maindb"]
+    assert {"key": "DATABASE_URL", "value": "${maindb.DATABASE_URL}", "scope": "RUN_TIME"} in spec["services"][0][
+        "envs"
+    ]
+    run(tmp_path, "upsun")
+    config = load("upsun", (tmp_path / ".upsun" / "config.yaml").read_text())
+    assert config["services"] == {"db": {"type": "postgresql:16"}}
+    assert next(iter(config["applications"].values()))["relationships"] == {"database": "db:postgresql"}
+    upsun = tmp_path / "upsun"
+    (upsun / ".upsun").mkdir(parents=True)
+    (upsun / ".upsun" / "config.yaml").write_text(EXISTING["upsun"])
+    run(upsun, "upsun")
+    assert load("upsun", (upsun / ".upsun" / "config.yaml").read_text())["services"] == {
+        "db": {"type": "postgresql:16"}
+    }

@@ -29,6 +29,8 @@ class Needs(NamedTuple):
     secrets: tuple[str, ...]  # other variables the app needs, set by the user or an add-on
     database: str  # the database's engine family ("postgresql", "mysql")
     python: str  # "3.12"
+    # (host, "owner/name", branch) of the checkout's origin remote, where it is GitHub's or GitLab's.
+    repository: tuple[str, str, str] | None = None
 
 
 class Declared(NamedTuple):

@@ -19,6 +19,7 @@ from django_platform.deploy.procfile import process_types
 from django_platform.health import config, wired
 from django_platform.manifests.base import RELEASE, Needs
 from django_platform.platforms import Platform
+from django_platform.textfile import Unreadable, read_text
 
 RELEASE_TYPES = ("release", "postdeploy")
 
@@ -26,6 +27,30 @@ RELEASE_TYPES = ("release", "postdeploy")
 def service_name(root: Path) -> str:
     """The project directory's name as platforms accept service names (lowercase, dashes)."""
     return re.sub(r"[^a-z0-9]+", "-", root.resolve().name.lower()).strip("-")[:40] or "django-app"
+
+
+_REMOTE = re.compile(
+    r"^(?:https://|ssh://git@|git@)(?P<host>github\.com|gitlab\.com)[:/](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$"
+)
+
+
+def repository(root: Path) -> tuple[str, str, str] | None:
+    """(host, "owner/name", branch) of the checkout's origin remote on GitHub or GitLab, read from
+    .git/config and .git/HEAD (no git command); None elsewhere or where they cannot be read."""
+    git = root / ".git"
+    config, head = read_text(git / "config"), read_text(git / "HEAD")
+    if isinstance(config, Unreadable) or isinstance(head, Unreadable) or not head.startswith("ref: refs/heads/"):
+        return None
+    section = ""
+    for line in config.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped
+        elif section == '[remote "origin"]' and stripped.replace(" ", "").startswith("url="):
+            match = _REMOTE.match(stripped.split("=", 1)[1].strip())
+            if match:
+                return match.group("host").split(".")[0], match.group("repo"), head.strip()[len("ref: refs/heads/") :]
+    return None
 
 
 def needs(root: Path, platform: Platform, env: Mapping[str, str], planned: Plan) -> Needs:
@@ -53,4 +78,5 @@ def needs(root: Path, platform: Platform, env: Mapping[str, str], planned: Plan)
         secrets=("DATABASE_URL",),
         database=database,
         python=f"{sys.version_info.major}.{sys.version_info.minor}",
+        repository=repository(root),
     )

@@ -26,8 +26,29 @@ def _application(needs: Needs, get: Get) -> str:
     return needs.name
 
 
+# A new database service and the relationship the platform reads DATABASE_URL from ("database");
+# versions Upsun offers: https://docs.upsun.com/add-services/postgresql.html, /add-services/mysql.html.
+SERVICES = {"postgresql": ("postgresql:16", "postgresql"), "mysql": ("mariadb:11.4", "mysql")}
+DATABASE_TYPES = ("postgresql", "mariadb", "mysql", "oracle-mysql")
+
+
+def _database(needs: Needs, get: Get, app: tuple[str, str]) -> list[Edit]:
+    """Where the project has no database service yet: one, and the app's relationship to it."""
+    services = get(("services",))
+    types = (
+        [str(s.get("type", "")) for s in services.values() if isinstance(s, dict)] if isinstance(services, dict) else []
+    )
+    if any(t.split(":")[0] in DATABASE_TYPES for t in types):
+        return []  # the project's own service: its relationship is the project's too
+    kind, endpoint = SERVICES[needs.database]
+    return [
+        Edit(("services", "db", "type"), kind, "default"),
+        Edit((*app, "relationships", "database"), f"db:{endpoint}", "default"),
+    ]
+
+
 def edits(needs: Needs, get: Get) -> list[Edit]:
-    app = ("applications", _application(needs, get))
+    app: tuple[str, str] = ("applications", _application(needs, get))
     found = [
         Edit((*app, "type"), f"python:{needs.python}", "default"),
         Edit((*app, "web", "commands", "start"), needs.web),
@@ -42,6 +63,7 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
     ]
     for name, command in needs.processes.items():
         found.append(Edit((*app, "workers", name, "commands", "start"), command))
+    found += _database(needs, get, app)
     found.append(Edit(("routes", "https://{default}/", "type"), "upstream", "default"))
     found.append(Edit(("routes", "https://{default}/", "upstream"), f"{app[1]}:http", "default"))
     return found
@@ -82,7 +104,7 @@ MANIFEST = Manifest(
     read,
     header="# Upsun configuration; the keys django-platform owns are kept up to date by\n"
     "# `python manage.py platform_manifest`: edit the others freely.\n",
-    notes=("Add the database service and its relationship (services: and relationships:) for your database.",),
+    notes=("A database service of the project's own keeps its relationship: name it `database` for DATABASE_URL.",),
     sources=(
         "https://docs.upsun.com/create-apps/app-reference/single-runtime-image.html",
         "https://docs.upsun.com/create-apps/hooks/hooks-comparison.html",
