@@ -163,8 +163,16 @@ def test_the_database_add_on_and_the_secret_variables(tmp_path: Path) -> None:
     run(tmp_path, "heroku", DATABASES=postgres)
     assert json.loads((tmp_path / "app.json").read_text())["addons"] == ["heroku-postgresql"]
     run(tmp_path, "render", DATABASES=postgres)
-    variables = load("render", (tmp_path / "render.yaml").read_text())["services"][0]["envVars"]
-    assert {"key": "DATABASE_URL", "sync": False} in variables  # asked for in the dashboard, never written
+    blueprint = load("render", (tmp_path / "render.yaml").read_text())
+    database = blueprint["databases"][0]["name"]  # a Render Postgres, DATABASE_URL from it
+    from_database = {"fromDatabase": {"name": database, "property": "connectionString"}}
+    assert {"key": "DATABASE_URL", **from_database} in blueprint["services"][0]["envVars"]
+    mysql = tmp_path / "mysql"
+    mysql.mkdir()
+    run(mysql, "render", DATABASES={"default": {"ENGINE": "django.db.backends.mysql", "NAME": "x"}})
+    blueprint = load("render", (mysql / "render.yaml").read_text())
+    assert "databases" not in blueprint  # no managed MySQL on Render: the URL is asked for in the dashboard
+    assert {"key": "DATABASE_URL", "sync": False} in blueprint["services"][0]["envVars"]
 
 
 def test_a_platform_without_a_manifest_is_told_what_it_reads(tmp_path: Path) -> None:
@@ -520,6 +528,12 @@ DOCUMENTED: dict[str, dict[str, type | tuple[type, ...]]] = {
         "services.envVars.value": str,
         "services.envVars.generateValue": bool,
         "services.envVars.sync": bool,
+        "services.envVars.fromDatabase": dict,
+        "services.envVars.fromDatabase.name": str,
+        "services.envVars.fromDatabase.property": str,
+        "databases": list,
+        "databases.name": str,
+        "databases.plan": str,
     },
     # https://docs.railway.com/config-as-code/reference
     "railway": {

@@ -26,32 +26,52 @@ def _service(needs: Needs, service: tuple[Step, ...]) -> list[Edit]:
     ]
 
 
-def _variables(needs: Needs, service: tuple[Step, ...]) -> list[Edit]:
+def _database(needs: Needs, get: Get) -> tuple[str, list[Edit]]:
+    """The Render Postgres the app's DATABASE_URL comes from: the Blueprint's first, else a new one
+    ("" for a MySQL project: Render has no managed MySQL, its URL is the user's)."""
+    if needs.database != "postgresql":
+        return "", []
+    databases = get(("databases",))
+    named = [d.get("name") for d in databases if isinstance(d, dict)] if isinstance(databases, list) else []
+    if named and isinstance(named[0], str):
+        return named[0], []
+    name = f"{needs.name}-db"
+    return name, [Edit(("databases", Pick(name=name)), {"plan": "free"}, "item")]
+
+
+def _variables(needs: Needs, service: tuple[Step, ...], database: str) -> list[Edit]:
     variables = (*service, "envVars")
     found = [
         Edit((*variables, Pick(key=needs.secret_key)), {"generateValue": True}, "item"),
         Edit((*variables, Pick(key="DJANGO_SETTINGS_MODULE"), "value"), needs.settings_module),
     ]
-    # Values the user (or a database's connection string) gives in the dashboard: sync false.
-    found += [Edit((*variables, Pick(key=name)), {"sync": False}, "item") for name in needs.secrets]
+    for name in needs.secrets:
+        source: dict[str, object]
+        if name == "DATABASE_URL" and database:
+            source = {"fromDatabase": {"name": database, "property": "connectionString"}}
+        else:  # a value the user gives in the dashboard
+            source = {"sync": False}
+        found.append(Edit((*variables, Pick(key=name)), source, "item"))
     return found
 
 
 def edits(needs: Needs, get: Get) -> list[Edit]:
     web = ("services", Pick(type="web"))
+    database, created = _database(needs, get)
     found = [Edit((*web, "name"), needs.name, "default"), *_service(needs, web)]
     found += [
         Edit((*web, "startCommand"), needs.web),
         Edit((*web, "preDeployCommand"), needs.release),
         Edit((*web, "maxShutdownDelaySeconds"), needs.graceful + 1, "at_least"),
-        *_variables(needs, web),
+        *_variables(needs, web, database),
     ]
     if needs.health:
         found.append(Edit((*web, "healthCheckPath"), needs.health))
     for name, command in needs.processes.items():
         worker = ("services", Pick(type="worker", name=f"{needs.name}-{name}"))
-        found += [*_service(needs, worker), Edit((*worker, "startCommand"), command), *_variables(needs, worker)]
-    return found
+        found += [*_service(needs, worker), Edit((*worker, "startCommand"), command)]
+        found += _variables(needs, worker, database)
+    return [*found, *created]
 
 
 def read(get: Get) -> Declared:
