@@ -1204,3 +1204,18 @@ def test_the_database_the_platform_binds(tmp_path: Path) -> None:
     assert load("upsun", (upsun / ".upsun" / "config.yaml").read_text())["services"] == {
         "db": {"type": "postgresql:16"}
     }
+
+
+def test_a_build_that_migrates_is_flagged(tmp_path: Path) -> None:
+    """Render's own Django template migrates in its buildCommand (render-oss/skills): the schema
+    changes before the release is judged, and a failed deploy keeps them."""
+    (tmp_path / "render.yaml").write_text(
+        "services:\n  - type: web\n    runtime: python\n    name: mysite\n"
+        "    buildCommand: pip install -r requirements.txt && python manage.py collectstatic --noinput && "
+        "python manage.py migrate\n    startCommand: gunicorn project.wsgi:application --bind 0.0.0.0:$PORT\n"
+    )
+    assert ids(findings(tmp_path, "render")) == [
+        "django_platform.W038",
+        "django_platform.W041",
+        "django_platform.W051",
+    ]

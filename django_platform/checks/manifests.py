@@ -35,6 +35,10 @@ W045 = "{file} sends requests to {internal}; the app listens on {bound}."
 W046 = (
     "{file} sets STATICFILES_STORAGE, which Django ignores since 5.1: static files are neither hashed nor compressed."
 )
+W051 = (
+    "{file}'s build runs `manage.py migrate`: the schema changes before the release is judged, while the old "
+    "code still serves, and a failed deploy keeps them."
+)
 W047 = "{file}'s build runs no collectstatic: static files are not collected, so pages are served unstyled."
 W048 = "{file} sets DISABLE_COLLECTSTATIC: the buildpack collects no static files, so pages are served unstyled."
 # A build step that runs a script of the user's (which may collect static files): not judged.
@@ -131,6 +135,8 @@ def _disagreements(manifest: Manifest, found: Declared, wanted: Needs, label: st
         if missing:
             messages.append(_warn(W044, manifest, name, id="django_platform.W044", names=", ".join(missing)))
     build = found.build
+    if build and any(_PLAIN_MIGRATE.search(line) for line in build):
+        messages.append(_warn(W051, manifest, name, id="django_platform.W051"))
     if build is not None and not any("collectstatic" in line or _SCRIPT.search(line) for line in build):
         messages.append(_warn(W047, manifest, name, id="django_platform.W047"))
     if found.port is not None and found.port[0] != found.port[1]:

@@ -103,5 +103,10 @@ MANIFEST = Manifest(
     header="# Render Blueprint; the keys django-platform owns are kept up to date by\n"
     "# `python manage.py platform_manifest`: edit the others freely.\n",
     notes=("Create the Blueprint once in Render's dashboard (New > Blueprint); pushes then sync it.",),
-    sources=("https://render.com/docs/blueprint-spec", "https://render.com/docs/deploys#deploy-steps"),
+    sources=(
+        "https://render.com/docs/blueprint-spec",
+        "https://render.com/docs/deploys#deploy-steps",
+        "https://github.com/render-oss/skills (skills/render-create/templates/render-yaml/django.yaml: "
+        "Render's own Django Blueprint, its database and DATABASE_URL fromDatabase)",
+    ),
 )
