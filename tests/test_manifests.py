@@ -1219,3 +1219,18 @@ def test_a_build_that_migrates_is_flagged(tmp_path: Path) -> None:
         "django_platform.W041",
         "django_platform.W051",
     ]
+
+
+def test_a_manifest_that_starts_the_web_process_needs_no_procfile(tmp_path: Path) -> None:
+    """fly.toml starts the web process: no E012 without a Procfile; app.json starts none: E012."""
+    from django_platform.checks.deployfiles import check_procfile
+
+    def procfile_findings(platform: str) -> list[str]:
+        with override_settings(BASE_DIR=tmp_path), judging(get_platform(platform)):
+            return [m.id or "" for m in check_procfile()]
+
+    assert procfile_findings("fly") == ["django_platform.E012"]
+    run(tmp_path, "fly")
+    assert procfile_findings("fly") == []
+    run(tmp_path, "heroku")
+    assert procfile_findings("heroku") == ["django_platform.E012"]
