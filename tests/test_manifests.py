@@ -139,9 +139,10 @@ def test_every_process_the_settings_need_is_written(tmp_path: Path, platform: st
         assert document["processes"]["worker"] == worker
         assert document["http_service"]["processes"] == ["app"]  # the router sends web requests only
     elif platform == "render":
-        assert {"type": "worker", "name": tmp_path.name.lower().replace("_", "-")[:40], "startCommand": worker}.items()
+        from django_platform.manifests.needs import service_name
+
         workers = [s for s in document["services"] if s["type"] == "worker"]
-        assert [w["startCommand"] for w in workers] == [worker]
+        assert [(w["name"], w["startCommand"]) for w in workers] == [(f"{service_name(tmp_path)}-worker", worker)]
     elif platform == "digitalocean":
         assert document["workers"][0]["name"] == "worker"
         assert document["workers"][0]["run_command"] == worker
