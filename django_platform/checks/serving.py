@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
+from django_platform.checks.hops import check_middleware
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
@@ -76,6 +77,7 @@ def check_server(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         )
     if asgi_worker:
         messages += _persistent(declared or f"the web line serves {module}")
+        messages += check_middleware()
     else:
         # A URLconf that does not import is Django's own check to report, not a reason to crash here.
         found = attempt(lambda: sorted(set(_async_views())), Exception)
