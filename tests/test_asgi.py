@@ -512,6 +512,9 @@ def test_granian_is_started_tuned_for_the_platform() -> None:
     fly = arguments({"FLY_APP_NAME": "a"}, BY_NAME["fly"], cpus=1, memory=None, ipv6=True)
     assert fly[fly.index("--host") + 1] == "::" and fly[fly.index("--port") + 1] == "8000"
     assert fly[fly.index("--workers-kill-timeout") + 1] == "4"  # Fly: SIGINT, killed 5 s later
+    # The graceful timeout a manifest's stop window is written above, as gunicorn's.
+    told = arguments({**heroku, "GUNICORN_GRACEFUL_TIMEOUT": "12"}, BY_NAME["heroku"], cpus=1, memory=None)
+    assert told[told.index("--workers-kill-timeout") + 1] == "12"
     assert trusted_proxies(heroku, BY_NAME["heroku"]) == "*"  # every peer is the router
     assert trusted_proxies({}, BY_NAME["local"]) == "127.0.0.1"
     assert trusted_proxies({"GUNICORN_FORWARDED_ALLOW_IPS": "10.0.0.1"}, BY_NAME["heroku"]) == "10.0.0.1"

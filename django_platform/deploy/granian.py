@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django_platform.deploy.gunicorn import bind_addresses, forwarded_allow_ips, worker_count
+from django_platform.deploy.gunicorn import bind_addresses, forwarded_allow_ips, graceful_timeout, worker_count
 from django_platform.parsers.env import parse_int
 from django_platform.platforms import Platform
 
@@ -27,8 +27,9 @@ def arguments(
     port = str(parse_int("PORT", env["PORT"], minimum=1, maximum=65535)) if env.get("PORT", "").strip() else "8000"
     host = bind_addresses(port, ipv6=ipv6, v6only=False)[0].rpartition(":")[0].strip("[]")
     workers = worker_count(env, cpus=cpus, memory=memory, platform=platform)
-    # Finish in-flight requests before the platform's SIGKILL.
-    stop = max(1, platform.stop_window(env) - 1)
+    # Finish in-flight requests before the platform's SIGKILL: gunicorn's graceful timeout, the one a
+    # manifest's stop window is written above.
+    stop = graceful_timeout(env, platform)
     return [
         "--interface", "asgi",
         "--host", host,

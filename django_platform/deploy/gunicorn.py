@@ -228,7 +228,11 @@ def graceful_timeout(env: Mapping[str, str], platform: Platform) -> int:
     """Seconds a stopping worker has for its requests in flight: GUNICORN_GRACEFUL_TIMEOUT, else
     one second inside the platform's stop window (a manifest's stop window must exceed it)."""
     value = get_int(env, "GUNICORN_GRACEFUL_TIMEOUT", minimum=1)
-    return max(1, platform.stop_window(env) - 1) if value is None else value
+    return _inside_window(env, platform) if value is None else value
+
+
+def _inside_window(env: Mapping[str, str], platform: Platform) -> int:
+    return max(1, platform.stop_window(env) - 1)
 
 
 def settings(
@@ -248,7 +252,7 @@ def settings(
     result["workers"] = worker_count(env, cpus=cpus, memory=memory, platform=platform)
     result["worker_class"] = worker_class(env, server)
     # Finish in-flight requests before the platform's SIGKILL.
-    stop = max(1, platform.stop_window(env) - 1)
+    stop = _inside_window(env, platform)
     # Longer than the router's idle keep-alive, or it reuses a socket gunicorn has closed: 502s.
     default_keepalive = platform.router_idle_timeout + 5 if platform.router_idle_timeout else DEFAULT_KEEPALIVE
     # Values are taken literally: 0 is 0 (keep-alive off), never "unset".
