@@ -1148,6 +1148,24 @@ def test_the_web_commands_server_stands_as_in_the_procfile(tmp_path: Path) -> No
         run(tmp_path, "fly")
 
 
+def test_a_render_workers_own_celery_flags_stand(tmp_path: Path) -> None:
+    """Render's worker services are named `<project>-<process>`: read back as the process, so the
+    project's own flags stand as they do in the Procfile and in fly.toml."""
+    from django_platform.manifests.needs import service_name
+
+    run(tmp_path, "render", "--celery-app", "proj", **with_celery(tmp_path))
+    name = f"{service_name(tmp_path)}-worker"
+    text = (tmp_path / "render.yaml").read_text()
+    worker = next(s for s in load("render", text)["services"] if s.get("name") == name)
+    generated = worker["startCommand"]
+    assert generated.startswith("celery -A proj worker")
+    own = "celery -A proj worker --without-gossip --concurrency 2"
+    (tmp_path / "render.yaml").write_text(text.replace(generated, own))
+    run(tmp_path, "render", "--celery-app", "proj", **with_celery(tmp_path))
+    services = load("render", (tmp_path / "render.yaml").read_text())["services"]
+    assert [s["startCommand"] for s in services if s.get("name") == name] == [own]
+
+
 @pytest.mark.parametrize(
     ("url", "head", "source"),
     [

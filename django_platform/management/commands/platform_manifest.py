@@ -18,7 +18,7 @@ from django_platform.manifests import MODULES, manifest_for, manifest_path
 from django_platform.manifests.base import Manifest
 from django_platform.manifests.edits import Conflict
 from django_platform.manifests.files import declared, hider, updated
-from django_platform.manifests.needs import needs
+from django_platform.manifests.needs import needs, service_name
 
 
 def _only_manifest(root: Path) -> str | None:
@@ -30,10 +30,11 @@ def _only_manifest(root: Path) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _running(manifest: Manifest, text: str | None) -> dict[str, str]:
+def _running(manifest: Manifest, text: str | None, project: str) -> dict[str, str]:
     """The web and worker commands the manifest starts today (its server and the project's own
-    Celery flags stand, as the Procfile's do); nothing from a file that does not parse (the write
-    says why)."""
+    Celery flags stand, as the Procfile's do), by process name (a service we named
+    `<project>-<process>` is that process); nothing from a file that does not parse (the write says
+    why)."""
     if not text or not manifest.starts_web:
         return {}
     try:
@@ -41,7 +42,9 @@ def _running(manifest: Manifest, text: str | None) -> dict[str, str]:
     except (ValueError, Conflict):
         return {}
     web = processes.pop("app", None) or processes.pop("web", None)
-    return {**{k: v for k, v in processes.items() if v}, **({"web": web} if web else {})}
+    prefix = f"{project}-"
+    named = {k.removeprefix(prefix): v for k, v in processes.items() if v}
+    return {**named, **({"web": web} if web else {})}
 
 
 class Command(ManagedFileCommand):
@@ -92,7 +95,7 @@ class Command(ManagedFileCommand):
                 wsgi=options["wsgi"],
                 server=options["server"],
                 celery_app=options["celery_app"],
-                running=_running(manifest, old),
+                running=_running(manifest, old, service_name(root)),
             )
             wanted = needs(root, platform, env, planned)
         except ImproperlyConfigured as exc:
