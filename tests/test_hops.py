@@ -75,6 +75,7 @@ class Viewing(MiddlewareMixin):
         return None
 
 
+HooksInstance: Any = Hooks  # a class where MIDDLEWARE wants a dotted path
 HERE = "tests.test_hops."
 ASYNC_ONLY, BOTH, SYNC_ONLY, HOOKS, VIEWING = (HERE + n for n in ("AsyncOnly", "Both", "SyncOnly", "Hooks", "Viewing"))
 SECURITY = "django.middleware.security.SecurityMiddleware"
@@ -211,3 +212,4 @@ def test_w052_names_the_middleware_and_what_each_costs(tmp_path: Path) -> None:
     assert messages(tmp_path, "gunicorn tests.asgi", [ASYNC_ONLY, SECURITY, HOOKS, SYNC_CHAIN]) == []
     assert messages(tmp_path, "gunicorn tests.wsgi_app", [SECURITY, ASYNC_ONLY, HOOKS]) == []
     assert messages(tmp_path, "gunicorn tests.asgi", [SECURITY, "tests.nowhere.Middleware"]) == []
+    assert messages(tmp_path, "gunicorn tests.asgi", [SECURITY, HooksInstance]) == []  # not a dotted path: Django's

@@ -35,8 +35,8 @@ else:  # pragma: no cover - Python 3.10
 pytestmark = [pytest.mark.services, pytest.mark.e2e]
 __all__ = ["s3_endpoint"]  # the module's S3 server, shared with the lifecycle tests
 
-# What the platform's build runs that no manifest says: Fly's Dockerfile (fly launch writes it) and
-# DigitalOcean's Python buildpack run collectstatic themselves.
+# What the platform's build runs that no manifest says: Fly's Dockerfile (fly launch writes it),
+# DigitalOcean's and Northflank's Heroku Python buildpack run collectstatic themselves.
 BUILT_BY_THE_PLATFORM = ["python manage.py collectstatic --noinput"]
 
 
@@ -76,6 +76,23 @@ def phases(platform: str, path: Path) -> Phases:
             doc["processes"]["app"],
             dict(doc.get("env", {})),
             checks[0].get("path"),
+        )
+    if platform == "northflank":
+        doc = json.loads(text)
+        nodes = {(n["kind"], n["ref"]): n["spec"] for n in doc["spec"]["spec"]["steps"]}
+        group = nodes[("SecretGroup", "variables")]["secrets"]["variables"]
+        web = nodes[("DeploymentService", "web")]
+        # An argument (`${args.…}`) or the add-on's link is the platform's to fill: the recipe's
+        # value stands in. The group is build arguments too: the buildpack's collectstatic reads it.
+        variables = {k: v for k, v in {**group, **web.get("runtimeEnvironment", {})}.items() if "${" not in v}
+        job = nodes[("ManualJob", "release")]
+        assert ("JobRun", "released") in nodes  # the template runs it, before the services deploy
+        return Phases(
+            BUILT_BY_THE_PLATFORM,
+            [job["deployment"]["buildpack"]["customCommand"]],
+            web["deployment"]["buildpack"]["customCommand"],
+            variables,
+            web["healthChecks"][0]["path"],
         )
     if platform == "railway":
         doc = json.loads(text)
@@ -128,7 +145,9 @@ def run_step(project: Path, command: str, env: dict[str, str]) -> None:
     assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.mark.parametrize("platform", ["fly", "render", "railway", "digitalocean", "upsun", "heroku", "scalingo"])
+@pytest.mark.parametrize(
+    "platform", ["fly", "render", "railway", "digitalocean", "upsun", "heroku", "scalingo", "northflank"]
+)
 def test_a_first_deploy_from_the_written_manifest(
     platform: str, pg_tls: PgCluster, pg_plain: PgCluster, mariadb: dict[str, Any], s3_endpoint: str, tmp_path: Path
 ) -> None:
@@ -144,7 +163,8 @@ def test_a_first_deploy_from_the_written_manifest(
         (project / "Procfile").unlink()
     manage(project, {}, "platform_gunicorn", "--platform", platform)
     manage(project, {}, "platform_manifest", "--platform", platform)
-    names = ("fly.toml", "render.yaml", "railway.json", "app.yaml", "config.yaml", "app.json", "scalingo.json")
+    names = {"fly.toml", "render.yaml", "railway.json", "app.yaml", "config.yaml", "app.json", "scalingo.json"}
+    names.add("northflank.json")
     manifest = next(p for p in project.rglob("*") if p.name in names)
     steps = phases(platform, manifest)
     database, run_only = RECIPES[lifecycle.database](pg_tls, pg_plain, mariadb, tmp_path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -85,6 +86,7 @@ def test_a_new_manifest_has_what_the_app_needs(tmp_path: Path, platform: str) ->
     assert f"Wrote {path} for {platform}." in out
     document = load(platform, path.read_text())
     web, release, health = "gunicorn proj.wsgi", "python manage.py platform_migrate", "/readyz"
+    web_command = web
     if platform == "fly":
         assert document["processes"] == {"app": web}
         assert document["deploy"]["release_command"] == release
@@ -117,6 +119,22 @@ def test_a_new_manifest_has_what_the_app_needs(tmp_path: Path, platform: str) ->
         assert app["web"]["upstream"]["socket_family"] == "tcp"
         assert app["hooks"]["build"].splitlines()[-1] == "python manage.py collectstatic --noinput"
         assert app["hooks"]["deploy"].splitlines()[-1] == release
+    elif platform == "northflank":
+        steps = {(s["kind"], s["ref"]): s["spec"] for s in document["spec"]["spec"]["steps"]}
+        kinds = [s["kind"] for s in document["spec"]["spec"]["steps"]]
+        # Built, migrated by a job from that build, then deployed: in this order.
+        assert kinds == ["Addon", "SecretGroup", "BuildService", "Build", "ManualJob", "JobRun", "DeploymentService"]
+        web = steps[("DeploymentService", "web")]
+        assert web["deployment"]["buildpack"] == {"configType": "customCommand", "customCommand": web_command}
+        assert steps[("ManualJob", "release")]["deployment"]["buildpack"]["customCommand"] == release
+        assert web["healthChecks"][0]["path"] == health and web["healthChecks"][0]["port"] == 8000
+        assert web["deployment"]["gracePeriodSeconds"] == 30 and web["runtimeEnvironment"] == {"PORT": "8000"}
+        variables = steps[("SecretGroup", "variables")]["secrets"]["variables"]
+        assert variables["DJANGO_SECRET_KEY"] == "${args.DJANGO_SECRET_KEY}"  # an argument override
+        assert document["arguments"]["DJANGO_SECRET_KEY"] == ""  # no value in the repository
+        link = steps[("SecretGroup", "variables")]["addonDependencies"][0]
+        keys = [{"keyName": "POSTGRES_URI", "aliases": ["DATABASE_URL"]}]
+        assert link == {"addonId": "${refs.database.id}", "keys": keys}
     else:  # app.json, scalingo.json: the Procfile holds the commands
         assert document["env"]["DJANGO_SECRET_KEY"] == {"generator": "secret"}
         assert "web" in document["formation"]
@@ -130,7 +148,7 @@ def test_a_new_manifest_has_what_the_app_needs(tmp_path: Path, platform: str) ->
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("platform", ["fly", "render", "digitalocean", "upsun", "heroku", "scalingo"])
+@pytest.mark.parametrize("platform", ["fly", "render", "digitalocean", "upsun", "heroku", "scalingo", "northflank"])
 def test_every_process_the_settings_need_is_written(tmp_path: Path, platform: str) -> None:
     run(tmp_path, platform, "--celery-app", "proj", **with_celery(tmp_path))
     document = load(platform, path_of(tmp_path, platform).read_text())
@@ -149,6 +167,11 @@ def test_every_process_the_settings_need_is_written(tmp_path: Path, platform: st
     elif platform == "upsun":
         app = next(iter(document["applications"].values()))
         assert app["workers"]["worker"]["commands"]["start"] == worker
+    elif platform == "northflank":
+        services = [s for s in document["spec"]["spec"]["steps"] if s["kind"] == "DeploymentService"]
+        assert [s["ref"] for s in services] == ["web", "worker"]
+        assert services[1]["spec"]["deployment"]["buildpack"]["customCommand"] == worker
+        assert "ports" not in services[1]["spec"]  # nothing routes to a worker
     else:
         assert set(document["formation"]) == {"web", "worker"}
 
@@ -170,6 +193,10 @@ def test_the_database_add_on_and_the_secret_variables(tmp_path: Path) -> None:
     assert {"key": "DATABASE_URL", **from_database} in blueprint["services"][0]["envVars"]
     mysql = tmp_path / "mysql"
     mysql.mkdir()
+    run(mysql, "northflank", DATABASES={"default": {"ENGINE": "django.db.backends.mysql", "NAME": "x"}})
+    template = load("northflank", (mysql / "northflank.json").read_text())
+    assert "Addon" not in [s["kind"] for s in template["spec"]["spec"]["steps"]]  # a MySQL URL is the user's
+    assert template["arguments"]["DATABASE_URL"] == ""
     run(mysql, "render", DATABASES={"default": {"ENGINE": "django.db.backends.mysql", "NAME": "x"}})
     blueprint = load("render", (mysql / "render.yaml").read_text())
     assert "databases" not in blueprint  # no managed MySQL on Render: the URL is asked for in the dashboard
@@ -250,7 +277,49 @@ APP_JSON = """{"name": "mysite", "repository": "https://example.com/mysite", "ad
  "env": {"DJANGO_SECRET_KEY": {"description": "keep it secret", "generator": "secret"}}}
 """
 
+# A template exported from Northflank (4-space indentation), its web service built from a Dockerfile.
+NORTHFLANK_JSON = """{
+    "apiVersion": "v1.2",
+    "name": "mysite",
+    "description": "Production",
+    "options": {"autorun": false, "concurrencyPolicy": "queue"},
+    "arguments": {
+        "PROJECT_ID": "mysite-prod",
+        "GIT_BRANCH": "release"
+    },
+    "spec": {
+        "kind": "Workflow",
+        "spec": {
+            "type": "sequential",
+            "context": {"projectId": "${args.PROJECT_ID}"},
+            "steps": [
+                {
+                    "kind": "DeploymentService",
+                    "ref": "web",
+                    "spec": {
+                        "name": "mysite-web",
+                        "billing": {"deploymentPlan": "nf-compute-50"},
+                        "deployment": {
+                            "instances": 2,
+                            "internal": {"id": "mysite-build", "branch": "release", "buildSHA": "latest"},
+                            "docker": {"configType": "default"},
+                            "gracePeriodSeconds": 60
+                        },
+                        "runtimeEnvironment": {"PORT": "8080", "WEB_CONCURRENCY": "3"},
+                        "ports": [
+                            {"name": "http", "internalPort": 8080, "public": true, "protocol": "HTTP",
+                             "domains": ["www.example.com"]}
+                        ]
+                    }
+                }
+            ]
+        }
+    }
+}
+"""
+
 EXISTING = {
+    "northflank": NORTHFLANK_JSON,
     "fly": FLY_TOML,
     "render": RENDER_YAML,
     "railway": RAILWAY_JSON,
@@ -269,6 +338,21 @@ def owned_lines_only(old: str, new: str, allowed: list[str]) -> None:
 
 
 OWNED = {
+    "northflank": [
+        # Its own web service: our command (on its Dockerfile's image), settings module, health check.
+        '"customCommand": "gunicorn proj.wsgi"',
+        "DJANGO_SETTINGS_MODULE",
+        '"healthChecks"',
+        '"readinessProbe"',
+        '"protocol": "HTTP"',
+        '"path": "/readyz"',
+        '"port": 8080',
+        "Seconds",
+        "failureThreshold",
+        "{",
+        "}",
+        "]",
+    ],
     "fly": [
         "kill_signal",
         "release_command",
@@ -363,6 +447,16 @@ def test_an_existing_manifest_keeps_every_byte_outside_our_keys(tmp_path: Path, 
         assert "python3.10 -m pip install --upgrade pip" in app["hooks"]["build"]
         assert app["web"]["locations"] == before["applications"]["app"]["web"]["locations"]
         assert after["services"] == before["services"] and after["routes"] == before["routes"]
+    elif platform == "northflank":
+        steps, old_steps = after["spec"]["spec"]["steps"], before["spec"]["spec"]["steps"]
+        assert [s["kind"] for s in steps] == ["DeploymentService"]  # its structure: no node added
+        web, theirs = steps[0]["spec"], old_steps[0]["spec"]
+        assert web["deployment"]["docker"] == {"configType": "customCommand", "customCommand": "gunicorn proj.wsgi"}
+        assert web["deployment"]["gracePeriodSeconds"] == 60 and web["deployment"]["instances"] == 2
+        assert web["ports"] == theirs["ports"] and web["billing"] == theirs["billing"]
+        assert web["healthChecks"][0]["port"] == 8080  # follows the app's own PORT
+        assert after["options"] == before["options"] and after["arguments"] == before["arguments"]
+        assert '                            "type": "readinessProbe",' in new  # their 4-space indentation
     elif platform == "heroku":
         assert after["env"]["DJANGO_SECRET_KEY"]["description"] == "keep it secret"
         assert after["addons"] == [{"plan": "heroku-redis"}, "heroku-postgresql"]  # the database a deploy needs
@@ -603,6 +697,86 @@ DOCUMENTED: dict[str, dict[str, type | tuple[type, ...]]] = {
         "formation.*.quantity": int,
         "addons": list,
     },
+    # Northflank's template nodes (…/infrastructure-as-code/template-nodes) hold the API's request
+    # bodies: create addon, create project secret, create build service, create deployment service
+    # (…/docs/v1/api/project/…), healthChecks as on create combined service; a template's arguments
+    # and workflow as on …/infrastructure-as-code/gitops-on-northflank.
+    "northflank": {
+        "apiVersion": str,
+        "name": str,
+        "arguments": dict,
+        "arguments.*": str,
+        "spec": dict,
+        "spec.kind": str,
+        "spec.spec": dict,
+        "spec.spec.type": str,
+        "spec.spec.context": dict,
+        "spec.spec.context.projectId": str,
+        "spec.spec.steps": list,
+        "spec.spec.steps.kind": str,
+        "spec.spec.steps.ref": str,
+        "spec.spec.steps.condition": str,
+        "spec.spec.steps.spec": dict,
+        "spec.spec.steps.spec.name": str,
+        "spec.spec.steps.spec.type": str,  # an add-on's type, a secret group's, a build's
+        "spec.spec.steps.spec.version": str,
+        "spec.spec.steps.spec.tlsEnabled": bool,
+        "spec.spec.steps.spec.billing": dict,
+        "spec.spec.steps.spec.billing.deploymentPlan": str,
+        "spec.spec.steps.spec.billing.buildPlan": str,
+        "spec.spec.steps.spec.billing.storage": int,
+        "spec.spec.steps.spec.billing.replicas": int,
+        "spec.spec.steps.spec.secretType": str,
+        "spec.spec.steps.spec.priority": int,
+        "spec.spec.steps.spec.secrets": dict,
+        "spec.spec.steps.spec.secrets.variables": dict,
+        "spec.spec.steps.spec.secrets.variables.*": str,
+        "spec.spec.steps.spec.secrets.files": dict,
+        "spec.spec.steps.spec.addonDependencies": list,
+        "spec.spec.steps.spec.addonDependencies.addonId": str,
+        "spec.spec.steps.spec.addonDependencies.keys": list,
+        "spec.spec.steps.spec.addonDependencies.keys.keyName": str,
+        "spec.spec.steps.spec.addonDependencies.keys.aliases": list,
+        "spec.spec.steps.spec.vcsData": dict,
+        "spec.spec.steps.spec.vcsData.projectUrl": str,
+        "spec.spec.steps.spec.vcsData.projectType": str,
+        "spec.spec.steps.spec.buildSettings": dict,
+        "spec.spec.steps.spec.buildSettings.buildpack": dict,
+        "spec.spec.steps.spec.buildSettings.buildpack.builder": str,
+        "spec.spec.steps.spec.buildConfiguration": dict,
+        "spec.spec.steps.spec.buildConfiguration.branchRestrictions": list,
+        "spec.spec.steps.spec.disabledCI": bool,
+        "spec.spec.steps.spec.id": str,  # the Build node's build service
+        "spec.spec.steps.spec.branch": str,
+        "spec.spec.steps.spec.jobId": str,
+        "spec.spec.steps.spec.backoffLimit": int,
+        "spec.spec.steps.spec.deployment": dict,
+        "spec.spec.steps.spec.deployment.instances": int,
+        "spec.spec.steps.spec.deployment.gracePeriodSeconds": int,
+        "spec.spec.steps.spec.deployment.internal": dict,
+        "spec.spec.steps.spec.deployment.internal.id": str,
+        "spec.spec.steps.spec.deployment.internal.branch": str,
+        "spec.spec.steps.spec.deployment.internal.buildId": str,
+        "spec.spec.steps.spec.deployment.buildpack": dict,
+        "spec.spec.steps.spec.deployment.buildpack.configType": str,
+        "spec.spec.steps.spec.deployment.buildpack.customCommand": str,
+        "spec.spec.steps.spec.runtimeEnvironment": dict,
+        "spec.spec.steps.spec.runtimeEnvironment.*": str,
+        "spec.spec.steps.spec.ports": list,
+        "spec.spec.steps.spec.ports.name": str,
+        "spec.spec.steps.spec.ports.protocol": str,
+        "spec.spec.steps.spec.ports.public": bool,
+        "spec.spec.steps.spec.ports.internalPort": int,
+        "spec.spec.steps.spec.healthChecks": list,
+        "spec.spec.steps.spec.healthChecks.type": str,
+        "spec.spec.steps.spec.healthChecks.protocol": str,
+        "spec.spec.steps.spec.healthChecks.path": str,
+        "spec.spec.steps.spec.healthChecks.port": int,
+        "spec.spec.steps.spec.healthChecks.initialDelaySeconds": int,
+        "spec.spec.steps.spec.healthChecks.periodSeconds": int,
+        "spec.spec.steps.spec.healthChecks.timeoutSeconds": int,
+        "spec.spec.steps.spec.healthChecks.failureThreshold": int,
+    },
     # https://doc.scalingo.com/platform/app/app-manifest
     "scalingo": {
         "name": str,
@@ -660,6 +834,45 @@ def test_what_we_write_is_what_the_platform_documents(tmp_path: Path, platform: 
         kind = documented(platform, name)
         assert kind is not None, f"{platform}: {name} is not a documented key"
         assert isinstance(value, kind) and not (kind is int and isinstance(value, bool)), (name, value)
+
+
+def test_northflank_values_are_inside_the_api_ranges(tmp_path: Path) -> None:
+    """The limits the API reference gives for what we write (names, the grace period, the probe,
+    the port's name, the enums), and the references between the nodes resolve in order."""
+    tmp_path = tmp_path / "2048-a-rather-long-project-directory-name-for-a-site"  # a digit first, long
+    tmp_path.mkdir()
+    run(tmp_path, "northflank", "--celery-app", "proj", ROOT_URLCONF="tests.urls_health", **with_celery(tmp_path))
+    document = load("northflank", (tmp_path / "northflank.json").read_text())
+    name = re.compile(r"^[a-zA-Z]((-|\s)?[a-zA-Z0-9]+((-|\s)[a-zA-Z0-9]+)*)?$")
+    defined: set[str] = set()
+    for step in document["spec"]["spec"]["steps"]:
+        spec = step["spec"]
+        for ref in re.findall(r"\$\{refs\.(\w+)\.id\}", json.dumps(spec)):
+            assert ref in defined, f"{step['ref']} refers to {ref} before it runs"
+        defined.add(step["ref"])
+        if "name" in spec:
+            limit = {"Addon": 39, "SecretGroup": 100}.get(step["kind"], 54)
+            assert name.match(spec["name"]) and 3 <= len(spec["name"]) <= limit, spec["name"]
+        deployment = spec.get("deployment", {})
+        assert 15 <= deployment.get("gracePeriodSeconds", 15) <= 600
+        kinds = ("default", "customProcess", "customCommand", "customEntrypointCustomCommand", "original")
+        assert (
+            deployment.get("buildpack", {})
+            .get("configType", "customCommand")
+            .replace("originalEntrypointCustomCommand", "original")
+            in kinds
+        )
+        for port in spec.get("ports", []):
+            assert 1 <= len(port["name"]) <= 8 and port["protocol"] in ("HTTP", "HTTP/2", "TCP", "UDP")
+        for check in spec.get("healthChecks", []):
+            assert check["protocol"] in ("HTTP", "CMD", "TCP")
+            assert check["type"] in ("livenessProbe", "readinessProbe", "startupProbe")
+            assert 1 <= check["initialDelaySeconds"] <= 180 and 10 <= check["periodSeconds"] <= 600
+            assert 1 <= check["timeoutSeconds"] <= 60 and 1 <= check["failureThreshold"] <= 255
+        if step["kind"] == "SecretGroup":
+            assert spec["secretType"] in ("environment-arguments", "environment", "arguments")
+    variables = {a for a in re.findall(r"\$\{args\.(\w+)\}", json.dumps(document))}
+    assert variables <= set(document["arguments"])  # every argument used is declared
 
 
 def test_upsun_config_validates_against_the_schema_upsunvalidator_ships(tmp_path: Path) -> None:
@@ -799,6 +1012,10 @@ def test_a_written_manifest_agrees_with_the_app(tmp_path: Path) -> None:
         ("upsun", ("socket_family: tcp", "socket_family: unix"), ["W038", "W045"]),
         ("digitalocean", ("grace_period_seconds: 120", "grace_period_seconds: 1"), ["W038", "W043"]),
         ("railway", ('"/readyz"', '"/"'), ["W038", "W040"]),
+        ("northflank", ('"path": "/readyz"', '"path": "/health/"'), ["W038", "W040"]),
+        ("northflank", ('"kind": "JobRun"', '"kind": "Approval"'), ["W038", "W041"]),  # the job never runs
+        ("northflank", ('"gracePeriodSeconds": 30', '"gracePeriodSeconds": 4'), ["W038", "W043"]),
+        ("northflank", ('"internalPort": 8000', '"internalPort": 8080'), ["W038", "W045"]),
     ],
 )
 def test_disagreements_are_flagged(tmp_path: Path, platform: str, change: tuple[str, str], expected: list[str]) -> None:
@@ -810,6 +1027,29 @@ def test_disagreements_are_flagged(tmp_path: Path, platform: str, change: tuple[
     assert ids(findings(tmp_path, platform, ROOT_URLCONF="tests.urls_health")) == [
         f"django_platform.{i}" for i in expected
     ]
+
+
+def test_a_northflank_template_of_its_own_is_told_what_it_lacks(tmp_path: Path) -> None:
+    """A template with its own web service keeps its structure: its web service gets our keys, and
+    the release it does not run is said."""
+    (tmp_path / "northflank.json").write_text(NORTHFLANK_JSON)
+    run(tmp_path, "northflank", ROOT_URLCONF="tests.urls_health")
+    assert ids(findings(tmp_path, "northflank", ROOT_URLCONF="tests.urls_health")) == ["django_platform.W041"]
+    path = tmp_path / "northflank.json"
+    path.write_text(path.read_text().replace('"PORT": "8080"', '"PORT": "http"'))
+    run(tmp_path, "northflank", ROOT_URLCONF="tests.urls_health")
+    # The app cannot read that PORT: the router's port and the app's disagree.
+    assert ids(findings(tmp_path, "northflank", ROOT_URLCONF="tests.urls_health")) == [
+        "django_platform.W041",
+        "django_platform.W045",
+    ]
+    template = load("northflank", (tmp_path / "northflank.json").read_text())
+    assert template["spec"]["spec"]["steps"][0]["spec"]["healthChecks"][0]["port"] == 8000  # PORT unreadable
+    # A worker the settings need is not added to a structure of its own (its build is theirs): said.
+    run(tmp_path, "northflank", "--celery-app", "proj", ROOT_URLCONF="tests.urls_health", **with_celery(tmp_path))
+    assert [
+        s["kind"] for s in load("northflank", (tmp_path / "northflank.json").read_text())["spec"]["spec"]["steps"]
+    ] == ["DeploymentService"]
 
 
 def test_a_missing_process_is_flagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -968,6 +1208,7 @@ def test_ci_checks_the_one_manifest_the_project_has(tmp_path: Path, monkeypatch:
 
 SECRETS = ("s3cr3t-key-value-42", "pa55word-in-url", "tok-render-9f8e7d", "sk_live_app_json_1")
 WITH_SECRETS = {
+    "northflank": f"""{{"apiVersion": "v1.2", "arguments": {{"DJANGO_SECRET_KEY": "{SECRETS[0]}"}}}}\n""",
     "fly": f"""app = 'x'\n[env]\n  DJANGO_SECRET_KEY = '{SECRETS[0]}'\n  DATABASE_URL = 'postgres://u:{SECRETS[1]}@db/x'\n""",
     "render": f"""services:\n- type: web\n  name: x\n  envVars:\n  - key: API_TOKEN\n    value: {SECRETS[2]}\n""",
     "heroku": f"""{{"env": {{"STRIPE_SECRET_KEY": {{"value": "{SECRETS[3]}"}}}}}}\n""",
@@ -1192,6 +1433,15 @@ def test_the_spec_builds_from_the_checkouts_origin(
     else:
         assert all(c[source[0]] == {"repo": source[1], "branch": source[2], "deploy_on_push": True} for c in components)
     assert repository(tmp_path / "elsewhere") is None
+    # Northflank's build service builds the same repository (an argument to give where it is unknown).
+    run(tmp_path, "northflank")
+    template = load("northflank", (tmp_path / "northflank.json").read_text())
+    build = next(s["spec"] for s in template["spec"]["spec"]["steps"] if s["kind"] == "BuildService")
+    if source is None:
+        assert build["vcsData"]["projectUrl"] == "${args.GIT_REPOSITORY}" and "GIT_REPOSITORY" in template["arguments"]
+    else:
+        assert build["vcsData"] == {"projectUrl": f"https://{source[0]}.com/{source[1]}", "projectType": source[0]}
+        assert template["arguments"]["GIT_BRANCH"] == source[2] and "GIT_REPOSITORY" not in template["arguments"]
 
 
 def test_the_database_the_platform_binds(tmp_path: Path) -> None:

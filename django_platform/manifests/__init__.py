@@ -1,5 +1,5 @@
 """Platform manifests (fly.toml, render.yaml, railway.json, .do/app.yaml, .upsun/config.yaml,
-app.json, scalingo.json): the keys we own, written and checked. Loaded only by the commands and
+app.json, scalingo.json, northflank.json): the keys we own, written and checked. Loaded only by the commands and
 checks that use them (tomlkit and ruamel.yaml load with them, never while settings import)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ MODULES = {
     "upsun": ("upsun", ".upsun/config.yaml"),
     "heroku": ("heroku", "app.json"),
     "scalingo": ("scalingo", "scalingo.json"),
+    "northflank": ("northflank", "northflank.json"),
 }
 
 

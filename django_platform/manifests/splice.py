@@ -23,8 +23,8 @@ _PLAIN = re.compile(r"[A-Za-z0-9_/.$][A-Za-z0-9_ ./:$=@,+-]*")
 
 
 class Layout:
-    """How a YAML file indents: a nested mapping's keys past its parent's (`step`), and a list's
-    dashes past the key that holds it (`dash`: 0 where they line up with it)."""
+    """How a file indents: a nested mapping's keys past its parent's (`step`; a JSON file's too),
+    and a YAML list's dashes past the key that holds it (`dash`: 0 where they line up with it)."""
 
     __slots__ = ("dash", "step")
 
@@ -54,10 +54,16 @@ def layout(text: str, root: Node) -> Layout:
 
 def apply(text: str, edits: Sequence[Edit], parse: Parse, *, yaml: bool) -> str:
     """`text` with every edit made (parsed again after each, since spans move)."""
-    shape = layout(text, parse(text)) if yaml else Layout()
+    shape = layout(text, parse(text)) if yaml else Layout(step=_json_step(text))
     for edit in edits:
         text = _apply_one(text, parse(text), edit, yaml, shape)
     return text
+
+
+def _json_step(text: str) -> int:
+    """A JSON file's indentation step: its least indented line's spaces (2 where none is)."""
+    indents = [len(line) - len(line.lstrip(" ")) for line in text.splitlines() if line.startswith(" ")]
+    return min(indents) if indents else 2
 
 
 def value_at(root: Node, path: Sequence[Step]) -> Any:
@@ -159,7 +165,7 @@ def _insert(text: str, node: Node, key: str, value: Any, yaml: bool, shape: Layo
     if yaml and not node.entries and node.start == node.end:  # an empty document
         lead = "\n" if text and not text.endswith("\n") else ""
         return text + lead + _yaml_entry(key, value, 0, shape)
-    return _insert_flow(text, node, json.dumps(key) + ": ", value, yaml)
+    return _insert_flow(text, node, json.dumps(key) + ": ", value, yaml, shape.step)
 
 
 def _append(text: str, node: Node, item: Any, yaml: bool, shape: Layout) -> str:
@@ -169,10 +175,10 @@ def _append(text: str, node: Node, item: Any, yaml: bool, shape: Layout) -> str:
         dash = text.rfind("-", line, first.start)
         lead, at = _after_line(text, _last_leaf_end(node))
         return text[:at] + lead + _yaml_item(item, dash - line, shape) + text[at:]
-    return _insert_flow(text, node, "", item, yaml)
+    return _insert_flow(text, node, "", item, yaml, shape.step)
 
 
-def _insert_flow(text: str, node: Node, key: str, value: Any, yaml: bool) -> str:
+def _insert_flow(text: str, node: Node, key: str, value: Any, yaml: bool, step: int) -> str:
     """An entry into a JSON object or array, or a YAML flow collection, laid out as its
     neighbours are (one per line, indented alike, or all on one line)."""
     members = [v for _, v in node.entries] if node.kind == "object" else node.items
@@ -182,22 +188,22 @@ def _insert_flow(text: str, node: Node, key: str, value: Any, yaml: bool) -> str
         if "\n" not in text[node.start : node.end] and yaml:
             body = key + json.dumps(value)
             return text[: node.start + 1] + body + text[node.end - 1 :]
-        inner = indent + "  "
-        body = "\n" + inner + key + _json(value, inner) + "\n" + indent
+        inner = indent + " " * step
+        body = "\n" + inner + key + _json(value, inner, step) + "\n" + indent
         return text[: node.start + 1] + body + text[node.end - 1 :]
     first = firsts[0]
     on_own_line = text[_line_start(text, first.start) : first.start].strip() == ""
     last_end = members[-1].end
     if on_own_line:
         inner = _indent_of_line(text, first.start)
-        addition = ",\n" + inner + key + _json(value, inner)
+        addition = ",\n" + inner + key + _json(value, inner, step)
     else:
         addition = ", " + key + json.dumps(value)
     return text[:last_end] + addition + text[last_end:]
 
 
-def _json(value: Any, indent: str) -> str:
-    return json.dumps(value, indent=2).replace("\n", "\n" + indent)
+def _json(value: Any, indent: str, step: int) -> str:
+    return json.dumps(value, indent=step).replace("\n", "\n" + indent)
 
 
 def _edit_block_literal(text: str, node: Node, old: str, new: str) -> str:

@@ -32,7 +32,8 @@ NORTHFLANK = Northflank(
     recipe=(
         "Link the database add-on's secret as `DATABASE_URL`, set `DJANGO_SECRET_KEY`; the Dockerfile runs "
         "`collectstatic`; a job runs `migrate` before the deployment; an HTTP readiness check on `/readyz`. Hosts: "
-        "`NF_HOSTS`."
+        "`NF_HOSTS`. `platform_manifest` writes a template (`northflank.json`, synced by GitOps) that does all of "
+        "this with the Heroku buildpacks."
     ),
     sources=(
         "https://northflank.com/docs/v1/application/secure/inject-secrets",

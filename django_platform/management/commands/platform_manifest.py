@@ -51,7 +51,8 @@ class Command(ManagedFileCommand):
     command_name = "platform_manifest"
     help = (
         "Write the platform's manifest (fly.toml, render.yaml, railway.json, .do/app.yaml, .upsun/config.yaml, "
-        "app.json, scalingo.json) with what the app needs, changing only the keys django-platform owns."
+        "app.json, scalingo.json, northflank.json) with what the app needs, changing only the keys "
+        "django-platform owns."
     )
 
     managed_block = False  # the keys we own are the managed part
