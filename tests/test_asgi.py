@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-from collections.abc import Mapping
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -438,49 +437,6 @@ def test_under_asgi_the_sync_chain_middleware_comes_last() -> None:
     assert SYNC_CHAIN not in ns["MIDDLEWARE"]
 
 
-def hops(middleware: list[str]) -> int:
-    """Thread hops (sync_to_async calls) Django's ASGI handler makes for one request to a sync view."""
-    import asyncio
-
-    import asgiref.sync
-    from django.core.handlers.asgi import ASGIHandler
-
-    counted = [0]
-    real = asgiref.sync.SyncToAsync.__call__
-
-    async def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
-        counted[0] += 1
-        return await real(self, *args, **kwargs)
-
-    async def request() -> int:
-        handler = ASGIHandler()
-        sent: list[dict[str, Any]] = []
-
-        messages = [{"type": "http.request", "body": b"", "more_body": False}]
-
-        async def receive() -> dict[str, Any]:
-            if messages:
-                return messages.pop()
-            await asyncio.Event().wait()  # the client stays: no disconnect
-            return {}
-
-        async def send(message: Mapping[str, Any]) -> None:
-            sent.append(dict(message))
-
-        scope = {"type": "http", "method": "GET", "path": "/api/plain", "query_string": b"", "headers": []}
-        counted[0] = 0
-        await handler({**scope, "server": ("testserver", 80)}, receive, send)
-        return int(sent[0]["status"])
-
-    with override_settings(MIDDLEWARE=middleware, ROOT_URLCONF="tests.urls_async", ALLOWED_HOSTS=["*"]):
-        asgiref.sync.SyncToAsync.__call__ = counting  # type: ignore[method-assign]
-        try:
-            assert asyncio.run(request()) == 200
-        finally:
-            asgiref.sync.SyncToAsync.__call__ = real  # type: ignore[method-assign]
-    return counted[0]
-
-
 def test_the_sync_chain_saves_the_hops_between_the_event_loop_and_a_thread() -> None:
     from django_platform.areas.asgi import SYNC_CHAIN
 
@@ -492,7 +448,10 @@ def test_the_sync_chain_saves_the_hops_between_the_event_loop_and_a_thread() -> 
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
     ]
-    plain, chained = hops(startproject), hops([*startproject, SYNC_CHAIN])
+    from tests.test_hops import real_hops
+
+    # Counted as docs/asgi.md counts them: the trips from the event loop to a thread.
+    plain, chained = real_hops(startproject, back=False), real_hops([*startproject, SYNC_CHAIN], back=False)
     assert chained <= 5, chained  # the signals, the chain in and back, the view
     assert plain >= chained + 6, (plain, chained)  # process_request and process_response of each
 

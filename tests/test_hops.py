@@ -82,9 +82,9 @@ SECURITY = "django.middleware.security.SecurityMiddleware"
 CSRF = "django.middleware.csrf.CsrfViewMiddleware"
 
 
-def real_hops(middleware: list[str]) -> int:
-    """The hops (sync_to_async and async_to_sync calls) one request to a sync view makes through
-    Django's ASGI handler with this MIDDLEWARE."""
+def real_hops(middleware: list[str], *, back: bool = True) -> int:
+    """The hops (sync_to_async calls, and async_to_sync ones unless `back` is false) one request to
+    a sync view makes through Django's ASGI handler with this MIDDLEWARE."""
     from django.core.handlers.asgi import ASGIHandler
 
     counted = [0]
@@ -95,7 +95,7 @@ def real_hops(middleware: list[str]) -> int:
         return await to_thread(self, *args, **kwargs)
 
     def counting_to_loop(self: Any, *args: Any, **kwargs: Any) -> Any:
-        counted[0] += 1
+        counted[0] += back
         return to_loop(self, *args, **kwargs)
 
     async def request() -> int:
