@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.platform_envs import LIFECYCLES, Lifecycle
+from tests.platform_envs import LIFECYCLES, Lifecycle, clean_environ
 from tests.services import free_port, port_open, unavailable, wait_for
 
 __all__ = ["LIFECYCLES", "Lifecycle", "honcho", "phase_env"]
@@ -31,6 +32,21 @@ def phase_env(lifecycle: Lifecycle, phase: str, config: dict[str, str], run_only
         own = lifecycle.run if lifecycle.release in (None, {}) else lifecycle.release
         return {**own, **user, **run_only}
     return {**lifecycle.run, **user, **run_only}
+
+
+def run_step(project: Path, command: str, env: dict[str, str]) -> None:
+    """A build or release command of the platform's, run as its builder runs it: in the project,
+    with only `env` (and the slug's python first on PATH)."""
+    path = f"{BIN}:{clean_environ().get('PATH', '/usr/bin:/bin')}"
+    result = subprocess.run(
+        shlex.split(command),
+        cwd=project,
+        env=clean_environ(**env, PATH=path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
 
 
 def children(pid: int) -> dict[int, list[int]]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shlex
 import shutil
-import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -23,8 +21,8 @@ import pytest
 
 from django_platform.deploy.procfile import process_types
 from tests.e2e_support import copy_project, manage
-from tests.lifecycle import BIN, LIFECYCLES, Lifecycle, honcho, phase_env
-from tests.platform_envs import SECRET, clean_environ
+from tests.lifecycle import LIFECYCLES, Lifecycle, honcho, phase_env, run_step
+from tests.platform_envs import SECRET
 from tests.services import PgCluster, port_open, s3_server, unavailable, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e]
@@ -204,17 +202,7 @@ def serve_styled_admin_and_health_check(project: Path, lifecycle: Lifecycle, run
 
 def release(project: Path, lifecycle: Lifecycle, env: dict[str, str]) -> None:
     if lifecycle.release_process:
-        command = process_types((project / "Procfile").read_text())[lifecycle.release_process]
-        path = f"{BIN}:{clean_environ().get('PATH', '/usr/bin:/bin')}"  # the slug's python first
-        result = subprocess.run(
-            shlex.split(command),
-            cwd=project,
-            env=clean_environ(**env, PATH=path),
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+        run_step(project, process_types((project / "Procfile").read_text())[lifecycle.release_process], env)
     else:
         manage(project, env, "migrate", "--noinput")
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
-import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,8 +20,8 @@ from ruamel.yaml import YAML
 
 from django_platform.deploy.procfile import process_types
 from tests.e2e_support import copy_project, manage
-from tests.lifecycle import BIN, LIFECYCLES, honcho, phase_env
-from tests.platform_envs import SECRET, clean_environ
+from tests.lifecycle import LIFECYCLES, honcho, phase_env, run_step
+from tests.platform_envs import SECRET
 from tests.services import PgCluster, port_open, unavailable, wait_for
 from tests.test_lifecycle import ADDONS, MYSQL, RECIPES, get, s3_endpoint, serve_styled_admin_and_health_check
 
@@ -130,19 +128,6 @@ def phases(platform: str, path: Path) -> Phases:
         {k: str(v) for k, v in app.get("variables", {}).get("env", {}).items()},
         None,  # Upsun has no HTTP health check
     )
-
-
-def run_step(project: Path, command: str, env: dict[str, str]) -> None:
-    path = f"{BIN}:{clean_environ().get('PATH', '/usr/bin:/bin')}"  # the slug's python first
-    result = subprocess.run(
-        shlex.split(command),
-        cwd=project,
-        env=clean_environ(**env, PATH=path),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
 
 
 @pytest.mark.parametrize(
