@@ -247,8 +247,9 @@ MANIFEST = Manifest(
     notes=(
         "Create a template in Northflank, enable GitOps with this repository, its branch and the path "
         "/northflank.json, and give the template's secret arguments their values as argument overrides "
-        "(kept by Northflank, never in the repository). Each run of the template builds the branch, runs the "
-        "release job, then deploys: run it to deploy (its settings can run it when the file changes).",
+        "(kept by Northflank, never in the repository); the argument PROJECT_ID names the project it deploys "
+        "into. Each run of the template builds the branch, runs the release job, then deploys: run it to deploy "
+        "(its settings can run it when the file changes).",
         "A template with a web service of its own keeps its structure: platform_manifest owns that service's "
         "command, health check, grace period and port, and platform_check says what the template lacks.",
     ),
