@@ -354,6 +354,7 @@ OWNED = {
         "]",
     ],
     "fly": [
+        "builder",  # this project has no Dockerfile: Heroku's buildpacks build it
         "kill_signal",
         "release_command",
         "[deploy]",
@@ -431,6 +432,7 @@ def test_an_existing_manifest_keeps_every_byte_outside_our_keys(tmp_path: Path, 
         assert after["http_service"]["internal_port"] == 8080  # follows the app's own PORT
         assert "# our requests can take long" in new and "[[vm]]" in new
         assert after["vm"] == before["vm"] and after["primary_region"] == "cdg"
+        assert after["build"] == {"builder": "heroku/builder:24"}
     elif platform == "render":
         web = after["services"][0]
         assert web["buildCommand"] == "./build.sh"  # theirs: a default only where absent
@@ -462,6 +464,21 @@ def test_an_existing_manifest_keeps_every_byte_outside_our_keys(tmp_path: Path, 
         assert after["addons"] == [{"plan": "heroku-redis"}, "heroku-postgresql"]  # the database a deploy needs
     # A second run changes nothing.
     assert "is up to date; nothing to do." in run(tmp_path, platform, ROOT_URLCONF="tests.urls_health")[0]
+
+
+def test_fly_builds_with_buildpacks_only_without_a_build_of_the_projects(tmp_path: Path) -> None:
+    run(tmp_path, "fly")
+    assert load("fly", (tmp_path / "fly.toml").read_text())["build"] == {"builder": "heroku/builder:24"}
+    docker = tmp_path / "docker"
+    docker.mkdir()
+    (docker / "Dockerfile").write_text("FROM python:3.13-slim\n")  # fly launch's: it builds the image
+    run(docker, "fly")
+    assert "build" not in load("fly", (docker / "fly.toml").read_text())
+    own = tmp_path / "image"
+    own.mkdir()
+    (own / "fly.toml").write_text('app = "x"\n[build]\n  image = "registry.example.com/x:1"\n')
+    run(own, "fly")
+    assert load("fly", (own / "fly.toml").read_text())["build"] == {"image": "registry.example.com/x:1"}
 
 
 def test_a_utf8_bom_is_kept(tmp_path: Path) -> None:
@@ -588,6 +605,8 @@ DOCUMENTED: dict[str, dict[str, type | tuple[type, ...]]] = {
     # https://fly.io/docs/reference/configuration/
     "fly": {
         "app": str,
+        "build": dict,
+        "build.builder": str,
         "kill_signal": str,
         "kill_timeout": int,
         "env": dict,

@@ -31,6 +31,7 @@ class Needs(NamedTuple):
     python: str  # "3.12"
     # (host, "owner/name", branch) of the checkout's origin remote, where it is GitHub's or GitLab's.
     repository: tuple[str, str, str] | None = None
+    dockerfile: bool = False  # the project builds its image from a Dockerfile of its own
 
 
 class Declared(NamedTuple):

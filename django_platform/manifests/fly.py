@@ -8,6 +8,9 @@ from django_platform.manifests.edits import MISSING, Edit, Pick
 
 DEFAULT_PORT = 8000  # the generated gunicorn config binds $PORT, else 8000; Fly sets no PORT
 KILL_TIMEOUT = 5  # Fly's default when kill_timeout is absent
+# Without a Dockerfile, Fly builds with a buildpack builder: Heroku's, whose Python buildpack runs
+# collectstatic (heroku/buildpacks-python#108) and whose Procfile buildpack reads process types.
+BUILDER = "heroku/builder:24"
 
 
 def _port(get: Get) -> int:
@@ -32,6 +35,10 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
         Edit(("http_service", "force_https"), True, "default"),
         Edit(("http_service", "processes"), ["app"]),
     ]
+    build = get(("build",))
+    chosen = isinstance(build, dict) and any(key in build for key in ("builder", "dockerfile", "image"))
+    if not needs.dockerfile and not chosen:
+        found.append(Edit(("build", "builder"), BUILDER, "default"))
     if needs.health:
         check = ("http_service", "checks", Pick())
         found += [
@@ -67,7 +74,12 @@ MANIFEST = Manifest(
     header="# Fly.io app configuration; the keys django-platform owns are kept up to date by\n"
     "# `python manage.py platform_manifest`: edit the others freely.\n",
     notes=(
-        "The Dockerfile builds the image: it runs `python manage.py collectstatic --noinput` (fly launch writes it).",
+        "Without a Dockerfile, Heroku's buildpacks build the image (`[build] builder`) and run collectstatic; a "
+        "Dockerfile of the project's (fly launch writes one) must run `python manage.py collectstatic --noinput`.",
     ),
-    sources=("https://fly.io/docs/reference/configuration/",),
+    sources=(
+        "https://fly.io/docs/reference/configuration/",
+        "https://fly.io/docs/reference/builders/ (dockerfile, buildpacks and image builders)",
+        "https://github.com/heroku/buildpacks-python/pull/108 (collectstatic in Heroku's Python buildpack)",
+    ),
 )

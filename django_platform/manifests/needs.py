@@ -79,4 +79,5 @@ def needs(root: Path, platform: Platform, env: Mapping[str, str], planned: Plan)
         database=database,
         python=f"{sys.version_info.major}.{sys.version_info.minor}",
         repository=repository(root),
+        dockerfile=(root / "Dockerfile").is_file(),
     )
