@@ -62,6 +62,15 @@ class SyncOnly:
         return self.get_response(request)
 
 
+def factory(get_response: Any) -> Any:
+    """A function middleware, sync only (Django's default for one that sets no flag)."""
+
+    def middleware(request: HttpRequest) -> Any:
+        return get_response(request)
+
+    return middleware
+
+
 class Hooks(MiddlewareMixin):
     def process_request(self, request: HttpRequest) -> None:
         return None
@@ -78,6 +87,7 @@ class Viewing(MiddlewareMixin):
 HooksInstance: Any = Hooks  # a class where MIDDLEWARE wants a dotted path
 HERE = "tests.test_hops."
 ASYNC_ONLY, BOTH, SYNC_ONLY, HOOKS, VIEWING = (HERE + n for n in ("AsyncOnly", "Both", "SyncOnly", "Hooks", "Viewing"))
+FACTORY = HERE + "factory"
 SECURITY = "django.middleware.security.SecurityMiddleware"
 CSRF = "django.middleware.csrf.CsrfViewMiddleware"
 
@@ -147,6 +157,7 @@ CHAINS = [
     [BOTH, ASYNC_ONLY, BOTH],
     [BOTH, SYNC_CHAIN],
     [HOOKS, SYNC_ONLY, HOOKS],
+    [FACTORY, ASYNC_ONLY, HOOKS],
 ]
 
 
@@ -177,6 +188,7 @@ def test_what_each_departure_from_the_best_order_costs() -> None:
     # Every middleware async-capable and hook-free: the sync chain itself is the cost.
     assert named([BOTH, SYNC_CHAIN]) == (2, [(SYNC_CHAIN, 2)])
     assert named([BOTH]) == (0, [])
+    assert named([FACTORY, HOOKS]) == (2, [("no SyncChainMiddleware last", 2)])  # a function middleware too
 
 
 def cost(chain: list[str]) -> int:

@@ -39,6 +39,11 @@ def _own(cls: type, method: str) -> bool:
     return found is not None and not iscoroutinefunction(found)
 
 
+def _mixin(cls: Any) -> bool:
+    """A MiddlewareMixin class (a middleware may be a function factory, as Django allows)."""
+    return isinstance(cls, type) and issubclass(cls, MiddlewareMixin)
+
+
 def _hooks(cls: type) -> int:
     """The hooks a MiddlewareMixin middleware runs in a thread of their own in async mode."""
     return _own(cls, "process_request") + _own(cls, "process_response")
@@ -52,7 +57,7 @@ def hops(classes: Sequence[type]) -> int:
     for cls in reversed(classes):
         mode = _async(cls, below)
         total += mode != below  # the handler below is adapted: one hop per request
-        if mode and issubclass(cls, MiddlewareMixin):
+        if mode and _mixin(cls):
             total += _hooks(cls)
         # process_view is adapted to the server's mode whatever the chain's: a hop where it is sync.
         total += _own(cls, "process_view")
@@ -96,7 +101,7 @@ def costs(names: Sequence[str], classes: dict[str, type]) -> tuple[int, list[tup
         variant = [n for n in best if n != SYNC_CHAIN] if SYNC_CHAIN in best else [*best, SYNC_CHAIN]
         saved = _cost(variant, classes) - _cost(best, classes)
         if SYNC_CHAIN in best:
-            hooked = [n for n in best if issubclass(classes[n], MiddlewareMixin) and _hooks(classes[n])]
+            hooked = [n for n in best if _mixin(classes[n]) and _hooks(classes[n])]
             why = "MiddlewareMixin middleware then run in async mode, a hop for each hook: " + ", ".join(hooked)
             found.append(("no SyncChainMiddleware last", saved, why))
         else:
