@@ -84,6 +84,12 @@ class Viewing(MiddlewareMixin):
         return None
 
 
+def __getattr__(name: str) -> Any:
+    if name == "Broken":  # a middleware whose import fails with another error than ImportError
+        raise RuntimeError("broken at import")
+    raise AttributeError(name)
+
+
 HooksInstance: Any = Hooks  # a class where MIDDLEWARE wants a dotted path
 HERE = "tests.test_hops."
 ASYNC_ONLY, BOTH, SYNC_ONLY, HOOKS, VIEWING = (HERE + n for n in ("AsyncOnly", "Both", "SyncOnly", "Hooks", "Viewing"))
@@ -224,4 +230,5 @@ def test_w052_names_the_middleware_and_what_each_costs(tmp_path: Path) -> None:
     assert messages(tmp_path, "gunicorn tests.asgi", [ASYNC_ONLY, SECURITY, HOOKS, SYNC_CHAIN]) == []
     assert messages(tmp_path, "gunicorn tests.wsgi_app", [SECURITY, ASYNC_ONLY, HOOKS]) == []
     assert messages(tmp_path, "gunicorn tests.asgi", [SECURITY, "tests.nowhere.Middleware"]) == []
+    assert messages(tmp_path, "gunicorn tests.asgi", [SECURITY, "tests.test_hops.Broken"]) == []  # fails on import
     assert messages(tmp_path, "gunicorn tests.asgi", [SECURITY, HooksInstance]) == []  # not a dotted path: Django's

@@ -10,6 +10,7 @@ holds it to the hops a real request makes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
@@ -19,6 +20,7 @@ from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
 from django_platform.areas.asgi import SYNC_CHAIN
+from django_platform.attempt import Failed, attempt
 
 W052 = (
     "Under ASGI, MIDDLEWARE makes each request hop between the event loop and a thread {extra} more times than it "
@@ -116,19 +118,20 @@ def check_middleware() -> list[CheckMessage]:
         return []
     classes: dict[str, Any] = {SYNC_CHAIN: import_string(SYNC_CHAIN)}
     for name in names:
-        try:
-            classes[name] = import_string(name)
-        except ImportError:
-            return []  # Django reports a middleware that does not import
-    extra, found = costs(names, classes)
+        # A middleware that does not import (or fails as it does) is Django's to report.
+        found = attempt(partial(import_string, name), Exception)
+        if isinstance(found, Failed):
+            return []
+        classes[name] = found
+    extra, departures = costs(names, classes)
     if not extra:
         return []
-    named = "; ".join(f"{what}: {saved} ({why})" for what, saved, why in found) or "the order of its middleware"
+    named = "; ".join(f"{what}: {saved} ({why})" for what, saved, why in departures) or "the order of its middleware"
     hint = (
         "Put async-only middleware first, and SyncChainMiddleware last (configure() puts it there where the project "
         "declares ASGI, docs/asgi.md): the chain then runs in the request's one "
         "thread. What a hop costs: nine fewer took the awaiting view from 409 to 731 requests/s (docs/asgi.md)."
     )
-    if found and found[-1][0] == SYNC_CHAIN:
+    if departures and departures[-1][0] == SYNC_CHAIN:
         hint = "Leave SyncChainMiddleware out (configure(exclude={'asgi'})): the chain then runs on the event loop."
     return [Warning(W052.format(extra=extra, named=named), hint=hint, id="django_platform.W052")]
