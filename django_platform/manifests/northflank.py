@@ -262,5 +262,7 @@ MANIFEST = Manifest(
         "https://northflank.com/docs/v1/api/services/create-combined-service (healthChecks, buildSettings)",
         "https://northflank.com/docs/v1/api/project/addons/create-addon",
         "https://northflank.com/docs/v1/application/databases-and-persistence/connect-database-secrets-to-workloads",
+        "https://northflank.com/docs/v1/application/databases-and-persistence/deploy-databases-on-northflank/"
+        "deploy-postgresql-on-northflank (the add-on's POSTGRES_URI connection string)",
     ),
 )
