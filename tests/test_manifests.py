@@ -894,6 +894,18 @@ def test_northflank_values_are_inside_the_api_ranges(tmp_path: Path) -> None:
     assert variables <= set(document["arguments"])  # every argument used is declared
 
 
+def test_northflank_grace_period_stays_inside_the_api_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A graceful timeout longer than the API's 600 s maximum is written as 600 (Northflank would
+    refuse the template), a short one as its 15 s minimum."""
+    for graceful, grace in (("900", 600), ("3", 15)):
+        monkeypatch.setenv("GUNICORN_GRACEFUL_TIMEOUT", graceful)
+        (tmp_path / "northflank.json").unlink(missing_ok=True)
+        run(tmp_path, "northflank")
+        template = load("northflank", (tmp_path / "northflank.json").read_text())
+        web = next(s["spec"] for s in template["spec"]["spec"]["steps"] if s.get("ref") == "web")
+        assert web["deployment"]["gracePeriodSeconds"] == grace
+
+
 def test_upsun_config_validates_against_the_schema_upsunvalidator_ships(tmp_path: Path) -> None:
     """tests/data/manifests/upsun.schema.json: upsunvalidator 0.3.2's schemas/data/providers/upsun.json
     (MIT, github.com/Jeck-ai/upsunvalidator), vendored as is."""

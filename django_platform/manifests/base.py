@@ -84,6 +84,11 @@ def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def mappings(value: Any) -> list[dict[str, Any]]:
+    """The items of a list that are mappings (nothing where the value is not a list)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def commands(value: Any) -> list[str] | None:
     """A command or script as its lines ("a && b" and lists split too), None where absent."""
     if value is MISSING or value is None:

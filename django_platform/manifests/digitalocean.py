@@ -4,7 +4,16 @@ process, variables with their scope. Keys: https://docs.digitalocean.com/product
 
 from __future__ import annotations
 
-from django_platform.manifests.base import Declared, Get, Manifest, Needs, commands, int_or_none, text_or_none
+from django_platform.manifests.base import (
+    Declared,
+    Get,
+    Manifest,
+    Needs,
+    commands,
+    int_or_none,
+    mappings,
+    text_or_none,
+)
 from django_platform.manifests.edits import MISSING, Edit, Pick, Step
 
 GRACE = 120  # termination.grace_period_seconds when absent
@@ -80,21 +89,17 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
     return [*found, *created]
 
 
-def _items(value: object) -> list[dict[str, object]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def read(get: Get) -> Declared:
-    services = _items(get(("services",)))
+    services = mappings(get(("services",)))
     if not services:
         return Declared(None, None, None, None, None)
     web = services[0]
     health = web.get("health_check")
     termination = web.get("termination")
     grace = termination.get("grace_period_seconds", MISSING) if isinstance(termination, dict) else MISSING
-    release = [j for j in _items(get(("jobs",))) if j.get("kind") == "PRE_DEPLOY"]
+    release = [j for j in mappings(get(("jobs",))) if j.get("kind") == "PRE_DEPLOY"]
     processes = {"web": str(web.get("run_command", ""))}
-    processes.update({str(w.get("name")): str(w.get("run_command", "")) for w in _items(get(("workers",)))})
+    processes.update({str(w.get("name")): str(w.get("run_command", "")) for w in mappings(get(("workers",)))})
     return Declared(
         health=text_or_none(health.get("http_path")) if isinstance(health, dict) else None,
         release=[line for job in release for line in commands(job.get("run_command", MISSING)) or []],

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_platform.manifests.base import Declared, Get, Manifest, Needs, commands, int_or_none, text_or_none
+from django_platform.manifests.base import (
+    Declared,
+    Get,
+    Manifest,
+    Needs,
+    commands,
+    int_or_none,
+    mappings,
+    text_or_none,
+)
 from django_platform.manifests.edits import MISSING, Edit, Pick, Step
 
 STEPS = ("spec", "spec", "steps")
@@ -27,6 +36,11 @@ def _name(needs: Needs, suffix: str, limit: int = 39) -> str:
     add-on, 54 for a service)."""
     base = needs.name if needs.name[:1].isalpha() else f"app-{needs.name}"
     return f"{base[: limit - len(suffix) - 1].rstrip('-')}-{suffix}"
+
+
+def _grace(needs: Needs) -> int:
+    """A grace period above gunicorn's graceful timeout, inside the range the API accepts."""
+    return min(MAX_GRACE, max(MIN_GRACE, needs.graceful + 1))
 
 
 def _node(kind: str, ref: str) -> tuple[Step, ...]:
@@ -149,7 +163,7 @@ def _service(needs: Needs, name: str, command: str, existing: dict[str, Any] | N
         Edit(node, {"spec": {**spec, "deployment": {"instances": 1, "internal": _internal()}}}, "item"),
         *_command(node, command, existing),
         # SIGKILL follows SIGTERM after the grace period.
-        Edit((*node, "spec", "deployment", "gracePeriodSeconds"), max(MIN_GRACE, needs.graceful + 1), "at_least"),
+        Edit((*node, "spec", "deployment", "gracePeriodSeconds"), _grace(needs), "at_least"),
     ]
 
 
@@ -195,12 +209,8 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
     return found
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
 def _steps(get: Get) -> list[dict[str, Any]]:
-    return [step for step in _dicts(get(STEPS)) if isinstance(step.get("spec"), dict)]
+    return [step for step in mappings(get(STEPS)) if isinstance(step.get("spec"), dict)]
 
 
 def _run(step: dict[str, Any]) -> str:
@@ -216,11 +226,11 @@ def read(get: Get) -> Declared:
     if web is None:
         return Declared(None, None, None, None, None)
     spec = web["spec"]
-    checks = _dicts(spec.get("healthChecks"))
+    checks = mappings(spec.get("healthChecks"))
     ready = next((c for c in checks if c.get("type") == "readinessProbe" and c.get("protocol") == "HTTP"), {})
     deployment = spec.get("deployment") if isinstance(spec.get("deployment"), dict) else {}
     grace = deployment.get("gracePeriodSeconds", MISSING)
-    ports = _dicts(spec.get("ports"))
+    ports = mappings(spec.get("ports"))
     public = next((p for p in ports if p.get("public")), None)
     environment = spec.get("runtimeEnvironment") if isinstance(spec.get("runtimeEnvironment"), dict) else {}
     listens = environment.get("PORT", DEFAULT_PORT)
