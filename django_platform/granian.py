@@ -10,6 +10,7 @@ import sys
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.deploy.granian import TARGET_VARIABLE, TRUSTED_VARIABLE, arguments, trusted_proxies
+from django_platform.deploy.gunicorn import ipv6_support
 from django_platform.machine import cpu_limit, memory_limit
 from django_platform.parsers.env import TextEnvironment
 from django_platform.parsers.serving import SERVER_VARIABLE
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> int:
         if env.get(PLUGINS_VARIABLE, "").strip():
             load_plugins(env[PLUGINS_VARIABLE])
         platform = detect(env).platform
-        args = arguments(env, platform, cpus=cpu_limit(), memory=memory_limit())
+        args = arguments(env, platform, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support())
         trusted = trusted_proxies(env, platform)
     except ImproperlyConfigured as exc:  # our message: it names the variable, never its value
         print(f"django_platform.granian: {exc}", file=sys.stderr)

@@ -468,8 +468,11 @@ def test_granian_is_started_tuned_for_the_platform() -> None:
         "--interface", "asgi", "--host", "0.0.0.0", "--port", "5000", "--workers", "3",  # noqa: S104
         "--workers-kill-timeout", "29", "--respawn-failed-workers", WRAPPER,
     ]  # fmt: skip
-    fly = arguments({"FLY_APP_NAME": "a"}, BY_NAME["fly"], cpus=1, memory=None, ipv6=True)
-    assert fly[fly.index("--host") + 1] == "::" and fly[fly.index("--port") + 1] == "8000"
+    fly = arguments({"FLY_APP_NAME": "a"}, BY_NAME["fly"], cpus=1, memory=None, ipv6=(True, False))
+    assert fly[fly.index("--host") + 1] == "::" and fly[fly.index("--port") + 1] == "8000"  # dual-stack
+    # net.ipv6.bindv6only set: "::" would leave IPv4 (the router) out, and Granian takes one address.
+    v6only = arguments({"FLY_APP_NAME": "a"}, BY_NAME["fly"], cpus=1, memory=None, ipv6=(True, True))
+    assert v6only[v6only.index("--host") + 1] == "0.0.0.0"  # noqa: S104
     assert fly[fly.index("--workers-kill-timeout") + 1] == "4"  # Fly: SIGINT, killed 5 s later
     # The graceful timeout a manifest's stop window is written above, as gunicorn's.
     told = arguments({**heroku, "GUNICORN_GRACEFUL_TIMEOUT": "12"}, BY_NAME["heroku"], cpus=1, memory=None)
@@ -505,6 +508,10 @@ def test_the_granian_launcher(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     monkeypatch.setattr(os, "execv", lambda program, argv: started.append((program, argv)))
     granian.main(["chat.asgi:application"])
     assert started[0][0] == "/venv/bin/granian" and started[0][1][:3] == ["/venv/bin/granian", "--interface", "asgi"]
+    from django_platform.deploy.gunicorn import ipv6_support
+
+    host = started[0][1][started[0][1].index("--host") + 1]
+    assert host == ("::" if ipv6_support() == (True, False) else "0.0.0.0")  # noqa: S104 - as gunicorn binds here
     assert os.environ["DJANGO_PLATFORM_ASGI_TARGET"] == "chat.asgi:application"
     assert os.environ["DJANGO_PLATFORM_TRUSTED_PROXIES"] == "*"
     assert os.environ["DJANGO_PLATFORM_SERVER"] == "asgi"

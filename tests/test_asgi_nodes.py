@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from django_platform.deploy.gunicorn import ipv6_support
 from django_platform.deploy.procfile import process_types
 from django_platform.platforms import get_platform
 from tests.e2e_support import BIN
@@ -264,6 +265,8 @@ def test_granian_one_flag_away(project: tuple[Path, dict[str, str]]) -> None:
     with node(root, env) as (proc, port):
         db = requests.get(f"http://127.0.0.1:{port}/db", headers=ROUTER, timeout=10)
         assert db.json() == {"users": 0, "conn_max_age": 0, "pooled": True, "client": "203.0.113.7"}
+        if ipv6_support() == (True, False):  # bound to "::", dual-stack: IPv6 peers (Fly's 6PN) reach it too
+            assert requests.get(f"http://[::1]:{port}/db", headers=ROUTER, timeout=10).status_code == 200
         with websocket(port, "/ws/echo/") as echo:
             echo.send("ping")
             assert echo.recv(timeout=5) == "ping"

@@ -54,9 +54,9 @@ def _can_bind_ipv6_loopback() -> bool:
 
 def test_ipv6_probe(monkeypatch: pytest.MonkeyPatch) -> None:
     # What this machine can do, found independently of the probe.
-    assert gunicorn_conf._ipv6()[0] is (socket.has_ipv6 and _can_bind_ipv6_loopback())
+    assert gunicorn_conf.ipv6_support()[0] is (socket.has_ipv6 and _can_bind_ipv6_loopback())
     monkeypatch.setattr(socket, "has_ipv6", False)
-    assert gunicorn_conf._ipv6() == (False, False)
+    assert gunicorn_conf.ipv6_support() == (False, False)
     monkeypatch.setattr(socket, "has_ipv6", True)
 
     class NoBind(socket.socket):
@@ -64,7 +64,7 @@ def test_ipv6_probe(monkeypatch: pytest.MonkeyPatch) -> None:
             raise OSError("no IPv6 here")
 
     monkeypatch.setattr(socket, "socket", NoBind)
-    assert gunicorn_conf._ipv6() == (False, False)
+    assert gunicorn_conf.ipv6_support() == (False, False)
 
 
 def test_ipv6_without_proc(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +76,7 @@ def test_ipv6_without_proc(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(self)
 
     monkeypatch.setattr(Path, "read_text", no_proc)
-    _supported, v6only = gunicorn_conf._ipv6()
+    _supported, v6only = gunicorn_conf.ipv6_support()
     assert v6only is False
 
 

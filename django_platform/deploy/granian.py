@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django_platform.deploy.gunicorn import bind_addresses, forwarded_allow_ips, graceful_timeout, worker_count
+from django_platform.deploy.gunicorn import forwarded_allow_ips, graceful_timeout, worker_count
 from django_platform.parsers.env import parse_int
 from django_platform.platforms import Platform
 
@@ -21,11 +21,17 @@ TRUSTED_VARIABLE = "DJANGO_PLATFORM_TRUSTED_PROXIES"
 
 
 def arguments(
-    env: Mapping[str, str], platform: Platform, *, cpus: float, memory: int | None, ipv6: bool = False
+    env: Mapping[str, str],
+    platform: Platform,
+    *,
+    cpus: float,
+    memory: int | None,
+    ipv6: tuple[bool, bool] = (False, False),
 ) -> list[str]:
     """granian's arguments (after the program name) for this platform and environment."""
     port = str(parse_int("PORT", env["PORT"], minimum=1, maximum=65535)) if env.get("PORT", "").strip() else "8000"
-    host = bind_addresses(port, ipv6=ipv6, v6only=False)[0].rpartition(":")[0].strip("[]")
+    # Granian takes one address: "::" where it is dual-stack (as gunicorn's [::]), else IPv4 only.
+    host = "::" if ipv6 == (True, False) else "0.0.0.0"  # noqa: S104 - the platform's router connects from outside
     workers = worker_count(env, cpus=cpus, memory=memory, platform=platform)
     # Finish in-flight requests before the platform's SIGKILL: gunicorn's graceful timeout, the one a
     # manifest's stop window is written above.

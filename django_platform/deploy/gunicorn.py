@@ -194,7 +194,8 @@ def bind_addresses(port: str, *, ipv6: bool, v6only: bool) -> list[str]:
     return [f"[::]:{port}", f"0.0.0.0:{port}"] if v6only else [f"[::]:{port}"]
 
 
-def _ipv6() -> tuple[bool, bool]:
+def ipv6_support() -> tuple[bool, bool]:
+    """(IPv6 can be bound here, net.ipv6.bindv6only is set): what the listeners need."""
     if not socket.has_ipv6:
         return False, False
     try:
@@ -411,7 +412,7 @@ def apply(
     else:
         chosen = recorded_or_detected(get_platform(platform, variable="platform"), environ)
     server = server_for(environ, started_as(sys.argv if argv is None else argv))
-    values = settings(environ, chosen, cpus=cpu_limit(), memory=memory_limit(), ipv6=_ipv6(), server=server)
+    values = settings(environ, chosen, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support(), server=server)
     if serves_asgi(values["worker_class"]) and env is None:
         os.environ.setdefault(SERVER_VARIABLE, "asgi")
     namespace.update(values)
