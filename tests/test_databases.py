@@ -204,6 +204,8 @@ def test_qoddi_variables_off_qoddi_are_noted() -> None:
 
     report = django_platform.configure({"DATABASES": {}}, env={"DATABASE_HOST": "mysql-x"})
     assert report.notes == ["DATABASE_HOST is set but unused: Qoddi reads it (DJANGO_PLATFORM=qoddi)."]
+    report = django_platform.configure({"DATABASES": {}}, env={"MYSQL_HOST": "mysql-x"})
+    assert report.notes == ["MYSQL_HOST is set but unused: Northflank reads it (DJANGO_PLATFORM=northflank)."]
     # Qoddi's MongoDB datastore fills the same names, and MONGO_URL: not SQL credentials.
     env = {"DJANGO_PLATFORM": "qoddi", "DJANGO_SECRET_KEY": "k" * 50, "DATABASE_HOST": "m", "MONGO_URL": "mongodb://m"}
     settings: dict[str, Any] = {"DATABASES": {}}

@@ -227,6 +227,28 @@ def test_qoddi_without_host_finds_nothing() -> None:
     assert read_qoddi({"DATABASE_NAME": "x"}) == []
 
 
+def test_northflank_mysql_add_on_parts() -> None:
+    """A MySQL add-on's secrets under the aliases platform_manifest's template gives them."""
+    read_northflank = _reader("northflank")
+    env = {"MYSQL_HOST": "primary.mysql--abc.addon.code.run", "MYSQL_DATABASE": "d1", "MYSQL_USER": "u1"}
+    [(alias, entry, source)] = read_northflank({**env, "MYSQL_PASSWORD": PASSWORD})
+    assert (alias, source) == ("default", "MYSQL_HOST/PORT/DATABASE/USER/PASSWORD")
+    assert entry == {
+        "ENGINE": "django.db.backends.mysql",
+        "NAME": "d1",
+        "HOST": "primary.mysql--abc.addon.code.run",
+        "PORT": 3306,
+        "USER": "u1",
+        "PASSWORD": PASSWORD,
+    }
+    with pytest.raises(ImproperlyConfigured) as info:
+        read_northflank({"MYSQL_HOST": "h", "MYSQL_PASSWORD": PASSWORD})
+    assert str(info.value) == "MYSQL_HOST/PORT/DATABASE/USER/PASSWORD is missing MYSQL_DATABASE, MYSQL_USER."
+    with pytest.raises(ImproperlyConfigured, match=r"^MYSQL_HOST/PORT/DATABASE/USER/PASSWORD MYSQL_PORT "):
+        read_northflank({**env, "MYSQL_PORT": "port"})
+    assert read_northflank({"MYSQL_DATABASE": "d1"}) == []
+
+
 def test_heroku_extra_databases_become_aliases() -> None:
     env = {
         "HEROKU_POSTGRESQL_OLIVE_URL": "postgres://u:p@olive/db1",

@@ -195,8 +195,19 @@ def test_the_database_add_on_and_the_secret_variables(tmp_path: Path) -> None:
     mysql.mkdir()
     run(mysql, "northflank", DATABASES={"default": {"ENGINE": "django.db.backends.mysql", "NAME": "x"}})
     template = load("northflank", (mysql / "northflank.json").read_text())
-    assert "Addon" not in [s["kind"] for s in template["spec"]["spec"]["steps"]]  # a MySQL URL is the user's
-    assert template["arguments"]["DATABASE_URL"] == ""
+    nodes = {(s["kind"], s["ref"]): s["spec"] for s in template["spec"]["spec"]["steps"]}
+    assert nodes[("Addon", "database")]["type"] == "mysql"
+    # Its connection strings are no URLs: the parts, under the names the Northflank platform reads.
+    (link,) = nodes[("SecretGroup", "variables")]["addonDependencies"]
+    linked = {k["keyName"]: k["aliases"] for k in link["keys"]}
+    assert linked == {
+        "HOST": ["MYSQL_HOST"],
+        "PORT": ["MYSQL_PORT"],
+        "DATABASE": ["MYSQL_DATABASE"],
+        "USERNAME": ["MYSQL_USER"],
+        "PASSWORD": ["MYSQL_PASSWORD"],
+    }
+    assert "DATABASE_URL" not in template["arguments"]
     run(mysql, "render", DATABASES={"default": {"ENGINE": "django.db.backends.mysql", "NAME": "x"}})
     blueprint = load("render", (mysql / "render.yaml").read_text())
     assert "databases" not in blueprint  # no managed MySQL on Render: the URL is asked for in the dashboard

@@ -122,3 +122,29 @@ def test_qoddi_separate_variables_reach_mariadb_without_tls(mariadb: dict[str, o
     assert ns["DATABASES"]["default"]["OPTIONS"] == {"ssl_mode": "DISABLED"}  # type: ignore[index]
     assert query_one(ns["DATABASES"], "SHOW STATUS LIKE 'Ssl_cipher'") == "Ssl_cipher"  # type: ignore[arg-type]
     assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_northflank_mysql_add_on_linked_by_the_template(mariadb: dict[str, object], tmp_path: Path) -> None:
+    """The template links a MySQL add-on's parts (its connection strings are no URLs) under the
+    aliases the Northflank platform reads: the add-on's values under them reach the database."""
+    from tests.test_manifests import load, run
+
+    run(tmp_path, "northflank", DATABASES={"default": {"ENGINE": "django.db.backends.mysql", "NAME": "x"}})
+    steps = load("northflank", (tmp_path / "northflank.json").read_text())["spec"]["spec"]["steps"]
+    (link,) = next(s["spec"] for s in steps if s["kind"] == "SecretGroup")["addonDependencies"]
+    # The add-on's secrets, as its connection details page lists them.
+    addon = {
+        "HOST": str(mariadb["host"]),
+        "PORT": str(mariadb["port"]),
+        "DATABASE": str(mariadb["name"]),
+        "USERNAME": str(mariadb["user"]),
+        "PASSWORD": str(mariadb["password"]),
+        "MYSQL_CONNECTOR_URI": f"server={mariadb['host']}:{mariadb['port']};uid={mariadb['user']};database=test",
+    }
+    linked = {alias: addon[key["keyName"]] for key in link["keys"] for alias in key["aliases"]}
+    ns: dict[str, object] = {}
+    report = django_platform.configure(ns, env={"NF_OBJECT_ID": "web", "NF_PROJECT_ID": "p", **linked, **KEY})
+    assert report.platform == "northflank"
+    assert report.source("DATABASES.default").startswith("MYSQL_HOST/PORT/DATABASE/USER/PASSWORD")
+    assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]

@@ -1,8 +1,9 @@
 """Northflank's template (northflank.json, synced into Northflank by GitOps): one run builds the
 branch with the Heroku buildpacks, runs the release as a job from that build, then deploys the
 build to a web service and one service per background process, with a secret group for the
-variables (DATABASE_URL linked from a PostgreSQL add-on). Northflank's own layout for an app with
-several Heroku process types: a build service, deployment services and a secret group.
+variables (DATABASE_URL linked from a PostgreSQL add-on, or a MySQL add-on's parts). Northflank's
+own layout for an app with several Heroku process types: a build service, deployment services and
+a secret group.
 Nodes and keys: the template-node and API reference pages in `sources`."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django_platform.manifests.base import (
     text_or_none,
 )
 from django_platform.manifests.edits import MISSING, Edit, Pick, Step
+from django_platform.platforms.northflank import MYSQL_ALIASES
 
 STEPS = ("spec", "spec", "steps")
 GRACE = 30  # gracePeriodSeconds when absent (Northflank's default)
@@ -27,8 +29,9 @@ MIN_GRACE, MAX_GRACE = 15, 600  # the range the API accepts
 DEFAULT_PORT = 8000  # the generated gunicorn config binds $PORT, else 8000: the template sets PORT
 PLAN = "nf-compute-20"  # the smallest deployment plan; change it freely (a default only where absent)
 BUILD_PLAN = "nf-compute-400-16"  # the build plan of Northflank's own example template
-# The add-on's connection string, linked into the secret group under the name the app reads.
-URI_KEYS = {"postgresql": "POSTGRES_URI"}
+# The add-on's secrets, linked into the secret group under the names the app reads: PostgreSQL's
+# connection string as DATABASE_URL; MySQL's parts (its connection strings are no URLs).
+LINKS = {"postgresql": {"POSTGRES_URI": "DATABASE_URL"}, "mysql": MYSQL_ALIASES}
 
 
 def _name(needs: Needs, suffix: str, limit: int = 39) -> str:
@@ -81,7 +84,7 @@ def _command(node: tuple[Step, ...], command: str, existing: dict[str, Any] | No
 
 def _variables(needs: Needs) -> list[Edit]:
     group = _node("SecretGroup", "variables")
-    uri = URI_KEYS.get(needs.database)
+    links = LINKS[needs.database]  # Needs.database is one of them
     found = [
         Edit(
             group,
@@ -102,15 +105,14 @@ def _variables(needs: Needs) -> list[Edit]:
     # Secrets are the template's arguments: their values are argument overrides, kept by Northflank
     # and never in the repository.
     for name in (needs.secret_key, *needs.secrets):
-        if name == "DATABASE_URL" and uri:
-            continue
+        if name == "DATABASE_URL":
+            continue  # linked from the add-on, below
         found += [
             Edit(("arguments", name), "", "default"),
             Edit((*group, "spec", "secrets", "variables", name), f"${{args.{name}}}", "default"),
         ]
-    if uri:
-        link = {"keys": [{"keyName": uri, "aliases": ["DATABASE_URL"]}]}
-        found.append(Edit((*group, "spec", "addonDependencies", Pick(addonId="${refs.database.id}")), link, "item"))
+    link = {"keys": [{"keyName": key, "aliases": [alias]} for key, alias in links.items()]}
+    found.append(Edit((*group, "spec", "addonDependencies", Pick(addonId="${refs.database.id}")), link, "item"))
     return found
 
 
@@ -128,10 +130,9 @@ def _chain(needs: Needs) -> list[Edit]:
     found = []
     if needs.repository is None:
         found.append(Edit(("arguments", "GIT_REPOSITORY"), "", "default"))
-    if needs.database in URI_KEYS:
-        addon = {"name": _name(needs, "db"), "type": needs.database, "version": "latest", "tlsEnabled": True}
-        addon["billing"] = {"deploymentPlan": PLAN, "storage": 4096, "replicas": 1}
-        found.append(Edit(_node("Addon", "database"), {"spec": addon}, "item"))
+    addon = {"name": _name(needs, "db"), "type": needs.database, "version": "latest", "tlsEnabled": True}
+    addon["billing"] = {"deploymentPlan": PLAN, "storage": 4096, "replicas": 1}
+    found.append(Edit(_node("Addon", "database"), {"spec": addon}, "item"))
     found += _variables(needs)
     build = {
         "name": _name(needs, "build", 54),
@@ -274,5 +275,7 @@ MANIFEST = Manifest(
         "https://northflank.com/docs/v1/application/databases-and-persistence/connect-database-secrets-to-workloads",
         "https://northflank.com/docs/v1/application/databases-and-persistence/deploy-databases-on-northflank/"
         "deploy-postgresql-on-northflank (the add-on's POSTGRES_URI connection string)",
+        "https://northflank.com/docs/v1/application/databases-and-persistence/deploy-databases-on-northflank/"
+        "deploy-mysql-on-northflank (the add-on's HOST, PORT, USERNAME and PASSWORD secrets)",
     ),
 )
