@@ -162,6 +162,9 @@ def platform_page(platform: Any) -> str:
             f"- Websockets: the router closes one that carried no data for {platform.websocket_idle} s (the servers' "
             "20 s ping keeps it open; `W037` says when a web line pings less often)"
         )
+    if platform.websocket_route:
+        route = platform.websocket_route
+        out.append(f"- Websockets are carried only {route} (`W053` says so for an app that routes them)")
     if platform.size_variable:
         out.append(f"- Container memory read from `{platform.size_variable}`")
     out.append("")

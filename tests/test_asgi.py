@@ -347,12 +347,12 @@ def test_a_project_that_declares_asgi_gets_an_asgi_web_line(tmp_path: Path) -> N
 
 def serving_messages(tmp_path: Path, web: str, platform: str = "render", **overrides: Any) -> list[str]:
     from django_platform.checks import judging
-    from django_platform.checks.serving import check_server, check_websocket_ping
+    from django_platform.checks.serving import check_server, check_websocket_ping, check_websocket_route
 
     (tmp_path / "Procfile").write_text(f"web: {web}\n")
     values = {"BASE_DIR": tmp_path, "WSGI_APPLICATION": "tests.wsgi_app.application", **overrides}
     with override_settings(**values), judging(BY_NAME[platform]):
-        return [m.id or "" for m in [*check_server(), *check_websocket_ping()]]
+        return [m.id or "" for m in [*check_server(), *check_websocket_ping(), *check_websocket_route()]]
 
 
 def test_an_application_under_the_other_kind_of_worker_is_an_error(tmp_path: Path) -> None:
@@ -414,6 +414,26 @@ def test_a_websocket_ping_slower_than_the_router_is_said(tmp_path: Path) -> None
     assert serving_messages(tmp_path, "uvicorn tests.asgi:application --ws-ping-interval 60", "railway") == [
         "django_platform.W037"
     ]
+
+
+def test_websockets_on_a_router_that_carries_them_on_some_host_names_only(tmp_path: Path) -> None:
+    """cloudControl carries websockets through its cloudcontrolapp.com subdomain only (W053); its
+    routing closes one idle for 55 s (W037)."""
+    web = "gunicorn tests.asgi_channels -k uvicorn_worker.UvicornWorker"
+    channels = {"ASGI_APPLICATION": "tests.asgi_channels.application"}
+    assert serving_messages(tmp_path, web, "cloudcontrol", **channels) == ["django_platform.W053"]
+    assert serving_messages(tmp_path, web, "heroku", **channels) == []  # every host name carries them
+    assert serving_messages(tmp_path, web, "local", **channels) == []
+    # No websocket route: Django's own handler, a router for HTTP only, or one that does not import.
+    plain = "gunicorn tests.asgi -k uvicorn_worker.UvicornWorker"
+    for name in ("tests.asgi.application", "tests.asgi_channels.http_only", "tests.nowhere.application", ""):
+        assert serving_messages(tmp_path, plain, "cloudcontrol", ASGI_APPLICATION=name) == []
+    daphne = "daphne -b 0.0.0.0 -p $PORT --ping-interval 60 tests.asgi_channels:application"
+    assert serving_messages(tmp_path, daphne, "cloudcontrol") == ["django_platform.W037"]
+    from django_platform.checks.serving import W053
+
+    text = W053.format(platform="cloudControl", where=BY_NAME["cloudcontrol"].websocket_route)
+    assert "only through the app's `cloudcontrolapp.com` subdomain" in text
 
 
 # --- the middleware chain under ASGI ---------------------------------------------------------------

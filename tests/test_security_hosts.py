@@ -168,11 +168,17 @@ def hosts(env: dict[str, str], platform: str, **current: Any) -> dict[str, list[
         ("render", {"RENDER_EXTERNAL_HOSTNAME": "app.onrender.com"}, ["app.onrender.com"]),
         ("fly", {"FLY_APP_NAME": "App"}, ["app.fly.dev"]),
         ("railway", {"RAILWAY_PUBLIC_DOMAIN": "app.up.railway.app"}, ["app.up.railway.app", "healthcheck.railway.app"]),
-        ("cloudcontrol", {"DEP_NAME": "shop/default"}, ["shop.cloudcontrolled.com"]),
+        # Both subdomains: cloudcontrolapp.com is the one that carries websockets.
+        ("cloudcontrol", {"DEP_NAME": "shop/default"}, ["shop.cloudcontrolled.com", "shop.cloudcontrolapp.com"]),
         (
             "cloudcontrol",
             {"DEP_NAME": "shop/staging"},
-            ["shop.cloudcontrolled.com", "staging-shop.cloudcontrolled.com"],
+            [
+                "shop.cloudcontrolled.com",
+                "staging-shop.cloudcontrolled.com",
+                "shop.cloudcontrolapp.com",
+                "staging-shop.cloudcontrolapp.com",
+            ],
         ),
         ("qoddi", {}, []),
         ("local", {}, ["localhost", "127.0.0.1", "[::1]"]),

@@ -1,19 +1,21 @@
 """The server the Procfile's web line starts against what the application is: an ASGI module
 under a WSGI worker or the reverse, a project that declares ASGI served over WSGI, async views
 under WSGI, persistent connections under ASGI, a websocket ping slower than the router's idle
-limit."""
+limit, websockets on a platform whose router carries them on some host names only."""
 
 from __future__ import annotations
 
 import re
 import shlex
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.module_loading import import_string
 
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
@@ -34,6 +36,7 @@ W037 = (
     "The web server pings websockets every {ping} s, and {platform}'s router closes one that carried no data "
     "for {idle} s."
 )
+W053 = "The ASGI application routes websockets, and {platform}'s router carries them only {where}."
 # Websocket ping options of the servers a web line may start (uvicorn's CLI, Daphne, Granian).
 _PING = re.compile(r"--(?:ws-ping-interval|ping-interval|ws-ping)(?:=|\s+)(?P<value>\S+)")
 
@@ -148,4 +151,29 @@ def check_websocket_ping(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     ]
 
 
-CHECKS = (check_server, check_websocket_ping)
+def _routes_websockets() -> bool:
+    """Whether ASGI_APPLICATION (Channels' setting; Django's own handler serves HTTP only) routes
+    the websocket protocol."""
+    name = getattr(settings, "ASGI_APPLICATION", None)
+    if not isinstance(name, str) or not name:
+        return False
+    # An application that does not import is the server's (and Channels' checks') to report.
+    application = attempt(partial(import_string, name), Exception)
+    mapping = None if isinstance(application, Failed) else getattr(application, "application_mapping", None)
+    return isinstance(mapping, dict) and "websocket" in mapping
+
+
+def check_websocket_route(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    platform = target_platform()
+    if platform.development or not platform.websocket_route or not _routes_websockets():
+        return []
+    return [
+        Warning(
+            W053.format(platform=platform.label, where=platform.websocket_route),
+            hint="Point the websocket clients at a host name the router carries them through.",
+            id="django_platform.W053",
+        )
+    ]
+
+
+CHECKS = (check_server, check_websocket_ping, check_websocket_route)

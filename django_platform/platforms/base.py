@@ -207,6 +207,9 @@ class Platform:
     # Seconds after which the router closes a websocket that carried no data (the server's ping
     # must come sooner), 0 = unknown.
     websocket_idle: int = 0
+    # Where the router carries websockets when it does not on every host name of the app (a
+    # phrase: "through …"); "" where its docs say nothing against any.
+    websocket_route: str = ""
     # Run-time files vanish at the next restart/deploy and each node has its own copy.
     ephemeral_disk: bool = True
     # Several nodes may run behind a load balancer.
@@ -271,6 +274,7 @@ class Platform:
             stop_grace: int = ...,
             router_idle_timeout: int = ...,
             websocket_idle: int = ...,
+            websocket_route: str = ...,
             ephemeral_disk: bool = ...,
             multi_node: bool = ...,
             local_smtp: bool = ...,

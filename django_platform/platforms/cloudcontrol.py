@@ -162,7 +162,20 @@ CLOUDCONTROL = CloudControl(
     stores=(CRED_FILE,),
     db_tls={PG: True},
     router_tls=True,
-    host_templates=("{CC_APP}.cloudcontrolled.com", "{CC_DEP}-{CC_APP}.cloudcontrolled.com"),
+    # Every deployment has both subdomains: cloudcontrolled.com (Varnish, failover) and
+    # cloudcontrolapp.com (websockets, health checker).
+    host_templates=(
+        "{CC_APP}.cloudcontrolled.com",
+        "{CC_DEP}-{CC_APP}.cloudcontrolled.com",
+        "{CC_APP}.cloudcontrolapp.com",
+        "{CC_DEP}-{CC_APP}.cloudcontrolapp.com",
+    ),
+    # The cloudcontrolapp.com subdomain's send and read timeouts, which apply to websockets.
+    websocket_idle=55,
+    websocket_route=(
+        "through the app's `cloudcontrolapp.com` subdomain (`APP.cloudcontrolapp.com`, `DEP-APP.cloudcontrolapp.com`): "
+        "not through `cloudcontrolled.com`, whose routing caches with Varnish, and `wss://` not on a custom domain"
+    ),
     worker_hint="add it with `cctrlapp APP/DEP worker.add {process}` (unverified)",
     release_hint='run `cctrlapp APP/DEP run "python manage.py platform_migrate"` after each deploy',
     gunicorn_config=CONFIG,
@@ -184,6 +197,8 @@ CLOUDCONTROL = CloudControl(
     ),
     sources=(
         "https://github.com/cloudControl/documentation",
+        "https://www.cloudcontrol.com/dev-center/platform-documentation#routing-tier",
+        "https://www.cloudcontrol.com/dev-center/platform-documentation#websockets",
         "https://www.cloudcontrol.com/dev-center/Guides/Python/Add-on%20credentials",
         "https://github.com/cloudControl/buildpack-python",
     ),
