@@ -817,6 +817,7 @@ DOCUMENTED: dict[str, dict[str, type | tuple[type, ...]]] = {
         "formation": dict,
         "formation.*": dict,
         "formation.*.amount": int,
+        "formation.*.size": str,
     },
 }
 
@@ -864,6 +865,17 @@ def test_what_we_write_is_what_the_platform_documents(tmp_path: Path, platform: 
         kind = documented(platform, name)
         assert kind is not None, f"{platform}: {name} is not a documented key"
         assert isinstance(value, kind) and not (kind is int and isinstance(value, bool)), (name, value)
+
+
+def test_scalingo_formation_has_what_its_schema_requires(tmp_path: Path) -> None:
+    """Scalingo's published schema (Scalingo/developers-documentation, scalingo.schema.json, checked
+    by hand: not vendored) requires `amount` and `size` (S, M, L, XL or 2XL) in each formation
+    entry; a size of the user's stands."""
+    path = tmp_path / "scalingo.json"
+    path.write_text('{"name": "shop", "formation": {"web": {"amount": 2, "size": "L"}}}\n')
+    run(tmp_path, "scalingo", "--celery-app", "proj", **with_celery(tmp_path))
+    formation = json.loads(path.read_text())["formation"]
+    assert formation == {"web": {"amount": 2, "size": "L"}, "worker": {"amount": 1, "size": "M"}}
 
 
 def test_northflank_values_are_inside_the_api_ranges(tmp_path: Path) -> None:
