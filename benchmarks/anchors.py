@@ -38,7 +38,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,39 @@ class SlowClients:
             thread.join(5)
 
 
+def arguments(description: str | None, quick: str = "pinned only, one round") -> argparse.ArgumentParser:
+    """The options every side-by-side benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help=quick)
+    return parser
+
+
+def placement(pinned: bool) -> AbstractContextManager[str]:
+    """Where PostgreSQL runs while a table is measured (off the server's CPU when pinned), and the
+    table's title."""
+    return database_off_server_cpu() if pinned else contextlib.nullcontext("PostgreSQL on both CPUs")
+
+
+def title(pinned: bool, client: str = "wrk") -> str:
+    return f"server on CPU 0, {client} on CPU 1" if pinned else "unpinned, both CPUs shared"
+
+
+def alternating_rounds(
+    names: list[str], rounds: int, pinned: bool, measure_one: Callable[[str], Mapping[Any, Any]]
+) -> dict[str, dict[Any, list[Any]]]:
+    """Each configuration measured `rounds` times, first to last then back, so that drift over
+    the run falls on every configuration alike: samples by configuration, then by view."""
+    samples: dict[str, dict[Any, list[Any]]] = {name: {} for name in names}
+    for round_ in range(rounds):
+        for name in names if round_ % 2 == 0 else list(reversed(names)):
+            print(f"{'pinned' if pinned else 'unpinned'} round {round_ + 1}: {name}", flush=True)
+            for view, result in measure_one(name).items():
+                samples[name].setdefault(view, []).append(result)
+    return samples
+
+
 def measure(
     project: Path, env: dict[str, str], config: Any, seconds: float, wrk_pin: tuple[str, ...]
 ) -> dict[str, Any]:
@@ -220,15 +254,13 @@ def run_table(
         configs = configs[:4]
     if fair_:
         configs = [configs[0], configs[1], *(c for c in configs if c.name.startswith("generated"))]
-    samples: dict[str, dict[str, list[Any]]] = {c.name: {} for c in configs}
+    by_name = {c.name: c for c in configs}
     if pinned:
         os.sched_setaffinity(0, {1})  # this process runs the slow clients: off the server's CPU
     try:
-        for round_ in range(rounds):
-            for config in configs if round_ % 2 == 0 else list(reversed(configs)):
-                print(f"{'pinned' if pinned else 'unpinned'} round {round_ + 1}: {config.name}", flush=True)
-                for view, result in measure(project, env, config, seconds, wrk_pin).items():
-                    samples[config.name].setdefault(view, []).append(result)
+        samples = alternating_rounds(
+            list(by_name), rounds, pinned, lambda name: measure(project, env, by_name[name], seconds, wrk_pin)
+        )
     finally:
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
     return configs, samples
@@ -284,10 +316,7 @@ def gunicorn_version() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="the four anchors only, pinned only")
+    parser = arguments(__doc__, "the four anchors only, pinned only")
     parser.add_argument("--fair", action="store_true", help="pinned only, the fair worker against stock gthread")
     args = parser.parse_args()
     from run import database_url, in_bench_venv
@@ -314,12 +343,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = serving.prepare_project(Path(tmp) / "project", env, sys.executable)
         for pinned in (True,) if args.quick or args.fair else (True, False):
-            where = database_off_server_cpu() if pinned else contextlib.nullcontext("PostgreSQL on both CPUs")
-            with where as database:
+            with placement(pinned) as database:
                 configs, samples = run_table(project, env, pinned, args.seconds, args.rounds, args.quick, args.fair)
-            title = "server on CPU 0, wrk on CPU 1" if pinned else "unpinned, both CPUs shared"
-            report += [f"## {title}", "", f"{database}.", "", table(configs, samples, views)]
-            document[title] = {
+            report += [f"## {title(pinned)}", "", f"{database}.", "", table(configs, samples, views)]
+            document[title(pinned)] = {
                 name: {view: [vars(s) for s in loads] for view, loads in by_view.items()}
                 for name, by_view in samples.items()
             }

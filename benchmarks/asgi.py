@@ -26,7 +26,6 @@ in benchmarks/results/asgi.md and asgi.json. Not part of CI.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -37,6 +36,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -226,18 +226,22 @@ def prepare(target: Path, env: dict[str, str]) -> Path:
     return project
 
 
+def measure_named(
+    project: Path, env: dict[str, str], servers: dict[str, Any], seconds: float, pinned: bool, name: str
+) -> dict[str, Any]:
+    return measure(project, env, servers[name], seconds, pinned)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="pinned only, one round")
-    args = parser.parse_args()
+    from anchors import arguments
+
+    args = arguments(__doc__).parse_args()
     from run import database_url, in_bench_venv
 
     in_bench_venv()
     import gunicorn
     import serving
-    from anchors import database_off_server_cpu
+    from anchors import alternating_rounds, placement, title
 
     if not shutil.which("wrk") or not shutil.which("taskset"):
         sys.exit("asgi.py needs wrk and taskset (apt-get install wrk util-linux)")
@@ -256,18 +260,15 @@ def main() -> None:
         project = prepare(Path(tmp) / "project", env)
         for pinned in (True,) if args.quick else (True, False):
             cpus = 1 if pinned else len(os.sched_getaffinity(0))
-            servers = configs(cpus)
-            samples: dict[str, dict[str, list[Any]]] = {c.name: {} for c in servers}
-            where = database_off_server_cpu() if pinned else contextlib.nullcontext("PostgreSQL on both CPUs")
-            with where as database:
-                for round_ in range(rounds):
-                    for config in servers if round_ % 2 == 0 else list(reversed(servers)):
-                        print(f"{'pinned' if pinned else 'unpinned'} round {round_ + 1}: {config.name}", flush=True)
-                        for view, result in measure(project, env, config, args.seconds, pinned).items():
-                            samples[config.name].setdefault(view, []).append(result)
-            title = "server on CPU 0, wrk on CPU 1" if pinned else "unpinned, both CPUs shared"
-            report += [f"## {title}", "", f"{database}.", "", table([c.name for c in servers], samples)]
-            document[title] = {n: {v: [vars(s) for s in loads] for v, loads in by.items()} for n, by in samples.items()}
+            servers = {c.name: c for c in configs(cpus)}
+            with placement(pinned) as database:
+                samples = alternating_rounds(
+                    list(servers), rounds, pinned, partial(measure_named, project, env, servers, args.seconds, pinned)
+                )
+            report += [f"## {title(pinned)}", "", f"{database}.", "", table(list(servers), samples)]
+            document[title(pinned)] = {
+                n: {v: [vars(s) for s in loads] for v, loads in by.items()} for n, by in samples.items()
+            }
     (RESULTS / "asgi.md").write_text("\n".join(report))
     (RESULTS / "asgi.json").write_text(json.dumps(document, indent=1))
     print("\n".join(report))

@@ -20,7 +20,6 @@ Results in benchmarks/results/websocket_echo.md and websocket_echo.json. Not par
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -30,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -153,16 +153,14 @@ def prepare(target: Path, env: dict[str, str]) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="pinned only, one round")
-    args = parser.parse_args()
+    from anchors import arguments
+
+    args = arguments(__doc__).parse_args()
     from run import database_url, in_bench_venv
 
     in_bench_venv()
     import serving
-    from anchors import database_off_server_cpu
+    from anchors import alternating_rounds, placement, title
 
     if not shutil.which("taskset"):
         sys.exit("websocket_echo.py needs taskset (apt-get install util-linux)")
@@ -186,17 +184,11 @@ def main() -> None:
         project = prepare(Path(tmp) / "project", env)
         names = list(servers(0))
         for pinned in (True,) if args.quick else (True, False):
-            samples: dict[str, dict[int, list[dict[str, Any]]]] = {n: {c: [] for c in CONNECTIONS} for n in names}
-            where = database_off_server_cpu() if pinned else contextlib.nullcontext("PostgreSQL on both CPUs")
-            with where as database:
-                for round_ in range(rounds):
-                    for name in names if round_ % 2 == 0 else list(reversed(names)):
-                        print(f"{'pinned' if pinned else 'unpinned'} round {round_ + 1}: {name}", flush=True)
-                        for connections, result in measure(project, env, name, args.seconds, pinned).items():
-                            samples[name][connections].append(result)
-            title = "server on CPU 0, client on CPU 1" if pinned else "unpinned, both CPUs shared"
-            report += [f"## {title}", "", f"{database}.", "", table(names, samples)]
-            document[title] = samples
+            with placement(pinned) as database:
+                one = partial(measure, project, env, seconds=args.seconds, pinned=pinned)
+                samples = alternating_rounds(names, rounds, pinned, one)
+            report += [f"## {title(pinned, 'client')}", "", f"{database}.", "", table(names, samples)]
+            document[title(pinned, "client")] = samples
     (RESULTS / "websocket_echo.md").write_text("\n".join(report))
     (RESULTS / "websocket_echo.json").write_text(json.dumps(document, indent=1))
     print("\n".join(report))
