@@ -31,9 +31,9 @@ RAILWAY = Railway(
     worker_hint="add a service from the same repository with the custom start command `{command}`",
     release_hint="set the service's Pre-Deploy Command to `python manage.py platform_migrate`",
     stop_grace=0,
-    # The edge closes idle HTTP/1.1 connections after 60 s.
+    # The edge closes idle HTTP/1.1 connections after 60 s between requests; its Specs & Limits page
+    # now says websockets are exempt from that and may stay open idle (no websocket_idle).
     router_idle_timeout=60,
-    websocket_idle=60,
     # Railpack (the default builder) runs no collectstatic.
     collectstatic_at_build="set the service's build command to `python manage.py collectstatic --noinput`",
     # Railway Buckets, by the names a bucket reference gives the service (its presets may give the AWS
