@@ -11,7 +11,8 @@ service does) under:
 - Granian's defaults: `granian --interface asgi --port $PORT example.asgi:application` (1 worker);
 - the generated config serving `example.asgi` (uvicorn-worker, CPUs + 1 workers), and the same with
   gunicorn's own `asgi` worker (`GUNICORN_WORKER_CLASS=asgi`, gunicorn 27), and with ServeStatic's
-  middleware in place of WhiteNoise's (async-capable: no sync hop for the static view);
+  middleware in place of WhiteNoise's (async-capable: no sync hop for the static view), and with a new
+  thread per request as Django's handler has it (`DJANGO_PLATFORM_REUSE_THREADS=false`);
 - the generated config serving `example.wsgi` (gthread): the WSGI anchor.
 
 Views: /wait at 16 and at 256 connections, trivial (/ping), database (/db, PostgreSQL), static (the
@@ -116,6 +117,7 @@ def configs(cpus: int) -> list[Server]:
         Server("generated ASGI, gunicorn's asgi worker", env={"GUNICORN_WORKER_CLASS": "asgi"}),
         Server("generated ASGI, ServeStatic", env={"BENCH_STATIC": "servestatic"}),
         Server("generated ASGI without SyncChainMiddleware", env={"BENCH_NO_SYNC_CHAIN": "1"}),
+        Server("generated ASGI, a new thread per request", env={"DJANGO_PLATFORM_REUSE_THREADS": "false"}),
         Server("generated WSGI (gthread)", app="example.wsgi"),
     ]
 

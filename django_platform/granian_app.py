@@ -1,7 +1,8 @@
 """The application `python -m django_platform.granian` has Granian serve in each worker: the
 project's ASGI application (DJANGO_PLATFORM_ASGI_TARGET) behind Granian's proxy-headers wrapper,
 trusting the router's X-Forwarded-For and X-Forwarded-Proto only from the addresses in
-DJANGO_PLATFORM_TRUSTED_PROXIES."""
+DJANGO_PLATFORM_TRUSTED_PROXIES, each request's sync code on a thread kept for later requests
+(django_platform.asgi_threads)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
+from django_platform.asgi_threads import reuse_threads
 from django_platform.deploy.granian import TARGET_VARIABLE, TRUSTED_VARIABLE
 
 
@@ -19,6 +21,5 @@ def load(target: str) -> Any:
     return getattr(importlib.import_module(module), attribute or "application")
 
 
-application = wrap_asgi_with_proxy_headers(
-    load(os.environ[TARGET_VARIABLE]), trusted_hosts=os.environ.get(TRUSTED_VARIABLE, "127.0.0.1")
-)
+served = reuse_threads(load(os.environ[TARGET_VARIABLE]), os.environ)
+application = wrap_asgi_with_proxy_headers(served, trusted_hosts=os.environ.get(TRUSTED_VARIABLE, "127.0.0.1"))

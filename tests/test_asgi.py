@@ -526,6 +526,10 @@ def test_the_granian_launcher(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     assert "django_platform.granian: PORT " in capsys.readouterr().err
     monkeypatch.delenv("DJANGO_PLATFORM_PLUGINS")
     monkeypatch.setenv("PORT", "5000")
+    monkeypatch.setenv("DJANGO_PLATFORM_REUSE_THREADS", "sometimes")  # refused before a worker starts
+    assert granian.main(["chat.asgi:application"]) == 2
+    assert "django_platform.granian: DJANGO_PLATFORM_REUSE_THREADS " in capsys.readouterr().err
+    monkeypatch.delenv("DJANGO_PLATFORM_REUSE_THREADS")
     started: list[Any] = []
     monkeypatch.setattr(os, "execv", lambda program, argv: started.append((program, argv)))
     granian.main(["chat.asgi:application"])
@@ -552,6 +556,12 @@ def test_the_wrapper_serves_the_project_application_behind_the_proxy_headers(mon
     assert wrapper.load("tests.asgi") is tests.asgi.application
     assert wrapper.load("tests.asgi:application") is tests.asgi.application
     assert callable(wrapper.application) and wrapper.application is not tests.asgi.application
+    from django_platform.asgi_threads import ReusedThreads, supported
+
+    if supported():  # each request's sync code on a kept thread (asgiref 3.13+)
+        assert isinstance(wrapper.served, ReusedThreads) and wrapper.served.app is tests.asgi.application
+    else:
+        assert wrapper.served is tests.asgi.application
     sys.modules.pop("django_platform.granian_app", None)
 
 

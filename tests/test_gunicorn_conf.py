@@ -391,6 +391,53 @@ def test_asgi_settings_and_their_explanation() -> None:
     assert rows["threads"].startswith("unused by an ASGI worker")
 
 
+def test_an_asgi_worker_reuses_a_thread_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """post_worker_init wraps the application the worker serves (uvicorn-worker's worker.wsgi,
+    gunicorn's own worker.asgi) where asgiref allows it; DJANGO_PLATFORM_REUSE_THREADS=false, or a
+    WSGI worker, has no hook; a bad value is refused when the config loads, named."""
+    from django_platform import asgi_threads
+    from django_platform.asgi_threads import ReusedThreads
+    from django_platform.deploy.gunicorn import explain, post_worker_init
+
+    env = {"DYNO": "web.1", "PORT": "5000"}
+    heroku = BY_NAME["heroku"]
+    assert settings(env, heroku, cpus=1, memory=None, server="asgi")["post_worker_init"] is post_worker_init
+    assert "post_worker_init" not in settings(env, heroku, cpus=1, memory=None)
+    off = {**env, "DJANGO_PLATFORM_REUSE_THREADS": "false"}
+    assert "post_worker_init" not in settings(off, heroku, cpus=1, memory=None, server="asgi")
+    with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_PLATFORM_REUSE_THREADS "):
+        settings({**env, "DJANGO_PLATFORM_REUSE_THREADS": "x"}, heroku, cpus=1, memory=None, server="asgi")
+
+    async def application(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    class Uvicorn:
+        def __init__(self) -> None:
+            self.wsgi = application
+
+    class Native:
+        def __init__(self) -> None:
+            self.wsgi, self.asgi = None, application
+
+    monkeypatch.setattr(asgi_threads, "supported", lambda: True)
+    for worker, name in ((Uvicorn(), "wsgi"), (Native(), "asgi")):
+        post_worker_init(worker)
+        served = getattr(worker, name)
+        assert isinstance(served, ReusedThreads) and served.app is application
+    as_is = Uvicorn()
+    monkeypatch.setattr(asgi_threads, "supported", lambda: False)
+    post_worker_init(as_is)
+    assert as_is.wsgi is application
+
+    def threads(env: dict[str, str]) -> str:
+        return {n: why for n, _, why in explain(env, heroku, cpus=1, memory=None, server="asgi")}["threads"]
+
+    assert "a new thread (asgiref before 3.13" in threads(env)
+    assert "a new thread (DJANGO_PLATFORM_REUSE_THREADS=false" in threads(off)
+    monkeypatch.setattr(asgi_threads, "supported", lambda: True)
+    assert threads(env).endswith("each request's sync code on a thread kept for later requests")
+
+
 def test_gunicorn_started_on_an_asgi_module_tells_django(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 

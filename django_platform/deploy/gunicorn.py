@@ -32,7 +32,7 @@ from django_platform.machine import (
     memory_limit,
 )
 from django_platform.parsers.env import FALSE, TextEnvironment, get_bool, get_int, parse_int
-from django_platform.parsers.serving import SERVER_VARIABLE, SERVERS
+from django_platform.parsers.serving import REUSE_THREADS_VARIABLE, SERVER_VARIABLE, SERVERS
 from django_platform.platforms import LOCAL, PLUGINS_VARIABLE, Platform, detect, get_platform, load_plugins
 
 DEFAULT_KEEPALIVE = 75  # above the 60 s idle timeout of common load balancers
@@ -97,6 +97,7 @@ MANAGED = (
     "reuse_port",
     "preload_app",
     "post_fork",
+    "post_worker_init",
     "on_starting",
 )
 
@@ -220,6 +221,18 @@ def post_fork(server: Any, worker: Any) -> None:
             connection.close()
 
 
+def post_worker_init(worker: Any) -> None:
+    """An ASGI worker's application runs each request's sync code on a thread kept for the next
+    request, not on a new one per request (django_platform.asgi_threads; asgiref 3.13 and later)."""
+    # Local: asgiref is for the workers to import, not for gunicorn's master.
+    from django_platform.asgi_threads import ReusedThreads, supported
+
+    if supported():
+        # gunicorn's own ASGI worker serves worker.asgi; uvicorn-worker serves worker.wsgi.
+        name = "asgi" if getattr(worker, "asgi", None) is not None else "wsgi"
+        setattr(worker, name, ReusedThreads(getattr(worker, name)))
+
+
 def on_starting(server: Any) -> None:
     """Platforms that stop with SIGINT (Platform.stop_signal): drain gracefully as for SIGTERM."""
     server.handle_int = server.handle_term
@@ -301,6 +314,8 @@ def settings(
     preload = get_bool(env, "GUNICORN_PRELOAD")
     result["preload_app"] = True if preload is None else preload
     result["post_fork"] = post_fork
+    if serves_asgi(result["worker_class"]) and get_bool(env, REUSE_THREADS_VARIABLE) is not False:
+        result["post_worker_init"] = post_worker_init
     if platform.stop_signal == "SIGINT":
         result["on_starting"] = on_starting
     return result
@@ -336,7 +351,7 @@ def explain(
     if runs_as_gthread_with_threads(values["worker_class"]) and values["threads"] > 1:
         chosen += f" (with {values['threads']} threads gunicorn runs gthread instead)"
     if serves_asgi(values["worker_class"]):
-        threads_why = "unused by an ASGI worker: its event loop serves concurrent requests, sync views run in threads"
+        threads_why = "unused by an ASGI worker: its event loop serves concurrent requests, " + asgi_threads_why(env)
     elif runs_as_gthread_with_threads(values["worker_class"]):
         threads_why = "the sync worker serves one request at a time"
     else:
@@ -373,6 +388,18 @@ def explain_here(
         return explain(env, platform, cpus=cpu_limit(), memory=memory_limit(), server=server_for(env, call))
     except ImproperlyConfigured as exc:
         return str(exc)
+
+
+def asgi_threads_why(env: Mapping[str, str]) -> str:
+    """Where an ASGI request's sync code runs, as post_worker_init decides it."""
+    # Local: asgiref is loaded by the checks' caller already, never by gunicorn's master.
+    from django_platform.asgi_threads import supported
+
+    if get_bool(env, REUSE_THREADS_VARIABLE) is False:
+        return f"each request's sync code on a new thread ({REUSE_THREADS_VARIABLE}=false, as Django does)"
+    if not supported():
+        return "each request's sync code on a new thread (asgiref before 3.13 cannot reuse one)"
+    return "each request's sync code on a thread kept for later requests"
 
 
 def recorded_or_detected(recorded: Platform, env: Mapping[str, str]) -> Platform:

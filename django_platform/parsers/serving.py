@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 # loads), or by the user for another ASGI server: "asgi" or "wsgi".
 SERVER_VARIABLE = "DJANGO_PLATFORM_SERVER"
 SERVERS = ("asgi", "wsgi")
+# false: each ASGI request's sync code on a new thread, as Django does (django_platform.asgi_threads).
+REUSE_THREADS_VARIABLE = "DJANGO_PLATFORM_REUSE_THREADS"
 # Servers whose presence in a dependency file says the project runs on ASGI (normalised names).
 ASGI_SERVERS = frozenset({"uvicorn", "uvicorn-worker", "daphne", "granian", "hypercorn"})
 # Apps whose presence says the project runs on ASGI (Channels' consumers, Daphne's runserver).
