@@ -389,6 +389,11 @@ def test_asgi_settings_and_their_explanation() -> None:
     rows = {name: why for name, _, why in explain(env, BY_NAME["heroku"], cpus=2, memory=None, server="asgi")}
     assert rows["worker_class"].startswith("an ASGI application: uvicorn's event loop")
     assert rows["threads"].startswith("unused by an ASGI worker")
+    # Not recycled unless asked: a recycled ASGI worker drops the requests racing its idle connections.
+    assert (values["max_requests"], values["max_requests_jitter"]) == (0, 0)
+    assert rows["max_requests"].startswith("off: a recycled ASGI worker closes its idle keep-alive connections")
+    asked = settings({**env, "GUNICORN_MAX_REQUESTS": "5000"}, BY_NAME["heroku"], cpus=2, memory=None, server="asgi")
+    assert (asked["max_requests"], asked["max_requests_jitter"]) == (5000, 500)
 
 
 def test_an_asgi_worker_reuses_a_thread_per_request(monkeypatch: pytest.MonkeyPatch) -> None:

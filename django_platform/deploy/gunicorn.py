@@ -285,7 +285,11 @@ def settings(
         # event loop serves concurrent requests, and sync views run in asgiref's threads.
         result["threads"] = 1
     max_requests = get_int(env, "GUNICORN_MAX_REQUESTS", minimum=0)
-    result["max_requests"] = MAX_REQUESTS if max_requests is None else max_requests
+    # A recycled ASGI worker closes its idle keep-alive connections at once, and a request sent on
+    # one then fails (benchmarks: 54 in 25 s at 3,000 under uvicorn-worker; gthread none): no
+    # recycling unless asked, as the Granian launcher.
+    default_max = 0 if serves_asgi(result["worker_class"]) else MAX_REQUESTS
+    result["max_requests"] = default_max if max_requests is None else max_requests
     jitter = get_int(env, "GUNICORN_MAX_REQUESTS_JITTER", minimum=0)
     result["max_requests_jitter"] = result["max_requests"] // 10 if jitter is None else jitter
     if Path(SHM).is_dir():  # heartbeat on tmpfs: overlay disks can stall workers
@@ -356,6 +360,11 @@ def explain(
         threads_why = "the sync worker serves one request at a time"
     else:
         threads_why = "threads serve views that wait"
+    recycling = (
+        "off: a recycled ASGI worker closes its idle keep-alive connections at once, failing requests sent on them"
+        if serves_asgi(values["worker_class"])
+        else "recycles workers against leaks"
+    )
     return [
         ("workers", values["workers"], workers),
         ("worker_class", values["worker_class"], chosen),
@@ -374,7 +383,7 @@ def explain(
                 f"above the router's {idle} s idle timeout" if idle else "above common load balancers' 60 s",
             ),
         ),
-        ("max_requests", values["max_requests"], why("GUNICORN_MAX_REQUESTS", "recycles workers against leaks")),
+        ("max_requests", values["max_requests"], why("GUNICORN_MAX_REQUESTS", recycling)),
     ]
 
 
