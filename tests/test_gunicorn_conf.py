@@ -429,6 +429,16 @@ def test_an_asgi_worker_reuses_a_thread_per_request(monkeypatch: pytest.MonkeyPa
         post_worker_init(worker)
         served = getattr(worker, name)
         assert isinstance(served, ReusedThreads) and served.app is application
+    # A project's own hook above the block runs, then ours; platform_gunicorn --force keeps it.
+    from django_platform.deploy.gunicorn import MANAGED
+
+    called: list[Any] = []
+    namespace: dict[str, Any] = {"post_worker_init": called.append}
+    apply(namespace, env={**env, "DJANGO_PLATFORM_SERVER": "asgi"}, argv=["gunicorn", "proj.asgi"])
+    theirs_then_ours = Uvicorn()
+    namespace["post_worker_init"](theirs_then_ours)
+    assert called == [theirs_then_ours] and isinstance(theirs_then_ours.wsgi, ReusedThreads)
+    assert "post_worker_init" not in MANAGED
     as_is = Uvicorn()
     monkeypatch.setattr(asgi_threads, "supported", lambda: False)
     post_worker_init(as_is)

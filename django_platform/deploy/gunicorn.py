@@ -97,9 +97,11 @@ MANAGED = (
     "reuse_port",
     "preload_app",
     "post_fork",
-    "post_worker_init",
     "on_starting",
 )
+# Not in MANAGED though settings() sets it for ASGI: never commented out of a project's file. A
+# project's own post_worker_init (its instrumentation) above the block runs before ours (apply); one
+# below the block replaces ours.
 
 
 def worker_count(env: Mapping[str, str], *, cpus: float, memory: int | None, platform: Platform = LOCAL) -> int:
@@ -231,6 +233,11 @@ def post_worker_init(worker: Any) -> None:
         # gunicorn's own ASGI worker serves worker.asgi; uvicorn-worker serves worker.wsgi.
         name = "asgi" if getattr(worker, "asgi", None) is not None else "wsgi"
         setattr(worker, name, ReusedThreads(getattr(worker, name)))
+
+
+def _theirs_then_ours(theirs: Any, worker: Any) -> None:
+    theirs(worker)
+    post_worker_init(worker)
 
 
 def on_starting(server: Any) -> None:
@@ -451,5 +458,8 @@ def apply(
     values = settings(environ, chosen, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support(), server=server)
     if serves_asgi(values["worker_class"]) and env is None:
         os.environ.setdefault(SERVER_VARIABLE, "asgi")
+    theirs = namespace.get("post_worker_init")
+    if "post_worker_init" in values and callable(theirs) and theirs is not post_worker_init:
+        values["post_worker_init"] = partial(_theirs_then_ours, theirs)
     namespace.update(values)
     return values
