@@ -20,8 +20,7 @@ from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext
 
-from django_platform.parsers.env import get_bool
-from django_platform.parsers.serving import REUSE_THREADS_VARIABLE
+from django_platform.parsers.serving import reuse_threads as wanted
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -34,11 +33,6 @@ MAX_IDLE = 256
 def supported() -> bool:
     """asgiref 3.13 and later: ThreadSensitiveContext takes the caller's executor."""
     return "executor" in inspect.signature(ThreadSensitiveContext).parameters
-
-
-def enabled(env: Mapping[str, str]) -> bool:
-    """Reuse unless DJANGO_PLATFORM_REUSE_THREADS is false (ImproperlyConfigured names a bad value)."""
-    return get_bool(env, REUSE_THREADS_VARIABLE) is not False
 
 
 class ReusedThreads:
@@ -71,6 +65,6 @@ class ReusedThreads:
 
 def reuse_threads(app: ASGIApp, env: Mapping[str, str]) -> ASGIApp:
     """`app` wrapped where asgiref supports it and DJANGO_PLATFORM_REUSE_THREADS allows, else `app`."""
-    if not enabled(env) or not supported():
+    if not wanted(env) or not supported():
         return app
     return ReusedThreads(app)

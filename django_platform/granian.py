@@ -12,8 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.deploy.granian import TARGET_VARIABLE, TRUSTED_VARIABLE, arguments, trusted_proxies
 from django_platform.deploy.gunicorn import ipv6_support
 from django_platform.machine import cpu_limit, memory_limit
-from django_platform.parsers.env import TextEnvironment, get_bool
-from django_platform.parsers.serving import REUSE_THREADS_VARIABLE, SERVER_VARIABLE
+from django_platform.parsers.env import TextEnvironment
+from django_platform.parsers.serving import SERVER_VARIABLE, reuse_threads
 from django_platform.platforms import PLUGINS_VARIABLE, detect, load_plugins
 
 
@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
         platform = detect(env).platform
         args = arguments(env, platform, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support())
         trusted = trusted_proxies(env, platform)
-        get_bool(env, REUSE_THREADS_VARIABLE)  # checked here, before the workers read it
+        reuse_threads(env)  # checked here, before the workers read it
     except ImproperlyConfigured as exc:  # our message: it names the variable, never its value
         print(f"django_platform.granian: {exc}", file=sys.stderr)
         return 2

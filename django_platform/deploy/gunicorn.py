@@ -32,7 +32,7 @@ from django_platform.machine import (
     memory_limit,
 )
 from django_platform.parsers.env import FALSE, TextEnvironment, get_bool, get_int, parse_int
-from django_platform.parsers.serving import REUSE_THREADS_VARIABLE, SERVER_VARIABLE, SERVERS
+from django_platform.parsers.serving import REUSE_THREADS_VARIABLE, SERVER_VARIABLE, SERVERS, reuse_threads
 from django_platform.platforms import LOCAL, PLUGINS_VARIABLE, Platform, detect, get_platform, load_plugins
 
 DEFAULT_KEEPALIVE = 75  # above the 60 s idle timeout of common load balancers
@@ -325,7 +325,7 @@ def settings(
     preload = get_bool(env, "GUNICORN_PRELOAD")
     result["preload_app"] = True if preload is None else preload
     result["post_fork"] = post_fork
-    if serves_asgi(result["worker_class"]) and get_bool(env, REUSE_THREADS_VARIABLE) is not False:
+    if serves_asgi(result["worker_class"]) and reuse_threads(env):
         result["post_worker_init"] = post_worker_init
     if platform.stop_signal == "SIGINT":
         result["on_starting"] = on_starting
@@ -411,7 +411,7 @@ def asgi_threads_why(env: Mapping[str, str]) -> str:
     # Local: asgiref is loaded by the checks' caller already, never by gunicorn's master.
     from django_platform.asgi_threads import supported
 
-    if get_bool(env, REUSE_THREADS_VARIABLE) is False:
+    if not reuse_threads(env):
         return f"each request's sync code on a new thread ({REUSE_THREADS_VARIABLE}=false, as Django does)"
     if not supported():
         return "each request's sync code on a new thread (asgiref before 3.13 cannot reuse one)"

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_platform.parsers.env import get_bool
+
 # Set by the generated gunicorn config for an ASGI worker (every worker inherits it before Django
 # loads), or by the user for another ASGI server: "asgi" or "wsgi".
 SERVER_VARIABLE = "DJANGO_PLATFORM_SERVER"
@@ -18,6 +20,12 @@ REUSE_THREADS_VARIABLE = "DJANGO_PLATFORM_REUSE_THREADS"
 ASGI_SERVERS = frozenset({"uvicorn", "uvicorn-worker", "daphne", "granian", "hypercorn"})
 # Apps whose presence says the project runs on ASGI (Channels' consumers, Daphne's runserver).
 ASGI_APPS = ("channels", "daphne")
+
+
+def reuse_threads(env: Mapping[str, str]) -> bool:
+    """Keep ASGI requests' threads unless DJANGO_PLATFORM_REUSE_THREADS is false (ImproperlyConfigured
+    names a bad value, never the value)."""
+    return get_bool(env, REUSE_THREADS_VARIABLE) is not False
 
 
 def app_names(current: Mapping[str, Any]) -> set[str]:
