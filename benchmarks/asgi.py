@@ -11,8 +11,10 @@ service does) under:
 - Granian's defaults: `granian --interface asgi --port $PORT example.asgi:application` (1 worker);
 - the generated config serving `example.asgi` (uvicorn-worker, CPUs + 1 workers), and the same with
   gunicorn's own `asgi` worker (`GUNICORN_WORKER_CLASS=asgi`, gunicorn 27), and with ServeStatic's
-  middleware in place of WhiteNoise's (async-capable: no sync hop for the static view), and with a new
-  thread per request as Django's handler has it (`DJANGO_PLATFORM_REUSE_THREADS=false`);
+  middleware in place of WhiteNoise's async-capable subclass, and with Django's middleware hooks each
+  in a thread and SyncChainMiddleware last, as before the hooks ran on the event loop
+  (`DJANGO_PLATFORM_INLINE_MIDDLEWARE=false`), and with a new thread per request as Django's handler
+  has it (`DJANGO_PLATFORM_REUSE_THREADS=false`);
 - the generated config serving `example.wsgi` (gthread): the WSGI anchor.
 
 Views: /wait at 16 and at 256 connections, trivial (/ping), database (/db, PostgreSQL), static (the
@@ -90,6 +92,10 @@ class Server:
     argv: tuple[str, ...] = ()  # a whole command ({port} filled in) instead of gunicorn
 
 
+# Each middleware hook in a thread and SyncChainMiddleware last, as before the hooks ran on the loop.
+DJANGOS_HOOKS = {"DJANGO_PLATFORM_INLINE_MIDDLEWARE": "false"}
+
+
 def configs(cpus: int) -> list[Server]:
     flyctl = ("--workers", "2", "--worker-class", "uvicorn.workers.UvicornWorker")
     return [
@@ -116,7 +122,9 @@ def configs(cpus: int) -> list[Server]:
         Server("generated ASGI (uvicorn-worker)"),
         Server("generated ASGI, gunicorn's asgi worker", env={"GUNICORN_WORKER_CLASS": "asgi"}),
         Server("generated ASGI, ServeStatic", env={"BENCH_STATIC": "servestatic"}),
-        Server("generated ASGI without SyncChainMiddleware", env={"BENCH_NO_SYNC_CHAIN": "1"}),
+        Server(
+            "generated ASGI, Django's hooks + SyncChainMiddleware", env={"DJANGO_PLATFORM_INLINE_MIDDLEWARE": "false"}
+        ),
         Server("generated ASGI, a new thread per request", env={"DJANGO_PLATFORM_REUSE_THREADS": "false"}),
         Server("generated WSGI (gthread)", app="example.wsgi"),
     ]

@@ -11,10 +11,13 @@ HTTP parser. Layers, each in a fresh process:
 - Django's `ASGIHandler` with no middleware and Django's request-signal receivers disconnected
   (`close_old_connections`, `reset_queries`): the handler itself;
 - the same with the receivers (as every project has them);
-- startproject's middleware (`MIDDLEWARE` from Django's own project template): a new project;
-- the same with `SyncChainMiddleware` last;
-- the generated settings (`configure()`: the health middleware, WhiteNoise, the project's own,
-  `SyncChainMiddleware`), and the same without `SyncChainMiddleware`;
+- startproject's middleware (`MIDDLEWARE` from Django's own project template): a new project, with
+  each hook in a thread as Django runs them, then with `SyncChainMiddleware` last, then with the hooks
+  on the event loop (django_platform.inline_middleware);
+- the generated settings (`configure()`: the health middleware, WhiteNoise's, the project's own)
+  with Django's hooks and `SyncChainMiddleware` last (`DJANGO_PLATFORM_INLINE_MIDDLEWARE=false`),
+  the same without `SyncChainMiddleware`, and as configure() writes them now: the hooks on the event
+  loop, WhiteNoise's async-capable subclass;
 - "threads kept": the application wrapped as the generated gunicorn config and the Granian launcher
   serve it (django_platform.asgi_threads: each request's sync code on a thread kept from earlier
   requests, where Django starts one per request).
@@ -51,6 +54,7 @@ CPU_LIMIT = "CPU limit: the trivial view through Django's WSGI handler"
 
 # name -> the child's environment: BENCH_LAYER picks the application, BENCH_MIDDLEWARE a list
 # ("startproject", optionally "+sync_chain"), BENCH_NO_SIGNALS disconnects Django's receivers.
+DJANGOS_HOOKS = {"DJANGO_PLATFORM_INLINE_MIDDLEWARE": "false"}  # each hook in a thread, as Django runs them
 LAYERS: dict[str, dict[str, str]] = {
     "bare ASGI application (no Django)": {"BENCH_LAYER": "bare"},
     "Django's handler, no middleware, no request-signal receivers": {
@@ -59,11 +63,14 @@ LAYERS: dict[str, dict[str, str]] = {
     },
     "Django's handler, no middleware": {"BENCH_MIDDLEWARE": ""},
     "Django's handler, no middleware, threads kept": {"BENCH_MIDDLEWARE": "", "BENCH_REUSE": "1"},
-    "startproject's middleware": {"BENCH_MIDDLEWARE": "startproject"},
-    "startproject's middleware + SyncChainMiddleware": {"BENCH_MIDDLEWARE": "startproject+sync_chain"},
-    "generated settings": {},
-    "generated settings, threads kept (the generated server config)": {"BENCH_REUSE": "1"},
-    "generated settings without SyncChainMiddleware": {"BENCH_NO_SYNC_CHAIN": "1"},
+    "startproject's middleware": {"BENCH_MIDDLEWARE": "startproject", **DJANGOS_HOOKS},
+    "startproject's middleware + SyncChainMiddleware": {"BENCH_MIDDLEWARE": "startproject+sync_chain", **DJANGOS_HOOKS},
+    "startproject's middleware, hooks on the event loop": {"BENCH_MIDDLEWARE": "startproject"},
+    "generated settings, Django's hooks + SyncChainMiddleware": DJANGOS_HOOKS,
+    "generated settings, Django's hooks + SyncChainMiddleware, threads kept": {**DJANGOS_HOOKS, "BENCH_REUSE": "1"},
+    "generated settings, Django's hooks, without SyncChainMiddleware": {**DJANGOS_HOOKS, "BENCH_NO_SYNC_CHAIN": "1"},
+    "generated settings (hooks on the event loop)": {},
+    "generated settings, threads kept (what the generated server config serves)": {"BENCH_REUSE": "1"},
     CPU_LIMIT: {"BENCH_LAYER": "wsgi"},
 }
 

@@ -124,6 +124,13 @@ def test_the_generated_procfile_serves_the_asgi_application_tuned(project: tuple
         db = requests.get(f"http://127.0.0.1:{port}/db", headers=ROUTER, timeout=10)
         # psycopg's pool under ASGI; the client's address from the router's header.
         assert db.json() == {"users": 0, "conn_max_age": 0, "pooled": True, "client": "203.0.113.7"}
+        # Django's middleware hooks on the event loop; the session saved to PostgreSQL from the thread.
+        # (The cookie is Secure: sent by hand over the test's plain HTTP, as a browser sends it over HTTPS.)
+        cookies: dict[str, str] = {}
+        for count in (1, 2, 3):
+            visit = requests.get(f"http://127.0.0.1:{port}/visit", headers=ROUTER, cookies=cookies, timeout=10)
+            assert visit.json() == {"visits": count, "inline": True}
+            cookies = {"sessionid": str(visit.cookies["sessionid"])}
         ready = requests.get(f"http://127.0.0.1:{port}/readyz", headers={"Host": "10.1.2.3"}, timeout=10)
         assert ready.status_code == 200, ready.text
         with websocket(port, "/ws/echo/") as echo:

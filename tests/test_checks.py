@@ -196,6 +196,12 @@ def test_w006_w007_e010_static() -> None:
     with override_settings(MIDDLEWARE=[SECURITY, WHITENOISE], STATIC_ROOT="/s"):
         assert ids(web.check_static) == []
         assert ids(web.check_static, "local") == []
+    # Its async-capable subclass (configure() lists it under ASGI) is WhiteNoise too.
+    async_whitenoise = "django_platform.whitenoise_async.AsyncWhiteNoiseMiddleware"
+    with override_settings(MIDDLEWARE=[SECURITY, async_whitenoise], STATIC_ROOT="/s"):
+        assert ids(web.check_static) == []
+    with override_settings(MIDDLEWARE=[SECURITY, "x.Other", async_whitenoise], STATIC_ROOT="/s"):
+        assert ids(web.check_static) == ["django_platform.W007"]
 
 
 # --- email ----------------------------------------------------------------------------------------------

@@ -232,3 +232,28 @@ def test_w052_names_the_middleware_and_what_each_costs(tmp_path: Path) -> None:
     assert messages(tmp_path, "gunicorn tests.asgi", [SECURITY, "tests.nowhere.Middleware"]) == []
     assert messages(tmp_path, "gunicorn tests.asgi", [SECURITY, "tests.test_hops.Broken"]) == []  # fails on import
     assert messages(tmp_path, "gunicorn tests.asgi", [SECURITY, HooksInstance]) == []  # not a dotted path: Django's
+
+
+INLINE_CHAINS = [
+    [SECURITY, CSRF],
+    [SECURITY, CSRF, SYNC_CHAIN],
+    [SECURITY, HOOKS, CSRF],
+    [ASYNC_ONLY, SECURITY, SYNC_ONLY, CSRF],
+]
+
+
+@pytest.mark.parametrize("chain", INLINE_CHAINS, ids=lambda c: "+".join(n.rsplit(".", 1)[1] for n in c))
+def test_with_djangos_hooks_on_the_loop_the_count_is_still_the_hops_a_request_makes(chain: list[str]) -> None:
+    from django_platform.inline_middleware import install, installed, uninstall
+
+    install({})
+    try:
+        found = classes(chain)
+        assert hops([found[n] for n in chain], installed()) == real_hops(chain) - real_hops([])
+        # Nothing to gain once Django's own run on the loop: no sync chain wanted, none missed.
+        if chain == [SECURITY, CSRF]:
+            assert costs(chain, found, installed()) == (0, [])
+        if chain == [SECURITY, CSRF, SYNC_CHAIN]:
+            assert costs(chain, found, installed())[1] == [(SYNC_CHAIN, 3, "every other middleware is async-capable")]
+    finally:
+        uninstall()

@@ -12,6 +12,10 @@ from django_platform.report import Report
 
 SECURITY = "django.middleware.security.SecurityMiddleware"
 WHITENOISE = "whitenoise.middleware.WhiteNoiseMiddleware"
+# Its async-capable subclass, listed in its place under ASGI where the middleware hooks run on the
+# event loop (areas/asgi.py); either one is WhiteNoise for the checks and for with_whitenoise().
+ASYNC_WHITENOISE = "django_platform.whitenoise_async.AsyncWhiteNoiseMiddleware"
+WHITENOISES = (WHITENOISE, ASYNC_WHITENOISE)
 # WhiteNoise's hashed names with far-future caching, gzip and (with the brotli package) br copies,
 # forgiving a missing manifest entry (see storage.py). Used in every phase: build and run agree.
 PLATFORM_STORAGE = "django_platform.storage.PlatformStaticStorage"
@@ -30,10 +34,12 @@ def base_dir(current: Mapping[str, Any]) -> Path:
 
 
 def with_whitenoise(middleware: list[str]) -> list[str]:
-    """WhiteNoise exactly once, right after SecurityMiddleware (first if that is absent)."""
-    result = [m for m in middleware if m != WHITENOISE]
+    """WhiteNoise exactly once (its async-capable subclass where that is listed), right after
+    SecurityMiddleware (first if that is absent)."""
+    name = ASYNC_WHITENOISE if ASYNC_WHITENOISE in middleware else WHITENOISE
+    result = [m for m in middleware if m not in WHITENOISES]
     index = result.index(SECURITY) + 1 if SECURITY in result else 0
-    result.insert(index, WHITENOISE)
+    result.insert(index, name)
     return result
 
 

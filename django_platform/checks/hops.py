@@ -10,6 +10,7 @@ holds it to the hops a real request makes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from functools import partial
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from django_platform.areas.asgi import SYNC_CHAIN
 from django_platform.attempt import Failed, attempt
+from django_platform.inline_middleware import installed
 
 W052 = (
     "Under ASGI, MIDDLEWARE makes each request hop between the event loop and a thread {extra} more times than it "
@@ -51,41 +53,44 @@ def _hooks(cls: type) -> int:
     return _own(cls, "process_request") + _own(cls, "process_response")
 
 
-def hops(classes: Sequence[type]) -> int:
-    """The hops one request to a view makes through these middleware under ASGI (beyond those of
-    the handler itself: the signals, the view)."""
+def hops(classes: Sequence[type], inline: AbstractSet[type] = frozenset()) -> int:
+    """The hops one GET request to a view makes through these middleware under ASGI (beyond those
+    of the handler itself: the signals, the view); `inline`: the classes whose hooks run on the event
+    loop (django_platform.inline_middleware) when Django runs them in async mode."""
     total = 0
     below = True  # the handler at the bottom is async under ASGI
     for cls in reversed(classes):
         mode = _async(cls, below)
         total += mode != below  # the handler below is adapted: one hop per request
-        if mode and _mixin(cls):
+        if mode and _mixin(cls) and cls not in inline:
             total += _hooks(cls)
         # process_view is adapted to the server's mode whatever the chain's: a hop where it is sync.
-        total += _own(cls, "process_view")
+        total += _own(cls, "process_view") and not (mode and cls in inline)
         below = mode
     return total + (not below)  # the chain's top, adapted to the async server
 
 
-def _best(names: Sequence[str], classes: dict[str, type]) -> list[str]:
+def _best(names: Sequence[str], classes: dict[str, type], inline: AbstractSet[type]) -> list[str]:
     """The order of these middleware that makes the fewest hops: async-only ones first, then the
     others in their order, with SyncChainMiddleware last unless every other one is async-capable."""
     rest = [name for name in names if name != SYNC_CHAIN]
     first = [name for name in rest if not getattr(classes[name], "sync_capable", True)]
     plain = [*first, *(name for name in rest if name not in first)]
     chained = [*plain, SYNC_CHAIN]
-    return chained if _cost(chained, classes) < _cost(plain, classes) else plain
+    return chained if _cost(chained, classes, inline) < _cost(plain, classes, inline) else plain
 
 
-def _cost(order: Sequence[str], classes: dict[str, type]) -> int:
-    return hops([classes[name] for name in order])
+def _cost(order: Sequence[str], classes: dict[str, type], inline: AbstractSet[type]) -> int:
+    return hops([classes[name] for name in order], inline)
 
 
-def costs(names: Sequence[str], classes: dict[str, type]) -> tuple[int, list[tuple[str, int, str]]]:
+def costs(
+    names: Sequence[str], classes: dict[str, type], inline: AbstractSet[type] = frozenset()
+) -> tuple[int, list[tuple[str, int, str]]]:
     """The hops per request MIDDLEWARE makes beyond the best order, and what each departure from it
     costs on its own: (what, hops, why)."""
-    best = _best(names, classes)
-    extra = _cost(names, classes) - _cost(best, classes)
+    best = _best(names, classes, inline)
+    extra = _cost(names, classes, inline) - _cost(best, classes, inline)
     if extra <= 0:
         return 0, []
     found = []
@@ -98,12 +103,18 @@ def costs(names: Sequence[str], classes: dict[str, type]) -> tuple[int, list[tup
         after = names[index - 1]
         variant = [n for n in best if n != name]
         variant.insert(variant.index(after) + 1 if after in variant else 0, name)
-        found.append((name, _cost(variant, classes) - _cost(best, classes), "async-only, under sync-mode middleware"))
+        found.append(
+            (
+                name,
+                _cost(variant, classes, inline) - _cost(best, classes, inline),
+                "async-only, under sync-mode middleware",
+            )
+        )
     if (SYNC_CHAIN in names) != (SYNC_CHAIN in best):
         variant = [n for n in best if n != SYNC_CHAIN] if SYNC_CHAIN in best else [*best, SYNC_CHAIN]
-        saved = _cost(variant, classes) - _cost(best, classes)
+        saved = _cost(variant, classes, inline) - _cost(best, classes, inline)
         if SYNC_CHAIN in best:
-            hooked = [n for n in best if _mixin(classes[n]) and _hooks(classes[n])]
+            hooked = [n for n in best if _mixin(classes[n]) and _hooks(classes[n]) and classes[n] not in inline]
             why = "MiddlewareMixin middleware then run in async mode, a hop for each hook: " + ", ".join(hooked)
             found.append(("no SyncChainMiddleware last", saved, why))
         else:
@@ -123,7 +134,7 @@ def check_middleware() -> list[CheckMessage]:
         if isinstance(found, Failed):
             return []
         classes[name] = found
-    extra, departures = costs(names, classes)
+    extra, departures = costs(names, classes, installed())
     if not extra:
         return []
     named = "; ".join(f"{what}: {saved} ({why})" for what, saved, why in departures) or "the order of its middleware"

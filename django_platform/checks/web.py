@@ -11,7 +11,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.areas.health import MIDDLEWARE as HEALTH
-from django_platform.areas.static import SECURITY, WHITENOISE
+from django_platform.areas.static import SECURITY, WHITENOISES
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, expected_origins, target_platform
 from django_platform.platforms import Context, Platform
@@ -84,7 +84,8 @@ def check_static(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         return []
     messages: list[CheckMessage] = []
     middleware = list(settings.MIDDLEWARE)
-    if WHITENOISE not in middleware:
+    listed = next((m for m in middleware if m in WHITENOISES), None)
+    if listed is None:
         messages.append(
             Warning(
                 W006,
@@ -94,7 +95,7 @@ def check_static(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     else:
-        index = middleware.index(WHITENOISE)
+        index = middleware.index(listed)
         # HealthMiddleware costs one dict lookup for a static file request: it may come first.
         before = [m for m in middleware[:index] if m not in (SECURITY, HEALTH)]
         if before:

@@ -16,6 +16,8 @@ SERVER_VARIABLE = "DJANGO_PLATFORM_SERVER"
 SERVERS = ("asgi", "wsgi")
 # false: each ASGI request's sync code on a new thread, as Django does (django_platform.asgi_threads).
 REUSE_THREADS_VARIABLE = "DJANGO_PLATFORM_REUSE_THREADS"
+# false: Django's middleware hooks each in a thread under ASGI, as Django runs them (inline_middleware).
+INLINE_MIDDLEWARE_VARIABLE = "DJANGO_PLATFORM_INLINE_MIDDLEWARE"
 # Servers whose presence in a dependency file says the project runs on ASGI (normalised names).
 ASGI_SERVERS = frozenset({"uvicorn", "uvicorn-worker", "daphne", "granian", "hypercorn"})
 # Apps whose presence says the project runs on ASGI (Channels' consumers, Daphne's runserver).
@@ -26,6 +28,12 @@ def reuse_threads(env: Mapping[str, str]) -> bool:
     """Keep ASGI requests' threads unless DJANGO_PLATFORM_REUSE_THREADS is false (ImproperlyConfigured
     names a bad value, never the value)."""
     return get_bool(env, REUSE_THREADS_VARIABLE) is not False
+
+
+def inline_middleware(env: Mapping[str, str]) -> bool:
+    """Run Django's middleware hooks on the event loop under ASGI unless
+    DJANGO_PLATFORM_INLINE_MIDDLEWARE is false (ImproperlyConfigured names a bad value)."""
+    return get_bool(env, INLINE_MIDDLEWARE_VARIABLE) is not False
 
 
 def app_names(current: Mapping[str, Any]) -> set[str]:

@@ -23,3 +23,12 @@ def db(request: HttpRequest) -> JsonResponse:
             "client": request.META.get("REMOTE_ADDR"),  # the router's X-Forwarded-For, where trusted
         }
     )
+
+
+def visit(request: HttpRequest) -> JsonResponse:
+    """The session in PostgreSQL, read and saved; whether this worker runs Django's middleware hooks on
+    the event loop (the session is then saved from the request's thread, not the loop)."""
+    from django_platform.inline_middleware import installed
+
+    request.session["visits"] = request.session.get("visits", 0) + 1
+    return JsonResponse({"visits": request.session["visits"], "inline": bool(installed())})

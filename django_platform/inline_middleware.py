@@ -1,0 +1,113 @@
+"""Under ASGI, the hooks of the middleware Django ships run on the event loop where they do no I/O.
+
+In async mode Django runs each process_request, process_response and process_view of a
+MiddlewareMixin middleware in a thread (sync_to_async), a round trip from the event loop per hook;
+SyncChainMiddleware makes that one trip for the whole chain, but an async view is then called back
+onto the loop from that thread. The hooks of Django's own security, common, clickjacking, auth,
+sessions, CSRF and messages middleware read and write the request and the response only, except
+where listed here; installed, they run on the event loop, and a hook that would reach the session
+store or parse a request body still goes to the request's thread:
+
+- sessions: the response hook once the session was read or changed (it may save), every hook with
+  SESSION_SAVE_EVERY_REQUEST or a session engine that is not one of Django's;
+- CSRF: every hook with CSRF_USE_SESSIONS; process_view for a method that is not safe (it reads
+  the form);
+- messages: the response hook once messages were read or added (it stores them), every hook with a
+  storage that is not one of Django's.
+
+Only these exact classes (a subclass may add I/O), only in async mode: under WSGI nothing changes.
+A database query from a hook run here raises Django's SynchronousOnlyOperation, never a silent block.
+configure() leaves SyncChainMiddleware out where every middleware is one of these or async-native
+(`plan`), and the app's ready() installs this in a process served over ASGI unless
+DJANGO_PLATFORM_INLINE_MIDDLEWARE is false. benchmarks/asgi_handler.py measures it (docs/asgi.md).
+
+The rules (django_platform/parsers/middleware.py) are pure; Django's classes are imported by install().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django_platform.parsers.middleware import Hooks, rules
+
+# class -> its own __init__ before install() (None: inherited), while installed
+_INSTALLED: dict[type, Callable[..., None] | None] = {}
+
+
+def install(settings: Mapping[str, Any]) -> list[str]:
+    """Run these middleware's hooks on the event loop in the instances made from now on (async mode
+    only). Idempotent; returns the dotted paths installed."""
+    # Local: Django's middleware modules need the app registry; settings import never gets here.
+    from django.utils.module_loading import import_string
+
+    found = rules(settings)
+    for path, hooks in found.items():
+        cls = import_string(path)
+        if cls not in _INSTALLED:
+            _INSTALLED[cls] = cls.__dict__.get("__init__")
+            cls.__init__ = _initializer(cls, cls.__init__, hooks)
+    return sorted(found)
+
+
+def installed() -> frozenset[type]:
+    """The classes whose new instances run their hooks on the event loop in async mode."""
+    return frozenset(_INSTALLED)
+
+
+def uninstall() -> None:
+    """Django's own behaviour again for instances made from now on."""
+    for cls, init in _INSTALLED.items():
+        if init is None:
+            del cls.__init__  # type: ignore[misc]
+        else:
+            cls.__init__ = init  # type: ignore[misc]
+    _INSTALLED.clear()
+
+
+def _initializer(cls: type, init: Callable[..., None], hooks: Hooks) -> Callable[..., None]:
+    def __init__(self: Any, get_response: Any) -> None:
+        init(self, get_response)
+        # A subclass may add I/O to a hook: it keeps MiddlewareMixin's threads.
+        if type(self) is cls and getattr(self, "async_mode", False):
+            inline(self, hooks)
+
+    return __init__
+
+
+def inline(instance: Any, hooks: Hooks) -> None:
+    """Shadow the instance's async entry (MiddlewareMixin.__acall__, looked up on the instance)
+    and its process_view (read once by Django's load_middleware) with versions that call each hook
+    on the event loop where `hooks` allows, in the request's thread otherwise."""
+    # Local: asgiref is loaded with Django; kept out of the pure rules above.
+    from asgiref.sync import sync_to_async
+
+    process_request = getattr(instance, "process_request", None)
+    process_response = getattr(instance, "process_response", None)
+
+    async def __acall__(request: Any) -> Any:
+        # MiddlewareMixin.__acall__, hook by hook.
+        response = None
+        if process_request is not None:
+            if hooks.request(request):
+                response = process_request(request)
+            else:
+                response = await sync_to_async(process_request, thread_sensitive=True)(request)
+        response = response or await instance.get_response(request)
+        if process_response is not None:
+            if hooks.response(request):
+                response = process_response(request, response)
+            else:
+                response = await sync_to_async(process_response, thread_sensitive=True)(request, response)
+        return response
+
+    instance.__acall__ = __acall__
+    process_view = getattr(instance, "process_view", None)
+    if process_view is not None:
+
+        async def view(request: Any, callback: Any, args: Any, kwargs: Any) -> Any:
+            if hooks.view(request):
+                return process_view(request, callback, args, kwargs)
+            return await sync_to_async(process_view, thread_sensitive=True)(request, callback, args, kwargs)
+
+        instance.process_view = view

@@ -1,0 +1,75 @@
+"""Which of Django's own middleware may run their hooks on the event loop under ASGI, and when
+(django_platform/inline_middleware.py applies it). Pure: dotted paths, settings and the request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SECURITY = "django.middleware.security.SecurityMiddleware"
+COMMON = "django.middleware.common.CommonMiddleware"
+CLICKJACKING = "django.middleware.clickjacking.XFrameOptionsMiddleware"
+AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
+CSRF = "django.middleware.csrf.CsrfViewMiddleware"
+MESSAGES = "django.contrib.messages.middleware.MessageMiddleware"
+# Engines and storages whose construction reads the request only (a file engine stats a directory).
+SESSION_ENGINES = frozenset(
+    f"django.contrib.sessions.backends.{name}" for name in ("db", "cache", "cached_db", "signed_cookies")
+)
+MESSAGE_STORAGES = frozenset(
+    f"django.contrib.messages.storage.{name}"
+    for name in ("fallback.FallbackStorage", "cookie.CookieStorage", "session.SessionStorage")
+)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # RFC 9110's, as CsrfViewMiddleware has them
+
+Test = Callable[[Any], bool]  # the request -> whether the hook may run on the event loop
+
+
+def always(request: Any) -> bool:
+    return True
+
+
+def session_untouched(request: Any) -> bool:
+    session = getattr(request, "session", None)
+    return session is None or not (session.accessed or session.modified)
+
+
+def safe_method(request: Any) -> bool:
+    return request.method in SAFE_METHODS
+
+
+def messages_untouched(request: Any) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is None or not (storage.used or storage.added_new)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Per hook, whether this request's call may run on the event loop."""
+
+    request: Test = always
+    view: Test = always
+    response: Test = always
+
+
+def rules(settings: Mapping[str, Any]) -> dict[str, Hooks]:
+    """The middleware (dotted paths) whose hooks may run on the event loop under these settings
+    (Django's defaults where a setting is absent)."""
+    found = {path: Hooks() for path in (SECURITY, COMMON, CLICKJACKING, AUTH)}
+    engine = settings.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
+    if engine in SESSION_ENGINES and not settings.get("SESSION_SAVE_EVERY_REQUEST", False):
+        found[SESSIONS] = Hooks(response=session_untouched)
+    if not settings.get("CSRF_USE_SESSIONS", False):
+        found[CSRF] = Hooks(view=safe_method)
+    if settings.get("MESSAGE_STORAGE", "django.contrib.messages.storage.fallback.FallbackStorage") in MESSAGE_STORAGES:
+        found[MESSAGES] = Hooks(response=messages_untouched)
+    return found
+
+
+def plan(middleware: Iterable[str], settings: Mapping[str, Any], native: Iterable[str]) -> bool:
+    """Whether every middleware runs without a thread trip of its own once installed: one of the
+    rules' or one of `native` (async-capable without MiddlewareMixin's hops)."""
+    allowed = set(rules(settings)) | set(native)
+    return all(name in allowed for name in middleware)
