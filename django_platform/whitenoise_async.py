@@ -4,9 +4,10 @@ middleware's hooks run on the event loop (django_platform/inline_middleware.py).
 WhiteNoiseMiddleware is sync-only, so under ASGI Django runs it, and every middleware above it, in a
 thread, and calls the rest of the chain back on the event loop. Here a request that is not for a
 static file costs a dict lookup on the event loop (as WhiteNoise's own, without autorefresh); a
-static file is answered from the request's thread, where WhiteNoise opens it, and its body is read in
-blocks from a thread as the event loop sends them (WhiteNoise's response is a sync iterator, which
-Django's ASGI handler reads whole into memory first, with a warning). Everything else is WhiteNoise's:
+static file is answered from the request's thread, where WhiteNoise opens it and the first 64 KiB
+are read in the same trip; the rest is read in blocks from a thread as the event loop sends them
+(WhiteNoise's response is a sync iterator, which Django's ASGI handler reads whole into memory first,
+with a warning). Everything else is WhiteNoise's:
 settings, headers, compression, the storage. Under WSGI it is WhiteNoise unchanged."""
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+# Bytes read per trip to a thread: most stylesheets and scripts in one, one block in memory per response.
+BLOCK = 64 * 1024
 
 
 class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
@@ -38,19 +42,36 @@ class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
             static_file = await sync_to_async(self.find_file, thread_sensitive=True)(request.path_info)
         else:
             static_file = self.files.get(request.path_info)
-        if static_file is not None:
-            response = await sync_to_async(self.serve, thread_sensitive=True)(static_file, request)
-            # WhiteNoiseFileResponse: a file (or a slice of one, for a range), or nothing for HEAD.
-            response.streaming_content = _blocks(response.file_to_stream, response.block_size)
-            return response
-        return await self.get_response(request)
+        if static_file is None:
+            return await self.get_response(request)
+        response, first, left = await sync_to_async(self._serve, thread_sensitive=True)(static_file, request)
+        response.streaming_content = _body(response.file_to_stream, first, left)
+        return response
+
+    def _serve(self, static_file: Any, request: Any) -> tuple[Any, bytes, int | None]:
+        """WhiteNoise's response with its body's first block, read in the same trip to the thread
+        (a stylesheet or a script whole), and the bytes left (None: to the end of the file)."""
+        response = self.serve(static_file, request)
+        # A file, or a slice of one for a range; none for HEAD or a 304.
+        file = response.file_to_stream
+        if file is None:
+            return response, b"", 0
+        length = int(response["Content-Length"]) if response.has_header("Content-Length") else None
+        first = file.read(BLOCK if length is None else min(BLOCK, length))
+        return response, first, None if length is None else length - len(first)
 
 
-async def _blocks(file: Any, size: int) -> AsyncIterator[bytes]:
-    """The file's bytes, a block at a time, each read in a thread (a plain read: any thread will do).
-    The response closes the file, as it does for WhiteNoise."""
-    if file is None:
+async def _body(file: Any, first: bytes, left: int | None) -> AsyncIterator[bytes]:
+    """The body: the first block, then the rest a block at a time, each read in a thread (a plain
+    read: any thread will do). The response closes the file, as it does for WhiteNoise."""
+    if first:
+        yield first
+    if file is None or left == 0:
         return
     read = sync_to_async(file.read, thread_sensitive=False)
-    while block := await read(size):
+    while block := await read(BLOCK if left is None else min(BLOCK, left)):
         yield block
+        if left is not None:
+            left -= len(block)
+            if left <= 0:
+                return

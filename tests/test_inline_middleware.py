@@ -361,6 +361,7 @@ def test_the_app_installs_them_where_configure_planned_it(monkeypatch: pytest.Mo
 @pytest.fixture
 def static_root(tmp_path: Path) -> Path:
     (tmp_path / "app.css").write_text("body { color: teal }")
+    (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 800)  # 200 KiB: several blocks
     return tmp_path
 
 
@@ -378,6 +379,12 @@ def test_the_async_whitenoise_serves_files_and_passes_the_rest(static_root: Path
         served = Served()
         status, headers, body = served.request("GET", "/static/app.css")
         assert (status, body) == (200, b"body { color: teal }")
+        # One trip for the file (opened and read whole there) beside the handler's own two.
+        assert served.trips == 2 + autorefresh + 1
+        big = (static_root / "big.bin").read_bytes()
+        assert served.request("GET", "/static/big.bin")[2] == big
+        ranged = served.request("GET", "/static/big.bin", headers={"range": "bytes=70000-140000"})
+        assert ranged[0] == 206 and ranged[2] == big[70000:140001]
         assert ("content-type", 'text/css; charset="utf-8"') in headers
         assert served.request("HEAD", "/static/app.css")[::2] == (200, b"")
         assert served.request("GET", "/static/app.css", headers={"range": "bytes=0-3"})[::2] == (206, b"body")
