@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-
 from django.apps import AppConfig
 
 
@@ -19,18 +17,18 @@ class DjangoPlatformConfig(AppConfig):
 
 def inline_hooks() -> list[str]:
     """Django's middleware hooks on the event loop (inline_middleware.install) where configure()
-    planned it: served over ASGI, no SyncChainMiddleware, DJANGO_PLATFORM_INLINE_MIDDLEWARE not false.
-    Before Django's ASGI handler is made, so that its middleware are made with them."""
+    planned it (served over ASGI, every middleware allowing it, DJANGO_PLATFORM_INLINE_MIDDLEWARE not
+    false) and no SyncChainMiddleware was listed since. Before Django's ASGI handler is made, so that
+    its middleware are made with them."""
     # Local: settings are read once the apps are ready.
     from django.conf import settings
 
     from django_platform.areas.asgi import SYNC_CHAIN
     from django_platform.inline_middleware import install
-    from django_platform.parsers.serving import asgi_reason, inline_middleware
 
-    names = ("ASGI_APPLICATION", "INSTALLED_APPS", "MIDDLEWARE", "SESSION_ENGINE", "SESSION_SAVE_EVERY_REQUEST")
-    current = {name: getattr(settings, name, None) for name in (*names, "CSRF_USE_SESSIONS", "MESSAGE_STORAGE")}
-    middleware = current["MIDDLEWARE"] or []
-    if asgi_reason(current, os.environ) is None or SYNC_CHAIN in middleware or not inline_middleware(os.environ):
+    report = getattr(settings, "DJANGO_PLATFORM_REPORT", None)
+    names = ("MIDDLEWARE", "SESSION_ENGINE", "SESSION_SAVE_EVERY_REQUEST", "CSRF_USE_SESSIONS", "MESSAGE_STORAGE")
+    current = {name: getattr(settings, name, None) for name in names}
+    if not getattr(report, "inline_middleware", False) or SYNC_CHAIN in (current["MIDDLEWARE"] or []):
         return []
     return install(current)

@@ -17,9 +17,9 @@ store or parse a request body still goes to the request's thread:
 
 Only these exact classes (a subclass may add I/O), only in async mode: under WSGI nothing changes.
 A database query from a hook run here raises Django's SynchronousOnlyOperation, never a silent block.
-configure() leaves SyncChainMiddleware out where every middleware is one of these or async-native
-(`plan`), and the app's ready() installs this in a process served over ASGI unless
-DJANGO_PLATFORM_INLINE_MIDDLEWARE is false. benchmarks/asgi_handler.py measures it (docs/asgi.md).
+Under ASGI configure() leaves SyncChainMiddleware out where every middleware is one of these or
+async-native (`plan`) unless DJANGO_PLATFORM_INLINE_MIDDLEWARE is false, and says so in its report;
+the app's ready() then installs this (apps.inline_hooks). benchmarks/asgi_handler.py measures it.
 
 The rules (django_platform/parsers/middleware.py) are pure; Django's classes are imported by install().
 """

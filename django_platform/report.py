@@ -239,6 +239,9 @@ class Report:
         self.replaced: dict[str, str] = {}
         # The running release (areas/release.py), None where nothing names it.
         self.release: str | None = None
+        # Django's middleware hooks on the event loop under ASGI (areas/asgi.py planned it; the
+        # app's ready() installs them, django_platform/inline_middleware.py).
+        self.inline_middleware = False
 
     def add_secrets(self, values: Iterable[str]) -> None:
         self._secrets |= {v for v in values if v and v.strip()}

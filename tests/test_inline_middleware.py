@@ -37,6 +37,7 @@ from django_platform.parsers.middleware import (
     plan,
     rules,
 )
+from django_platform.report import Report
 
 STARTPROJECT = [SECURITY, SESSIONS, COMMON, CSRF, AUTH, MESSAGES, CLICKJACKING]
 LOOP = "loop"
@@ -334,25 +335,31 @@ def test_configure_plans_the_hooks_on_the_loop_or_the_sync_chain() -> None:
     assert "s3cr3t-value" not in str(caught.value)
 
 
-def test_the_app_installs_them_where_configure_planned_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DJANGO_PLATFORM_INLINE_MIDDLEWARE", raising=False)
-    monkeypatch.setenv("DJANGO_PLATFORM_SERVER", "asgi")
+def test_the_app_installs_them_where_configure_planned_it() -> None:
+    planned, unplanned = Report("render", "test"), Report("render", "test")
+    planned.inline_middleware = True
     try:
-        with override_settings(MIDDLEWARE=STARTPROJECT):
+        with override_settings(MIDDLEWARE=STARTPROJECT, DJANGO_PLATFORM_REPORT=planned):
             assert inline_hooks() == sorted(STARTPROJECT) and installed()
         uninstall()
-        with override_settings(MIDDLEWARE=[*STARTPROJECT, SYNC_CHAIN]):
+        # A SyncChainMiddleware listed after configure(), configure() not planning it, or not called.
+        with override_settings(MIDDLEWARE=[*STARTPROJECT, SYNC_CHAIN], DJANGO_PLATFORM_REPORT=planned):
             assert inline_hooks() == [] and not installed()
-        monkeypatch.setenv("DJANGO_PLATFORM_INLINE_MIDDLEWARE", "false")
-        with override_settings(MIDDLEWARE=STARTPROJECT):
+        with override_settings(MIDDLEWARE=STARTPROJECT, DJANGO_PLATFORM_REPORT=unplanned):
             assert inline_hooks() == []
-        monkeypatch.setenv("DJANGO_PLATFORM_SERVER", "wsgi")
-        monkeypatch.delenv("DJANGO_PLATFORM_INLINE_MIDDLEWARE")
         with override_settings(MIDDLEWARE=STARTPROJECT):
             assert inline_hooks() == []
     finally:
         uninstall()
     assert inline_middleware.installed() == frozenset()
+    # configure() plans it where the project is served over ASGI, not for exclude={"asgi"} nor WSGI.
+    ns: dict[str, Any] = {"MIDDLEWARE": list(STARTPROJECT), "INSTALLED_APPS": ["django_platform"]}
+    import django_platform
+
+    assert not django_platform.configure(dict(ns), env=ENV).inline_middleware
+    asgi = {**ns, "ASGI_APPLICATION": "p.asgi.application"}
+    assert django_platform.configure(dict(asgi), env=ENV).inline_middleware
+    assert not django_platform.configure(dict(asgi), env=ENV, exclude={"asgi"}).inline_middleware
 
 
 # --- WhiteNoise's middleware, async-capable --------------------------------------------------------

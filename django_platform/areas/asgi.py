@@ -32,6 +32,7 @@ def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
         and plan(rest, current, NATIVE)
     ):
         updated = [ASYNC_WHITENOISE if m == WHITENOISE else m for m in rest]
+        report.inline_middleware = True
         swapped = f"; {WHITENOISE} replaced by its async-capable subclass {ASYNC_WHITENOISE}"
         why = (
             f"served over ASGI ({reason}): Django's middleware hooks on the event loop, no SyncChainMiddleware"
