@@ -87,12 +87,8 @@ def inline(instance: Any, hooks: Hooks) -> None:
 
     async def __acall__(request: Any) -> Any:
         # MiddlewareMixin.__acall__, hook by hook.
-        response = None
-        if process_request is not None:
-            if hooks.request(request):
-                response = process_request(request)
-            else:
-                response = await sync_to_async(process_request, thread_sensitive=True)(request)
+        # process_request reads the request and sets lazy attributes in each of Django's: on the loop.
+        response = process_request(request) if process_request is not None else None
         response = response or await instance.get_response(request)
         if process_response is not None:
             if hooks.response(request):

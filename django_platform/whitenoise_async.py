@@ -7,8 +7,8 @@ static file costs a dict lookup on the event loop (as WhiteNoise's own, without 
 static file is answered from the request's thread, where WhiteNoise opens it and the first 64 KiB
 are read in the same trip; the rest is read in blocks from a thread as the event loop sends them
 (WhiteNoise's response is a sync iterator, which Django's ASGI handler reads whole into memory first,
-with a warning). Everything else is WhiteNoise's:
-settings, headers, compression, the storage. Under WSGI it is WhiteNoise unchanged."""
+with a warning). Everything else is WhiteNoise's: settings, headers, compression, the storage. Under
+WSGI it is WhiteNoise unchanged."""
 
 from __future__ import annotations
 
@@ -63,15 +63,14 @@ class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
 
 async def _body(file: Any, first: bytes, left: int | None) -> AsyncIterator[bytes]:
     """The body: the first block, then the rest a block at a time, each read in a thread (a plain
-    read: any thread will do). The response closes the file, as it does for WhiteNoise."""
+    read: any thread will do), until `left` bytes (None: the end of the file) or the file ends. The
+    response closes the file, as it does for WhiteNoise."""
     if first:
         yield first
-    if file is None or left == 0:
-        return
-    read = sync_to_async(file.read, thread_sensitive=False)
-    while block := await read(BLOCK if left is None else min(BLOCK, left)):
+    read = None if file is None else sync_to_async(file.read, thread_sensitive=False)
+    while read is not None and left != 0:
+        block = await read(BLOCK if left is None else min(BLOCK, left))
+        if not block:
+            return
         yield block
-        if left is not None:
-            left -= len(block)
-            if left <= 0:
-                return
+        left = None if left is None else left - len(block)

@@ -404,3 +404,19 @@ def test_the_async_whitenoise_serves_files_and_passes_the_rest(static_root: Path
         assert b"".join(response.streaming_content) == b"body { color: teal }"
         response.file_to_stream.close()  # (response.close() would send request_finished: no request here)
         assert middleware(RequestFactory().get("/quiet")).content == b"passed"
+
+
+def test_the_body_is_read_to_its_length_or_to_the_end_of_the_file() -> None:
+    import io
+
+    from django_platform.whitenoise_async import BLOCK, _body
+
+    async def read(file: Any, first: bytes, left: int | None) -> list[bytes]:
+        return [block async for block in _body(file, first, left)]
+
+    data = bytes(range(256)) * 1024  # 256 KiB
+    assert b"".join(asyncio.run(read(io.BytesIO(data), b"", None))) == data  # no Content-Length
+    blocks = asyncio.run(read(io.BytesIO(data[10:]), data[:10], 1000))
+    assert blocks == [data[:10], data[10:1010]]
+    assert asyncio.run(read(io.BytesIO(b"short"), b"", BLOCK * 3)) == [b"short"]  # the file ends first
+    assert asyncio.run(read(None, b"", 0)) == []  # HEAD, a 304

@@ -47,9 +47,9 @@ def messages_untouched(request: Any) -> bool:
 
 @dataclass(frozen=True)
 class Hooks:
-    """Per hook, whether this request's call may run on the event loop."""
+    """Per hook, whether this request's call may run on the event loop (process_request always does:
+    in each of these it reads the request and sets lazy attributes)."""
 
-    request: Test = always
     view: Test = always
     response: Test = always
 
