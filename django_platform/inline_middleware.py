@@ -15,6 +15,11 @@ store or parse a request body still goes to the request's thread:
 - messages: the response hook once messages were read or added (it stores them), every hook with a
   storage that is not one of Django's.
 
+Locale's and conditional GET's hooks always run on the loop. django-cors-headers, django-htmx and
+django-allauth run their own async code; corsheaders calls its check_request_enabled signal from the
+loop, whose receivers may query the database (its docs' example does): while the signal has
+receivers, its two hooks go to the request's thread, as they did under SyncChainMiddleware.
+
 Only these exact classes (a subclass may add I/O), only in async mode: under WSGI nothing changes.
 A database query from a hook run here raises Django's SynchronousOnlyOperation, never a silent block.
 Under ASGI configure() leaves SyncChainMiddleware out where every middleware is one of these or
@@ -27,9 +32,10 @@ The rules (django_platform/parsers/middleware.py) are pure; Django's classes are
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
-from django_platform.parsers.middleware import Hooks, rules
+from django_platform.parsers.middleware import CORS, Hooks, rules
 
 # class -> its own __init__ before install() (None: inherited), while installed
 _INSTALLED: dict[type, Callable[..., None] | None] = {}
@@ -43,11 +49,20 @@ def install(settings: Mapping[str, Any]) -> list[str]:
 
     found = rules(settings)
     for path, hooks in found.items():
-        cls = import_string(path)
-        if cls not in _INSTALLED:
-            _INSTALLED[cls] = cls.__dict__.get("__init__")
-            cls.__init__ = _initializer(cls, cls.__init__, hooks)
+        _patch(import_string(path), partial(inline, hooks=hooks))
+    if CORS in (settings.get("MIDDLEWARE") or ()):
+        cors = import_string(CORS)
+        # Before 4.0 a MiddlewareMixin: Django runs its hooks in threads already.
+        if "__acall__" in vars(cors):
+            _patch(cors, partial(guard_signal, signal=import_string("corsheaders.signals.check_request_enabled")))
+            found[CORS] = Hooks()
     return sorted(found)
+
+
+def _patch(cls: type, apply: Callable[[Any], None]) -> None:
+    if cls not in _INSTALLED:
+        _INSTALLED[cls] = cls.__dict__.get("__init__")
+        cls.__init__ = _initializer(cls, cls.__init__, apply)  # type: ignore[misc]
 
 
 def installed() -> frozenset[type]:
@@ -65,12 +80,12 @@ def uninstall() -> None:
     _INSTALLED.clear()
 
 
-def _initializer(cls: type, init: Callable[..., None], hooks: Hooks) -> Callable[..., None]:
+def _initializer(cls: type, init: Callable[..., None], apply: Callable[[Any], None]) -> Callable[..., None]:
     def __init__(self: Any, get_response: Any) -> None:
         init(self, get_response)
-        # A subclass may add I/O to a hook: it keeps MiddlewareMixin's threads.
+        # A subclass may add I/O to a hook: it keeps its class's own behaviour.
         if type(self) is cls and getattr(self, "async_mode", False):
-            inline(self, hooks)
+            apply(self)
 
     return __init__
 
@@ -107,3 +122,23 @@ def inline(instance: Any, hooks: Hooks) -> None:
             return await sync_to_async(process_view, thread_sensitive=True)(request, callback, args, kwargs)
 
         instance.process_view = view
+
+
+def guard_signal(instance: Any, signal: Any) -> None:
+    """corsheaders' async entry, with its two hooks (each may send check_request_enabled) run in the
+    request's thread while the signal has receivers: they may query the database."""
+    # Local: asgiref is loaded with Django; kept out of the pure rules above.
+    from asgiref.sync import sync_to_async
+
+    native = instance.__acall__
+
+    async def __acall__(request: Any) -> Any:
+        if not signal.has_listeners():
+            return await native(request)
+        # corsheaders' own __acall__, each hook in the thread.
+        response = await sync_to_async(instance.check_preflight, thread_sensitive=True)(request)
+        if response is None:
+            response = await instance.get_response(request)
+        return await sync_to_async(instance.add_response_headers, thread_sensitive=True)(request, response)
+
+    instance.__acall__ = __acall__

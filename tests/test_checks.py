@@ -79,6 +79,12 @@ def test_e002_quiet_for_postgres_and_in_memory_sqlite() -> None:
     with override_settings(DATABASES={"default": PG}):
         assert ids(disk.check_sqlite) == []
     assert ids(disk.check_sqlite) == []  # tests' own database is :memory:
+    # A URI in memory too: Django's name for its in-memory test database, not a file on the disk.
+    sqlite = {"ENGINE": "django.db.backends.sqlite3"}
+    with override_settings(DATABASES={"default": {**sqlite, "NAME": "file:memorydb_default?mode=memory&cache=shared"}}):
+        assert ids(disk.check_sqlite) == []
+    with override_settings(DATABASES={"default": {**sqlite, "NAME": "file:db.sqlite3?cache=shared"}}):
+        assert ids(disk.check_sqlite) == ["django_platform.E002"]
 
 
 def test_e003_file_cache() -> None:

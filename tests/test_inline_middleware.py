@@ -30,7 +30,9 @@ from django_platform.parsers.middleware import (
     AUTH,
     CLICKJACKING,
     COMMON,
+    CONDITIONAL_GET,
     CSRF,
+    LOCALE,
     MESSAGES,
     SECURITY,
     SESSIONS,
@@ -262,7 +264,7 @@ def test_under_wsgi_the_hooks_are_djangos(inline: None, recorded: list[Any]) -> 
 
 
 def test_install_is_idempotent_and_uninstall_restores_djangos_classes() -> None:
-    classes = [import_string(name) for name in STARTPROJECT]
+    classes = [import_string(name) for name in rules({})]
     before = {cls: cls.__dict__.get("__init__") for cls in classes}
     assert None in before.values() and any(before.values())  # inherited and own __init__ both covered
     assert install({}) == sorted(rules({}))
@@ -275,7 +277,7 @@ def test_install_is_idempotent_and_uninstall_restores_djangos_classes() -> None:
 
 
 def test_rules_follow_the_settings_that_reach_the_session_store() -> None:
-    assert set(rules({})) == set(STARTPROJECT)
+    assert set(rules({})) == {*STARTPROJECT, LOCALE, CONDITIONAL_GET}
     assert SESSIONS not in rules({"SESSION_ENGINE": "django.contrib.sessions.backends.file"})
     assert SESSIONS not in rules({"SESSION_ENGINE": "myapp.sessions"})
     assert SESSIONS not in rules({"SESSION_SAVE_EVERY_REQUEST": True})
@@ -284,7 +286,8 @@ def test_rules_follow_the_settings_that_reach_the_session_store() -> None:
     assert MESSAGES in rules({"MESSAGE_STORAGE": "django.contrib.messages.storage.cookie.CookieStorage"})
     native = (HEALTH, WHITENOISE, ASYNC_WHITENOISE)
     assert plan([HEALTH, SECURITY, WHITENOISE, *STARTPROJECT[1:]], {}, native)
-    assert not plan([*STARTPROJECT, "corsheaders.middleware.CorsMiddleware"], {}, native)
+    assert plan([*STARTPROJECT, "corsheaders.middleware.CorsMiddleware"], {}, native)
+    assert not plan([*STARTPROJECT, "django.middleware.gzip.GZipMiddleware"], {}, native)
     assert not plan(STARTPROJECT, {"CSRF_USE_SESSIONS": True}, native)
 
 
@@ -327,7 +330,7 @@ def test_configure_plans_the_hooks_on_the_loop_or_the_sync_chain() -> None:
     # Turned off, a middleware it does not know, or without the app (nothing would install it).
     off, why = area(listed, {"DJANGO_PLATFORM_INLINE_MIDDLEWARE": "false"})
     assert off == [HEALTH, SECURITY, WHITENOISE, *STARTPROJECT[1:], SYNC_CHAIN] and "SyncChainMiddleware last" in why
-    assert area([*STARTPROJECT, "corsheaders.middleware.CorsMiddleware"])[0][-1] == SYNC_CHAIN
+    assert area([*STARTPROJECT, "django.middleware.gzip.GZipMiddleware"])[0][-1] == SYNC_CHAIN
     assert area(STARTPROJECT, INSTALLED_APPS=["django.contrib.sessions"])[0][-1] == SYNC_CHAIN
     assert area(STARTPROJECT, CSRF_USE_SESSIONS=True)[0][-1] == SYNC_CHAIN
     with pytest.raises(ImproperlyConfigured, match="DJANGO_PLATFORM_INLINE_MIDDLEWARE") as caught:
@@ -340,7 +343,7 @@ def test_the_app_installs_them_where_configure_planned_it() -> None:
     planned.inline_middleware = True
     try:
         with override_settings(MIDDLEWARE=STARTPROJECT, DJANGO_PLATFORM_REPORT=planned):
-            assert inline_hooks() == sorted(STARTPROJECT) and installed()
+            assert inline_hooks() == sorted(rules({})) and installed()
         uninstall()
         # A SyncChainMiddleware listed after configure(), configure() not planning it, or not called.
         with override_settings(MIDDLEWARE=[*STARTPROJECT, SYNC_CHAIN], DJANGO_PLATFORM_REPORT=planned):

@@ -81,8 +81,14 @@ def check_sqlite(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             id="django_platform.E002",
         )
         for alias, db in settings.DATABASES.items()
-        if str(db.get("ENGINE", "")).endswith("sqlite3") and str(db.get("NAME", "")) not in ("", ":memory:")
+        if str(db.get("ENGINE", "")).endswith("sqlite3") and not _in_memory(str(db.get("NAME", "")))
     ]
+
+
+def _in_memory(name: str) -> bool:
+    # As Django's sqlite3 DatabaseCreation.is_in_memory_db: a URI with mode=memory (its test databases'
+    # "file:memorydb_default?mode=memory&cache=shared") is not on disk either.
+    return name in ("", ":memory:") or "mode=memory" in name
 
 
 def check_file_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -1,4 +1,4 @@
-"""Which of Django's own middleware may run their hooks on the event loop under ASGI, and when
+"""Which middleware may run their hooks on the event loop under ASGI, and when
 (django_platform/inline_middleware.py applies it). Pure: dotted paths, settings and the request."""
 
 from __future__ import annotations
@@ -14,6 +14,19 @@ AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
 SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
 CSRF = "django.middleware.csrf.CsrfViewMiddleware"
 MESSAGES = "django.contrib.messages.middleware.MessageMiddleware"
+LOCALE = "django.middleware.locale.LocaleMiddleware"
+CONDITIONAL_GET = "django.middleware.http.ConditionalGetMiddleware"
+# Left to Django's threads: GZipMiddleware (compressing a large body would hold the event loop), and those
+# that query the database (sites', flatpages', redirects', admindocs') or the cache (the cache middleware).
+
+# Async in their own code, as real projects list them (cookiecutter-django lists the first and the last):
+# django-cors-headers from 4.0, django-htmx, django-allauth from 0.61. An older, sync-only release is
+# adapted by Django (correct, two hops dearer: W052 names it). CORS's check_request_enabled signal may
+# query the database: django_platform/inline_middleware.py sends its hooks to a thread while it has receivers.
+CORS = "corsheaders.middleware.CorsMiddleware"
+HTMX = "django_htmx.middleware.HtmxMiddleware"
+ALLAUTH = "allauth.account.middleware.AccountMiddleware"
+ASYNC_NATIVE = (CORS, HTMX, ALLAUTH)
 # Engines and storages whose construction reads the request only (a file engine stats a directory).
 SESSION_ENGINES = frozenset(
     f"django.contrib.sessions.backends.{name}" for name in ("db", "cache", "cached_db", "signed_cookies")
@@ -57,7 +70,9 @@ class Hooks:
 def rules(settings: Mapping[str, Any]) -> dict[str, Hooks]:
     """The middleware (dotted paths) whose hooks may run on the event loop under these settings
     (Django's defaults where a setting is absent)."""
-    found = {path: Hooks() for path in (SECURITY, COMMON, CLICKJACKING, AUTH)}
+    # Locale's hooks read the request's headers and cookie, activate a language (a context variable under
+    # ASGI, as in Django's own thread) and check URLs; conditional GET hashes a body Django already holds.
+    found = {path: Hooks() for path in (SECURITY, COMMON, CLICKJACKING, AUTH, LOCALE, CONDITIONAL_GET)}
     engine = settings.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
     if engine in SESSION_ENGINES and not settings.get("SESSION_SAVE_EVERY_REQUEST", False):
         found[SESSIONS] = Hooks(response=session_untouched)
@@ -70,6 +85,6 @@ def rules(settings: Mapping[str, Any]) -> dict[str, Hooks]:
 
 def plan(middleware: Iterable[str], settings: Mapping[str, Any], native: Iterable[str]) -> bool:
     """Whether every middleware runs without a thread trip of its own once installed: one of the
-    rules' or one of `native` (async-capable without MiddlewareMixin's hops)."""
-    allowed = set(rules(settings)) | set(native)
+    rules', one of ASYNC_NATIVE or one of `native` (async-capable without MiddlewareMixin's hops)."""
+    allowed = set(rules(settings)) | set(ASYNC_NATIVE) | set(native)
     return all(name in allowed for name in middleware)
