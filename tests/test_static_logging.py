@@ -39,6 +39,21 @@ def test_whitenoise_right_after_security_exactly_once_and_a_list() -> None:
     assert with_whitenoise([MIDDLEWARE[1]]) == [WHITENOISE, MIDDLEWARE[1]]
 
 
+def test_the_report_says_what_was_done_to_whitenoises_place(tmp_path: Path) -> None:
+    cors = "corsheaders.middleware.CorsMiddleware"
+    said = {
+        "inserted after SecurityMiddleware": [SECURITY, cors],
+        "kept right after SecurityMiddleware": [SECURITY, WHITENOISE, cors],
+        f"moved from after {cors} to right after SecurityMiddleware": [SECURITY, cors, WHITENOISE],
+        "moved from first to right after SecurityMiddleware": [WHITENOISE, SECURITY, cors],
+        "listed 2 times: kept once, right after SecurityMiddleware": [SECURITY, WHITENOISE, cors, WHITENOISE],
+    }
+    for words, middleware in said.items():
+        ns, report = run({"RENDER": "true"}, tmp_path, MIDDLEWARE=middleware)
+        assert ns["MIDDLEWARE"] == [HEALTH, SECURITY, WHITENOISE, cors]
+        assert f"WhiteNoise {words}" in report.source("MIDDLEWARE"), words
+
+
 def test_static_on_a_platform(tmp_path: Path) -> None:
     ns, report = run({"RENDER": "true"}, tmp_path)
     assert ns["STATIC_ROOT"] == tmp_path / "staticfiles"

@@ -43,6 +43,20 @@ def with_whitenoise(middleware: list[str]) -> list[str]:
     return result
 
 
+def _whitenoise_source(before: list[str], after: list[str]) -> str:
+    """What was done to WhiteNoise's place, said exactly (a project's order is its own)."""
+    listed = [m for m in before if m in WHITENOISES]
+    if not listed:
+        return "WhiteNoise inserted after SecurityMiddleware"
+    if before == after:
+        return "WhiteNoise kept right after SecurityMiddleware"
+    if len(listed) > 1:
+        return f"WhiteNoise listed {len(listed)} times: kept once, right after SecurityMiddleware"
+    index = before.index(listed[0])
+    was = f"after {before[index - 1]}" if index else "first"
+    return f"WhiteNoise moved from {was} to right after SecurityMiddleware (it answers static files before the rest run)"
+
+
 def build_static(current: Mapping[str, Any], report: Report) -> dict[str, Any]:
     result: dict[str, Any] = {}
     # No directory is created here: collectstatic creates STATIC_ROOT when it runs.
@@ -58,7 +72,7 @@ def build_static(current: Mapping[str, Any], report: Report) -> dict[str, Any]:
     updated = with_whitenoise(middleware)
     if updated != middleware:
         result["MIDDLEWARE"] = updated
-    report.record("MIDDLEWARE", updated, "WhiteNoise inserted after SecurityMiddleware")
+    report.record("MIDDLEWARE", updated, _whitenoise_source(middleware, updated))
 
     storages = {k: dict(v) for k, v in (current.get("STORAGES") or {}).items()}
     storages.setdefault("default", dict(DEFAULT_FILE_STORAGE))
@@ -92,7 +106,8 @@ SETTINGS = (
     Setting(
         "MIDDLEWARE",
         (),
-        "WhiteNoise inserted right after `SecurityMiddleware`, exactly once; stays a list",
+        "WhiteNoise right after `SecurityMiddleware`, exactly once (inserted or moved there: the report says which "
+        "and from where); stays a list",
     ),
     Setting(
         "STORAGES: staticfiles",
