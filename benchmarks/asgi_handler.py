@@ -18,6 +18,10 @@ HTTP parser. Layers, each in a fresh process:
   with Django's hooks and `SyncChainMiddleware` last (`DJANGO_PLATFORM_INLINE_MIDDLEWARE=false`),
   the same without `SyncChainMiddleware`, and as configure() writes them now: the hooks on the event
   loop, WhiteNoise's async-capable subclass;
+- cookiecutter-django's production middleware (security, django-cors-headers, WhiteNoise, sessions,
+  locale, common, CSRF, auth, messages, clickjacking, django-allauth's account middleware) as
+  configure() lists it, with threads kept: Django's hooks with `SyncChainMiddleware` last (what
+  configure() did before it knew corsheaders, locale and allauth), and the hooks on the event loop;
 - "threads kept": the application wrapped as the generated gunicorn config and the Granian launcher
   serve it (django_platform.asgi_threads: each request's sync code on a thread kept from earlier
   requests, where Django starts one per request).
@@ -66,6 +70,15 @@ LAYERS: dict[str, dict[str, str]] = {
     "startproject's middleware": {"BENCH_MIDDLEWARE": "startproject", **DJANGOS_HOOKS},
     "startproject's middleware + SyncChainMiddleware": {"BENCH_MIDDLEWARE": "startproject+sync_chain", **DJANGOS_HOOKS},
     "startproject's middleware, hooks on the event loop": {"BENCH_MIDDLEWARE": "startproject"},
+    "cookiecutter-django's middleware, Django's hooks + SyncChainMiddleware, threads kept": {
+        "BENCH_MIDDLEWARE": "cookiecutter+sync_chain",
+        **DJANGOS_HOOKS,
+        "BENCH_REUSE": "1",
+    },
+    "cookiecutter-django's middleware, hooks on the event loop, threads kept": {
+        "BENCH_MIDDLEWARE": "cookiecutter",
+        "BENCH_REUSE": "1",
+    },
     "generated settings, Django's hooks + SyncChainMiddleware": DJANGOS_HOOKS,
     "generated settings, Django's hooks + SyncChainMiddleware, threads kept": {**DJANGOS_HOOKS, "BENCH_REUSE": "1"},
     "generated settings, Django's hooks, without SyncChainMiddleware": {**DJANGOS_HOOKS, "BENCH_NO_SYNC_CHAIN": "1"},
@@ -89,6 +102,32 @@ def startproject_middleware() -> list[str]:
 
 
 # --- the child: one layer, in-process ------------------------------------------------------------
+
+
+def cookiecutter_middleware(chained: bool) -> list[str]:
+    """cookiecutter-django's MIDDLEWARE (config/settings/base.py, with DRF's CORS and WhiteNoise) as
+    configure() lists it under ASGI (tests/test_inline_stacks.py): the health check's first, WhiteNoise's
+    after SecurityMiddleware; `chained`: as before, Django's WhiteNoise and SyncChainMiddleware last."""
+    whitenoise = (
+        "whitenoise.middleware.WhiteNoiseMiddleware"
+        if chained
+        else "django_platform.whitenoise_async.AsyncWhiteNoiseMiddleware"
+    )
+    listed = [
+        "django_platform.health.middleware.HealthMiddleware",
+        "django.middleware.security.SecurityMiddleware",
+        whitenoise,
+        "corsheaders.middleware.CorsMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        "allauth.account.middleware.AccountMiddleware",
+    ]
+    return [*listed, SYNC_CHAIN] if chained else listed
 
 
 def _scope(path: str) -> dict[str, Any]:
@@ -151,9 +190,15 @@ def _django(layer: str) -> Any:
     from django.conf import settings
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example.settings")
-    django.setup(set_prefix=False)
     chosen = os.environ.get("BENCH_MIDDLEWARE")
-    if chosen is not None:
+    cookiecutter = chosen is not None and chosen.startswith("cookiecutter")
+    if cookiecutter:
+        # Before the apps are ready: allauth's refuses a MIDDLEWARE without its middleware.
+        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "allauth", "allauth.account"]
+        settings.MIDDLEWARE = cookiecutter_middleware(chained=chosen.endswith("+sync_chain"))
+        settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    django.setup(set_prefix=False)
+    if chosen is not None and not cookiecutter:
         middleware = startproject_middleware() if chosen.startswith("startproject") else []
         settings.MIDDLEWARE = [*middleware, SYNC_CHAIN] if chosen.endswith("+sync_chain") else middleware
     if os.environ.get("BENCH_NO_SIGNALS"):

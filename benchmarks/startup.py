@@ -102,9 +102,11 @@ def ensure_venv() -> Path:
         venv.create(VENV, with_pip=True)
     # redis: the Redis cache backend's client library, which configure() requires when REDIS_URL is set.
     # uvicorn-worker (the asgi extra), Granian and ServeStatic: benchmarks/asgi.py's servers; Channels,
-    # Daphne and the websockets client: benchmarks/websocket_echo.py.
+    # Daphne and the websockets client: benchmarks/websocket_echo.py; django-cors-headers and
+    # django-allauth: cookiecutter-django's middleware in benchmarks/asgi_handler.py.
     probe = (
-        "import redis, django_on_heroku, matplotlib, uvicorn_worker, granian, servestatic, channels, daphne, websockets"
+        "import redis, django_on_heroku, matplotlib, uvicorn_worker, granian, servestatic, channels, daphne,"
+        " websockets, corsheaders, allauth"
     )
     if subprocess.run([python, "-c", probe], capture_output=True).returncode:
         packages = [
@@ -116,6 +118,8 @@ def ensure_venv() -> Path:
             "servestatic",
             "daphne",
             "websockets",
+            "django-cors-headers",
+            "django-allauth",
         ]
         subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
     return python
