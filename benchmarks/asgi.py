@@ -9,7 +9,9 @@ service does) under:
   no config file (its scanner writes this for a project with asgi.py and uvicorn);
 - Render's example: the same worker with `WEB_CONCURRENCY=4`;
 - Granian's defaults: `granian --interface asgi --port $PORT example.asgi:application` (1 worker);
-- the generated config serving `example.asgi` (uvicorn-worker, CPUs + 1 workers), and the same with
+- the generated config serving `example.asgi` (uvicorn-worker, CPUs + 1 workers); the Granian
+  launcher `platform_procfile --server granian` writes (`python -m django_platform.granian
+  example.asgi:application`: the same worker count, kept threads); the generated config with
   gunicorn's own `asgi` worker (`GUNICORN_WORKER_CLASS=asgi`, gunicorn 27), and with ServeStatic's
   middleware in place of WhiteNoise's async-capable subclass, and with Django's middleware hooks each
   in a thread and SyncChainMiddleware last, as before the hooks ran on the event loop
@@ -120,6 +122,12 @@ def configs(cpus: int) -> list[Server]:
             ),
         ),
         Server("generated ASGI (uvicorn-worker)"),
+        Server(
+            "generated ASGI, Granian (--server granian)",
+            # The launcher finds granian on PATH, as the Procfile's shell would.
+            argv=("python", "-m", "django_platform.granian", "example.asgi:application"),
+            env={"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+        ),
         Server("generated ASGI, gunicorn's asgi worker", env={"GUNICORN_WORKER_CLASS": "asgi"}),
         Server("generated ASGI, ServeStatic", env={"BENCH_STATIC": "servestatic"}),
         Server(
