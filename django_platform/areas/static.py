@@ -54,7 +54,7 @@ def _whitenoise_source(before: list[str], after: list[str]) -> str:
         return f"WhiteNoise listed {len(listed)} times: kept once, right after SecurityMiddleware"
     index = before.index(listed[0])
     was = f"after {before[index - 1]}" if index else "first"
-    return f"WhiteNoise moved from {was} to right after SecurityMiddleware (it answers static files before the rest run)"
+    return f"WhiteNoise moved from {was} to right after SecurityMiddleware (it answers static files before others run)"
 
 
 def build_static(current: Mapping[str, Any], report: Report) -> dict[str, Any]:
