@@ -15,7 +15,7 @@ store or parse a request body still goes to the request's thread:
 - messages: the response hook once messages were read or added (it stores them), every hook with a
   storage that is not one of Django's.
 
-Locale's and conditional GET's hooks always run on the loop. django-cors-headers, django-htmx and
+Locale's, conditional GET's and django-csp's hooks always run on the loop. django-cors-headers, django-htmx and
 django-allauth run their own async code; corsheaders calls its check_request_enabled signal from the
 loop, whose receivers may query the database (its docs' example does): while the signal has
 receivers, its two hooks go to the request's thread, as they did under SyncChainMiddleware.
@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from django_platform.parsers.middleware import CORS, Hooks, rules
+from django_platform.parsers.middleware import CORS, LISTED, Hooks, rules
 
 # class -> its own __init__ before install() (None: inherited), while installed
 _INSTALLED: dict[type, Callable[..., None] | None] = {}
@@ -47,10 +47,11 @@ def install(settings: Mapping[str, Any]) -> list[str]:
     # Local: Django's middleware modules need the app registry; settings import never gets here.
     from django.utils.module_loading import import_string
 
-    found = rules(settings)
+    listed = settings.get("MIDDLEWARE") or ()
+    found = {**rules(settings), **{path: hooks for path, hooks in LISTED.items() if path in listed}}
     for path, hooks in found.items():
         _patch(import_string(path), partial(inline, hooks=hooks))
-    if CORS in (settings.get("MIDDLEWARE") or ()):
+    if CORS in listed:
         cors = import_string(CORS)
         # Before 4.0 a MiddlewareMixin: Django runs its hooks in threads already.
         if "__acall__" in vars(cors):

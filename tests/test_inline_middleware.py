@@ -288,6 +288,7 @@ def test_rules_follow_the_settings_that_reach_the_session_store() -> None:
     assert plan([HEALTH, SECURITY, WHITENOISE, *STARTPROJECT[1:]], {}, native)
     assert plan([*STARTPROJECT, "corsheaders.middleware.CorsMiddleware"], {}, native)
     assert not plan([*STARTPROJECT, "django.middleware.gzip.GZipMiddleware"], {}, native)
+    assert plan([*STARTPROJECT, "csp.middleware.CSPMiddleware"], {}, native)
     assert not plan(STARTPROJECT, {"CSRF_USE_SESSIONS": True}, native)
 
 

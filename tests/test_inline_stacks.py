@@ -1,6 +1,7 @@
 """Real projects' middleware under ASGI with the hooks on the event loop: cookiecutter-django's stack
-(django-cors-headers, Django's locale middleware, django-allauth's account middleware), django-htmx's
-and Django's conditional GET, through Django's real ASGI handler, answered as Django answers them."""
+(django-cors-headers, Django's locale middleware, django-allauth's account middleware), django-htmx's,
+django-csp's and Django's conditional GET, through Django's real ASGI handler, answered as Django
+answers them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from django_platform.parsers.middleware import (
     COMMON,
     CONDITIONAL_GET,
     CORS,
+    CSP,
     CSRF,
     HTMX,
     LOCALE,
@@ -38,9 +40,9 @@ from tests import test_inline_middleware as base
 from tests.test_inline_middleware import Served, area, comparable, conversation, on_loop
 
 # cookiecutter-django's (config/settings/base.py, with DRF and WhiteNoise; WhiteNoise's own tests are
-# in tests/test_inline_middleware.py), then django-htmx's and Django's conditional GET.
+# in tests/test_inline_middleware.py), then django-htmx's, django-csp's and Django's conditional GET.
 COOKIECUTTER = [SECURITY, CORS, WHITENOISE, SESSIONS, LOCALE, COMMON, CSRF, AUTH, MESSAGES, CLICKJACKING, ALLAUTH]
-STACK = [name for name in COOKIECUTTER if name != WHITENOISE] + [HTMX, CONDITIONAL_GET]
+STACK = [name for name in COOKIECUTTER if name != WHITENOISE] + [HTMX, CSP, CONDITIONAL_GET]
 ORIGIN = "https://app.example"
 
 
@@ -59,6 +61,7 @@ SETTINGS = {
     "MIDDLEWARE": STACK,
     "CORS_ALLOWED_ORIGINS": [ORIGIN],
     "LANGUAGES": [("en", "English"), ("fr", "French")],
+    "CONTENT_SECURITY_POLICY": {"DIRECTIVES": {"default-src": ["'self'"]}},
 }
 # Set once MIDDLEWARE is: allauth's ready() refuses a MIDDLEWARE without its middleware.
 APPS = [
@@ -125,7 +128,7 @@ def test_their_answers_are_djangos_with_only_the_handlers_trips(stack: None) -> 
         as_it_was = Served()
         before = visits(as_it_was)
     assert install({"MIDDLEWARE": STACK, "SESSION_ENGINE": SETTINGS["SESSION_ENGINE"]}) == sorted(
-        {SECURITY, CORS, SESSIONS, LOCALE, COMMON, CSRF, AUTH, MESSAGES, CLICKJACKING, CONDITIONAL_GET}
+        {SECURITY, CORS, SESSIONS, LOCALE, COMMON, CSRF, AUTH, MESSAGES, CLICKJACKING, CSP, CONDITIONAL_GET}
     )
     ours_served = Served()
     ours = visits(ours_served)
@@ -137,6 +140,9 @@ def test_their_answers_are_djangos_with_only_the_handlers_trips(stack: None) -> 
     assert "access-control-allow-origin" not in headers[9]
     assert ours[10][2] == b"fr" and headers[10]["content-language"] == "fr"
     assert ours[11][2] == b"htmx True"
+    # django-csp's header on every answer but those made above it (the slash redirect, CORS's preflight).
+    policies = [h.get("content-security-policy") for h in headers]
+    assert policies[6] is policies[7] is None and set(policies[:6] + policies[8:]) == {"default-src 'self'"}
     assert ours_served.trips < as_it_was.trips < djangos.trips
     # A quiet page from an allowed origin: the handler's own two trips (request signals, close).
     ours_served.trips = 0

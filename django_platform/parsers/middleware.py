@@ -67,6 +67,12 @@ class Hooks:
     response: Test = always
 
 
+# A third party's MiddlewareMixin whose hooks read and write the request and the response only:
+# django-csp's (a nonce from os.urandom, the policy from settings). Installed where listed only.
+CSP = "csp.middleware.CSPMiddleware"
+LISTED = {CSP: Hooks()}
+
+
 def rules(settings: Mapping[str, Any]) -> dict[str, Hooks]:
     """The middleware (dotted paths) whose hooks may run on the event loop under these settings
     (Django's defaults where a setting is absent)."""
@@ -85,6 +91,6 @@ def rules(settings: Mapping[str, Any]) -> dict[str, Hooks]:
 
 def plan(middleware: Iterable[str], settings: Mapping[str, Any], native: Iterable[str]) -> bool:
     """Whether every middleware runs without a thread trip of its own once installed: one of the
-    rules', one of ASYNC_NATIVE or one of `native` (async-capable without MiddlewareMixin's hops)."""
-    allowed = set(rules(settings)) | set(ASYNC_NATIVE) | set(native)
+    rules', one of LISTED or ASYNC_NATIVE, or one of `native` (async-capable without MiddlewareMixin's hops)."""
+    allowed = set(rules(settings)) | set(LISTED) | set(ASYNC_NATIVE) | set(native)
     return all(name in allowed for name in middleware)
