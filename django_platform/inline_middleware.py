@@ -13,7 +13,8 @@ store or parse a request body still goes to the request's thread:
 - CSRF: every hook with CSRF_USE_SESSIONS; process_view for a method that is not safe (it reads
   the form);
 - messages: the response hook once messages were read or added (it stores them), every hook with a
-  storage that is not one of Django's.
+  storage that is not one of Django's;
+- GZip: the response hook for a body over 64 KiB (compressing it would hold the loop).
 
 Locale's, conditional GET's and django-csp's hooks always run on the loop. django-cors-headers, django-htmx and
 django-allauth run their own async code; corsheaders calls its check_request_enabled signal from the
@@ -107,7 +108,7 @@ def inline(instance: Any, hooks: Hooks) -> None:
         response = process_request(request) if process_request is not None else None
         response = response or await instance.get_response(request)
         if process_response is not None:
-            if hooks.response(request):
+            if hooks.response(request, response):
                 response = process_response(request, response)
             else:
                 response = await sync_to_async(process_response, thread_sensitive=True)(request, response)

@@ -32,6 +32,7 @@ from django_platform.parsers.middleware import (
     COMMON,
     CONDITIONAL_GET,
     CSRF,
+    GZIP,
     LOCALE,
     MESSAGES,
     SECURITY,
@@ -277,7 +278,7 @@ def test_install_is_idempotent_and_uninstall_restores_djangos_classes() -> None:
 
 
 def test_rules_follow_the_settings_that_reach_the_session_store() -> None:
-    assert set(rules({})) == {*STARTPROJECT, LOCALE, CONDITIONAL_GET}
+    assert set(rules({})) == {*STARTPROJECT, LOCALE, CONDITIONAL_GET, GZIP}
     assert SESSIONS not in rules({"SESSION_ENGINE": "django.contrib.sessions.backends.file"})
     assert SESSIONS not in rules({"SESSION_ENGINE": "myapp.sessions"})
     assert SESSIONS not in rules({"SESSION_SAVE_EVERY_REQUEST": True})
@@ -287,16 +288,27 @@ def test_rules_follow_the_settings_that_reach_the_session_store() -> None:
     native = (HEALTH, WHITENOISE, ASYNC_WHITENOISE)
     assert plan([HEALTH, SECURITY, WHITENOISE, *STARTPROJECT[1:]], {}, native)
     assert plan([*STARTPROJECT, "corsheaders.middleware.CorsMiddleware"], {}, native)
-    assert not plan([*STARTPROJECT, "django.middleware.gzip.GZipMiddleware"], {}, native)
+    assert not plan([*STARTPROJECT, "django.contrib.sites.middleware.CurrentSiteMiddleware"], {}, native)
     assert plan([*STARTPROJECT, "csp.middleware.CSPMiddleware"], {}, native)
     assert not plan(STARTPROJECT, {"CSRF_USE_SESSIONS": True}, native)
 
 
 def test_per_request_tests() -> None:
-    from django_platform.parsers.middleware import messages_untouched, safe_method, session_untouched
+    from django.http import StreamingHttpResponse
+
+    from django_platform.parsers.middleware import (
+        GZIP_ON_LOOP,
+        messages_untouched,
+        safe_method,
+        session_untouched,
+        small_body,
+    )
 
     request = HttpRequest()
     assert session_untouched(request) and messages_untouched(request)
+    assert small_body(request, HttpResponse(b"x" * GZIP_ON_LOOP))
+    assert not small_body(request, HttpResponse(b"x" * (GZIP_ON_LOOP + 1)))
+    assert small_body(request, StreamingHttpResponse(iter([b"x" * (GZIP_ON_LOOP + 1)])))
     request.method = "OPTIONS"
     assert safe_method(request)
     request.method = "PUT"
@@ -331,7 +343,7 @@ def test_configure_plans_the_hooks_on_the_loop_or_the_sync_chain() -> None:
     # Turned off, a middleware it does not know, or without the app (nothing would install it).
     off, why = area(listed, {"DJANGO_PLATFORM_INLINE_MIDDLEWARE": "false"})
     assert off == [HEALTH, SECURITY, WHITENOISE, *STARTPROJECT[1:], SYNC_CHAIN] and "SyncChainMiddleware last" in why
-    assert area([*STARTPROJECT, "django.middleware.gzip.GZipMiddleware"])[0][-1] == SYNC_CHAIN
+    assert area([*STARTPROJECT, "django.contrib.sites.middleware.CurrentSiteMiddleware"])[0][-1] == SYNC_CHAIN
     assert area(STARTPROJECT, INSTALLED_APPS=["django.contrib.sessions"])[0][-1] == SYNC_CHAIN
     assert area(STARTPROJECT, CSRF_USE_SESSIONS=True)[0][-1] == SYNC_CHAIN
     with pytest.raises(ImproperlyConfigured, match="DJANGO_PLATFORM_INLINE_MIDDLEWARE") as caught:

@@ -5,6 +5,7 @@ answers them."""
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +31,8 @@ from django_platform.parsers.middleware import (
     CORS,
     CSP,
     CSRF,
+    GZIP,
+    GZIP_ON_LOOP,
     HTMX,
     LOCALE,
     MESSAGES,
@@ -46,6 +49,10 @@ STACK = [name for name in COOKIECUTTER if name != WHITENOISE] + [HTMX, CSP, COND
 ORIGIN = "https://app.example"
 
 
+async def page(request: HttpRequest, size: int) -> HttpResponse:
+    return HttpResponse(b"<p>compressible</p>\n" * (size // 20))
+
+
 def language(request: HttpRequest) -> HttpResponse:
     return HttpResponse(translation.get_language())
 
@@ -54,7 +61,12 @@ def htmx(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f"htmx {bool(request.htmx)}")  # type: ignore[attr-defined]
 
 
-urlpatterns = [*base.urlpatterns, path("language", language), path("htmx", htmx)]
+urlpatterns = [
+    *base.urlpatterns,
+    path("language", language),
+    path("htmx", htmx),
+    path("page/<int:size>", page),
+]
 SETTINGS = {
     **base.SETTINGS,
     "ROOT_URLCONF": __name__,
@@ -128,7 +140,7 @@ def test_their_answers_are_djangos_with_only_the_handlers_trips(stack: None) -> 
         as_it_was = Served()
         before = visits(as_it_was)
     assert install({"MIDDLEWARE": STACK, "SESSION_ENGINE": SETTINGS["SESSION_ENGINE"]}) == sorted(
-        {SECURITY, CORS, SESSIONS, LOCALE, COMMON, CSRF, AUTH, MESSAGES, CLICKJACKING, CSP, CONDITIONAL_GET}
+        {SECURITY, CORS, SESSIONS, LOCALE, COMMON, CSRF, AUTH, MESSAGES, CLICKJACKING, CSP, CONDITIONAL_GET, GZIP}
     )
     ours_served = Served()
     ours = visits(ours_served)
@@ -195,3 +207,29 @@ def test_corsheaders_before_4_is_left_to_djangos_threads(monkeypatch: pytest.Mon
         assert CorsMiddleware not in installed()
     finally:
         uninstall()
+
+
+def test_gzip_compresses_on_the_loop_up_to_64_kib(stack: None) -> None:
+    """A page under 64 KiB is compressed on the loop, a larger one in the request's thread; the
+    answers are Django's (its random padding aside: the bodies compared once decompressed)."""
+    accept = {"accept-encoding": "gzip, br"}
+    sizes = (GZIP_ON_LOOP // 2, GZIP_ON_LOOP * 2)
+
+    def visit(served: Served) -> list[Any]:
+        answers = []
+        for size in sizes:
+            served.trips = 0
+            status, headers, body = served.request("GET", f"/page/{size}", headers=accept)
+            named = dict(headers)
+            assert named.pop("content-encoding") == "gzip" and int(named.pop("content-length")) == len(body)
+            answers.append((status, named, gzip.decompress(body), served.trips))
+        return answers
+
+    with override_settings(MIDDLEWARE=[GZIP, *STACK]):
+        theirs = visit(Served())
+        install({"MIDDLEWARE": [GZIP, *STACK]})
+        ours = visit(Served())
+    assert [answer[:3] for answer in ours] == [answer[:3] for answer in theirs]
+    assert [len(answer[2]) for answer in ours] == [size // 20 * 20 for size in sizes]
+    # The handler's two trips, and for the larger page the compression's.
+    assert [answer[3] for answer in ours] == [2, 3] and theirs[0][3] > 3

@@ -52,11 +52,11 @@ SETTINGS = (
         "MIDDLEWARE",
         (),
         "served over ASGI (see CONN_MAX_AGE): where every middleware is Django's own (security, common, "
-        "clickjacking, auth, sessions, CSRF, messages, locale, conditional GET), WhiteNoise's, the health check's, "
-        "django-cors-headers', django-htmx's, django-csp's or django-allauth's account middleware, their hooks run "
-        "on the event loop (the app installs it; WhiteNoise's middleware becomes its async-capable subclass); "
-        "otherwise `SyncChainMiddleware` last, so Django runs the middleware above it in the request's one thread "
-        "instead of hopping between the event loop and a thread for each of them "
+        "clickjacking, auth, sessions, CSRF, messages, locale, conditional GET, GZip), WhiteNoise's, the health "
+        "check's, django-cors-headers', django-htmx's, django-csp's or django-allauth's account middleware, their "
+        "hooks run on the event loop (the app installs it; WhiteNoise's middleware becomes its async-capable "
+        "subclass); otherwise `SyncChainMiddleware` last, so Django runs the middleware above it in the request's one "
+        "thread instead of hopping between the event loop and a thread for each of them "
         f"(`{INLINE_MIDDLEWARE_VARIABLE}=false` keeps Django's hooks; `configure(exclude={{'asgi'}})` leaves both out)",
     ),
 )
