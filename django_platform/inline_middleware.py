@@ -32,6 +32,7 @@ The rules (django_platform/parsers/middleware.py) are pure; Django's classes are
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -97,7 +98,7 @@ def inline(instance: Any, hooks: Hooks) -> None:
     and its process_view (read once by Django's load_middleware) with versions that call each hook
     on the event loop where `hooks` allows, in the request's thread otherwise."""
     # Local: asgiref is loaded with Django; kept out of the pure rules above.
-    from asgiref.sync import sync_to_async
+    from asgiref.sync import markcoroutinefunction, sync_to_async
 
     process_request = getattr(instance, "process_request", None)
     process_response = getattr(instance, "process_response", None)
@@ -118,12 +119,23 @@ def inline(instance: Any, hooks: Hooks) -> None:
     process_view = getattr(instance, "process_view", None)
     if process_view is not None:
 
-        async def view(request: Any, callback: Any, args: Any, kwargs: Any) -> Any:
+        async def on_loop(request: Any, callback: Any, args: Any, kwargs: Any) -> Any:
             if hooks.view(request):
                 return process_view(request, callback, args, kwargs)
             return await sync_to_async(process_view, thread_sensitive=True)(request, callback, args, kwargs)
 
-        instance.process_view = view
+        def view(request: Any, callback: Any, args: Any, kwargs: Any) -> Any:
+            # Marked async, so that Django awaits what it returns on the loop, but a plain function: a
+            # wrapper that calls it synchronously (sentry-sdk before 2.65 wraps every hook so, copying
+            # the mark with functools.wraps) still hands Django an awaitable there, and from a thread
+            # gets the hook's own answer, never an unawaited coroutine.
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return process_view(request, callback, args, kwargs)
+            return on_loop(request, callback, args, kwargs)
+
+        instance.process_view = markcoroutinefunction(view)
 
 
 def guard_signal(instance: Any, signal: Any) -> None:

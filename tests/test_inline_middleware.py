@@ -5,6 +5,7 @@ responses byte for byte the same as Django's own way of running them."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator, Mapping
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -262,6 +263,85 @@ def test_under_wsgi_the_hooks_are_djangos(inline: None, recorded: list[Any]) -> 
     with override_settings(**SETTINGS):
         assert Client().get("/remember").content == b"remembered"
     assert len(recorded) == 13 and {where for _, _, where in recorded} == {THREAD}
+
+
+def test_process_view_survives_a_sync_wrapper_that_copies_its_mark() -> None:
+    """sentry-sdk before 2.65 wraps each middleware hook in a sync function with functools.wraps,
+    which copies asgiref's coroutine mark: through Django's own adaptation the wrapped process_view
+    still answers on the loop, and called from a thread it gives the hook's own answer."""
+    import functools
+
+    from django.core.handlers.base import BaseHandler
+    from django.middleware.csrf import CsrfViewMiddleware
+    from django.test import RequestFactory
+
+    async def get_response(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    instance = CsrfViewMiddleware(get_response)
+    inline_middleware.inline(instance, rules({})[CSRF])
+    hook = instance.process_view
+
+    def sentry_wrapped_method(*args: Any, **kwargs: Any) -> Any:  # as sentry-sdk 2.55 writes it
+        return hook(*args, **kwargs)
+
+    wrapped = functools.wraps(hook)(sentry_wrapped_method)
+    adapted: Any = BaseHandler().adapt_method_mode(True, wrapped)
+    factory = RequestFactory()
+
+    async def as_django_calls_it(request: HttpRequest) -> Any:
+        return await adapted(request, form, (), {})
+
+    with override_settings(**SETTINGS):
+        refused = asyncio.run(as_django_calls_it(factory.post("/form")))
+        assert isinstance(refused, HttpResponse) and refused.status_code == 403
+        assert asyncio.run(as_django_calls_it(factory.get("/form"))) is None
+        from_thread = wrapped(factory.post("/form"), form, (), {})
+        assert isinstance(from_thread, HttpResponse) and from_thread.status_code == 403
+
+
+# Run in a child process: sentry-sdk's Django integration patches Django's handler for good.
+UNDER_SENTRY = """
+import json, sentry_sdk
+from sentry_sdk.integrations.django import DjangoIntegration
+sentry_sdk.init(integrations=[DjangoIntegration(middleware_spans=True)], traces_sample_rate=1.0)
+import django
+django.setup()
+from django.core.handlers import base
+from django.test import override_settings
+from django_platform.inline_middleware import install
+from tests.test_inline_middleware import SETTINGS, Served, conversation
+with override_settings(**SETTINGS):
+    install({"SESSION_ENGINE": SETTINGS["SESSION_ENGINE"]})
+    served = Served()
+    answers = conversation(served)
+    top = served.handler._middleware_chain.__wrapped__  # SentryWrappingMiddleware, named as what it wraps
+    wrapped = "_inner" in vars(top)
+    served.trips = 0
+    served.request("GET", "/quiet")
+print(json.dumps({"patched": base.import_string.__name__, "wrapped": wrapped, "trips": served.trips,
+                  "answers": [[status, body.decode()] for status, _, body in answers]}))
+"""
+
+
+@pytest.mark.slow
+def test_under_sentrys_django_integration_the_hooks_answer_as_djangos() -> None:
+    """sentry-sdk's Django integration wraps every middleware (SentryWrappingMiddleware) and each
+    of its hooks: with the hooks on the loop, a browser's conversation is answered as without it."""
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", UNDER_SENTRY], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["patched"] == "sentry_patched_import_string" and found["wrapped"]
+    assert found["trips"] == 2  # the handler's own: every hook on the loop, under Sentry's wrappers too
+    assert [status for status, _ in found["answers"]] == [200, 200, 200, 200, 200, 403, 301]
+    assert found["answers"][2][1] == "yes ['saved']" and found["answers"][4][1] == "posted hi"
 
 
 def test_install_is_idempotent_and_uninstall_restores_djangos_classes() -> None:
