@@ -23,8 +23,10 @@ HTTP parser. Layers, each in a fresh process:
   configure() lists it, with threads kept: Django's hooks with `SyncChainMiddleware` last (what
   configure() did before it knew corsheaders, locale and allauth), and the hooks on the event loop;
 - "threads kept": the application wrapped as the generated gunicorn config and the Granian launcher
-  serve it (django_platform.asgi_threads: each request's sync code on a thread kept from earlier
-  requests, where Django starts one per request).
+  serve it (django_platform.asgi_threads.serve: each request's sync code on a thread kept from
+  earlier requests, where Django starts one per request, and Django's request_started receivers
+  called there only where the thread holds a connection); "Django's request_started": threads kept
+  but those receivers as Django calls them (a trip to the thread for every request), as before.
 
 Anchors in the same run: 256 / 50 ms (5,120 req/s), and the CPU limit: the trivial view (/ping)
 through Django's WSGI handler with the generated settings, in-process, one request after the other
@@ -66,6 +68,10 @@ LAYERS: dict[str, dict[str, str]] = {
         "BENCH_NO_SIGNALS": "1",
     },
     "Django's handler, no middleware": {"BENCH_MIDDLEWARE": ""},
+    "Django's handler, no middleware, threads kept, Django's request_started": {
+        "BENCH_MIDDLEWARE": "",
+        "BENCH_REUSE": "djangos-receivers",
+    },
     "Django's handler, no middleware, threads kept": {"BENCH_MIDDLEWARE": "", "BENCH_REUSE": "1"},
     "startproject's middleware": {"BENCH_MIDDLEWARE": "startproject", **DJANGOS_HOOKS},
     "startproject's middleware + SyncChainMiddleware": {"BENCH_MIDDLEWARE": "startproject+sync_chain", **DJANGOS_HOOKS},
@@ -75,6 +81,10 @@ LAYERS: dict[str, dict[str, str]] = {
         **DJANGOS_HOOKS,
         "BENCH_REUSE": "1",
     },
+    "cookiecutter-django's middleware, hooks on the event loop, threads kept, Django's request_started": {
+        "BENCH_MIDDLEWARE": "cookiecutter",
+        "BENCH_REUSE": "djangos-receivers",
+    },
     "cookiecutter-django's middleware, hooks on the event loop, threads kept": {
         "BENCH_MIDDLEWARE": "cookiecutter",
         "BENCH_REUSE": "1",
@@ -83,6 +93,7 @@ LAYERS: dict[str, dict[str, str]] = {
     "generated settings, Django's hooks + SyncChainMiddleware, threads kept": {**DJANGOS_HOOKS, "BENCH_REUSE": "1"},
     "generated settings, Django's hooks, without SyncChainMiddleware": {**DJANGOS_HOOKS, "BENCH_NO_SYNC_CHAIN": "1"},
     "generated settings (hooks on the event loop)": {},
+    "generated settings, threads kept, Django's request_started": {"BENCH_REUSE": "djangos-receivers"},
     "generated settings, threads kept (what the generated server config serves)": {"BENCH_REUSE": "1"},
     CPU_LIMIT: {"BENCH_LAYER": "wsgi"},
 }
@@ -214,10 +225,11 @@ def _django(layer: str) -> Any:
         return WSGIHandler()
     from django.core.handlers.asgi import ASGIHandler
 
-    if os.environ.get("BENCH_REUSE"):
-        from django_platform.asgi_threads import ReusedThreads
+    reuse = os.environ.get("BENCH_REUSE")
+    if reuse:
+        from django_platform.asgi_threads import ReusedThreads, serve
 
-        return ReusedThreads(ASGIHandler())
+        return ReusedThreads(ASGIHandler()) if reuse == "djangos-receivers" else serve(ASGIHandler())
     return ASGIHandler()
 
 

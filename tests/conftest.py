@@ -118,3 +118,14 @@ def no_anymail(monkeypatch: pytest.MonkeyPatch) -> None:
     from django_platform.areas import mail
 
     monkeypatch.setattr(mail, "anymail_installed", lambda: False)
+
+
+@pytest.fixture(autouse=True)
+def _djangos_request_started_receivers() -> Iterator[None]:
+    """asgi_threads.serve() replaces Django's request_started receivers for the serving process; a
+    test that called it (through the gunicorn hook, the Granian launcher) must not leave them replaced
+    for the WSGI tests after it."""
+    yield
+    from django_platform.asgi_threads import RECEIVERS
+
+    RECEIVERS.uninstall()

@@ -132,7 +132,7 @@ class Served:
     def __init__(self) -> None:
         from django.core.handlers.asgi import ASGIHandler
 
-        self.handler = ASGIHandler()
+        self.handler: Any = ASGIHandler()  # or served as a worker serves it (asgi_threads.serve)
         self.cookies: dict[str, str] = {}
         self.trips = 0
         self.quiet_hooks = 0  # the hooks recorded by the first request of conversation()

@@ -227,12 +227,12 @@ def post_worker_init(worker: Any) -> None:
     """An ASGI worker's application runs each request's sync code on a thread kept for the next
     request, not on a new one per request (django_platform.asgi_threads; asgiref 3.13 and later)."""
     # Local: asgiref is for the workers to import, not for gunicorn's master.
-    from django_platform.asgi_threads import ReusedThreads, supported
+    from django_platform.asgi_threads import serve, supported
 
     if supported():
         # gunicorn's own ASGI worker serves worker.asgi; uvicorn-worker serves worker.wsgi.
         name = "asgi" if getattr(worker, "asgi", None) is not None else "wsgi"
-        setattr(worker, name, ReusedThreads(getattr(worker, name)))
+        setattr(worker, name, serve(getattr(worker, name)))
 
 
 def _theirs_then_ours(theirs: Any, worker: Any) -> None:
