@@ -22,11 +22,11 @@ HTTP parser. Layers, each in a fresh process:
   locale, common, CSRF, auth, messages, clickjacking, django-allauth's account middleware) as
   configure() lists it, with threads kept: Django's hooks with `SyncChainMiddleware` last (what
   configure() did before it knew corsheaders, locale and allauth), and the hooks on the event loop;
-- "threads kept": the application wrapped as the generated gunicorn config and the Granian launcher
-  serve it (django_platform.asgi_threads.serve: each request's sync code on a thread kept from
-  earlier requests, where Django starts one per request, and Django's request_started receivers
-  called there only where the thread holds a connection); "Django's request_started": threads kept
-  but those receivers as Django calls them (a trip to the thread for every request), as before.
+- "threads kept": the application as the generated gunicorn config and the Granian launcher serve
+  it (django_platform.asgi_trips.serve: each request's sync code on a thread kept from earlier
+  requests, where Django starts one per request, and the handler's own two trips to that thread,
+  for request_started's receivers and response.close(), made only where they have work there);
+  "Django's trips": threads kept, but those two trips made for every request, as before.
 
 Anchors in the same run: 256 / 50 ms (5,120 req/s), and the CPU limit: the trivial view (/ping)
 through Django's WSGI handler with the generated settings, in-process, one request after the other
@@ -68,7 +68,7 @@ LAYERS: dict[str, dict[str, str]] = {
         "BENCH_NO_SIGNALS": "1",
     },
     "Django's handler, no middleware": {"BENCH_MIDDLEWARE": ""},
-    "Django's handler, no middleware, threads kept, Django's request_started": {
+    "Django's handler, no middleware, threads kept, Django's trips": {
         "BENCH_MIDDLEWARE": "",
         "BENCH_REUSE": "djangos-receivers",
     },
@@ -81,7 +81,7 @@ LAYERS: dict[str, dict[str, str]] = {
         **DJANGOS_HOOKS,
         "BENCH_REUSE": "1",
     },
-    "cookiecutter-django's middleware, hooks on the event loop, threads kept, Django's request_started": {
+    "cookiecutter-django's middleware, hooks on the event loop, threads kept, Django's trips": {
         "BENCH_MIDDLEWARE": "cookiecutter",
         "BENCH_REUSE": "djangos-receivers",
     },
@@ -93,7 +93,7 @@ LAYERS: dict[str, dict[str, str]] = {
     "generated settings, Django's hooks + SyncChainMiddleware, threads kept": {**DJANGOS_HOOKS, "BENCH_REUSE": "1"},
     "generated settings, Django's hooks, without SyncChainMiddleware": {**DJANGOS_HOOKS, "BENCH_NO_SYNC_CHAIN": "1"},
     "generated settings (hooks on the event loop)": {},
-    "generated settings, threads kept, Django's request_started": {"BENCH_REUSE": "djangos-receivers"},
+    "generated settings, threads kept, Django's trips": {"BENCH_REUSE": "djangos-receivers"},
     "generated settings, threads kept (what the generated server config serves)": {"BENCH_REUSE": "1"},
     CPU_LIMIT: {"BENCH_LAYER": "wsgi"},
 }
@@ -227,7 +227,8 @@ def _django(layer: str) -> Any:
 
     reuse = os.environ.get("BENCH_REUSE")
     if reuse:
-        from django_platform.asgi_threads import ReusedThreads, serve
+        from django_platform.asgi_threads import ReusedThreads
+        from django_platform.asgi_trips import serve
 
         return ReusedThreads(ASGIHandler()) if reuse == "djangos-receivers" else serve(ASGIHandler())
     return ASGIHandler()

@@ -12,7 +12,7 @@ from typing import Any
 
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
-from django_platform.asgi_threads import reuse_threads
+from django_platform.asgi_trips import reuse_threads
 from django_platform.deploy.granian import TARGET_VARIABLE, TRUSTED_VARIABLE
 
 

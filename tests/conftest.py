@@ -122,10 +122,10 @@ def no_anymail(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _djangos_request_started_receivers() -> Iterator[None]:
-    """asgi_threads.serve() replaces Django's request_started receivers for the serving process; a
-    test that called it (through the gunicorn hook, the Granian launcher) must not leave them replaced
-    for the WSGI tests after it."""
+    """asgi_trips.serve() replaces Django's request_started receivers and its handler's
+    sync_to_async for the serving process; a test that called it (through the gunicorn hook, the
+    Granian launcher) must not leave them replaced for the tests after it."""
     yield
-    from django_platform.asgi_threads import RECEIVERS
+    from django_platform.asgi_trips import TRIPS
 
-    RECEIVERS.uninstall()
+    TRIPS.uninstall()

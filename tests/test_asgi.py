@@ -556,13 +556,14 @@ def test_the_wrapper_serves_the_project_application_behind_the_proxy_headers(mon
     assert wrapper.load("tests.asgi") is tests.asgi.application
     assert wrapper.load("tests.asgi:application") is tests.asgi.application
     assert callable(wrapper.application) and wrapper.application is not tests.asgi.application
-    from django_platform.asgi_threads import RECEIVERS, ReusedThreads, supported
+    from django_platform.asgi_threads import ReusedThreads, supported
+    from django_platform.asgi_trips import TRIPS
 
     if supported():  # each request's sync code on a kept thread (asgiref 3.13+)
         assert isinstance(wrapper.served, ReusedThreads) and wrapper.served.app is tests.asgi.application
-        assert RECEIVERS.taken
+        assert TRIPS.taken
     else:
-        assert wrapper.served is tests.asgi.application and not RECEIVERS.taken
+        assert wrapper.served is tests.asgi.application and not TRIPS.taken
     sys.modules.pop("django_platform.granian_app", None)
 
 

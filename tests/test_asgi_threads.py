@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.test import override_settings
 from django.urls import path
 
-from django_platform import asgi_threads
-from django_platform.asgi_threads import RECEIVERS, ReusedThreads, reuse_threads, serve, supported
+from django_platform.asgi_threads import ReusedThreads, supported
 from tests.services import port_open, unavailable
 
 pytestmark = pytest.mark.skipif(not supported(), reason="asgiref before 3.13: Django's thread per request stands")
@@ -171,187 +169,16 @@ def test_other_scopes_pass_through() -> None:
     assert app.idle == []
 
 
-def test_reuse_threads_wraps_unless_switched_off_or_unsupported(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def inner(scope: Any, receive: Any, send: Any) -> None:
-        return None
-
-    assert isinstance(reuse_threads(inner, {}), ReusedThreads)
-    assert RECEIVERS.taken  # the serving process's request_started receivers (below)
-    assert reuse_threads(inner, {"DJANGO_PLATFORM_REUSE_THREADS": "false"}) is inner
-    with pytest.raises(ImproperlyConfigured, match="DJANGO_PLATFORM_REUSE_THREADS"):
-        reuse_threads(inner, {"DJANGO_PLATFORM_REUSE_THREADS": "sometimes"})
-    monkeypatch.setattr(asgi_threads, "supported", lambda: False)
-    assert reuse_threads(inner, {}) is inner
-
-
-def trips(app: Any, where: str, count: int = 1) -> list[int]:
-    """The trips to a thread (asgiref's sync_to_async calls) each of `count` requests makes."""
-    import asgiref.sync
-
-    original = asgiref.sync.SyncToAsync.__call__
-    made: list[int] = []
-
-    async def counted(this: Any, *args: Any, **kwargs: Any) -> Any:
-        made[-1] += 1
-        return await original(this, *args, **kwargs)
-
-    async def each() -> None:
-        for _ in range(count):
-            made.append(0)
-            assert await request(app, where=where) == 200
-
-    asgiref.sync.SyncToAsync.__call__ = counted  # type: ignore[method-assign,assignment]
-    try:
-        asyncio.run(each())
-    finally:
-        asgiref.sync.SyncToAsync.__call__ = original  # type: ignore[method-assign]
-    return made
-
-
-@override_settings(**{**URLS, "MIDDLEWARE": []})
-def test_request_started_goes_to_a_thread_only_where_it_has_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Django's request_started receivers (reset_queries, close_old_connections) take a trip to the
-    request's thread; served by serve(), a request on a kept thread that holds no connection skips
-    it: the async view's request makes one trip (response.close()), not two."""
-    from django.core import signals
-    from django.db import close_old_connections, reset_queries
-
-    before = list(signals.request_started.receivers)
-    assert trips(ReusedThreads(django_app()), "/async", 3) == [2, 2, 2]  # threads kept, Django's receivers
-    app = serve(django_app())
-    assert RECEIVERS.taken == [reset_queries, close_old_connections]
-    assert trips(app, "/async", 3) == [1, 1, 1]
-    # Where the request left a connection (or a query log) on its thread, the next request's
-    # receivers run there, in Django's order, as Django runs them.
-    called: list[tuple[str, str]] = []
-    monkeypatch.setattr(asgi_threads, "_holds_connections", lambda: True)
-    monkeypatch.setattr(
-        RECEIVERS, "taken", [lambda **kw: called.append((kw["sender"].__name__, threading.current_thread().name))]
-    )
-    assert trips(app, "/async", 2) == [1, 2]
-    assert called == [("ASGIHandler", "django-request_0")]
-    monkeypatch.undo()
-    # Outside the kept threads (Django's handler alone), they always run in the request's thread.
-    assert trips(django_app(), "/async", 2) == [2, 2]
-    RECEIVERS.uninstall()
-    assert signals.request_started.receivers == before and RECEIVERS.taken == []
-
-
-def test_a_connection_opened_after_request_finished_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """connection_created on a kept thread marks it as holding one, whatever ran before."""
-    kept = asgi_threads.Kept()
-    try:
-        assert kept.clean
-        kept.executor.submit(asgi_threads._created).result()
-        assert not kept.clean
-        monkeypatch.setattr(asgi_threads, "_holds_connections", lambda: False)
-        kept.executor.submit(asgi_threads._finished).result()
-        assert kept.clean
-        asgi_threads._created()  # on a thread that is not a kept one: nothing to mark
-        asgi_threads._finished()
-        assert kept.clean
-    finally:
-        kept.executor.shutdown()
-
-
-def test_receivers_a_project_disconnected_stay_disconnected() -> None:
-    from django.core import signals
-    from django.db import close_old_connections, reset_queries
-
-    signals.request_started.disconnect(reset_queries)
-    try:
-        RECEIVERS.install()
-        assert RECEIVERS.taken == [close_old_connections]
-        RECEIVERS.install()  # once only
-        assert RECEIVERS.taken == [close_old_connections]
-        RECEIVERS.uninstall()
-        signals.request_started.disconnect(close_old_connections)
-        RECEIVERS.install()  # nothing of Django's left to take: nothing replaced
-        assert RECEIVERS.taken == [] and not signals.request_started.receivers
-    finally:
-        RECEIVERS.uninstall()
-        signals.request_started.connect(reset_queries)
-        signals.request_started.connect(close_old_connections)
-
-
 @pytest.mark.slow
-def test_request_started_still_closes_an_obsolete_connection_and_resets_the_query_log() -> None:
-    """Real PostgreSQL, served by serve(): a persistent connection (CONN_MAX_AGE=1) left on a kept
-    thread is closed by the next request's close_old_connections once obsolete, and DEBUG's query
-    log is emptied by reset_queries even where the connection was closed, as Django does."""
-    if not port_open("127.0.0.1", 5432):
-        unavailable("PostgreSQL is not listening on 127.0.0.1:5432")
-    script = textwrap.dedent(
-        """
-        import asyncio, time
-        import django
-        from django.conf import settings
-        from django.http import HttpResponse
-        from django.urls import path
-
-        def view(request):
-            from django.db import connection
-            found = f"{connection.connection is not None}/{len(connection.queries)}"
-            if request.GET.get("query"):
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT 1")
-            if request.GET.get("close"):
-                connection.close()
-            return HttpResponse(found)
-
-        def database(max_age, debug):
-            return {"default": {
-                "ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": "5432",
-                "USER": "postgres", "NAME": "test", "CONN_MAX_AGE": max_age,
-            }}
-
-        urlpatterns = [path("view", view)]
-        settings.configure(ROOT_URLCONF="__main__", ALLOWED_HOSTS=["*"], MIDDLEWARE=[], DATABASES=database(1, False))
-        django.setup()
-        from django.core.handlers.asgi import ASGIHandler
-        from django.db import connection
-        from django_platform.asgi_threads import serve
-
-        app = serve(ASGIHandler())
-
-        async def get(query):
-            sent = []
-            body = [{"type": "http.request", "body": b"", "more_body": False}]
-
-            async def receive():
-                return body.pop() if body else await asyncio.Event().wait()
-
-            async def send(message):
-                sent.append(message)
-
-            scope = {"type": "http", "method": "GET", "path": "/view", "query_string": query, "headers": []}
-            await app({**scope, "server": ("testserver", 80)}, receive, send)
-            return sent[1]["body"].decode()
-
-        async def main():
-            seen = [await get(b"query=1")]  # opens the connection, kept (CONN_MAX_AGE=1)
-            seen.append(await get(b""))  # still young: still open when the next request starts
-            await asyncio.sleep(1.2)
-            seen.append(await get(b""))  # obsolete by then: request_started closed it
-            settings.DEBUG = True
-            seen.append(await get(b"query=1&close=1"))  # the connection closed, its log kept
-            seen.append(await get(b""))  # the log of the request before, emptied
-            return seen
-
-        print(" ".join(asyncio.run(main())), len(app.idle))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env={"PYTHONPATH": "."}
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split() == ["False/0", "True/0", "False/0", "False/0", "False/0", "1"], done.stdout
-
-
-@pytest.mark.slow
-def test_the_request_database_connection_is_closed_on_the_kept_thread() -> None:
+@pytest.mark.parametrize(
+    "wrap",
+    ["django_platform.asgi_threads import ReusedThreads as wrap", "django_platform.asgi_trips import serve as wrap"],
+)
+def test_the_request_database_connection_is_closed_on_the_kept_thread(wrap: str) -> None:
     """Real PostgreSQL, CONN_MAX_AGE=0 as under ASGI: after each request, the kept thread holds no
-    open connection and the server holds none of ours (request_finished closed it there)."""
+    open connection and the server holds none of ours (request_finished closed it there), kept
+    threads alone and as a worker serves them (asgi_trips: the request opened one, so its response
+    is closed in the thread)."""
     if not port_open("127.0.0.1", 5432):
         unavailable("PostgreSQL is not listening on 127.0.0.1:5432")
     script = textwrap.dedent(
@@ -381,10 +208,10 @@ def test_the_request_database_connection_is_closed_on_the_kept_thread() -> None:
         import psycopg
         from django.core.handlers.asgi import ASGIHandler
         from django.db import connection
-        from django_platform.asgi_threads import ReusedThreads
+        from WRAP
         from tests.test_asgi_threads import request
 
-        app = ReusedThreads(ASGIHandler())
+        app = wrap(ASGIHandler())
 
         async def main():
             seen = []
@@ -400,7 +227,7 @@ def test_the_request_database_connection_is_closed_on_the_kept_thread() -> None:
             ).fetchone()[0]
         print(seen, ours, len(app.idle))
         """
-    )
+    ).replace("WRAP", wrap)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env={"PYTHONPATH": "."}
     )

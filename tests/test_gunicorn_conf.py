@@ -429,7 +429,9 @@ def test_an_asgi_worker_reuses_a_thread_per_request(monkeypatch: pytest.MonkeyPa
         post_worker_init(worker)
         served = getattr(worker, name)
         assert isinstance(served, ReusedThreads) and served.app is application
-    assert asgi_threads.RECEIVERS.taken  # Django's request_started receivers, only where they have work
+    from django_platform.asgi_trips import TRIPS
+
+    assert TRIPS.taken  # the handler's trips, only where they have work (asgi_trips)
     # A project's own hook above the block runs, then ours; platform_gunicorn --force keeps it.
     from django_platform.deploy.gunicorn import MANAGED
 

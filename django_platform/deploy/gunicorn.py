@@ -227,7 +227,8 @@ def post_worker_init(worker: Any) -> None:
     """An ASGI worker's application runs each request's sync code on a thread kept for the next
     request, not on a new one per request (django_platform.asgi_threads; asgiref 3.13 and later)."""
     # Local: asgiref is for the workers to import, not for gunicorn's master.
-    from django_platform.asgi_threads import serve, supported
+    from django_platform.asgi_threads import supported
+    from django_platform.asgi_trips import serve
 
     if supported():
         # gunicorn's own ASGI worker serves worker.asgi; uvicorn-worker serves worker.wsgi.
