@@ -1,8 +1,8 @@
 """The application `python -m django_platform.granian` has Granian serve in each worker: the
 project's ASGI application (DJANGO_PLATFORM_ASGI_TARGET) behind Granian's proxy-headers wrapper,
 trusting the router's X-Forwarded-For and X-Forwarded-Proto only from the addresses in
-DJANGO_PLATFORM_TRUSTED_PROXIES, each request's sync code on a thread kept for later requests
-(django_platform.asgi_threads)."""
+DJANGO_PLATFORM_TRUSTED_PROXIES, each request's sync code on a thread kept for later requests and
+Django's handler's trips to it made only where they have work (django_platform.asgi_trips)."""
 
 from __future__ import annotations
 

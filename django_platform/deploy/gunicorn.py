@@ -225,7 +225,8 @@ def post_fork(server: Any, worker: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """An ASGI worker's application runs each request's sync code on a thread kept for the next
-    request, not on a new one per request (django_platform.asgi_threads; asgiref 3.13 and later)."""
+    request, not on a new one per request, and Django's handler goes to that thread only where it has
+    work there (django_platform.asgi_trips; asgiref 3.13 and later)."""
     # Local: asgiref is for the workers to import, not for gunicorn's master.
     from django_platform.asgi_threads import supported
     from django_platform.asgi_trips import serve
