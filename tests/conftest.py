@@ -121,7 +121,7 @@ def no_anymail(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _djangos_request_started_receivers() -> Iterator[None]:
+def _djangos_handler_trips() -> Iterator[None]:
     """asgi_trips.serve() replaces Django's request_started receivers and its handler's
     sync_to_async for the serving process; a test that called it (through the gunicorn hook, the
     Granian launcher) must not leave them replaced for the tests after it."""
