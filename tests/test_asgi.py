@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+from functools import partial
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -347,12 +348,12 @@ def test_a_project_that_declares_asgi_gets_an_asgi_web_line(tmp_path: Path) -> N
 
 def serving_messages(tmp_path: Path, web: str, platform: str = "render", **overrides: Any) -> list[str]:
     from django_platform.checks import judging
-    from django_platform.checks.serving import check_server, check_websocket_ping, check_websocket_route
+    from django_platform.checks.serving import CHECKS
 
     (tmp_path / "Procfile").write_text(f"web: {web}\n")
     values = {"BASE_DIR": tmp_path, "WSGI_APPLICATION": "tests.wsgi_app.application", **overrides}
     with override_settings(**values), judging(BY_NAME[platform]):
-        return [m.id or "" for m in [*check_server(), *check_websocket_ping(), *check_websocket_route()]]
+        return [m.id or "" for check in CHECKS for m in check()]
 
 
 def test_an_application_under_the_other_kind_of_worker_is_an_error(tmp_path: Path) -> None:
@@ -436,6 +437,45 @@ def test_websockets_on_a_router_that_carries_them_on_some_host_names_only(tmp_pa
 
     text = W053.format(platform="cloudControl", where=BY_NAME["cloudcontrol"].websocket_route)
     assert "only through the app's `cloudcontrolapp.com` subdomain" in text
+
+
+def test_websockets_under_a_server_that_resets_them_at_a_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """W054: Granian and gunicorn's own asgi worker end open websockets without a close frame when the
+    platform stops them (tests/test_asgi_nodes.py measures it); uvicorn-worker closes each with 1012."""
+    import django_platform.checks.serving as serving
+
+    channels = {"ASGI_APPLICATION": "tests.asgi_channels.application"}
+    for web in (
+        "python -m django_platform.granian tests.asgi_channels:application",
+        "granian --interface asgi --port $PORT tests.asgi_channels:application",
+        "gunicorn tests.asgi_channels -k asgi",
+        "gunicorn tests.asgi_channels --worker-class=ASGI",
+    ):
+        assert serving_messages(tmp_path, web, "heroku", **channels) == ["django_platform.W054"], web
+    assert (
+        serving_messages(tmp_path, "gunicorn tests.asgi_channels -k uvicorn_worker.UvicornWorker", "heroku", **channels)
+        == []
+    )
+    assert serving_messages(tmp_path, "gunicorn tests.asgi_channels", "heroku", **channels) == []  # uvicorn-worker
+    monkeypatch.setenv("GUNICORN_WORKER_CLASS", "asgi")
+    assert serving_messages(tmp_path, "gunicorn tests.asgi_channels", "heroku", **channels) == ["django_platform.W054"]
+    monkeypatch.delenv("GUNICORN_WORKER_CLASS")
+    # The generated config's pick without uvicorn-worker installed: gunicorn's own worker (27), else none.
+    monkeypatch.setattr(serving, "asgi_worker", lambda: "asgi")
+    assert serving_messages(tmp_path, "gunicorn tests.asgi_channels", "heroku", **channels) == ["django_platform.W054"]
+    monkeypatch.setattr(serving, "asgi_worker", partial(_raise, ImproperlyConfigured("no ASGI worker")))
+    assert serving_messages(tmp_path, "gunicorn tests.asgi_channels", "heroku", **channels) == []
+    # No websocket route, a WSGI web line, a development machine: nothing to say.
+    granian = "python -m django_platform.granian tests.asgi:application"
+    assert serving_messages(tmp_path, granian, "heroku", ASGI_APPLICATION="tests.asgi.application") == []
+    assert serving_messages(tmp_path, "gunicorn tests.wsgi_app", "heroku", **channels) == ["django_platform.W034"]
+    assert serving_messages(tmp_path, "granian tests.asgi_channels:application", "local", **channels) == []
+    text = serving.W054.format(server="Granian", platform="Fly.io")
+    assert text.startswith("The ASGI application routes websockets, and the web line's server (Granian) ends them")
+
+
+def _raise(error: Exception) -> None:
+    raise error
 
 
 # --- the middleware chain under ASGI ---------------------------------------------------------------

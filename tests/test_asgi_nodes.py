@@ -12,6 +12,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -111,7 +112,10 @@ def node(root: Path, env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[byt
 def websocket(port: int, path: str) -> ClientConnection:
     # The browser's Origin, which Channels' AllowedHostsOriginValidator checks against ALLOWED_HOSTS.
     origin = Origin(f"https://{HOST}")
-    return connect(f"ws://127.0.0.1:{port}{path}", origin=origin, additional_headers=ROUTER, open_timeout=10)
+    # The router's Host once: the URI's (a second Host header is a 400 under gunicorn's own ASGI worker).
+    forwarded = {name: value for name, value in ROUTER.items() if name != "Host"}
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return connect(f"ws://{HOST}{path}", sock=sock, origin=origin, additional_headers=forwarded, open_timeout=10)
 
 
 def test_the_generated_procfile_serves_the_asgi_application_tuned(project: tuple[Path, dict[str, str]]) -> None:
@@ -150,10 +154,13 @@ def test_the_generated_procfile_serves_the_asgi_application_tuned(project: tuple
 
 
 @contextlib.contextmanager
-def deployed(tmp_path: Path, platform: str) -> Iterator[tuple[Path, dict[str, str]]]:
+def deployed(
+    tmp_path: Path, platform: str, server: str = "gunicorn", extra: dict[str, str] | None = None
+) -> Iterator[tuple[Path, dict[str, str]]]:
     """The Channels project through `platform`'s build, release and run phases, each with only its
-    own variables: its own PostgreSQL database and the one Redis, as that platform hands them over
-    (Upsun: relationships, at run time only). Yields the project and the run phase's variables."""
+    own variables (and `extra`'s, the user's config vars), its web line for `server`: its own
+    PostgreSQL database and the one Redis, as that platform hands them over (Upsun: relationships, at
+    run time only). Yields the project and the run phase's variables."""
     for port, name in ((5432, "PostgreSQL"), (6379, "Redis")):
         if not port_open("127.0.0.1", port):
             unavailable(f"{name} is not listening on 127.0.0.1:{port}")
@@ -163,20 +170,21 @@ def deployed(tmp_path: Path, platform: str) -> Iterator[tuple[Path, dict[str, st
     root = tmp_path / platform
     shutil.copytree(PROJECT, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
     run_only: dict[str, str] = {}
-    config = {"DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": HOST, "WEB_CONCURRENCY": "2"}
+    config = {"DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": HOST, "WEB_CONCURRENCY": "2", **(extra or {})}
     if platform == "upsun":
         database = {"scheme": "pgsql", "host": "127.0.0.1", "port": 5432, "path": name, "username": "postgres"}
         redis = {"scheme": "redis", "host": "127.0.0.1", "port": 6379}
         encoded = base64.b64encode(json.dumps({"database": [database], "redis": [redis]}).encode()).decode()
         run_only = {"PLATFORM_RELATIONSHIPS": encoded}
-        config = {"DJANGO_ALLOWED_HOSTS": HOST, "WEB_CONCURRENCY": "2"}  # the project entropy is the key
+        # The project entropy is the key.
+        config = {"DJANGO_ALLOWED_HOSTS": HOST, "WEB_CONCURRENCY": "2", **(extra or {})}
     else:
         config |= {
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
             "DATABASE_SSL": "false",  # the loopback server has no TLS; Heroku's would
             "REDIS_URL": "redis://127.0.0.1:6379/14",
         }
-    manage(root, {}, "platform_procfile", "--platform", platform)
+    manage(root, {}, "platform_procfile", "--platform", platform, "--server", server)
     manage(root, {}, "platform_gunicorn", "--platform", platform)
     try:
         manage(root, phase_env(lifecycle, "build", config, run_only), "collectstatic", "--noinput")
@@ -228,6 +236,23 @@ def test_a_stop_closes_websockets_cleanly_and_finishes_requests(platform: str, t
     assert len(answer) == 1 and not isinstance(answer[0], Exception), answer
     assert answer[0].status_code == 200 and answer[0].text.startswith("waited 2 s")
     assert code == 0 and elapsed < window, (code, elapsed, window)
+
+
+@pytest.mark.parametrize(
+    ("server", "extra"),
+    [("granian", {}), ("gunicorn", {"GUNICORN_WORKER_CLASS": "asgi"})],
+    ids=["granian", "gunicorn-asgi-worker"],
+)
+def test_the_servers_w054_names_reset_websockets_at_a_stop(server: str, extra: dict[str, str], tmp_path: Path) -> None:
+    """What W054 says, held to the servers: Granian and gunicorn's own asgi worker, one setting away,
+    end open websockets without a close frame at Heroku's SIGTERM (uvicorn-worker, the default,
+    closes every one: the test above); the request in flight still gets its response. Should a
+    release of either start closing them cleanly, this fails: W054 then goes for that server."""
+    with deployed(tmp_path, "heroku", server, extra) as (root, env):
+        closes, answer, _elapsed, _code = stop_with_websockets_open(root, env, signal.SIGTERM, 30)
+    assert None in closes, closes
+    assert len(answer) == 1 and not isinstance(answer[0], Exception), answer
+    assert answer[0].status_code == 200 and answer[0].text.startswith("waited 2 s")
 
 
 def stop_with_websockets_open(
@@ -291,4 +316,5 @@ def test_granian_one_flag_away(project: tuple[Path, dict[str, str]]) -> None:
         manage(root, env, "platform_check", "--deploy", "--format", "json", "--fail-level", "CRITICAL").stdout
     )
     ignored = {"django_platform.E008", "django_platform.I001"}
-    assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == []
+    # W054: Granian ends the Channels project's websockets without a close frame at a stop (the test above).
+    assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == ["django_platform.W054"]

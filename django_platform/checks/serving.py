@@ -1,7 +1,8 @@
 """The server the Procfile's web line starts against what the application is: an ASGI module
 under a WSGI worker or the reverse, a project that declares ASGI served over WSGI, async views
 under WSGI, persistent connections under ASGI, a websocket ping slower than the router's idle
-limit, websockets on a platform whose router carries them on some host names only."""
+limit, websockets on a platform whose router carries them on some host names only, websockets
+under a server that resets them when the platform stops it."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
 from django_platform.checks.hops import check_middleware
 from django_platform.deploy.files import project_dir
-from django_platform.deploy.gunicorn import serves_asgi
+from django_platform.deploy.gunicorn import asgi_worker, serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
-from django_platform.deploy.procfile import asgi_module, web_call, web_command
+from django_platform.deploy.procfile import asgi_module, server_of, web_call, web_command
 from django_platform.parsers.serving import SERVER_VARIABLE, asgi_reason
 
 E033 = (
@@ -37,6 +38,11 @@ W037 = (
     "for {idle} s."
 )
 W053 = "The ASGI application routes websockets, and {platform}'s router carries them only {where}."
+W054 = (
+    "The ASGI application routes websockets, and the web line's server ({server}) ends them without a close frame "
+    "when {platform} stops it (each release, restart and scale-down): clients see an abnormal closure (1006), not "
+    "a restart (1012)."
+)
 # Websocket ping options of the servers a web line may start (uvicorn's CLI, Daphne, Granian).
 _PING = re.compile(r"--(?:ws-ping-interval|ping-interval|ws-ping)(?:=|\s+)(?P<value>\S+)")
 
@@ -176,4 +182,37 @@ def check_websocket_route(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     ]
 
 
-CHECKS = (check_server, check_websocket_ping, check_websocket_route)
+def _resets_websockets() -> str | None:
+    """The web line's server where a stop ends open websockets without a close frame, None elsewhere.
+    Measured with the platforms' stop signals (tests/test_asgi_nodes.py): Granian 2.8 (its issue #796)
+    and gunicorn 27's own asgi worker reset them; uvicorn's sends each a close frame (1012)."""
+    web = web_command(project_dir())
+    if server_of(web) == "granian" or web.split()[:1] == ["granian"]:
+        return "Granian"
+    module, asgi, worker = _served()
+    if module is None or not asgi:
+        return None
+    if worker is None:  # the generated config's pick: uvicorn-worker where installed
+        picked = attempt(asgi_worker, Exception)
+        worker = None if isinstance(picked, Failed) else picked
+    return "gunicorn's own asgi worker" if worker is not None and worker.lower() == "asgi" else None
+
+
+def check_websocket_stop(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    platform = target_platform()
+    if platform.development or not _routes_websockets():
+        return []
+    server = _resets_websockets()
+    if server is None:
+        return []
+    return [
+        Warning(
+            W054.format(server=server, platform=platform.label),
+            hint="Serve the websockets with uvicorn-worker: python manage.py platform_procfile --server gunicorn "
+            "(pip install 'django-platform[asgi]'; no GUNICORN_WORKER_CLASS=asgi).",
+            id="django_platform.W054",
+        )
+    ]
+
+
+CHECKS = (check_server, check_websocket_ping, check_websocket_route, check_websocket_stop)
