@@ -407,11 +407,12 @@ def test_persistent_connections_under_asgi_are_said(tmp_path: Path, monkeypatch:
 
 def test_a_websocket_ping_slower_than_the_router_is_said(tmp_path: Path) -> None:
     daphne = "daphne -b 0.0.0.0 -p $PORT {} tests.asgi:application"
-    assert serving_messages(tmp_path, daphne.format("--ping-interval 60"), "heroku") == ["django_platform.W037"]
-    assert serving_messages(tmp_path, daphne.format("--ping-interval=0"), "heroku") == ["django_platform.W037"]
-    assert serving_messages(tmp_path, daphne.format("--ping-interval 20"), "heroku") == []
-    assert serving_messages(tmp_path, daphne.format("--ping-interval 60"), "render") == []  # no published limit
-    assert serving_messages(tmp_path, daphne.format("--ping-interval x"), "heroku") == []
+    stop = "django_platform.W055"  # Daphne's stop (below)
+    assert serving_messages(tmp_path, daphne.format("--ping-interval 60"), "heroku") == ["django_platform.W037", stop]
+    assert serving_messages(tmp_path, daphne.format("--ping-interval=0"), "heroku") == ["django_platform.W037", stop]
+    assert serving_messages(tmp_path, daphne.format("--ping-interval 20"), "heroku") == [stop]
+    assert serving_messages(tmp_path, daphne.format("--ping-interval 60"), "render") == [stop]  # no published limit
+    assert serving_messages(tmp_path, daphne.format("--ping-interval x"), "heroku") == [stop]
     # Railway exempts websockets from its 60 s idle limit: no ping needed there.
     assert serving_messages(tmp_path, "uvicorn tests.asgi:application --ws-ping-interval 90", "railway") == []
     assert serving_messages(tmp_path, "uvicorn tests.asgi:application --ws-ping-interval 60", "fly") == [
@@ -432,7 +433,7 @@ def test_websockets_on_a_router_that_carries_them_on_some_host_names_only(tmp_pa
     for name in ("tests.asgi.application", "tests.asgi_channels.http_only", "tests.nowhere.application", ""):
         assert serving_messages(tmp_path, plain, "cloudcontrol", ASGI_APPLICATION=name) == []
     daphne = "daphne -b 0.0.0.0 -p $PORT --ping-interval 60 tests.asgi_channels:application"
-    assert serving_messages(tmp_path, daphne, "cloudcontrol") == ["django_platform.W037"]
+    assert serving_messages(tmp_path, daphne, "cloudcontrol") == ["django_platform.W037", "django_platform.W055"]
     from django_platform.checks.serving import W053
 
     text = W053.format(platform="cloudControl", where=BY_NAME["cloudcontrol"].websocket_route)
@@ -471,7 +472,18 @@ def test_websockets_under_a_server_that_resets_them_at_a_stop(tmp_path: Path, mo
     assert serving_messages(tmp_path, "gunicorn tests.wsgi_app", "heroku", **channels) == ["django_platform.W034"]
     assert serving_messages(tmp_path, "granian tests.asgi_channels:application", "local", **channels) == []
     text = serving.W054.format(server="Granian", platform="Fly.io")
-    assert text.startswith("The ASGI application routes websockets, and the web line's server (Granian) ends them")
+    assert text.startswith("The ASGI application routes websockets, and the web line's server (Granian) does not")
+
+
+def test_daphne_cuts_requests_in_flight_at_a_stop(tmp_path: Path) -> None:
+    """W055: Daphne exits at once on the platform's stop signal (measured: docs/asgi.md)."""
+    from django_platform.checks.serving import W055
+
+    line = "daphne --bind 0.0.0.0 --port $PORT --proxy-headers tests.asgi:application"
+    assert serving_messages(tmp_path, line, "heroku") == ["django_platform.W055"]
+    assert serving_messages(tmp_path, line, "local") == []
+    assert serving_messages(tmp_path, "gunicorn tests.asgi", "heroku") == []
+    assert W055.format(platform="Render").endswith("when Render stops it: requests in flight fail.")
 
 
 def _raise(error: Exception) -> None:

@@ -245,12 +245,13 @@ def test_a_stop_closes_websockets_cleanly_and_finishes_requests(platform: str, t
 )
 def test_the_servers_w054_names_reset_websockets_at_a_stop(server: str, extra: dict[str, str], tmp_path: Path) -> None:
     """What W054 says, held to the servers: Granian and gunicorn's own asgi worker, one setting away,
-    end open websockets without a close frame at Heroku's SIGTERM (uvicorn-worker, the default,
-    closes every one: the test above); the request in flight still gets its response. Should a
+    do not close open websockets as a restart at Heroku's SIGTERM (Granian resets them; gunicorn's
+    worker resets some, or closes them with 1011 after its graceful timeout; uvicorn-worker, the
+    default, closes each with 1012: the test above); the request in flight gets its response. Should a
     release of either start closing them cleanly, this fails: W054 then goes for that server."""
     with deployed(tmp_path, "heroku", server, extra) as (root, env):
         closes, answer, _elapsed, _code = stop_with_websockets_open(root, env, signal.SIGTERM, 30)
-    assert None in closes, closes
+    assert not set(closes) <= {1001, 1012}, closes  # reset (None), or an error (1011) after the timeout
     assert len(answer) == 1 and not isinstance(answer[0], Exception), answer
     assert answer[0].status_code == 200 and answer[0].text.startswith("waited 2 s")
 

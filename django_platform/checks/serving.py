@@ -2,7 +2,7 @@
 under a WSGI worker or the reverse, a project that declares ASGI served over WSGI, async views
 under WSGI, persistent connections under ASGI, a websocket ping slower than the router's idle
 limit, websockets on a platform whose router carries them on some host names only, websockets
-under a server that resets them when the platform stops it."""
+under a server that resets them when the platform stops it, Daphne's stop cutting requests in flight."""
 
 from __future__ import annotations
 
@@ -38,10 +38,11 @@ W037 = (
     "for {idle} s."
 )
 W053 = "The ASGI application routes websockets, and {platform}'s router carries them only {where}."
+W055 = "The web line starts Daphne, which exits at once when {platform} stops it: requests in flight fail."
 W054 = (
-    "The ASGI application routes websockets, and the web line's server ({server}) ends them without a close frame "
-    "when {platform} stops it (each release, restart and scale-down): clients see an abnormal closure (1006), not "
-    "a restart (1012)."
+    "The ASGI application routes websockets, and the web line's server ({server}) does not close them as a restart "
+    "when {platform} stops it (each release, restart and scale-down): clients see an abnormal closure (1006) or an "
+    "error (1011), not a restart (1012)."
 )
 # Websocket ping options of the servers a web line may start (uvicorn's CLI, Daphne, Granian).
 _PING = re.compile(r"--(?:ws-ping-interval|ping-interval|ws-ping)(?:=|\s+)(?P<value>\S+)")
@@ -183,9 +184,10 @@ def check_websocket_route(app_configs: Any = None, **kwargs: Any) -> list[CheckM
 
 
 def _resets_websockets() -> str | None:
-    """The web line's server where a stop ends open websockets without a close frame, None elsewhere.
-    Measured with the platforms' stop signals (tests/test_asgi_nodes.py): Granian 2.8 (its issue #796)
-    and gunicorn 27's own asgi worker reset them; uvicorn's sends each a close frame (1012)."""
+    """The web line's server where a stop ends open websockets other than as a restart, None elsewhere.
+    Measured at the platforms' stop signals (tests/test_asgi_nodes.py): Granian 2.8 resets them (its
+    issue #796); gunicorn 27's own asgi worker resets some, or closes them with 1011 once its graceful
+    timeout is over; uvicorn-worker closes each with 1012. (Daphne: W055.)"""
     web = web_command(project_dir())
     if server_of(web) == "granian" or web.split()[:1] == ["granian"]:
         return "Granian"
@@ -215,4 +217,21 @@ def check_websocket_stop(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     ]
 
 
-CHECKS = (check_server, check_websocket_ping, check_websocket_route, check_websocket_stop)
+def check_daphne_stop(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Daphne 4.2 (Twisted 26) on SIGTERM: a request 0.3 s into a 2 s view was cut, and ten open
+    websockets reset without a close frame (docs/asgi.md; not in CI, whose test dependencies cannot
+    install Daphne's autobahn beside the S3 encryption client: they want different cryptography)."""
+    platform = target_platform()
+    if platform.development or server_of(web_command(project_dir())) != "daphne":
+        return []
+    return [
+        Warning(
+            W055.format(platform=platform.label),
+            hint="Serve with gunicorn and uvicorn-worker, which drain requests and close websockets within the stop "
+            "window: python manage.py platform_procfile --server gunicorn.",
+            id="django_platform.W055",
+        )
+    ]
+
+
+CHECKS = (check_server, check_websocket_ping, check_websocket_route, check_websocket_stop, check_daphne_stop)
