@@ -637,6 +637,27 @@ def test_platform_procfile_writes_granian_and_daphne_lines(tmp_path: Path) -> No
         procfile(tmp_path, "--server", "granian", "--wsgi")
 
 
+def test_platform_procfile_says_what_the_servers_stop_loses(tmp_path: Path) -> None:
+    """Written with a server that loses something at the platform's stop, the command says so (W055,
+    W054 where the application routes websockets), as platform_check does; gunicorn says nothing."""
+    said = StringIO()
+    procfile(tmp_path, "--server", "daphne", stderr=said, ASGI_APPLICATION="tests.asgi.application")
+    assert "The web line starts Daphne, which exits at once when Render stops it" in said.getvalue()
+    assert "W054" not in said.getvalue() and "websockets, and" not in said.getvalue()
+    channels: dict[str, Any] = {"ASGI_APPLICATION": "tests.asgi_channels.application"}
+    said = StringIO()
+    procfile(tmp_path, "--server", "granian", stderr=said, **channels)
+    assert "the web line's server (Granian) does not close them as a restart when Render stops it" in said.getvalue()
+    assert "platform_procfile --server gunicorn" in said.getvalue()
+    said = StringIO()
+    procfile(tmp_path, "--server", "gunicorn", stderr=said, **channels)
+    assert "stops it" not in said.getvalue()
+    procfile(tmp_path, "--server", "granian", **channels)
+    said = StringIO()
+    procfile(tmp_path, "--server", "granian", "--check", stderr=said, **channels)  # no write: nothing said
+    assert "stops it" not in said.getvalue()
+
+
 def test_the_drift_check_keeps_the_server_the_block_serves(tmp_path: Path) -> None:
     from django_platform.checks import judging
     from django_platform.checks.deployfiles import check_procfile

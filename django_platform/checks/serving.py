@@ -10,6 +10,7 @@ import re
 import shlex
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
@@ -26,6 +27,7 @@ from django_platform.deploy.gunicorn import asgi_worker, serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
 from django_platform.deploy.procfile import asgi_module, server_of, web_call, web_command
 from django_platform.parsers.serving import SERVER_VARIABLE, asgi_reason
+from django_platform.platforms import Platform
 
 E033 = (
     "The Procfile's web line serves {module!r}, an {kind} application, with the {worker} worker: every request fails."
@@ -48,9 +50,10 @@ W054 = (
 _PING = re.compile(r"--(?:ws-ping-interval|ping-interval|ws-ping)(?:=|\s+)(?P<value>\S+)")
 
 
-def _served() -> tuple[str | None, bool, str | None]:
-    """(the module the web line serves, whether it is an ASGI one, the worker it asks for)."""
-    call = web_call(project_dir(), environment(), settings.WSGI_APPLICATION)
+def _served(root: Path | None = None) -> tuple[str | None, bool, str | None]:
+    """(the module the web line in `root` (the project's) serves, whether it is an ASGI one, the
+    worker it asks for)."""
+    call = web_call(root or project_dir(), environment(), settings.WSGI_APPLICATION)
     if call is None or not call.app_module:
         return None, False, None
     env = environment()
@@ -183,15 +186,15 @@ def check_websocket_route(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     ]
 
 
-def _resets_websockets() -> str | None:
+def _resets_websockets(root: Path) -> str | None:
     """The web line's server where a stop ends open websockets other than as a restart, None elsewhere.
     Measured at the platforms' stop signals (tests/test_asgi_nodes.py): Granian 2.8 resets them (its
     issue #796); gunicorn 27's own asgi worker resets some, or closes them with 1011 once its graceful
     timeout is over; uvicorn-worker closes each with 1012. (Daphne: W055.)"""
-    web = web_command(project_dir())
+    web = web_command(root)
     if server_of(web) == "granian" or web.split()[:1] == ["granian"]:
         return "Granian"
-    module, asgi, worker = _served()
+    module, asgi, worker = _served(root)
     if module is None or not asgi:
         return None
     if worker is None:  # the generated config's pick: uvicorn-worker where installed
@@ -201,10 +204,14 @@ def _resets_websockets() -> str | None:
 
 
 def check_websocket_stop(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    platform = target_platform()
+    return websocket_stop(project_dir(), target_platform())
+
+
+def websocket_stop(root: Path, platform: Platform) -> list[CheckMessage]:
+    """W054 for the Procfile in `root` (platform_check's, and platform_procfile's after a write)."""
     if platform.development or not _routes_websockets():
         return []
-    server = _resets_websockets()
+    server = _resets_websockets(root)
     if server is None:
         return []
     return [
@@ -221,8 +228,12 @@ def check_daphne_stop(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     """Daphne 4.2 (Twisted 26) on SIGTERM: a request 0.3 s into a 2 s view was cut, and ten open
     websockets reset without a close frame (docs/asgi.md; not in CI, whose test dependencies cannot
     install Daphne's autobahn beside the S3 encryption client: they want different cryptography)."""
-    platform = target_platform()
-    if platform.development or server_of(web_command(project_dir())) != "daphne":
+    return daphne_stop(project_dir(), target_platform())
+
+
+def daphne_stop(root: Path, platform: Platform) -> list[CheckMessage]:
+    """W055 for the Procfile in `root`, as websocket_stop()."""
+    if platform.development or server_of(web_command(root)) != "daphne":
         return []
     return [
         Warning(

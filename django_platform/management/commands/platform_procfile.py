@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django_platform.areas.databases import engine_family
 from django_platform.checks import environment
 from django_platform.checks.deployfiles import W024
+from django_platform.checks.serving import daphne_stop, websocket_stop
 from django_platform.deploy import deps
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.plan import plan
@@ -97,6 +98,9 @@ class Command(ManagedFileCommand):
             self.say_workers(platform, planned.processes.found)
             for note in [*planned.processes.notes, *_idle_release(root / "Procfile", platform)]:
                 self.stderr.write(self.style.WARNING(note))
+            # What the written web line's server does at the platform's stop (platform_check says it too).
+            for stop in [*websocket_stop(root, platform), *daphne_stop(root, platform)]:
+                self.stderr.write(self.style.WARNING(f"{stop.msg} {stop.hint}"))
         self.warn_about_dependencies(root)
 
     def say_release(self, platform: Platform, application: str, setting: str) -> None:
