@@ -475,6 +475,49 @@ def test_websockets_under_a_server_that_resets_them_at_a_stop(tmp_path: Path, mo
     assert text.startswith("The ASGI application routes websockets, and the web line's server (Granian) does not")
 
 
+def test_the_stop_checks_read_the_manifest_where_it_starts_the_web_process(tmp_path: Path) -> None:
+    """Fly.io and Render start what fly.toml and render.yaml say: W054 and W055 read the manifest's
+    web command, over a Procfile's; a manifest that does not parse, or one that does not start the
+    web process (Heroku's app.json), leaves the Procfile's line (check_manifest says what is wrong)."""
+    from django_platform.checks import judging
+    from django_platform.checks.serving import check_daphne_stop, check_websocket_stop
+
+    def stop_messages(platform: str) -> list[str]:
+        values = {"BASE_DIR": tmp_path, "WSGI_APPLICATION": "tests.wsgi_app.application"}
+        values["ASGI_APPLICATION"] = "tests.asgi_channels.application"
+        with override_settings(**values), judging(BY_NAME[platform]):
+            return [m.id or "" for m in [*check_websocket_stop(), *check_daphne_stop()]]
+
+    fly = tmp_path / "fly.toml"
+    fly.write_text('app = "chat"\n\n[processes]\napp = "python -m django_platform.granian chat.asgi:application"\n')
+    assert stop_messages("fly") == ["django_platform.W054"]
+    fly.write_text('[processes]\napp = "daphne --port 8000 chat.asgi:application"\n')
+    assert stop_messages("fly") == ["django_platform.W055"]
+    fly.write_text('[processes]\napp = "gunicorn tests.asgi_channels -k asgi"\n')
+    assert stop_messages("fly") == ["django_platform.W054"]
+    fly.write_text('[processes]\napp = "gunicorn tests.asgi_channels"\n')
+    assert stop_messages("fly") == []
+    fly.write_text("[processes\n")  # does not parse: the Procfile's line, where there is one
+    assert stop_messages("fly") == []
+    (tmp_path / "Procfile").write_text("web: daphne chat.asgi:application\n")
+    assert stop_messages("fly") == ["django_platform.W055"]
+    fly.write_text('[processes]\napp = "gunicorn tests.asgi_channels"\n')
+    assert stop_messages("fly") == []  # what fly.toml starts, not the Procfile's line
+    fly.unlink()
+    assert stop_messages("fly") == ["django_platform.W055"]
+    (tmp_path / "Procfile").unlink()
+    render = (
+        "services:\n  - type: web\n    name: chat\n    startCommand: granian --interface asgi chat.asgi:application\n"
+    )
+    (tmp_path / "render.yaml").write_text(render)
+    assert stop_messages("render") == ["django_platform.W054"]
+    (tmp_path / "app.json").write_text('{"scripts": {"web": "granian chat.asgi:application"}}')
+    assert stop_messages("heroku") == []  # Heroku starts the Procfile's web line
+    (tmp_path / "Procfile").write_text("web: gunicorn tests.asgi_channels\n")
+    assert stop_messages("render") == ["django_platform.W054"]  # render.yaml's start command wins
+    assert stop_messages("heroku") == []
+
+
 def test_daphne_cuts_requests_in_flight_at_a_stop(tmp_path: Path) -> None:
     """W055: Daphne exits at once on the platform's stop signal (measured: docs/asgi.md)."""
     from django_platform.checks.serving import W055

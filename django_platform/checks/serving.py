@@ -25,9 +25,10 @@ from django_platform.checks.hops import check_middleware
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import asgi_worker, serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
-from django_platform.deploy.procfile import asgi_module, server_of, web_call, web_command
+from django_platform.deploy.procfile import asgi_module, server_of, web_command
 from django_platform.parsers.serving import SERVER_VARIABLE, asgi_reason
 from django_platform.platforms import Platform
+from django_platform.textfile import read_text
 
 E033 = (
     "The Procfile's web line serves {module!r}, an {kind} application, with the {worker} worker: every request fails."
@@ -50,10 +51,12 @@ W054 = (
 _PING = re.compile(r"--(?:ws-ping-interval|ping-interval|ws-ping)(?:=|\s+)(?P<value>\S+)")
 
 
-def _served(root: Path | None = None) -> tuple[str | None, bool, str | None]:
-    """(the module the web line in `root` (the project's) serves, whether it is an ASGI one, the
-    worker it asks for)."""
-    call = web_call(root or project_dir(), environment(), settings.WSGI_APPLICATION)
+def _served(web: str | None = None) -> tuple[str | None, bool, str | None]:
+    """(the module the web command (`web`, else the project's Procfile's) serves, whether it is an
+    ASGI one, the worker it asks for)."""
+    command = web_command(project_dir()) if web is None else web
+    default_app = str(settings.WSGI_APPLICATION or "").rpartition(".")[0] or None
+    call = gunicorn_call(command, environment(), default_app=default_app)
     if call is None or not call.app_module:
         return None, False, None
     env = environment()
@@ -186,15 +189,40 @@ def check_websocket_route(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     ]
 
 
-def _resets_websockets(root: Path) -> str | None:
+def _web(root: Path, platform: Platform) -> str:
+    """The web command the platform starts: its manifest's where it has one that starts the web
+    process (fly.toml's app process, render.yaml's web service...: it wins over a Procfile there),
+    else the Procfile's in `root`; "" where neither says (a manifest that does not parse counts as
+    none: check_manifest says why)."""
+    # Local: the manifests' rows load only where a platform is checked.
+    from django_platform.manifests import manifest_for
+
+    manifest = manifest_for(platform.name)
+    text = read_text(root / manifest.path) if manifest is not None and manifest.starts_web else None
+    if manifest is not None and isinstance(text, str):
+        # Local: the editors load tomlkit and ruamel.yaml, for a project with a manifest only.
+        from django_platform.manifests.edits import Conflict
+        from django_platform.manifests.files import declared
+
+        try:
+            processes = declared(manifest, text).processes or {}
+        except (ValueError, Conflict):
+            processes = {}
+        started = processes.get("app") or processes.get("web")
+        if started:
+            return started
+    return web_command(root)
+
+
+def _resets_websockets(root: Path, platform: Platform) -> str | None:
     """The web line's server where a stop ends open websockets other than as a restart, None elsewhere.
     Measured at the platforms' stop signals (tests/test_asgi_nodes.py): Granian 2.8 resets them (its
     issue #796); gunicorn 27's own asgi worker resets some, or closes them with 1011 once its graceful
     timeout is over; uvicorn-worker closes each with 1012. (Daphne: W055.)"""
-    web = web_command(root)
+    web = _web(root, platform)
     if server_of(web) == "granian" or web.split()[:1] == ["granian"]:
         return "Granian"
-    module, asgi, worker = _served(root)
+    module, asgi, worker = _served(web)
     if module is None or not asgi:
         return None
     if worker is None:  # the generated config's pick: uvicorn-worker where installed
@@ -211,7 +239,7 @@ def websocket_stop(root: Path, platform: Platform) -> list[CheckMessage]:
     """W054 for the Procfile in `root` (platform_check's, and platform_procfile's after a write)."""
     if platform.development or not _routes_websockets():
         return []
-    server = _resets_websockets(root)
+    server = _resets_websockets(root, platform)
     if server is None:
         return []
     return [
@@ -233,7 +261,7 @@ def check_daphne_stop(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 
 def daphne_stop(root: Path, platform: Platform) -> list[CheckMessage]:
     """W055 for the Procfile in `root`, as websocket_stop()."""
-    if platform.development or server_of(web_command(root)) != "daphne":
+    if platform.development or server_of(_web(root, platform)) != "daphne":
         return []
     return [
         Warning(
