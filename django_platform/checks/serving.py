@@ -41,12 +41,12 @@ W037 = (
     "for {idle} s."
 )
 W053 = "The ASGI application routes websockets, and {platform}'s router carries them only {where}."
-W055 = "The web line starts Daphne, which exits at once when {platform} stops it: requests in flight fail."
 W054 = (
     "The ASGI application routes websockets, and the web line's server ({server}) does not close them as a restart "
     "when {platform} stops it (each release, restart and scale-down): clients see an abnormal closure (1006) or an "
     "error (1011), not a restart (1012)."
 )
+W055 = "The web line starts Daphne, which exits at once when {platform} stops it: requests in flight fail."
 # Websocket ping options of the servers a web line may start (uvicorn's CLI, Daphne, Granian).
 _PING = re.compile(r"--(?:ws-ping-interval|ping-interval|ws-ping)(?:=|\s+)(?P<value>\S+)")
 
@@ -236,7 +236,7 @@ def check_websocket_stop(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
 
 
 def websocket_stop(root: Path, platform: Platform) -> list[CheckMessage]:
-    """W054 for the Procfile in `root` (platform_check's, and platform_procfile's after a write)."""
+    """W054 for the project in `root` (platform_check's, and platform_procfile's after a write)."""
     if platform.development or not _routes_websockets():
         return []
     server = _resets_websockets(root, platform)
@@ -260,7 +260,7 @@ def check_daphne_stop(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 
 
 def daphne_stop(root: Path, platform: Platform) -> list[CheckMessage]:
-    """W055 for the Procfile in `root`, as websocket_stop()."""
+    """W055 for the project in `root`, as websocket_stop()."""
     if platform.development or server_of(_web(root, platform)) != "daphne":
         return []
     return [

@@ -98,7 +98,7 @@ class Command(ManagedFileCommand):
             self.say_workers(platform, planned.processes.found)
             for note in [*planned.processes.notes, *_idle_release(root / "Procfile", platform)]:
                 self.stderr.write(self.style.WARNING(note))
-            # What the written web line's server does at the platform's stop (platform_check says it too).
+            # What the web command's server loses at the platform's stop (platform_check says it too).
             for stop in [*websocket_stop(root, platform), *daphne_stop(root, platform)]:
                 self.stderr.write(self.style.WARNING(f"{stop.msg} {stop.hint}"))
         self.warn_about_dependencies(root)
