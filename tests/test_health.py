@@ -203,7 +203,9 @@ def test_a_hung_dependency_answers_503_in_time_and_is_not_piled_up(real_connecti
             for _ in range(5):
                 started = time.monotonic()
                 response = get("/readyz", "127.0.0.1")
-                assert time.monotonic() - started < 1.5
+                # The dependency never answers: without the probe's 0.5 s timeout the request would hang.
+                # The bound leaves room for a loaded machine (1.9 s seen under tox's parallel runs).
+                assert time.monotonic() - started < 5
                 assert response.status_code == 503
                 assert response.json()["checks"]["cache:default"] == "timeout"
             hung = [t for t in threading.enumerate() if t.name == "django-platform-health" and t.is_alive()]
