@@ -518,6 +518,58 @@ def test_the_stop_checks_read_the_manifest_where_it_starts_the_web_process(tmp_p
     assert stop_messages("heroku") == []
 
 
+def test_every_serving_check_reads_the_web_command_the_platform_starts(tmp_path: Path) -> None:
+    """E033, W034 and W037 judge the command Fly.io starts (fly.toml's app process) over the
+    Procfile's, as W054 and W055 do, and name the file it is in."""
+    from django_platform.checks import judging
+    from django_platform.checks.serving import CHECKS
+
+    def messages(**overrides: Any) -> list[tuple[str, str]]:
+        values = {"BASE_DIR": tmp_path, "WSGI_APPLICATION": "tests.wsgi_app.application", **overrides}
+        with override_settings(**values), judging(BY_NAME["fly"]):
+            return [(m.id or "", m.msg) for check in CHECKS for m in check()]
+
+    (tmp_path / "Procfile").write_text("web: gunicorn tests.asgi\n")
+    fly = tmp_path / "fly.toml"
+    fly.write_text('app = "chat"\n\n[processes]\napp = "gunicorn tests.asgi -k gthread"\n')
+    [(found, text)] = messages()
+    assert found == "django_platform.E033" and text.startswith("The web command (fly.toml) serves 'tests.asgi'")
+    fly.write_text('[processes]\napp = "gunicorn tests.wsgi_app"\n')
+    [(found, text)] = messages(ASGI_APPLICATION="tests.asgi.application")
+    assert found == "django_platform.W034" and "but the web command (fly.toml) serves 'tests.wsgi_app'" in text
+    fly.write_text('[processes]\napp = "daphne --ping-interval 90 tests.asgi:application"\n')
+    assert [m for m, _ in messages()] == ["django_platform.W037", "django_platform.W055"]
+    fly.unlink()  # the Procfile's line again
+    assert messages() == []
+    (tmp_path / "Procfile").write_text("web: gunicorn tests.asgi -k gthread\n")
+    [(found, text)] = messages()
+    assert found == "django_platform.E033" and text.startswith("The web command (Procfile) serves")
+
+
+def test_a_projects_own_granian_line_is_kept_as_granian(tmp_path: Path) -> None:
+    """A `granian` line of the project's own (not our launcher) is Granian for the writers (the
+    server stands, tuned by the launcher) and for W054; one that serves WSGI is not."""
+    from django_platform.deploy.procfile import server_of
+
+    for web in (
+        "granian --interface asgi --port $PORT chat.asgi:application",
+        "granian --interface=asginl chat.asgi:application",
+        "python -m granian chat.asgi:application",  # RSGI, Granian's default: not WSGI
+        "granian chat.asgi:application --interface",
+    ):
+        assert server_of(web) == "granian", web
+    for web in ("granian --interface wsgi chat.wsgi:application", "granian --interface=WSGI chat.wsgi:app", ""):
+        assert server_of(web) == "gunicorn", web
+    (tmp_path / "Procfile").write_text("web: granian --interface asgi --workers 3 tests.asgi:application\n")
+    text, out = procfile(tmp_path, "--force")
+    assert "web: python -m django_platform.granian tests.asgi:application\n" in text
+    assert "# replaced by django-platform: web: granian --interface asgi --workers 3" in text
+    assert "Serving tests.asgi.application over ASGI (the web line running now starts granian)." in out
+    (tmp_path / "Procfile").write_text("web: granian --interface wsgi tests.wsgi_app:application\n")
+    text, out = procfile(tmp_path, "--force")
+    assert "web: gunicorn tests.wsgi_app\n" in text and "over ASGI" not in out
+
+
 def test_daphne_cuts_requests_in_flight_at_a_stop(tmp_path: Path) -> None:
     """W055: Daphne exits at once on the platform's stop signal (measured: docs/asgi.md)."""
     from django_platform.checks.serving import W055

@@ -1,8 +1,9 @@
-"""The server the Procfile's web line starts against what the application is: an ASGI module
-under a WSGI worker or the reverse, a project that declares ASGI served over WSGI, async views
-under WSGI, persistent connections under ASGI, a websocket ping slower than the router's idle
-limit, websockets on a platform whose router carries them on some host names only, websockets
-under a server that resets them when the platform stops it, Daphne's stop cutting requests in flight."""
+"""The server the platform's web command starts (its manifest's, else the Procfile's) against what
+the application is: an ASGI module under a WSGI worker or the reverse, a project that declares
+ASGI served over WSGI, async views under WSGI, persistent connections under ASGI, a websocket ping
+slower than the router's idle limit, websockets on a platform whose router carries them on some
+host names only, websockets under a server that resets them when the platform stops it, Daphne's
+stop cutting requests in flight."""
 
 from __future__ import annotations
 
@@ -25,15 +26,15 @@ from django_platform.checks.hops import check_middleware
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import asgi_worker, serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
-from django_platform.deploy.procfile import asgi_module, server_of, web_command
+from django_platform.deploy.procfile import asgi_module, server_of
 from django_platform.parsers.serving import SERVER_VARIABLE, asgi_reason
 from django_platform.platforms import Platform
-from django_platform.textfile import read_text
 
 E033 = (
-    "The Procfile's web line serves {module!r}, an {kind} application, with the {worker} worker: every request fails."
+    "The web command ({source}) serves {module!r}, an {kind} application, with the {worker} worker: every request "
+    "fails."
 )
-W034 = "The project declares ASGI ({reason}), but the Procfile's web line serves {module!r} over WSGI."
+W034 = "The project declares ASGI ({reason}), but the web command ({source}) serves {module!r} over WSGI."
 W035 = "{views} {verb} async under a WSGI worker: each request runs an event loop of its own, and the thread waits."
 W036 = "DATABASES[{alias!r}] keeps connections open (CONN_MAX_AGE={age!r}) under ASGI ({reason})."
 W037 = (
@@ -51,12 +52,10 @@ W055 = "The web line starts Daphne, which exits at once when {platform} stops it
 _PING = re.compile(r"--(?:ws-ping-interval|ping-interval|ws-ping)(?:=|\s+)(?P<value>\S+)")
 
 
-def _served(web: str | None = None) -> tuple[str | None, bool, str | None]:
-    """(the module the web command (`web`, else the project's Procfile's) serves, whether it is an
-    ASGI one, the worker it asks for)."""
-    command = web_command(project_dir()) if web is None else web
+def _served(web: str) -> tuple[str | None, bool, str | None]:
+    """(the module the web command `web` serves, whether it is an ASGI one, the worker it asks for)."""
     default_app = str(settings.WSGI_APPLICATION or "").rpartition(".")[0] or None
-    call = gunicorn_call(command, environment(), default_app=default_app)
+    call = gunicorn_call(web, environment(), default_app=default_app)
     if call is None or not call.app_module:
         return None, False, None
     env = environment()
@@ -69,7 +68,8 @@ def check_server(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
     if platform.development:
         return []
-    module, asgi, worker = _served()
+    web, source = _started(project_dir(), platform)
+    module, asgi, worker = _served(web)
     if module is None:
         return []
     # The generated config picks the worker by DJANGO_PLATFORM_SERVER, else by the module.
@@ -78,14 +78,15 @@ def check_server(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if (worker or said) and asgi != asgi_worker:
         kind = "ASGI" if asgi else "WSGI"
         hint = "Drop -k and GUNICORN_WORKER_CLASS: the generated gunicorn config picks the worker for the module."
-        return [Error(E033.format(module=module, kind=kind, worker=worker), hint=hint, id="django_platform.E033")]
+        text = E033.format(source=source, module=module, kind=kind, worker=worker)
+        return [Error(text, hint=hint, id="django_platform.E033")]
     messages: list[CheckMessage] = []
     current = {n: getattr(settings, n) for n in ("ASGI_APPLICATION", "INSTALLED_APPS") if hasattr(settings, n)}
     declared = asgi_reason(current, {})
     if declared and not asgi_worker:
         messages.append(
             Warning(
-                W034.format(reason=declared, module=module),
+                W034.format(reason=declared, source=source, module=module),
                 hint="Run: python manage.py platform_procfile --asgi (it serves the ASGI application); to keep WSGI "
                 "on purpose, silence this check.",
                 id="django_platform.W034",
@@ -145,9 +146,10 @@ def _async_views() -> Iterator[str]:
 
 def check_websocket_ping(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
-    web = web_command(project_dir())
-    match = _PING.search(web)
-    if platform.development or not platform.websocket_idle or match is None:
+    if platform.development or not platform.websocket_idle:
+        return []
+    match = _PING.search(_web(project_dir(), platform))
+    if match is None:
         return []
     try:
         ping = float(shlex.split(match.group("value"))[0])
@@ -189,29 +191,17 @@ def check_websocket_route(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     ]
 
 
-def _web(root: Path, platform: Platform) -> str:
-    """The web command the platform starts: its manifest's where it has one that starts the web
-    process (fly.toml's app process, render.yaml's web service...: it wins over a Procfile there),
-    else the Procfile's in `root`; "" where neither says (a manifest that does not parse counts as
-    none: check_manifest says why)."""
+def _started(root: Path, platform: Platform) -> tuple[str, str]:
+    """(the web command the platform starts for the project in `root`, its file): the manifest's,
+    else the Procfile's. Every serving check judges that one."""
     # Local: the manifests' rows load only where a platform is checked.
-    from django_platform.manifests import manifest_for
+    from django_platform.manifests.started import web_started
 
-    manifest = manifest_for(platform.name)
-    text = read_text(root / manifest.path) if manifest is not None and manifest.starts_web else None
-    if manifest is not None and isinstance(text, str):
-        # Local: the editors load tomlkit and ruamel.yaml, for a project with a manifest only.
-        from django_platform.manifests.edits import Conflict
-        from django_platform.manifests.files import declared
+    return web_started(root, platform)
 
-        try:
-            processes = declared(manifest, text).processes or {}
-        except (ValueError, Conflict):
-            processes = {}
-        started = processes.get("app") or processes.get("web")
-        if started:
-            return started
-    return web_command(root)
+
+def _web(root: Path, platform: Platform) -> str:
+    return _started(root, platform)[0]
 
 
 def _resets_websockets(root: Path, platform: Platform) -> str | None:
@@ -220,7 +210,7 @@ def _resets_websockets(root: Path, platform: Platform) -> str | None:
     issue #796); gunicorn 27's own asgi worker resets some, or closes them with 1011 once its graceful
     timeout is over; uvicorn-worker closes each with 1012. (Daphne: W055.)"""
     web = _web(root, platform)
-    if server_of(web) == "granian" or web.split()[:1] == ["granian"]:
+    if server_of(web) == "granian":
         return "Granian"
     module, asgi, worker = _served(web)
     if module is None or not asgi:

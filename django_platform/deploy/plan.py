@@ -66,7 +66,7 @@ def plan(
         raise ImproperlyConfigured(f"--server {chosen} serves ASGI: it cannot go with --wsgi.")
     reason, note = _asgi(root, current, env, asgi=asgi, wsgi=wsgi)
     if chosen != "gunicorn" and not reason:
-        reason, note = f"--server {chosen}", ""
+        reason, note = (f"--server {chosen}" if server else f"the web line running now starts {chosen}"), ""
     application, setting = served_application(bool(reason))
     body = procfile_body(platform, application, workers, processes.found, setting, chosen)
     return Plan(body, application, setting, reason, note, processes)

@@ -98,11 +98,25 @@ SERVERS = {
 
 
 def server_of(web: str) -> str:
-    """The server a web command starts: granian (our launcher), daphne, else gunicorn."""
+    """The server a web command starts: granian (our launcher, or the project's own Granian line
+    unless it serves WSGI), daphne, else gunicorn."""
     words = web.split()
-    if "django_platform.granian" in words:
+    if "django_platform.granian" in words or _own_granian(words):
         return "granian"
     return "daphne" if words[:1] == ["daphne"] else "gunicorn"
+
+
+def _own_granian(words: Sequence[str]) -> bool:
+    """A `granian ...` (or `python -m granian ...`) line not started with `--interface wsgi`: an
+    ASGI (or RSGI, Granian's default) server the project chose, kept as Granian."""
+    if list(words[:1]) != ["granian"] and list(words[:3]) != ["python", "-m", "granian"]:
+        return False
+    for index, word in enumerate(words):
+        if word.startswith("--interface="):
+            return word.partition("=")[2].lower() != "wsgi"
+        if word == "--interface":
+            return index + 1 == len(words) or words[index + 1].lower() != "wsgi"
+    return True
 
 
 def procfile_body(

@@ -17,8 +17,9 @@ from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.manifests import MODULES, manifest_for, manifest_path
 from django_platform.manifests.base import Manifest
 from django_platform.manifests.edits import Conflict
-from django_platform.manifests.files import declared, hider, updated
+from django_platform.manifests.files import hider, updated
 from django_platform.manifests.needs import needs, service_name
+from django_platform.manifests.started import commands
 
 
 def _only_manifest(root: Path) -> str | None:
@@ -33,18 +34,11 @@ def _only_manifest(root: Path) -> str | None:
 def _running(manifest: Manifest, text: str | None, project: str) -> dict[str, str]:
     """The web and worker commands the manifest starts today (its server and the project's own
     Celery flags stand, as the Procfile's do), by process name (a service we named
-    `<project>-<process>` is that process); nothing from a file that does not parse (the write says
-    why)."""
-    if not text or not manifest.starts_web:
-        return {}
-    try:
-        processes = declared(manifest, text).processes or {}
-    except (ValueError, Conflict):
-        return {}
-    web = processes.pop("app", None) or processes.pop("web", None)
+    `<project>-<process>` is that process)."""
+    started = commands(manifest, text)
     prefix = f"{project}-"
-    named = {k.removeprefix(prefix): v for k, v in processes.items() if v}
-    return {**named, **({"web": web} if web else {})}
+    named = {name.removeprefix(prefix): command for name, command in started.items() if name != "web"}
+    return {**named, **({"web": started["web"]} if "web" in started else {})}
 
 
 class Command(ManagedFileCommand):
