@@ -249,6 +249,22 @@ def test_gunicorn_dry_run_shows_the_values_resolved_here(tmp_path: Path) -> None
     assert "  graceful_timeout = 4  [Fly.io sends SIGINT, then SIGKILL after 5 s]" in text
 
 
+def test_the_values_resolved_here_are_for_the_web_command_the_platform_starts(tmp_path: Path) -> None:
+    """Fly.io starts fly.toml's app process, not the Procfile's web line: the worker is chosen for
+    the module fly.toml serves (platform_check's explanation reads the same command)."""
+    (tmp_path / "Procfile").write_text("web: gunicorn proj.wsgi\n")
+
+    def worker_class() -> str:
+        out = StringIO()
+        with override_settings(WSGI_APPLICATION="proj.wsgi.application", BASE_DIR=tmp_path):
+            call_command("platform_gunicorn", "--platform", "fly", "--path", str(tmp_path), "--dry-run", stdout=out)
+        return next(line for line in out.getvalue().splitlines() if line.startswith("  worker_class = "))
+
+    assert "gthread" in worker_class()
+    (tmp_path / "fly.toml").write_text('[processes]\napp = "gunicorn proj.asgi"\n')
+    assert "gthread" not in worker_class()
+
+
 def test_gunicorn_dry_run_names_an_invalid_value(tmp_path: Path) -> None:
     from django_platform.report import Report
 

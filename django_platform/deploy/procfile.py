@@ -157,10 +157,10 @@ def web_command(root: Path) -> str:
     return process_types(text).get("web", "")
 
 
-def web_call(root: Path, env: Mapping[str, str], wsgi_application: str | None) -> GunicornCall | None:
-    """The gunicorn command of the Procfile's web line in `root`, as the platform's shell runs it."""
+def web_call(web: str, env: Mapping[str, str], wsgi_application: str | None) -> GunicornCall | None:
+    """The gunicorn command of the web command `web`, as the platform's shell runs it."""
     default_app = str(wsgi_application or "").rpartition(".")[0] or None
-    return gunicorn_call(web_command(root), env, default_app=default_app)
+    return gunicorn_call(web, env, default_app=default_app)
 
 
 def process_types(text: str) -> dict[str, str]:

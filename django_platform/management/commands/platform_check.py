@@ -18,6 +18,7 @@ from django_platform.checks.migrations import migration_messages
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import explain_here
 from django_platform.deploy.procfile import web_call
+from django_platform.manifests.started import web_started
 from django_platform.platforms import Platform, get_platform
 from django_platform.report import Report, mask
 
@@ -117,7 +118,9 @@ class Command(BaseCommand):
             findings = sorted([*findings, *budget, *migrations], key=lambda m: (-m.level, m.id or ""))
 
         env = environment()
-        gunicorn = explain_here(env, platform, web_call(project_dir(), env, settings.WSGI_APPLICATION))
+        # The web command the platform starts: its manifest's, else the Procfile's.
+        web = web_started(project_dir(), platform)[0]
+        gunicorn = explain_here(env, platform, web_call(web, env, settings.WSGI_APPLICATION))
         if options["output_format"] == "json":
             document = as_json(report, platform.name, reason, findings, gunicorn, platform.unverified)
             self.stdout.write(json.dumps(mask(document), indent=2, default=str))

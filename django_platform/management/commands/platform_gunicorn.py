@@ -19,6 +19,7 @@ from django_platform.deploy.gunicorn_file import (
 )
 from django_platform.deploy.procfile import web_call
 from django_platform.management.base import ManagedFileCommand, chosen_platform
+from django_platform.manifests.started import web_started
 from django_platform.platforms import Platform
 
 
@@ -26,7 +27,8 @@ def resolved_here(platform: Platform) -> str:
     """The values the file resolves to at server start on this machine, with why."""
 
     env = environment()
-    found = explain_here(env, platform, web_call(project_dir(), env, settings.WSGI_APPLICATION))
+    web = web_started(project_dir(), platform)[0]  # the manifest's, else the Procfile's
+    found = explain_here(env, platform, web_call(web, env, settings.WSGI_APPLICATION))
     head = f"At server start here ({platform.label}, this machine's CPUs and memory, this environment):"
     if isinstance(found, str):
         return f"{head}\n  not resolvable: {found}"
