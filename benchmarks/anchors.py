@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -152,6 +152,26 @@ def arguments(description: str | None, quick: str = "pinned only, one round") ->
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help=quick)
     return parser
+
+
+def selectable(parser: argparse.ArgumentParser, results: str) -> argparse.ArgumentParser:
+    """--only (a subset of the configurations, by part of their name) and --results (the results'
+    file name, so that a subset does not overwrite the full run's)."""
+    parser.add_argument(
+        "--only", action="append", metavar="TEXT", help="the configurations whose name holds TEXT (repeatable)"
+    )
+    parser.add_argument("--results", default=results, help=f"the results' file name (default: {results})")
+    return parser
+
+
+def chosen(names: Iterable[str], only: Sequence[str] | None) -> list[str]:
+    return [n for n in names if not only or any(o in n for o in only)]
+
+
+def command_line(script: str, args: argparse.Namespace, rounds: int) -> str:
+    """How the run was started, for the results' header."""
+    only = "".join(f" --only '{o}'" for o in args.only or ())
+    return f"python benchmarks/{script} --seconds {args.seconds:g} --rounds {rounds}{only}"
 
 
 def placement(pinned: bool) -> AbstractContextManager[str]:

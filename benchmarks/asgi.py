@@ -1,6 +1,6 @@
 """ASGI servers against what a user would run instead, in one run.
 
-    python benchmarks/asgi.py [--seconds 5] [--rounds 3] [--quick]
+    python benchmarks/asgi.py [--seconds 5] [--rounds 3] [--quick] [--only TEXT ...] [--results NAME]
 
 The example project (a copy, with one async view added: /wait awaits 50 ms, as a call to another
 service does) under:
@@ -11,7 +11,8 @@ service does) under:
 - Granian's defaults: `granian --interface asgi --port $PORT example.asgi:application` (1 worker);
 - the generated config serving `example.asgi` (uvicorn-worker, CPUs + 1 workers); the Granian
   launcher `platform_procfile --server granian` writes (`python -m django_platform.granian
-  example.asgi:application`: the same worker count, kept threads); the generated config with
+  example.asgi:application`: the same worker count, kept threads, asyncio's loop), and the same on
+  uvloop (benchmarks/granian_uvloop.py, as it ran before its websocket close); the generated config with
   gunicorn's own `asgi` worker (`GUNICORN_WORKER_CLASS=asgi`, gunicorn 27), and with ServeStatic's
   middleware in place of WhiteNoise's async-capable subclass, and with Django's middleware hooks each
   in a thread and SyncChainMiddleware last, as before the hooks ran on the event loop
@@ -126,6 +127,11 @@ def configs(cpus: int) -> list[Server]:
             "generated ASGI, Granian (--server granian)",
             # The launcher finds granian on PATH, as the Procfile's shell would.
             argv=("python", "-m", "django_platform.granian", "example.asgi:application"),
+            env={"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+        ),
+        Server(
+            "generated ASGI, Granian on uvloop",
+            argv=("python", "-m", "granian_uvloop", "example.asgi:application"),
             env={"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
         ),
         Server("generated ASGI, gunicorn's asgi worker", env={"GUNICORN_WORKER_CLASS": "asgi"}),
@@ -251,15 +257,15 @@ def measure_named(
 
 
 def main() -> None:
-    from anchors import arguments
+    from anchors import arguments, selectable
 
-    args = arguments(__doc__).parse_args()
+    args = selectable(arguments(__doc__), "asgi").parse_args()
     from run import database_url, in_bench_venv
 
     in_bench_venv()
     import gunicorn
     import serving
-    from anchors import alternating_rounds, placement, title
+    from anchors import alternating_rounds, chosen, command_line, placement, title
 
     if not shutil.which("wrk") or not shutil.which("taskset"):
         sys.exit("asgi.py needs wrk and taskset (apt-get install wrk util-linux)")
@@ -269,7 +275,7 @@ def main() -> None:
     report = [
         "# ASGI servers against the anchors",
         "",
-        f"`python benchmarks/asgi.py --seconds {args.seconds:g} --rounds {rounds}`; gunicorn {gunicorn.__version__}; "
+        f"`{command_line('asgi.py', args, rounds)}`; gunicorn {gunicorn.__version__}; "
         f"{os.cpu_count()} CPUs; median of {rounds} alternating rounds; access logs off; PostgreSQL on loopback.",
         "",
     ]
@@ -278,7 +284,8 @@ def main() -> None:
         project = prepare(Path(tmp) / "project", env)
         for pinned in (True,) if args.quick else (True, False):
             cpus = 1 if pinned else len(os.sched_getaffinity(0))
-            servers = {c.name: c for c in configs(cpus)}
+            every = {c.name: c for c in configs(cpus)}
+            servers = {name: every[name] for name in chosen(every, args.only)}
             with placement(pinned) as database:
                 samples = alternating_rounds(
                     list(servers), rounds, pinned, partial(measure_named, project, env, servers, args.seconds, pinned)
@@ -287,8 +294,8 @@ def main() -> None:
             document[title(pinned)] = {
                 n: {v: [vars(s) for s in loads] for v, loads in by.items()} for n, by in samples.items()
             }
-    (RESULTS / "asgi.md").write_text("\n".join(report))
-    (RESULTS / "asgi.json").write_text(json.dumps(document, indent=1))
+    (RESULTS / f"{args.results}.md").write_text("\n".join(report))
+    (RESULTS / f"{args.results}.json").write_text(json.dumps(document, indent=1))
     print("\n".join(report))
 
 

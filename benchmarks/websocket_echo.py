@@ -1,6 +1,6 @@
 """Websocket echo round trips under load, against what a user would run instead, in one run.
 
-    python benchmarks/websocket_echo.py [--seconds 5] [--rounds 3] [--quick]
+    python benchmarks/websocket_echo.py [--seconds 5] [--rounds 3] [--quick] [--only TEXT ...] [--results NAME]
 
 The Channels project of the tests (tests/projects/channels: Channels' tutorial shape, its echo
 consumer at /ws/echo/) on Heroku's run environment with PostgreSQL and Redis, under:
@@ -9,6 +9,8 @@ consumer at /ws/echo/) on Heroku's run environment with PostgreSQL and Redis, un
 - flyctl's line: `gunicorn --workers 2 --worker-class uvicorn.workers.UvicornWorker chat.asgi`;
 - Daphne, as Channels' tutorial runs it: `daphne chat.asgi:application`;
 - Granian's defaults: `granian --interface asgi chat.asgi:application`;
+- the Granian launcher (`python -m django_platform.granian chat.asgi:application`: asyncio's loop,
+  open websockets closed at a stop), and the same on uvloop (benchmarks/granian_uvloop.py);
 - the physical limit: a bare ASGI echo application (no Django, no Channels) under uvicorn
   (benchmarks/ws_echo_app.py).
 
@@ -69,6 +71,10 @@ def servers(port: int) -> dict[str, list[str]]:
             str(port),
             "chat.asgi:application",
         ],
+        # The launcher (python -m django_platform.granian), on asyncio's loop with its close at a stop,
+        # and the same on uvloop (benchmarks/granian_uvloop.py): what the close costs each message.
+        "Granian launcher (--server granian)": ["python", "-m", "django_platform.granian", "chat.asgi:application"],
+        "Granian launcher on uvloop": ["python", "-m", "granian_uvloop", "chat.asgi:application"],
         BARE: ["uvicorn", "--host", "127.0.0.1", "--port", str(port), "--app-dir", str(HERE), "ws_echo_app:app"],
     }
 
@@ -92,7 +98,8 @@ def measure(project: Path, env: dict[str, str], name: str, seconds: float, pinne
     process = subprocess.Popen(
         [*pin, str(bin_dir / argv[0]), *argv[1:]],
         cwd=project,
-        env={**env, "PORT": str(port)},
+        # The launcher finds granian on PATH, as the Procfile's shell would.
+        env={**env, "PORT": str(port), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -153,14 +160,14 @@ def prepare(target: Path, env: dict[str, str]) -> Path:
 
 
 def main() -> None:
-    from anchors import arguments
+    from anchors import arguments, selectable
 
-    args = arguments(__doc__).parse_args()
+    args = selectable(arguments(__doc__), "websocket_echo").parse_args()
     from run import database_url, in_bench_venv
 
     in_bench_venv()
     import serving
-    from anchors import alternating_rounds, placement, title
+    from anchors import alternating_rounds, chosen, command_line, placement, title
 
     if not shutil.which("taskset"):
         sys.exit("websocket_echo.py needs taskset (apt-get install util-linux)")
@@ -175,22 +182,22 @@ def main() -> None:
     report = [
         "# Websocket echo against the anchors",
         "",
-        f"`python benchmarks/websocket_echo.py --seconds {args.seconds:g} --rounds {rounds}`; {os.cpu_count()} CPUs; "
+        f"`{command_line('websocket_echo.py', args, rounds)}`; {os.cpu_count()} CPUs; "
         f"median of {rounds} alternating rounds; the client in Python (websockets) on its own CPU when pinned.",
         "",
     ]
     document: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         project = prepare(Path(tmp) / "project", env)
-        names = list(servers(0))
+        names = chosen(servers(0), args.only)
         for pinned in (True,) if args.quick else (True, False):
             with placement(pinned) as database:
                 one = partial(measure, project, env, seconds=args.seconds, pinned=pinned)
                 samples = alternating_rounds(names, rounds, pinned, one)
             report += [f"## {title(pinned, 'client')}", "", f"{database}.", "", table(names, samples)]
             document[title(pinned, "client")] = samples
-    (RESULTS / "websocket_echo.md").write_text("\n".join(report))
-    (RESULTS / "websocket_echo.json").write_text(json.dumps(document, indent=1))
+    (RESULTS / f"{args.results}.md").write_text("\n".join(report))
+    (RESULTS / f"{args.results}.json").write_text(json.dumps(document, indent=1))
     print("\n".join(report))
 
 

@@ -3,6 +3,7 @@ web line `platform_procfile --server granian` writes); see django_platform/deplo
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -30,7 +31,11 @@ def main(argv: list[str]) -> int:
         if env.get(PLUGINS_VARIABLE, "").strip():
             load_plugins(env[PLUGINS_VARIABLE])
         platform = detect(env).platform
-        args = arguments(env, platform, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support())
+        # Django's own handler serves HTTP only: websockets come with Channels' router.
+        websockets = importlib.util.find_spec("channels") is not None
+        args = arguments(
+            env, platform, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support(), websockets=websockets
+        )
         trusted = trusted_proxies(env, platform)
         reuse_threads(env)  # checked here, before the workers read it
     except ImproperlyConfigured as exc:  # our message: it names the variable, never its value

@@ -441,14 +441,15 @@ def test_websockets_on_a_router_that_carries_them_on_some_host_names_only(tmp_pa
 
 
 def test_websockets_under_a_server_that_resets_them_at_a_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """W054: Granian and gunicorn's own asgi worker end open websockets without a close frame when the
-    platform stops them (tests/test_asgi_nodes.py measures it); uvicorn-worker closes each with 1012."""
+    """W054: Granian (on a line of the project's own) and gunicorn's own asgi worker end open
+    websockets without a close frame when the platform stops them (tests/test_asgi_nodes.py measures
+    it); uvicorn-worker and the Granian launcher close each with 1012."""
     import django_platform.checks.serving as serving
 
     channels = {"ASGI_APPLICATION": "tests.asgi_channels.application"}
     for web in (
-        "python -m django_platform.granian tests.asgi_channels:application",
         "granian --interface asgi --port $PORT tests.asgi_channels:application",
+        "python -m granian --interface asgi tests.asgi_channels:application",
         "gunicorn tests.asgi_channels -k asgi",
         "gunicorn tests.asgi_channels --worker-class=ASGI",
     ):
@@ -466,8 +467,11 @@ def test_websockets_under_a_server_that_resets_them_at_a_stop(tmp_path: Path, mo
     assert serving_messages(tmp_path, "gunicorn tests.asgi_channels", "heroku", **channels) == ["django_platform.W054"]
     monkeypatch.setattr(serving, "asgi_worker", partial(_raise, ImproperlyConfigured("no ASGI worker")))
     assert serving_messages(tmp_path, "gunicorn tests.asgi_channels", "heroku", **channels) == []
+    # The launcher closes them (django_platform.asgi_stop): nothing to say.
+    launcher = "python -m django_platform.granian tests.asgi_channels:application"
+    assert serving_messages(tmp_path, launcher, "heroku", **channels) == []
     # No websocket route, a WSGI web line, a development machine: nothing to say.
-    granian = "python -m django_platform.granian tests.asgi:application"
+    granian = "granian --interface asgi tests.asgi:application"
     assert serving_messages(tmp_path, granian, "heroku", ASGI_APPLICATION="tests.asgi.application") == []
     assert serving_messages(tmp_path, "gunicorn tests.wsgi_app", "heroku", **channels) == ["django_platform.W034"]
     assert serving_messages(tmp_path, "granian tests.asgi_channels:application", "local", **channels) == []
@@ -489,8 +493,10 @@ def test_the_stop_checks_read_the_manifest_where_it_starts_the_web_process(tmp_p
             return [m.id or "" for m in [*check_websocket_stop(), *check_daphne_stop()]]
 
     fly = tmp_path / "fly.toml"
-    fly.write_text('app = "chat"\n\n[processes]\napp = "python -m django_platform.granian chat.asgi:application"\n')
+    fly.write_text('app = "chat"\n\n[processes]\napp = "granian --interface asgi chat.asgi:application"\n')
     assert stop_messages("fly") == ["django_platform.W054"]
+    fly.write_text('app = "chat"\n\n[processes]\napp = "python -m django_platform.granian chat.asgi:application"\n')
+    assert stop_messages("fly") == []  # the launcher closes them
     fly.write_text('[processes]\napp = "daphne --port 8000 chat.asgi:application"\n')
     assert stop_messages("fly") == ["django_platform.W055"]
     fly.write_text('[processes]\napp = "gunicorn tests.asgi_channels -k asgi"\n')
@@ -635,8 +641,11 @@ def test_granian_is_started_tuned_for_the_platform() -> None:
     args = arguments(heroku, BY_NAME["heroku"], cpus=2, memory=None)
     assert args == [
         "--interface", "asgi", "--host", "0.0.0.0", "--port", "5000", "--workers", "3",  # noqa: S104
-        "--workers-kill-timeout", "29", "--respawn-failed-workers", WRAPPER,
+        "--workers-kill-timeout", "29", "--respawn-failed-workers", "--loop", "auto", WRAPPER,
     ]  # fmt: skip
+    # Channels installed: asyncio's loop, whose stop signal handlers asgi_stop can stand in front of.
+    channels = arguments(heroku, BY_NAME["heroku"], cpus=2, memory=None, websockets=True)
+    assert channels[channels.index("--loop") + 1] == "asyncio"
     fly = arguments({"FLY_APP_NAME": "a"}, BY_NAME["fly"], cpus=1, memory=None, ipv6=(True, False))
     assert fly[fly.index("--host") + 1] == "::" and fly[fly.index("--port") + 1] == "8000"  # dual-stack
     # net.ipv6.bindv6only set: "::" would leave IPv4 (the router) out, and Granian takes one address.
@@ -688,6 +697,12 @@ def test_the_granian_launcher(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     assert os.environ["DJANGO_PLATFORM_ASGI_TARGET"] == "chat.asgi:application"
     assert os.environ["DJANGO_PLATFORM_TRUSTED_PROXIES"] == "*"
     assert os.environ["DJANGO_PLATFORM_SERVER"] == "asgi"
+    # Channels is installed here: asyncio's loop, for the close at a stop; without it, Granian's pick.
+    assert started[0][1][started[0][1].index("--loop") + 1] == "asyncio"
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "channels" else real_find_spec(name))
+    granian.main(["chat.asgi:application"])
+    assert started[1][1][started[1][1].index("--loop") + 1] == "auto"
 
 
 def test_the_wrapper_serves_the_project_application_behind_the_proxy_headers(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -732,7 +747,7 @@ def test_platform_procfile_writes_granian_and_daphne_lines(tmp_path: Path) -> No
         procfile(tmp_path, "--server", "granian", "--wsgi")
 
 
-def test_platform_procfile_says_what_the_servers_stop_loses(tmp_path: Path) -> None:
+def test_platform_procfile_says_what_the_servers_stop_loses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Written with a server that loses something at the platform's stop, the command says so (W055,
     W054 where the application routes websockets), as platform_check does; gunicorn says nothing."""
     said = StringIO()
@@ -740,16 +755,18 @@ def test_platform_procfile_says_what_the_servers_stop_loses(tmp_path: Path) -> N
     assert "The web line starts Daphne, which exits at once when Render stops it" in said.getvalue()
     assert "W054" not in said.getvalue() and "websockets, and" not in said.getvalue()
     channels: dict[str, Any] = {"ASGI_APPLICATION": "tests.asgi_channels.application"}
-    said = StringIO()
-    procfile(tmp_path, "--server", "granian", stderr=said, **channels)
-    assert "the web line's server (Granian) does not close them as a restart when Render stops it" in said.getvalue()
-    assert "platform_procfile --server gunicorn" in said.getvalue()
+    for server in ("granian", "gunicorn"):  # the launcher and uvicorn-worker close them as a restart
+        said = StringIO()
+        procfile(tmp_path, "--server", server, stderr=said, **channels)
+        assert "stops it" not in said.getvalue()
+    monkeypatch.setenv("GUNICORN_WORKER_CLASS", "asgi")
     said = StringIO()
     procfile(tmp_path, "--server", "gunicorn", stderr=said, **channels)
-    assert "stops it" not in said.getvalue()
-    procfile(tmp_path, "--server", "granian", **channels)
+    text = "the web line's server (gunicorn's own asgi worker) does not close them as a restart when Render stops it"
+    assert text in said.getvalue()
+    assert "platform_procfile --server gunicorn" in said.getvalue()
     said = StringIO()
-    procfile(tmp_path, "--server", "granian", "--check", stderr=said, **channels)  # no write: nothing said
+    procfile(tmp_path, "--server", "gunicorn", "--check", stderr=said, **channels)  # no write: nothing said
     assert "stops it" not in said.getvalue()
 
 

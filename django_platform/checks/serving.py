@@ -26,7 +26,7 @@ from django_platform.checks.hops import check_middleware
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import asgi_worker, serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
-from django_platform.deploy.procfile import asgi_module, server_of
+from django_platform.deploy.procfile import asgi_module, granian_launcher, server_of
 from django_platform.parsers.serving import SERVER_VARIABLE, asgi_reason
 from django_platform.platforms import Platform
 
@@ -207,11 +207,13 @@ def _web(root: Path, platform: Platform) -> str:
 def _resets_websockets(root: Path, platform: Platform) -> str | None:
     """The web line's server where a stop ends open websockets other than as a restart, None elsewhere.
     Measured at the platforms' stop signals (tests/test_asgi_nodes.py): Granian 2.8 resets them (its
-    issue #796); gunicorn 27's own asgi worker resets some, or closes them with 1011 once its graceful
-    timeout is over; uvicorn-worker closes each with 1012. (Daphne: W055.)"""
+    issue #796) unless started by our launcher; gunicorn 27's own asgi worker resets some, or closes
+    them with 1011 once its graceful timeout is over; uvicorn-worker closes each with 1012. (Daphne:
+    W055.)"""
     web = _web(root, platform)
     if server_of(web) == "granian":
-        return "Granian"
+        # The launcher's application closes them as a restart ahead of Granian's stop (asgi_stop).
+        return None if granian_launcher(web) else "Granian"
     module, asgi, worker = _served(web)
     if module is None or not asgi:
         return None
@@ -235,8 +237,9 @@ def websocket_stop(root: Path, platform: Platform) -> list[CheckMessage]:
     return [
         Warning(
             W054.format(server=server, platform=platform.label),
-            hint="Serve the websockets with uvicorn-worker: python manage.py platform_procfile --server gunicorn "
-            "(pip install 'django-platform[asgi]'; no GUNICORN_WORKER_CLASS=asgi).",
+            hint="Serve the websockets with a server that closes them as a restart: uvicorn-worker (python manage.py "
+            "platform_procfile --server gunicorn; pip install 'django-platform[asgi]', no GUNICORN_WORKER_CLASS=asgi) "
+            "or Granian through the launcher (platform_procfile --server granian).",
             id="django_platform.W054",
         )
     ]

@@ -27,8 +27,10 @@ def arguments(
     cpus: float,
     memory: int | None,
     ipv6: tuple[bool, bool] = (False, False),
+    websockets: bool = False,
 ) -> list[str]:
-    """granian's arguments (after the program name) for this platform and environment."""
+    """granian's arguments (after the program name) for this platform and environment; `websockets`:
+    the project can route them (Channels is installed)."""
     port = str(parse_int("PORT", env["PORT"], minimum=1, maximum=65535)) if env.get("PORT", "").strip() else "8000"
     # Granian takes one address: "::" where it is dual-stack (as gunicorn's [::]), else IPv4 only.
     host = "::" if ipv6 == (True, False) else "0.0.0.0"  # noqa: S104 - the platform's router connects from outside
@@ -43,6 +45,10 @@ def arguments(
         "--workers", str(workers),
         "--workers-kill-timeout", str(stop),
         "--respawn-failed-workers",
+        # Websockets: asyncio's loop, whose signal handlers the wrapper puts its close in front of
+        # (django_platform.asgi_stop); else Granian's pick, uvloop where installed, 11% to 16% faster
+        # pinned to a CPU (benchmarks/results/asgi-loop.md).
+        "--loop", "asyncio" if websockets else "auto",
         WRAPPER,
     ]  # fmt: skip
 

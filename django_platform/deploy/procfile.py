@@ -101,9 +101,14 @@ def server_of(web: str) -> str:
     """The server a web command starts: granian (our launcher, or the project's own Granian line
     unless it serves WSGI), daphne, else gunicorn."""
     words = web.split()
-    if "django_platform.granian" in words or _own_granian(words):
+    if granian_launcher(web) or _own_granian(words):
         return "granian"
     return "daphne" if words[:1] == ["daphne"] else "gunicorn"
+
+
+def granian_launcher(web: str) -> bool:
+    """Whether a web command starts Granian through our launcher (`python -m django_platform.granian`)."""
+    return "django_platform.granian" in web.split()
 
 
 def _own_granian(words: Sequence[str]) -> bool:
