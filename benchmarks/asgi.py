@@ -12,7 +12,7 @@ service does) under:
 - the generated config serving `example.asgi` (uvicorn-worker, CPUs + 1 workers); the Granian
   launcher `platform_procfile --server granian` writes (`python -m django_platform.granian
   example.asgi:application`: the same worker count, kept threads, asyncio's loop), and the same on
-  uvloop (benchmarks/granian_uvloop.py, as it ran before its websocket close); the generated config with
+  uvloop (benchmarks/granian_variant.py uvloop, as it ran before its websocket close); the generated config with
   gunicorn's own `asgi` worker (`GUNICORN_WORKER_CLASS=asgi`, gunicorn 27), and with ServeStatic's
   middleware in place of WhiteNoise's async-capable subclass, and with Django's middleware hooks each
   in a thread and SyncChainMiddleware last, as before the hooks ran on the event loop
@@ -131,7 +131,7 @@ def configs(cpus: int) -> list[Server]:
         ),
         Server(
             "generated ASGI, Granian on uvloop",
-            argv=("python", "-m", "granian_uvloop", "example.asgi:application"),
+            argv=("python", "-m", "granian_variant", "uvloop", "example.asgi:application"),
             env={"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
         ),
         Server("generated ASGI, gunicorn's asgi worker", env={"GUNICORN_WORKER_CLASS": "asgi"}),

@@ -10,8 +10,8 @@ consumer at /ws/echo/) on Heroku's run environment with PostgreSQL and Redis, un
 - Daphne, as Channels' tutorial runs it: `daphne chat.asgi:application`;
 - Granian's defaults: `granian --interface asgi chat.asgi:application`;
 - the Granian launcher (`python -m django_platform.granian chat.asgi:application`: asyncio's loop,
-  open websockets closed at a stop), the same on uvloop (benchmarks/granian_uvloop.py) and on
-  asyncio's loop without the close (benchmarks/granian_open.py);
+  open websockets closed at a stop), the same on uvloop (benchmarks/granian_variant.py uvloop) and on
+  asyncio's loop without the close (benchmarks/granian_variant.py open);
 - the physical limit: a bare ASGI echo application (no Django, no Channels) under uvicorn
   (benchmarks/ws_echo_app.py).
 
@@ -73,10 +73,16 @@ def servers(port: int) -> dict[str, list[str]]:
             "chat.asgi:application",
         ],
         # The launcher (python -m django_platform.granian), on asyncio's loop with its close at a stop,
-        # and the same on uvloop (benchmarks/granian_uvloop.py): what the close costs each message.
+        # and the same on uvloop (benchmarks/granian_variant.py uvloop): what the close costs each message.
         "Granian launcher (--server granian)": ["python", "-m", "django_platform.granian", "chat.asgi:application"],
-        "Granian launcher on uvloop": ["python", "-m", "granian_uvloop", "chat.asgi:application"],
-        "Granian launcher on asyncio without the close": ["python", "-m", "granian_open", "chat.asgi:application"],
+        "Granian launcher on uvloop": ["python", "-m", "granian_variant", "uvloop", "chat.asgi:application"],
+        "Granian launcher on asyncio without the close": [
+            "python",
+            "-m",
+            "granian_variant",
+            "open",
+            "chat.asgi:application",
+        ],
         BARE: ["uvicorn", "--host", "127.0.0.1", "--port", str(port), "--app-dir", str(HERE), "ws_echo_app:app"],
     }
 
