@@ -3,14 +3,19 @@ web line `platform_procfile --server granian` writes); see django_platform/deplo
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import sys
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.deploy.granian import TARGET_VARIABLE, TRUSTED_VARIABLE, arguments, trusted_proxies
+from django_platform.deploy.granian import (
+    TARGET_VARIABLE,
+    TRUSTED_VARIABLE,
+    arguments,
+    closes_websockets,
+    trusted_proxies,
+)
 from django_platform.deploy.gunicorn import ipv6_support
 from django_platform.machine import cpu_limit, memory_limit
 from django_platform.parsers.env import TextEnvironment
@@ -31,10 +36,8 @@ def main(argv: list[str]) -> int:
         if env.get(PLUGINS_VARIABLE, "").strip():
             load_plugins(env[PLUGINS_VARIABLE])
         platform = detect(env).platform
-        # Django's own handler serves HTTP only: websockets come with Channels' router.
-        websockets = importlib.util.find_spec("channels") is not None
         args = arguments(
-            env, platform, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support(), websockets=websockets
+            env, platform, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support(), websockets=closes_websockets()
         )
         trusted = trusted_proxies(env, platform)
         reuse_threads(env)  # checked here, before the workers read it

@@ -470,6 +470,9 @@ def test_websockets_under_a_server_that_resets_them_at_a_stop(tmp_path: Path, mo
     # The launcher closes them (django_platform.asgi_stop): nothing to say.
     launcher = "python -m django_platform.granian tests.asgi_channels:application"
     assert serving_messages(tmp_path, launcher, "heroku", **channels) == []
+    # ... where it runs on asyncio's loop, as it does where Channels is installed: the one rule both read.
+    monkeypatch.setattr(serving, "closes_websockets", lambda: False)
+    assert serving_messages(tmp_path, launcher, "heroku", **channels) == ["django_platform.W054"]
     # No websocket route, a WSGI web line, a development machine: nothing to say.
     granian = "granian --interface asgi tests.asgi:application"
     assert serving_messages(tmp_path, granian, "heroku", ASGI_APPLICATION="tests.asgi.application") == []

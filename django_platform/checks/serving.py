@@ -24,6 +24,7 @@ from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
 from django_platform.checks.hops import check_middleware
 from django_platform.deploy.files import project_dir
+from django_platform.deploy.granian import closes_websockets
 from django_platform.deploy.gunicorn import asgi_worker, serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
 from django_platform.deploy.procfile import asgi_module, granian_launcher, server_of
@@ -213,7 +214,7 @@ def _resets_websockets(root: Path, platform: Platform) -> str | None:
     web = _web(root, platform)
     if server_of(web) == "granian":
         # The launcher's application closes them as a restart ahead of Granian's stop (asgi_stop).
-        return None if granian_launcher(web) else "Granian"
+        return None if granian_launcher(web) and closes_websockets() else "Granian"
     module, asgi, worker = _served(web)
     if module is None or not asgi:
         return None

@@ -8,6 +8,7 @@ middleware, trusting the platform's router only."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 
 from django_platform.deploy.gunicorn import forwarded_allow_ips, graceful_timeout, worker_count
@@ -18,6 +19,13 @@ from django_platform.platforms import Platform
 WRAPPER = "django_platform.granian_app:application"
 TARGET_VARIABLE = "DJANGO_PLATFORM_ASGI_TARGET"
 TRUSTED_VARIABLE = "DJANGO_PLATFORM_TRUSTED_PROXIES"
+
+
+def closes_websockets() -> bool:
+    """Whether the launcher closes open websockets as a restart at a stop (django_platform.asgi_stop,
+    on asyncio's loop): where Channels is installed, since Django's own handler serves HTTP only and
+    websockets come with Channels' router. The launcher and W054 both ask this."""
+    return importlib.util.find_spec("channels") is not None
 
 
 def arguments(
