@@ -9,6 +9,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -266,6 +267,46 @@ def test_the_wait_for_a_message_ends_as_the_servers_does(loop: asyncio.AbstractE
 
     loop.run_until_complete(rehearse())
     assert outcomes == [OSError, asyncio.CancelledError, {"type": "websocket.disconnect", "code": RESTART}]
+
+
+def test_a_handler_cancelled_as_the_stop_comes_stays_cancelled(loop: asyncio.AbstractEventLoop) -> None:
+    """The stop ends the wait by cancelling Granian's awaitable and answers that with
+    websocket.disconnect; a cancel of the handler's own task at the same moment is not swallowed
+    (Python 3.11+ tells the two apart; on 3.10 the handler gets websocket.disconnect and ends)."""
+    server = Server()
+    outcomes: list[Any] = []
+    handlers: list[asyncio.Future[None]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "websocket.accept"})
+        try:
+            outcomes.append(await receive())
+        except asyncio.CancelledError:
+            outcomes.append(asyncio.CancelledError)
+            raise
+
+    closing = serve(loop, app, server)
+    sender = server.sender(0)
+
+    async def send(message: Any) -> None:
+        if message["type"] == "websocket.close":  # the stop's close: the handler is cancelled too
+            handlers[0].cancel()
+        await sender(message)
+
+    async def rehearse() -> None:
+        handlers.append(asyncio.ensure_future(closing({"type": "websocket"}, Client().receive, send)))
+        await asyncio.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait([handlers[0]], timeout=1)
+        while not server.stops:
+            await asyncio.sleep(0.01)
+
+    loop.run_until_complete(rehearse())
+    if sys.version_info >= (3, 11):
+        assert outcomes == [asyncio.CancelledError] and handlers[0].cancelled()
+    else:  # pragma: no cover - Python 3.10 (tox)
+        assert outcomes == [{"type": "websocket.disconnect", "code": RESTART}]
+    assert server.stops == [signal.SIGTERM] and closing.open == set()
 
 
 def test_a_gone_client_and_a_cancelled_handler(loop: asyncio.AbstractEventLoop) -> None:
