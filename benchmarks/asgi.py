@@ -11,8 +11,10 @@ service does) under:
 - Granian's defaults: `granian --interface asgi --port $PORT example.asgi:application` (1 worker);
 - the generated config serving `example.asgi` (uvicorn-worker, CPUs + 1 workers); the Granian
   launcher `platform_procfile --server granian` writes (`python -m django_platform.granian
-  example.asgi:application`: the same worker count, kept threads, asyncio's loop), and the same on
-  uvloop (benchmarks/granian_variant.py uvloop, as it ran before its websocket close); the generated config with
+  example.asgi:application`: the same worker count, kept threads, asyncio's loop, keep-alive off as
+  on Heroku), the same with keep-alive (`GUNICORN_KEEPALIVE=60`, the longest Granian keeps an idle
+  connection), and on uvloop (benchmarks/granian_variant.py uvloop, as it ran before its websocket
+  close); the generated config with
   gunicorn's own `asgi` worker (`GUNICORN_WORKER_CLASS=asgi`, gunicorn 27), and with ServeStatic's
   middleware in place of WhiteNoise's async-capable subclass, and with Django's middleware hooks each
   in a thread and SyncChainMiddleware last, as before the hooks ran on the event loop
@@ -128,6 +130,16 @@ def configs(cpus: int) -> list[Server]:
             # The launcher finds granian on PATH, as the Procfile's shell would.
             argv=("python", "-m", "django_platform.granian", "example.asgi:application"),
             env={"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+        ),
+        Server(
+            # On Heroku the launcher turns keep-alive off (its router keeps idle connections 90 s,
+            # Granian at most 60): the same with the longest keep-alive Granian has.
+            "generated ASGI, Granian, keep-alive 60 s",
+            argv=("python", "-m", "django_platform.granian", "example.asgi:application"),
+            env={
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+                "GUNICORN_KEEPALIVE": "60",
+            },
         ),
         Server(
             "generated ASGI, Granian on uvloop",

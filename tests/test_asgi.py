@@ -644,8 +644,21 @@ def test_granian_is_started_tuned_for_the_platform() -> None:
     args = arguments(heroku, BY_NAME["heroku"], cpus=2, memory=None)
     assert args == [
         "--interface", "asgi", "--host", "0.0.0.0", "--port", "5000", "--workers", "3",  # noqa: S104
-        "--workers-kill-timeout", "29", "--respawn-failed-workers", "--loop", "auto", WRAPPER,
+        "--workers-kill-timeout", "29", "--respawn-failed-workers", "--no-http1-keep-alive", "--loop", "auto",
+        WRAPPER,
     ]  # fmt: skip
+    # Keep-alive: idle connections outlive the router's (gunicorn's keepalive); Granian keeps them at
+    # most 60 s, so where the router keeps them longer (Heroku 90 s, Railway 60 s) a connection per request.
+    railway = arguments({"RAILWAY_ENVIRONMENT": "production"}, BY_NAME["railway"], cpus=1, memory=None)
+    assert "--no-http1-keep-alive" in railway and "--http1-header-read-timeout" not in railway
+    render = arguments({"RENDER": "true"}, BY_NAME["render"], cpus=1, memory=None)  # its router's timeout unknown
+    assert render[render.index("--http1-header-read-timeout") + 1] == "60000"
+    assert "--no-http1-keep-alive" not in render
+    for keepalive, flags in (("5", ["--http1-header-read-timeout", "5000"]), ("0", ["--no-http1-keep-alive"])):
+        told_args = arguments({**heroku, "GUNICORN_KEEPALIVE": keepalive}, BY_NAME["heroku"], cpus=1, memory=None)
+        assert told_args[11 : 11 + len(flags)] == flags, keepalive
+    with pytest.raises(ImproperlyConfigured, match=r"^GUNICORN_KEEPALIVE "):
+        arguments({**heroku, "GUNICORN_KEEPALIVE": "forever"}, BY_NAME["heroku"], cpus=1, memory=None)
     # Channels installed: asyncio's loop, whose stop signal handlers asgi_stop can stand in front of.
     channels = arguments(heroku, BY_NAME["heroku"], cpus=2, memory=None, websockets=True)
     assert channels[channels.index("--loop") + 1] == "asyncio"

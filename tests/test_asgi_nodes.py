@@ -310,6 +310,8 @@ def test_granian_one_flag_away(project: tuple[Path, dict[str, str]]) -> None:
     with node(root, env) as (proc, port):
         db = requests.get(f"http://127.0.0.1:{port}/db", headers=ROUTER, timeout=10)
         assert db.json() == {"users": 0, "conn_max_age": 0, "pooled": True, "client": "203.0.113.7"}
+        # Heroku's router keeps idle connections 90 s, longer than Granian can (60 s): one per request.
+        assert db.headers["connection"] == "close"
         if ipv6_support() == (True, False):  # bound to "::", dual-stack: IPv6 peers (Fly's 6PN) reach it too
             assert requests.get(f"http://[::1]:{port}/db", headers=ROUTER, timeout=10).status_code == 200
         with websocket(port, "/ws/echo/") as echo:
@@ -331,3 +333,28 @@ def test_granian_one_flag_away(project: tuple[Path, dict[str, str]]) -> None:
     ignored = {"django_platform.E008", "django_platform.I001"}
     # No W054: the launcher closes the websockets as a restart at a stop (the tests above).
     assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == []
+    # GUNICORN_KEEPALIVE, as gunicorn's keepalive: idle connections kept that long, then closed.
+    with node(root, {**env, "GUNICORN_KEEPALIVE": "3"}) as (_proc, port):
+        assert idle_connection(port, 1.5) == "open"
+        assert idle_connection(port, 6) == "closed"
+
+
+def idle_connection(port: int, idle: float) -> str:
+    """Whether the server still holds a keep-alive connection after `idle` seconds without a request."""
+    request = f"GET /db HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(65536)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 "), head
+        length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+        assert length is not None, head
+        while len(body) < int(length.group(1)):
+            body += sock.recv(65536)
+        sock.settimeout(idle)
+        try:
+            return "closed" if sock.recv(65536) == b"" else "unexpected data"
+        except TimeoutError:
+            return "open"

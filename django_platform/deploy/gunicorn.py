@@ -254,6 +254,12 @@ def graceful_timeout(env: Mapping[str, str], platform: Platform) -> int:
     return _inside_window(env, platform) if value is None else value
 
 
+def router_keepalive(platform: Platform) -> int | None:
+    """Seconds an idle keep-alive connection must outlive the router's (its idle timeout + 5, so the
+    router always closes first), where that timeout is known."""
+    return platform.router_idle_timeout + 5 if platform.router_idle_timeout else None
+
+
 def _inside_window(env: Mapping[str, str], platform: Platform) -> int:
     return max(1, platform.stop_window(env) - 1)
 
@@ -277,7 +283,7 @@ def settings(
     # Finish in-flight requests before the platform's SIGKILL.
     stop = _inside_window(env, platform)
     # Longer than the router's idle keep-alive, or it reuses a socket gunicorn has closed: 502s.
-    default_keepalive = platform.router_idle_timeout + 5 if platform.router_idle_timeout else DEFAULT_KEEPALIVE
+    default_keepalive = router_keepalive(platform) or DEFAULT_KEEPALIVE
     # Values are taken literally: 0 is 0 (keep-alive off), never "unset".
     for name, variable, minimum, maximum, default in (
         ("threads", "GUNICORN_THREADS", 1, MAX_THREADS, DEFAULT_THREADS),
