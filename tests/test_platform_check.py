@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -159,6 +160,51 @@ def test_the_gunicorn_values_that_would_apply_here_and_why() -> None:
     assert "  not resolvable: GUNICORN_THREADS must be a whole number." in out
     assert document["gunicorn"] == "GUNICORN_THREADS must be a whole number."
     assert "planted" not in out
+
+
+def test_the_granian_launchers_flags_that_would_apply_here_and_why(tmp_path: Path) -> None:
+    """A web command that starts the Granian launcher: its flags explained, as gunicorn's values are
+    for a gunicorn line (gunicorn does not start)."""
+    (tmp_path / "Procfile").write_text("web: python -m django_platform.granian proj.asgi:application\n")
+    report = Report("heroku", "environment has DYNO")
+    report.environment = {"DYNO": "web.1", "PORT": "5000", "WEB_CONCURRENCY": "3"}
+    with override_settings(DJANGO_PLATFORM_REPORT=report, BASE_DIR=tmp_path):
+        out, _, _ = run("--fail-level", "CRITICAL")
+        document = json.loads(run("--format", "json", "--fail-level", "CRITICAL")[0])
+    assert "Granian (python -m django_platform.granian) at server start here (this machine, this environment):" in out
+    assert "gunicorn at server start here" not in out
+    assert "  --workers 3  [WEB_CONCURRENCY]\n" in out
+    assert "  --port 5000  [PORT]\n" in out
+    assert "  --workers-kill-timeout 29  [Heroku sends SIGTERM, then SIGKILL after 30 s]\n" in out
+    assert (
+        "  --no-http1-keep-alive  [the router's 90 s idle timeout is longer than Granian keeps an idle connection "
+        "(60 s): a connection per request]\n" in out
+    )
+    assert "  --loop asyncio  [asyncio's: the launcher closes open websockets at a stop (Channels is installed)]" in out
+    flags = {row["flag"]: row for row in document["granian"]}
+    assert flags["--workers"] == {"flag": "--workers", "value": 3, "why": "WEB_CONCURRENCY"}
+    assert flags["--respawn-failed-workers"]["value"] is None
+    assert document["gunicorn"] == "not started: the web command starts Granian (see granian)"
+    # Where the router's idle timeout is below Granian's longest, or unknown: kept, with why.
+    report.environment = {"DYNO": "web.1", "GUNICORN_KEEPALIVE": "20"}
+    with override_settings(DJANGO_PLATFORM_REPORT=report, BASE_DIR=tmp_path):
+        out, _, _ = run("--fail-level", "CRITICAL")
+    assert "  --http1-header-read-timeout 20000  [GUNICORN_KEEPALIVE: Granian ends an idle connection when" in out
+    with override_settings(DJANGO_PLATFORM_REPORT=Report("render", "r"), BASE_DIR=tmp_path):
+        out, _, _ = run("--platform", "render", "--fail-level", "CRITICAL")
+    assert "  --http1-header-read-timeout 60000  [idle connections kept as long as Granian can" in out
+    # An invalid value: what is wrong, by name, never the value.
+    report.environment = {"DYNO": "web.1", "GUNICORN_KEEPALIVE": "long-planted"}
+    with override_settings(DJANGO_PLATFORM_REPORT=report, BASE_DIR=tmp_path):
+        out, _, _ = run("--fail-level", "CRITICAL")
+        document = json.loads(run("--format", "json", "--fail-level", "CRITICAL")[0])
+    assert "  not resolvable: GUNICORN_KEEPALIVE must be a whole number." in out
+    assert document["granian"] == "GUNICORN_KEEPALIVE must be a whole number."
+    assert "planted" not in out + json.dumps(document)
+    # A gunicorn line: no granian entry.
+    (tmp_path / "Procfile").write_text("web: gunicorn proj.asgi\n")
+    with override_settings(DJANGO_PLATFORM_REPORT=report, BASE_DIR=tmp_path):
+        assert json.loads(run("--format", "json", "--fail-level", "CRITICAL")[0])["granian"] is None
 
 
 def test_the_platforms_unverified_facts_are_said() -> None:

@@ -254,6 +254,14 @@ def graceful_timeout(env: Mapping[str, str], platform: Platform) -> int:
     return _inside_window(env, platform) if value is None else value
 
 
+def workers_why(env: Mapping[str, str], platform: Platform, *, cpus: float, memory: int | None) -> str:
+    """Why worker_count() gives what it gives here (gunicorn's explain() and the Granian launcher's)."""
+    if env.get("WEB_CONCURRENCY", "").strip():
+        return "WEB_CONCURRENCY"
+    cap = memory_cap(env, memory, platform)
+    return f"{math.ceil(cpus)} CPU(s) + 1" + (f", {cap}" if cap else "")
+
+
 def router_keepalive(platform: Platform) -> int | None:
     """Seconds an idle keep-alive connection must outlive the router's (its idle timeout + 5, so the
     router always closes first), where that timeout is known."""
@@ -346,11 +354,7 @@ def explain(
     """(setting, value, why) for the values that decide capacity and shutdown, as settings()
     decides them here; what platform_check and platform_gunicorn --dry-run show."""
     values = settings(env, platform, cpus=cpus, memory=memory, server=server)
-    if env.get("WEB_CONCURRENCY", "").strip():
-        workers = "WEB_CONCURRENCY"
-    else:
-        cap = memory_cap(env, memory, platform)
-        workers = f"{math.ceil(cpus)} CPU(s) + 1" + (f", {cap}" if cap else "")
+    workers = workers_why(env, platform, cpus=cpus, memory=memory)
     window = platform.stop_window(env)
     stop = f"{platform.label} sends {platform.stop_signal}, then SIGKILL after {window} s"
 

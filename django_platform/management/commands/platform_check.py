@@ -15,9 +15,10 @@ from django_platform.checks import TAG, environment, judging, target_platform
 from django_platform.checks.budget import budget_here
 from django_platform.checks.layer_budget import layer_budget_here
 from django_platform.checks.migrations import migration_messages
+from django_platform.deploy import granian
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.gunicorn import explain_here
-from django_platform.deploy.procfile import web_call
+from django_platform.deploy.procfile import granian_launcher, web_call
 from django_platform.manifests.started import web_started
 from django_platform.platforms import Platform, get_platform
 from django_platform.report import Report, mask
@@ -47,9 +48,11 @@ def as_json(
     findings: list[checks.CheckMessage],
     gunicorn: list[tuple[str, Any, str]] | str,
     unverified: tuple[str, ...] = (),
+    granian_flags: list[tuple[str, Any, str]] | str | None = None,
 ) -> dict[str, Any]:
     """The documented --format json schema (version 2: settings carry their structured origin,
-    the gunicorn values that would apply here, the platform's unverified facts)."""
+    the gunicorn values that would apply here, or the Granian launcher's flags where the web command
+    starts it, the platform's unverified facts)."""
     return {
         "schema": SCHEMA_VERSION,
         "platform": platform,
@@ -59,6 +62,9 @@ def as_json(
         "gunicorn": gunicorn
         if isinstance(gunicorn, str)
         else [{"setting": name, "value": value, "why": why} for name, value, why in gunicorn],
+        "granian": granian_flags
+        if granian_flags is None or isinstance(granian_flags, str)
+        else [{"flag": flag, "value": value, "why": why} for flag, value, why in granian_flags],
         "notes": list(report.notes) if report else [],
         "findings": [
             {
@@ -120,23 +126,36 @@ class Command(BaseCommand):
         env = environment()
         # The web command the platform starts: its manifest's, else the Procfile's.
         web = web_started(project_dir(), platform)[0]
-        gunicorn = explain_here(env, platform, web_call(web, env, settings.WSGI_APPLICATION))
+        flags: list[tuple[str, Any, str]] | str | None = None
+        if granian_launcher(web):  # gunicorn does not start: the launcher's flags instead
+            flags = granian.explain_here(env, platform)
+            gunicorn: list[tuple[str, Any, str]] | str = "not started: the web command starts Granian (see granian)"
+        else:
+            gunicorn = explain_here(env, platform, web_call(web, env, settings.WSGI_APPLICATION))
         if options["output_format"] == "json":
-            document = as_json(report, platform.name, reason, findings, gunicorn, platform.unverified)
+            document = as_json(report, platform.name, reason, findings, gunicorn, platform.unverified, flags)
             self.stdout.write(json.dumps(mask(document), indent=2, default=str))
         else:
-            self.print_text(report, platform, reason, findings, gunicorn)
+            self.print_text(
+                report, platform, reason, findings, flags if flags is not None else gunicorn, flags is not None
+            )
         failing = [m for m in findings if m.level >= LEVELS[options["fail_level"]]]
         if failing:
             raise CommandError(f"{len(failing)} finding(s) at {options['fail_level']} or above.", returncode=1)
 
-    def print_gunicorn(self, gunicorn: list[tuple[str, Any, str]] | str) -> None:
-        self.stdout.write(self.style.MIGRATE_HEADING("gunicorn at server start here (this machine, this environment):"))
-        if isinstance(gunicorn, str):
-            self.stdout.write(f"  not resolvable: {gunicorn}")
+    def print_server(self, values: list[tuple[str, Any, str]] | str, launcher: bool) -> None:
+        server = "Granian (python -m django_platform.granian)" if launcher else "gunicorn"
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(f"{server} at server start here (this machine, this environment):")
+        )
+        if isinstance(values, str):
+            self.stdout.write(f"  not resolvable: {values}")
             return
-        for name, value, why in gunicorn:
-            self.stdout.write(f"  {name} = {value!r}  [{why}]")
+        for name, value, why in values:
+            if launcher:
+                self.stdout.write(f"  {name}{'' if value is None else f' {value}'}  [{why}]")
+            else:
+                self.stdout.write(f"  {name} = {value!r}  [{why}]")
 
     def print_text(
         self,
@@ -144,7 +163,8 @@ class Command(BaseCommand):
         platform: Platform,
         reason: str,
         findings: list[checks.CheckMessage],
-        gunicorn: list[tuple[str, Any, str]] | str,
+        server: list[tuple[str, Any, str]] | str,
+        launcher: bool = False,
     ) -> None:
         name, label = platform.name, platform.label
         self.stdout.write(self.style.MIGRATE_HEADING(f"Platform: {label} ({reason})"))
@@ -163,7 +183,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {entry.setting} = {entry.value!r}  [{entry.source}]")
             for note in report.notes:
                 self.stdout.write(f"  note: {note}")
-        self.print_gunicorn(gunicorn)
+        self.print_server(server, launcher)
         if self.not_judged:
             self.stdout.write(f"Migrations {self.not_judged}.")
         for low, high, title, style in (
