@@ -263,6 +263,13 @@ def test_the_values_resolved_here_are_for_the_web_command_the_platform_starts(tm
     assert "gthread" in worker_class()
     (tmp_path / "fly.toml").write_text('[processes]\napp = "gunicorn proj.asgi"\n')
     assert "gthread" not in worker_class()
+    # The Granian launcher starts instead: the file is not read, and the dry run says so.
+    (tmp_path / "fly.toml").write_text('[processes]\napp = "python -m django_platform.granian proj.asgi:application"\n')
+    out = StringIO()
+    with override_settings(WSGI_APPLICATION="proj.wsgi.application", BASE_DIR=tmp_path):
+        call_command("platform_gunicorn", "--platform", "fly", "--path", str(tmp_path), "--dry-run", stdout=out)
+    assert "  not read: the web command starts Granian (platform_check shows its flags)" in out.getvalue()
+    assert "  worker_class = " not in out.getvalue()
 
 
 def test_gunicorn_dry_run_names_an_invalid_value(tmp_path: Path) -> None:

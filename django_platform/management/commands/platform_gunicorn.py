@@ -17,7 +17,7 @@ from django_platform.deploy.gunicorn_file import (
     gunicorn_body,
     gunicorn_setting_names,
 )
-from django_platform.deploy.procfile import web_call
+from django_platform.deploy.procfile import granian_launcher, web_call
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.manifests.started import web_started
 from django_platform.platforms import Platform
@@ -28,8 +28,10 @@ def resolved_here(platform: Platform) -> str:
 
     env = environment()
     web = web_started(project_dir(), platform)[0]  # the manifest's, else the Procfile's
-    found = explain_here(env, platform, web_call(web, env, settings.WSGI_APPLICATION))
     head = f"At server start here ({platform.label}, this machine's CPUs and memory, this environment):"
+    if granian_launcher(web):
+        return f"{head}\n  not read: the web command starts Granian (platform_check shows its flags)"
+    found = explain_here(env, platform, web_call(web, env, settings.WSGI_APPLICATION))
     if isinstance(found, str):
         return f"{head}\n  not resolvable: {found}"
     return "\n".join([head, *(f"  {name} = {value!r}  [{why}]" for name, value, why in found)])
