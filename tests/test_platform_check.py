@@ -184,6 +184,7 @@ def test_the_granian_launchers_flags_that_would_apply_here_and_why(tmp_path: Pat
     flags = {row["flag"]: row for row in document["granian"]}
     assert flags["--workers"] == {"flag": "--workers", "value": 3, "why": "WEB_CONCURRENCY"}
     assert flags["--respawn-failed-workers"]["value"] is None
+    assert flags["--port"]["value"] == 5000  # numbers as numbers, as gunicorn's values
     assert document["gunicorn"] == "not started: the web command starts Granian (see granian)"
     # Where the router's idle timeout is below Granian's longest, or unknown: kept, with why.
     report.environment = {"DYNO": "web.1", "GUNICORN_KEEPALIVE": "20"}

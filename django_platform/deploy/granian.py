@@ -82,7 +82,7 @@ def explain(
     """(flag, value or None for a switch, why) for granian's command line on this platform and
     environment, as the launcher passes them; `websockets`: the project can route them (Channels is
     installed). What platform_check shows for the launcher's web line."""
-    port = str(parse_int("PORT", env["PORT"], minimum=1, maximum=65535)) if env.get("PORT", "").strip() else "8000"
+    port = parse_int("PORT", env["PORT"], minimum=1, maximum=65535) if env.get("PORT", "").strip() else 8000
     # Granian takes one address: "::" where it is dual-stack (as gunicorn's [::]), else IPv4 only.
     host = "::" if ipv6 == (True, False) else "0.0.0.0"  # noqa: S104 - the platform's router connects from outside
     workers = worker_count(env, cpus=cpus, memory=memory, platform=platform)
@@ -90,7 +90,7 @@ def explain(
     window = f"{platform.label} sends {platform.stop_signal}, then SIGKILL after {platform.stop_window(env)} s"
     return [
         ("--interface", "asgi", "Django's ASGI handler, behind the launcher's wrapper"),
-        ("--host", host, "dual-stack, as gunicorn's [::]" if host == "::" else "IPv4: Granian takes one address"),
+        ("--host", host, "dual-stack, as gunicorn's [::]" if host == "::" else "IPv4: no dual-stack IPv6 here"),
         ("--port", port, "PORT" if env.get("PORT", "").strip() else "Granian does not read PORT: 8000 without it"),
         ("--workers", workers, workers_why(env, platform, cpus=cpus, memory=memory)),
         # Finish in-flight requests before the platform's SIGKILL: gunicorn's graceful timeout, the
