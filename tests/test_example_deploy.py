@@ -29,7 +29,18 @@ PRODUCTION = {
 }
 SCHEMA = {
     "type": "object",
-    "required": ["schema", "platform", "reason", "unverified", "settings", "gunicorn", "notes", "findings", "summary"],
+    "required": [
+        "schema",
+        "platform",
+        "reason",
+        "unverified",
+        "settings",
+        "gunicorn",
+        "granian",
+        "notes",
+        "findings",
+        "summary",
+    ],
     "additionalProperties": False,
     "properties": {
         "schema": {"const": 2},
@@ -69,6 +80,25 @@ SCHEMA = {
                         "required": ["setting", "value", "why"],
                         "additionalProperties": False,
                         "properties": {"setting": {"type": "string"}, "value": {}, "why": {"type": "string"}},
+                    },
+                },
+            ]
+        },
+        "granian": {
+            "oneOf": [
+                {"type": "null"},
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["flag", "value", "why"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "flag": {"type": "string", "pattern": "^--"},
+                            "value": {"type": ["string", "integer", "null"]},
+                            "why": {"type": "string"},
+                        },
                     },
                 },
             ]

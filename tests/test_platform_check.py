@@ -7,12 +7,14 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_platform.report import Report
+from tests.test_example_deploy import SCHEMA
 
 REPORT = Report("render", "environment has RENDER=true")
 REPORT.record(
@@ -186,6 +188,7 @@ def test_the_granian_launchers_flags_that_would_apply_here_and_why(tmp_path: Pat
     assert flags["--respawn-failed-workers"]["value"] is None
     assert flags["--port"]["value"] == 5000  # numbers as numbers, as gunicorn's values
     assert document["gunicorn"] == "not started: the web command starts Granian (see granian)"
+    jsonschema.validate(document, SCHEMA)  # the documented --format json schema
     # Where the router's idle timeout is below Granian's longest, or unknown: kept, with why.
     report.environment = {"DYNO": "web.1", "GUNICORN_KEEPALIVE": "20"}
     with override_settings(DJANGO_PLATFORM_REPORT=report, BASE_DIR=tmp_path):
@@ -201,6 +204,7 @@ def test_the_granian_launchers_flags_that_would_apply_here_and_why(tmp_path: Pat
         document = json.loads(run("--format", "json", "--fail-level", "CRITICAL")[0])
     assert "  not resolvable: GUNICORN_KEEPALIVE must be a whole number." in out
     assert document["granian"] == "GUNICORN_KEEPALIVE must be a whole number."
+    jsonschema.validate(document, SCHEMA)
     assert "planted" not in out + json.dumps(document)
     # A gunicorn line: no granian entry.
     (tmp_path / "Procfile").write_text("web: gunicorn proj.asgi\n")
