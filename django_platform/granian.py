@@ -12,12 +12,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.deploy.granian import (
     TARGET_VARIABLE,
     TRUSTED_VARIABLE,
-    arguments,
-    closes_websockets,
+    command_line,
+    explain_here,
     trusted_proxies,
 )
-from django_platform.deploy.gunicorn import ipv6_support
-from django_platform.machine import cpu_limit, memory_limit
 from django_platform.parsers.env import TextEnvironment
 from django_platform.parsers.serving import SERVER_VARIABLE, reuse_threads
 from django_platform.platforms import PLUGINS_VARIABLE, detect, load_plugins
@@ -36,9 +34,9 @@ def main(argv: list[str]) -> int:
         if env.get(PLUGINS_VARIABLE, "").strip():
             load_plugins(env[PLUGINS_VARIABLE])
         platform = detect(env).platform
-        args = arguments(
-            env, platform, cpus=cpu_limit(), memory=memory_limit(), ipv6=ipv6_support(), websockets=closes_websockets()
-        )
+        flags = explain_here(env, platform)
+        if isinstance(flags, str):
+            raise ImproperlyConfigured(flags)
         trusted = trusted_proxies(env, platform)
         reuse_threads(env)  # checked here, before the workers read it
     except ImproperlyConfigured as exc:  # our message: it names the variable, never its value
@@ -47,7 +45,7 @@ def main(argv: list[str]) -> int:
     os.environ[TARGET_VARIABLE] = argv[0]
     os.environ[TRUSTED_VARIABLE] = trusted
     os.environ.setdefault(SERVER_VARIABLE, "asgi")  # configure(): settings under ASGI
-    os.execv(program, [program, *args])  # noqa: S606 - the granian found on PATH, as the Procfile would run it
+    os.execv(program, [program, *command_line(flags)])  # noqa: S606 - the granian found on PATH, as the Procfile would run it
     return 0  # pragma: no cover - execv does not return
 
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from django_platform.areas.channels import CORE, IN_MEMORY, PUBSUB, build_layers
-from django_platform.platforms import BY_NAME, Context
+from django_platform.platforms import BY_NAME, Context, Platform
 from django_platform.report import Report
 from tests.services import port_open, unavailable
 from tests.test_platforms import registry  # noqa: F401 - the fixture
@@ -638,7 +638,15 @@ def test_the_sync_chain_saves_the_hops_between_the_event_loop_and_a_thread() -> 
 
 
 def test_granian_is_started_tuned_for_the_platform() -> None:
-    from django_platform.deploy.granian import WRAPPER, arguments, trusted_proxies
+    from django_platform.deploy.granian import WRAPPER, command_line, explain, trusted_proxies
+
+    def arguments(env: dict[str, str], platform: Platform, **machine: Any) -> list[str]:
+        return command_line(explain(env, platform, **machine))
+
+    def flag(args: list[str], name: str) -> str | None:
+        """The value after `name`, None for a switch (the last flag or one followed by a flag)."""
+        following = args[args.index(name) + 1]
+        return None if following.startswith("--") or following == WRAPPER else following
 
     heroku = {"DYNO": "web.1", "PORT": "5000", "WEB_CONCURRENCY": "3"}
     args = arguments(heroku, BY_NAME["heroku"], cpus=2, memory=None)
@@ -652,25 +660,32 @@ def test_granian_is_started_tuned_for_the_platform() -> None:
     railway = arguments({"RAILWAY_ENVIRONMENT": "production"}, BY_NAME["railway"], cpus=1, memory=None)
     assert "--no-http1-keep-alive" in railway and "--http1-header-read-timeout" not in railway
     render = arguments({"RENDER": "true"}, BY_NAME["render"], cpus=1, memory=None)  # its router's timeout unknown
-    assert render[render.index("--http1-header-read-timeout") + 1] == "60000"
+    assert flag(render, "--http1-header-read-timeout") == "60000"
     assert "--no-http1-keep-alive" not in render
-    for keepalive, flags in (("5", ["--http1-header-read-timeout", "5000"]), ("0", ["--no-http1-keep-alive"])):
+    for keepalive, name, value in (("5", "--http1-header-read-timeout", "5000"), ("0", "--no-http1-keep-alive", None)):
         told_args = arguments({**heroku, "GUNICORN_KEEPALIVE": keepalive}, BY_NAME["heroku"], cpus=1, memory=None)
-        assert told_args[11 : 11 + len(flags)] == flags, keepalive
+        assert flag(told_args, name) == value, keepalive
+        assert {"--http1-header-read-timeout", "--no-http1-keep-alive"} - {name} - set(told_args), keepalive
+    told_why = {
+        name: why for name, _, why in explain({"GUNICORN_KEEPALIVE": "120"}, BY_NAME["render"], cpus=1, memory=None)
+    }
+    assert told_why["--no-http1-keep-alive"] == (
+        "GUNICORN_KEEPALIVE (120 s) is longer than Granian keeps an idle connection (60 s): a connection per request"
+    )
     with pytest.raises(ImproperlyConfigured, match=r"^GUNICORN_KEEPALIVE "):
         arguments({**heroku, "GUNICORN_KEEPALIVE": "forever"}, BY_NAME["heroku"], cpus=1, memory=None)
     # Channels installed: asyncio's loop, whose stop signal handlers asgi_stop can stand in front of.
     channels = arguments(heroku, BY_NAME["heroku"], cpus=2, memory=None, websockets=True)
-    assert channels[channels.index("--loop") + 1] == "asyncio"
+    assert flag(channels, "--loop") == "asyncio"
     fly = arguments({"FLY_APP_NAME": "a"}, BY_NAME["fly"], cpus=1, memory=None, ipv6=(True, False))
-    assert fly[fly.index("--host") + 1] == "::" and fly[fly.index("--port") + 1] == "8000"  # dual-stack
+    assert flag(fly, "--host") == "::" and flag(fly, "--port") == "8000"  # dual-stack
     # net.ipv6.bindv6only set: "::" would leave IPv4 (the router) out, and Granian takes one address.
     v6only = arguments({"FLY_APP_NAME": "a"}, BY_NAME["fly"], cpus=1, memory=None, ipv6=(True, True))
-    assert v6only[v6only.index("--host") + 1] == "0.0.0.0"  # noqa: S104
-    assert fly[fly.index("--workers-kill-timeout") + 1] == "4"  # Fly: SIGINT, killed 5 s later
+    assert flag(v6only, "--host") == "0.0.0.0"  # noqa: S104
+    assert flag(fly, "--workers-kill-timeout") == "4"  # Fly: SIGINT, killed 5 s later
     # The graceful timeout a manifest's stop window is written above, as gunicorn's.
     told = arguments({**heroku, "GUNICORN_GRACEFUL_TIMEOUT": "12"}, BY_NAME["heroku"], cpus=1, memory=None)
-    assert told[told.index("--workers-kill-timeout") + 1] == "12"
+    assert flag(told, "--workers-kill-timeout") == "12"
     assert trusted_proxies(heroku, BY_NAME["heroku"]) == "*"  # every peer is the router
     assert trusted_proxies({}, BY_NAME["local"]) == "127.0.0.1"
     assert trusted_proxies({"GUNICORN_FORWARDED_ALLOW_IPS": "10.0.0.1"}, BY_NAME["heroku"]) == "10.0.0.1"

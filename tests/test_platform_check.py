@@ -179,8 +179,8 @@ def test_the_granian_launchers_flags_that_would_apply_here_and_why(tmp_path: Pat
     assert "  --port 5000  [PORT]\n" in out
     assert "  --workers-kill-timeout 29  [Heroku sends SIGTERM, then SIGKILL after 30 s]\n" in out
     assert (
-        "  --no-http1-keep-alive  [the router's 90 s idle timeout is longer than Granian keeps an idle connection "
-        "(60 s): a connection per request]\n" in out
+        "  --no-http1-keep-alive  [95 s (the router's 90 s idle timeout + 5) is longer than Granian keeps an idle "
+        "connection (60 s): a connection per request]\n" in out
     )
     assert "  --loop asyncio  [asyncio's: the launcher closes open websockets at a stop (Channels is installed)]" in out
     flags = {row["flag"]: row for row in document["granian"]}

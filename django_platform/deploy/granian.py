@@ -44,7 +44,7 @@ def closes_websockets() -> bool:
 def keep_alive(env: Mapping[str, str], platform: Platform) -> tuple[str, Any, str]:
     """Granian's keep-alive flag, its value and why: idle connections kept longer than the router
     keeps them, as gunicorn's keepalive (GUNICORN_KEEPALIVE, else the router's idle timeout + 5).
-    Where that is longer than Granian can (Heroku's 90 s, Railway's 60 s) or 0, keep-alive off: the
+    Where that is longer than Granian can (Heroku's 90 + 5, Railway's 60 + 5) or 0, keep-alive off: the
     router would reuse a connection Granian has closed and fail the request, so each request gets
     its own. Where the router's timeout is unknown, the longest Granian keeps them."""
     wanted = get_int(env, "GUNICORN_KEEPALIVE", minimum=0)
@@ -60,7 +60,11 @@ def keep_alive(env: Mapping[str, str], platform: Platform) -> tuple[str, Any, st
     if wanted == 0:
         return "--no-http1-keep-alive", None, "GUNICORN_KEEPALIVE=0"
     if wanted > MAX_IDLE:
-        longer = "GUNICORN_KEEPALIVE" if told else f"the router's {platform.router_idle_timeout} s idle timeout"
+        longer = (
+            f"GUNICORN_KEEPALIVE ({wanted} s)"
+            if told
+            else f"{wanted} s (the router's {platform.router_idle_timeout} s idle timeout + 5)"
+        )
         return (
             "--no-http1-keep-alive",
             None,
@@ -115,23 +119,14 @@ def explain(
     ]
 
 
-def arguments(
-    env: Mapping[str, str],
-    platform: Platform,
-    *,
-    cpus: float,
-    memory: int | None,
-    ipv6: tuple[bool, bool] = (False, False),
-    websockets: bool = False,
-) -> list[str]:
+def command_line(flags: list[tuple[str, Any, str]]) -> list[str]:
     """granian's arguments (after the program name): explain()'s flags, then the wrapper."""
-    flags = explain(env, platform, cpus=cpus, memory=memory, ipv6=ipv6, websockets=websockets)
     return [*(word for flag, value, _ in flags for word in ([flag] if value is None else [flag, str(value)])), WRAPPER]
 
 
 def explain_here(env: Mapping[str, str], platform: Platform) -> list[tuple[str, Any, str]] | str:
-    """explain() with this machine's CPUs, memory and IPv6, and this project's Channels; or, for an
-    invalid value, our message (it names the variable, never the value)."""
+    """explain() with this machine's CPUs, memory and IPv6, and this project's Channels, as the
+    launcher passes them; or, for an invalid value, our message (it names the variable, never the value)."""
     # Local: the machine's probes load where a command asks.
     from django_platform.deploy.gunicorn import ipv6_support
     from django_platform.machine import cpu_limit, memory_limit
