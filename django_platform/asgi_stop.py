@@ -44,13 +44,14 @@ def _cancelled_from_outside() -> bool:
 class _Websocket:
     """One websocket's sends, as the application makes them, and its stop."""
 
-    __slots__ = ("closed", "pending", "send", "stop")
+    __slots__ = ("closed", "pending", "send", "stop", "told")
 
     def __init__(self, send: Any) -> None:
         self.send = send
         self.closed = False
         self.stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pending: Any = None  # the application's wait for its next message (Granian's future-like)
+        self.told = False  # handed websocket.disconnect by the stop
 
     async def restart(self) -> None:
         """Close it as a restart (once) and end the application's wait for the next message."""
@@ -130,7 +131,17 @@ class ClosingWebsockets:
                 if self.open:
                     await asyncio.wait_for(self.emptied.wait(), max(0.0, deadline - loop.time()))
         except asyncio.TimeoutError:
-            logger.warning("%d websocket handler(s) still running at the stop", len(self.open))
+            told = sum(ws.told for ws in self.open)
+            # Their clients have the close frame; what runs on is the application's own ending.
+            logger.warning(
+                "%d websocket handler(s) still running %s s after the stop closed their websockets (1012): %d "
+                "handed websocket.disconnect and still ending, %d not asking for their next message. Granian's "
+                "stop goes on; they end with the worker at the latest.",
+                len(self.open),
+                STOP_WAIT,
+                told,
+                len(self.open) - told,
+            )
         finally:
             theirs._run()
 
@@ -153,6 +164,7 @@ class ClosingWebsockets:
 
         async def receiving() -> Any:
             if ws.stop.done():
+                ws.told = True
                 return DISCONNECT
             pending = receive()
             if not hasattr(pending, "cancel"):
@@ -164,6 +176,7 @@ class ClosingWebsockets:
                 return await pending
             except asyncio.CancelledError:
                 if ws.stop.done() and not _cancelled_from_outside():
+                    ws.told = True
                     return DISCONNECT
                 raise
             finally:

@@ -155,6 +155,8 @@ def test_a_handler_that_does_not_return_delays_the_servers_stop_by_stop_wait_onl
 
     async def stubborn(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "websocket.accept"})
+        if scope.get("deaf"):  # never asks for a message
+            await never()
         await send({"type": "websocket.close", "code": 1000})  # closed, and not done
         await receive()  # websocket.disconnect, then it goes on working
         await never()
@@ -162,23 +164,32 @@ def test_a_handler_that_does_not_return_delays_the_servers_stop_by_stop_wait_onl
     closing = serve(loop, stubborn, server)
 
     async def rehearse() -> float:
-        socket = asyncio.ensure_future(closing({"type": "websocket"}, never, server.sender(0)))
+        sockets = [
+            asyncio.ensure_future(closing({"type": "websocket", "deaf": n == 1}, never, server.sender(n)))
+            for n in range(2)
+        ]
         await asyncio.sleep(0.05)
         begun = loop.time()
         os.kill(os.getpid(), signal.SIGTERM)
         while not server.stops:
             await asyncio.sleep(0.01)
-        socket.cancel()
+        for socket in sockets:
+            socket.cancel()
         return loop.time() - begun
 
     with caplog.at_level(logging.WARNING, "django_platform.asgi_stop"):
         waited = loop.run_until_complete(rehearse())
     assert 0.15 < waited < 1, waited
-    assert "1 websocket handler(s) still running at the stop" in caplog.text
+    assert (
+        "2 websocket handler(s) still running 0.2 s after the stop closed their websockets (1012): 1 handed "
+        "websocket.disconnect and still ending, 1 not asking for their next message. Granian's stop goes on; "
+        "they end with the worker at the latest." in caplog.text
+    )
     assert server.sent[0] == [
         {"type": "websocket.accept"},
         {"type": "websocket.close", "code": 1000},
     ]  # no second close
+    assert server.sent[1] == [{"type": "websocket.accept"}, {"type": "websocket.close", "code": RESTART}]
 
 
 def test_a_websocket_restarts_once(loop: asyncio.AbstractEventLoop) -> None:
