@@ -51,7 +51,7 @@ class _Websocket:
         self.closed = False
         self.stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pending: Any = None  # the application's wait for its next message (Granian's future-like)
-        self.told = False  # handed websocket.disconnect by the stop
+        self.told = False  # handed websocket.disconnect (the stop's, or the server's)
 
     async def restart(self) -> None:
         """Close it as a restart (once) and end the application's wait for the next message."""
@@ -168,19 +168,23 @@ class ClosingWebsockets:
                 return DISCONNECT
             pending = receive()
             if not hasattr(pending, "cancel"):
-                return await pending  # a message there already (Granian's PyDoneAwaitable)
-            # Granian's PyFutureAwaitable, awaited as it is: the stop cancels it. A future of our own
-            # per wait, its outcome relayed, cost 6.9 µs a message (benchmarks/websocket_stop_cost.py).
-            ws.pending = pending
-            try:
-                return await pending
-            except asyncio.CancelledError:
-                if ws.stop.done() and not _cancelled_from_outside():
-                    ws.told = True
-                    return DISCONNECT
-                raise
-            finally:
-                ws.pending = None
+                message = await pending  # a message there already (Granian's PyDoneAwaitable)
+            else:
+                # Granian's PyFutureAwaitable, awaited as it is: the stop cancels it. A future of our
+                # own per wait, its outcome relayed, cost 6.9 µs a message (benchmarks/websocket_stop_cost.py).
+                ws.pending = pending
+                try:
+                    message = await pending
+                except asyncio.CancelledError:
+                    if ws.stop.done() and not _cancelled_from_outside():
+                        ws.told = True
+                        return DISCONNECT
+                    raise
+                finally:
+                    ws.pending = None
+            if message["type"] == "websocket.disconnect":  # the client's answer to the close, often
+                ws.told = True
+            return message
 
         try:
             await self.app(scope, receiving, sending)
