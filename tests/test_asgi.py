@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import sys
 from functools import partial
 from io import StringIO
 from pathlib import Path
@@ -170,12 +171,12 @@ def test_configure_sets_it_and_skips_it_while_collectstatic_runs(monkeypatch: py
 # --- checks ----------------------------------------------------------------------------------------
 
 
-def channel_messages(platform: str = "render", **overrides: Any) -> list[str]:
+def channel_messages(platform: str = "render", python: tuple[int, int] = (3, 12), **overrides: Any) -> list[str]:
     from django_platform.checks import judging
     from django_platform.checks.channels import check_channel_layer
 
     with override_settings(**overrides), judging(BY_NAME[platform]):
-        return [m.id or "" for m in check_channel_layer()]
+        return [m.id or "" for m in check_channel_layer(python=python)]
 
 
 def test_a_layer_that_does_not_reach_every_process_is_flagged() -> None:
@@ -185,6 +186,21 @@ def test_a_layer_that_does_not_reach_every_process_is_flagged() -> None:
     ]
     assert channel_messages(INSTALLED_APPS=apps) == ["django_platform.W033"]
     assert channel_messages(INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": CORE}}) == []
+    # Python 3.11 and older lose a cancellation in redis-py's sends: consumers ending together linger.
+    for python, expected in (((3, 11), ["django_platform.W056"]), ((3, 10), ["django_platform.W056"]), ((3, 13), [])):
+        found = channel_messages(python=python, INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": CORE}})
+        assert found == expected, python
+    assert channel_messages(python=(3, 11), INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": PUBSUB}}) == []
+    from django_platform.checks import judging
+    from django_platform.checks.channels import check_channel_layer
+
+    with override_settings(INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": CORE}}), judging(BY_NAME["fly"]):
+        here = check_channel_layer()  # this interpreter's version
+    assert [m.id for m in here] == (["django_platform.W056"] if sys.version_info < (3, 12) else [])
+    with override_settings(INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": CORE}}), judging(BY_NAME["fly"]):
+        (old_python,) = check_channel_layer(python=(3, 11))
+    assert old_python.msg.startswith("The channel layer is channels-redis's on Python 3.11, where asyncio.wait_for")
+    assert old_python.hint == "Run Python 3.12 or newer (.python-version): the stop then ends them at once."
     assert channel_messages("local", INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": IN_MEMORY}}) == []
     assert channel_messages() == []  # no Channels
 

@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -41,6 +42,11 @@ PROJECT = Path(__file__).resolve().parent / "projects" / "channels"
 SERVER = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": "5432", "USER": "postgres"}
 HOST = "chat.example.com"
 ROUTER = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+
+
+# channels-redis on Python 3.10 and 3.11, which lose a cancellation in redis-py's sends (W056; these
+# stops log the consumers' TimeoutError there).
+OLD_PYTHON = ["django_platform.W056"] if sys.version_info < (3, 12) else []
 
 
 def manage(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -145,7 +151,7 @@ def test_the_generated_procfile_serves_the_asgi_application_tuned(project: tuple
     document = json.loads(checked.stdout)
     # E008: the loopback PostgreSQL has no TLS, Heroku's would; I001: the project sends no mail.
     ignored = {"django_platform.E008", "django_platform.I001"}
-    assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == []
+    assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == OLD_PYTHON
     settings = {s["setting"]: s for s in document["settings"]}
     assert settings["DATABASES.default.CONN_MAX_AGE"]["value"] == 0
     layer = settings["CHANNEL_LAYERS.default"]["value"]
@@ -332,7 +338,7 @@ def test_granian_one_flag_away(project: tuple[Path, dict[str, str]]) -> None:
     )
     ignored = {"django_platform.E008", "django_platform.I001"}
     # No W054: the launcher closes the websockets as a restart at a stop (the tests above).
-    assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == []
+    assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == OLD_PYTHON
     # GUNICORN_KEEPALIVE, as gunicorn's keepalive: idle connections kept that long, then closed.
     with node(root, {**env, "GUNICORN_KEEPALIVE": "3"}) as (_proc, port):
         assert idle_connection(port, 1.5) == "open"
