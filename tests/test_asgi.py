@@ -176,7 +176,53 @@ def channel_messages(platform: str = "render", python: tuple[int, int] = (3, 12)
     from django_platform.checks.channels import check_channel_layer
 
     with override_settings(**overrides), judging(BY_NAME[platform]):
-        return [m.id or "" for m in check_channel_layer(python=python)]
+        return [m.id or "" for m in check_channel_layer(python=(python, ".python-version"))]
+
+
+def test_channels_redis_on_a_python_that_loses_cancellations_is_flagged(tmp_path: Path) -> None:
+    """W056 judges the Python the platform runs: the project's .python-version, else runtime.txt (as
+    the platforms' builds read them), else this interpreter."""
+    from django_platform.checks import judging
+    from django_platform.checks.channels import check_channel_layer
+
+    apps = ["django.contrib.auth", "django.contrib.contenttypes", "django_platform", "tests.testapp", "channels"]
+
+    def found() -> list[Any]:
+        layers = {"default": {"BACKEND": CORE}}
+        with override_settings(INSTALLED_APPS=apps, CHANNEL_LAYERS=layers, BASE_DIR=tmp_path), judging(BY_NAME["fly"]):
+            return check_channel_layer()
+
+    here = found()  # no file: this interpreter's version
+    assert [m.id for m in here] == (["django_platform.W056"] if sys.version_info < (3, 12) else [])
+    (tmp_path / "runtime.txt").write_text("python-3.10.14\n")
+    (old,) = found()
+    assert old.msg.startswith("The channel layer is channels-redis's on Python 3.10 (runtime.txt), where asyncio")
+    assert old.hint == "Run Python 3.12 or newer (.python-version): the stop then ends them at once."
+    (tmp_path / ".python-version").write_text("# the platform's\n3.13\n")  # read first, as the builds do
+    assert found() == []
+    (tmp_path / ".python-version").write_text("\ufeff3.11.7\r\n")
+    assert [m.msg.split(" (")[0][-11:] for m in found()] == ["Python 3.11"]
+    (tmp_path / ".python-version").write_text("system\n")  # no version said: the next file's
+    assert "(runtime.txt)" in found()[0].msg
+
+
+def test_the_python_a_project_asks_for() -> None:
+    from django_platform.parsers.python_version import requested_python
+
+    for text, expected in (
+        ("3.12\n", (3, 12)),
+        ("3.11.7", (3, 11)),
+        ("  # pinned\n\n3.10\n3.13\n", (3, 10)),
+        ("cpython-3.12.1-linux-x86_64-gnu\n", (3, 12)),
+        ("python-3.11.9\n", (3, 11)),
+        ("3.13t\n", (3, 13)),
+        ("pypy3.10\n", None),
+        ("system\n", None),
+        ("3\n", None),
+        ("", None),
+        ("# only a comment\n", None),
+    ):
+        assert requested_python(text) == expected, text
 
 
 def test_a_layer_that_does_not_reach_every_process_is_flagged() -> None:
@@ -191,16 +237,6 @@ def test_a_layer_that_does_not_reach_every_process_is_flagged() -> None:
         found = channel_messages(python=python, INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": CORE}})
         assert found == expected, python
     assert channel_messages(python=(3, 11), INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": PUBSUB}}) == []
-    from django_platform.checks import judging
-    from django_platform.checks.channels import check_channel_layer
-
-    with override_settings(INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": CORE}}), judging(BY_NAME["fly"]):
-        here = check_channel_layer()  # this interpreter's version
-    assert [m.id for m in here] == (["django_platform.W056"] if sys.version_info < (3, 12) else [])
-    with override_settings(INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": CORE}}), judging(BY_NAME["fly"]):
-        (old_python,) = check_channel_layer(python=(3, 11))
-    assert old_python.msg.startswith("The channel layer is channels-redis's on Python 3.11, where asyncio.wait_for")
-    assert old_python.hint == "Run Python 3.12 or newer (.python-version): the stop then ends them at once."
     assert channel_messages("local", INSTALLED_APPS=apps, CHANNEL_LAYERS={"default": {"BACKEND": IN_MEMORY}}) == []
     assert channel_messages() == []  # no Channels
 

@@ -12,6 +12,8 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.areas.channels import CORE, IN_MEMORY, INSTALL, uses_channels
 from django_platform.checks import environment, target_platform
+from django_platform.deploy.files import project_dir
+from django_platform.parsers.python_version import FILES, requested_python
 
 E032 = (
     "The channel layer is Channels' in-memory one: a message sent in one process never reaches the consumers "
@@ -24,18 +26,31 @@ W033 = "Channels has no channel layer: group_send and channel_layer.send fail in
 # reconnecting, waits out the 5 s blocking pop (measured: 4 of 6 runs of ten consumers ending together
 # on 3.11.7, redis-py 8.2; none on 3.12; tests/test_asgi_nodes.py's stops log the TimeoutError).
 W056 = (
-    "The channel layer is channels-redis's on Python {version}, where asyncio.wait_for can lose a cancellation "
-    "(fixed in 3.12) in redis-py's sends: consumers ending together, as at every stop, can each wait out "
+    "The channel layer is channels-redis's on Python {version} ({source}), where asyncio.wait_for can lose a "
+    "cancellation (fixed in 3.12) in redis-py's sends: consumers ending together, as at every stop, can each wait out "
     "channels-redis's 5 s blocking pop and end with redis's TimeoutError (an exception in the ASGI application)."
 )
 HINT_W056 = "Run Python 3.12 or newer (.python-version): the stop then ends them at once."
 HINT = f"Attach a Redis add-on (REDIS_URL) and install channels-redis ({INSTALL}): configure() sets CHANNEL_LAYERS."
 
 
+def platform_python() -> tuple[tuple[int, int], str]:
+    """The Python the platform runs and where that is said: the project's `.python-version` or
+    `runtime.txt` (what the platforms' builds read), else this interpreter's."""
+    root = project_dir()
+    for name in FILES:
+        path = root / name
+        if path.is_file():
+            version = requested_python(path.read_text(encoding="utf-8-sig", errors="replace"))
+            if version is not None:
+                return version, name
+    return (sys.version_info.major, sys.version_info.minor), "this interpreter"
+
+
 def check_channel_layer(
-    app_configs: Any = None, *, python: tuple[int, int] | None = None, **kwargs: Any
+    app_configs: Any = None, *, python: tuple[tuple[int, int], str] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """`python`: the version judged (this interpreter's by default, the platform's when run there)."""
+    """`python`: the version judged and its source (platform_python()'s by default)."""
     platform = target_platform()
     current = {
         name: getattr(settings, name) for name in ("INSTALLED_APPS", "CHANNEL_LAYERS") if hasattr(settings, name)
@@ -48,9 +63,17 @@ def check_channel_layer(
         return [Warning(W033, hint=HINT, id="django_platform.W033")]
     if default.get("BACKEND") == IN_MEMORY:
         return [Error(E032.format(platform=platform.label), hint=HINT, id="django_platform.E032")]
-    version = python or (sys.version_info.major, sys.version_info.minor)
-    if default.get("BACKEND") == CORE and version < (3, 12):
-        return [Warning(W056.format(version=".".join(map(str, version))), hint=HINT_W056, id="django_platform.W056")]
+    if default.get("BACKEND") != CORE:
+        return []
+    version, source = python or platform_python()
+    if version < (3, 12):
+        return [
+            Warning(
+                W056.format(version=".".join(map(str, version)), source=source),
+                hint=HINT_W056,
+                id="django_platform.W056",
+            )
+        ]
     return []
 
 
