@@ -268,7 +268,10 @@ def test_the_values_resolved_here_are_for_the_web_command_the_platform_starts(tm
     out = StringIO()
     with override_settings(WSGI_APPLICATION="proj.wsgi.application", BASE_DIR=tmp_path):
         call_command("platform_gunicorn", "--platform", "fly", "--path", str(tmp_path), "--dry-run", stdout=out)
-    assert "  not read: the web command starts Granian (platform_check shows its flags)" in out.getvalue()
+    assert (
+        "  not read: the web command starts Granian (python -m django_platform.granian), whose flags "
+        "platform_check shows" in out.getvalue()
+    )
     assert "  worker_class = " not in out.getvalue()
 
 

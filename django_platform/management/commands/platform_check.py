@@ -15,10 +15,8 @@ from django_platform.checks import TAG, environment, judging, target_platform
 from django_platform.checks.budget import budget_here
 from django_platform.checks.layer_budget import layer_budget_here
 from django_platform.checks.migrations import migration_messages
-from django_platform.deploy import granian
 from django_platform.deploy.files import project_dir
-from django_platform.deploy.gunicorn import explain_here
-from django_platform.deploy.procfile import granian_launcher, web_call
+from django_platform.deploy.served import Explained, Served, served_here
 from django_platform.manifests.started import web_started
 from django_platform.platforms import Platform, get_platform
 from django_platform.report import Report, mask
@@ -41,14 +39,20 @@ def run_findings(deploy: bool) -> list[checks.CheckMessage]:
     return sorted((m for m in found if not m.is_silenced()), key=lambda m: (-m.level, m.id or ""))
 
 
+def rows(values: Explained | str, key: str) -> list[dict[str, Any]] | str:
+    """Explained values as JSON rows (`key`: "setting" or "flag"), or our message as it is."""
+    return (
+        values if isinstance(values, str) else [{key: name, "value": value, "why": why} for name, value, why in values]
+    )
+
+
 def as_json(
     report: Report | None,
     platform: str,
     reason: str,
     findings: list[checks.CheckMessage],
-    gunicorn: list[tuple[str, Any, str]] | str,
+    served: Served,
     unverified: tuple[str, ...] = (),
-    granian_flags: list[tuple[str, Any, str]] | str | None = None,
 ) -> dict[str, Any]:
     """The documented --format json schema (version 2: settings carry their structured origin,
     the gunicorn values that would apply here, or the Granian launcher's flags where the web command
@@ -59,12 +63,10 @@ def as_json(
         "reason": reason,
         "unverified": list(unverified),
         "settings": [e.as_dict() for e in (report or [])],
-        "gunicorn": gunicorn
-        if isinstance(gunicorn, str)
-        else [{"setting": name, "value": value, "why": why} for name, value, why in gunicorn],
-        "granian": granian_flags
-        if granian_flags is None or isinstance(granian_flags, str)
-        else [{"flag": flag, "value": value, "why": why} for flag, value, why in granian_flags],
+        "gunicorn": "not started: the web command starts Granian (see granian)"
+        if served.flags
+        else rows(served.values, "setting"),
+        "granian": rows(served.values, "flag") if served.flags else None,
         "notes": list(report.notes) if report else [],
         "findings": [
             {
@@ -123,39 +125,17 @@ class Command(BaseCommand):
             migrations = [m for m in migrations if not m.is_silenced()]
             findings = sorted([*findings, *budget, *migrations], key=lambda m: (-m.level, m.id or ""))
 
-        env = environment()
-        # The web command the platform starts: its manifest's, else the Procfile's.
+        # The web command the platform starts (its manifest's, else the Procfile's), and its server.
         web = web_started(project_dir(), platform)[0]
-        flags: list[tuple[str, Any, str]] | str | None = None
-        if granian_launcher(web):  # gunicorn does not start: the launcher's flags instead
-            flags = granian.explain_here(env, platform)
-            gunicorn: list[tuple[str, Any, str]] | str = "not started: the web command starts Granian (see granian)"
-        else:
-            gunicorn = explain_here(env, platform, web_call(web, env, settings.WSGI_APPLICATION))
+        served = served_here(web, environment(), platform, settings.WSGI_APPLICATION)
         if options["output_format"] == "json":
-            document = as_json(report, platform.name, reason, findings, gunicorn, platform.unverified, flags)
+            document = as_json(report, platform.name, reason, findings, served, platform.unverified)
             self.stdout.write(json.dumps(mask(document), indent=2, default=str))
         else:
-            self.print_text(
-                report, platform, reason, findings, flags if flags is not None else gunicorn, flags is not None
-            )
+            self.print_text(report, platform, reason, findings, served)
         failing = [m for m in findings if m.level >= LEVELS[options["fail_level"]]]
         if failing:
             raise CommandError(f"{len(failing)} finding(s) at {options['fail_level']} or above.", returncode=1)
-
-    def print_server(self, values: list[tuple[str, Any, str]] | str, launcher: bool) -> None:
-        server = "Granian (python -m django_platform.granian)" if launcher else "gunicorn"
-        self.stdout.write(
-            self.style.MIGRATE_HEADING(f"{server} at server start here (this machine, this environment):")
-        )
-        if isinstance(values, str):
-            self.stdout.write(f"  not resolvable: {values}")
-            return
-        for name, value, why in values:
-            if launcher:
-                self.stdout.write(f"  {name}{'' if value is None else f' {value}'}  [{why}]")
-            else:
-                self.stdout.write(f"  {name} = {value!r}  [{why}]")
 
     def print_text(
         self,
@@ -163,8 +143,7 @@ class Command(BaseCommand):
         platform: Platform,
         reason: str,
         findings: list[checks.CheckMessage],
-        server: list[tuple[str, Any, str]] | str,
-        launcher: bool = False,
+        served: Served,
     ) -> None:
         name, label = platform.name, platform.label
         self.stdout.write(self.style.MIGRATE_HEADING(f"Platform: {label} ({reason})"))
@@ -183,7 +162,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {entry.setting} = {entry.value!r}  [{entry.source}]")
             for note in report.notes:
                 self.stdout.write(f"  note: {note}")
-        self.print_server(server, launcher)
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(f"{served.server} at server start here (this machine, this environment):")
+        )
+        for line in served.lines():
+            self.stdout.write(line)
         if self.not_judged:
             self.stdout.write(f"Migrations {self.not_judged}.")
         for low, high, title, style in (

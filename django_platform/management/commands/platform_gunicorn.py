@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment
 from django_platform.deploy.files import project_dir
-from django_platform.deploy.gunicorn import MANAGED, explain_here
+from django_platform.deploy.gunicorn import MANAGED
 from django_platform.deploy.gunicorn_file import (
     assigned_settings,
     comment_out_settings,
@@ -17,7 +17,7 @@ from django_platform.deploy.gunicorn_file import (
     gunicorn_body,
     gunicorn_setting_names,
 )
-from django_platform.deploy.procfile import granian_launcher, web_call
+from django_platform.deploy.served import served_here
 from django_platform.management.base import ManagedFileCommand, chosen_platform
 from django_platform.manifests.started import web_started
 from django_platform.platforms import Platform
@@ -26,15 +26,12 @@ from django_platform.platforms import Platform
 def resolved_here(platform: Platform) -> str:
     """The values the file resolves to at server start on this machine, with why."""
 
-    env = environment()
     web = web_started(project_dir(), platform)[0]  # the manifest's, else the Procfile's
+    served = served_here(web, environment(), platform, settings.WSGI_APPLICATION)
     head = f"At server start here ({platform.label}, this machine's CPUs and memory, this environment):"
-    if granian_launcher(web):
-        return f"{head}\n  not read: the web command starts Granian (platform_check shows its flags)"
-    found = explain_here(env, platform, web_call(web, env, settings.WSGI_APPLICATION))
-    if isinstance(found, str):
-        return f"{head}\n  not resolvable: {found}"
-    return "\n".join([head, *(f"  {name} = {value!r}  [{why}]" for name, value, why in found)])
+    if served.flags:  # another server starts: it never reads this file
+        return f"{head}\n  not read: the web command starts {served.server}, whose flags platform_check shows"
+    return "\n".join([head, *served.lines()])
 
 
 class Command(ManagedFileCommand):
