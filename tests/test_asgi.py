@@ -204,6 +204,9 @@ def test_channels_redis_on_a_python_that_loses_cancellations_is_flagged(tmp_path
     assert [m.msg.split(" (")[0][-11:] for m in found()] == ["Python 3.11"]
     (tmp_path / ".python-version").write_text("system\n")  # no version said: the next file's
     assert "(runtime.txt)" in found()[0].msg
+    (tmp_path / ".python-version").unlink()
+    (tmp_path / ".python-version").mkdir()  # not a file: the next one's
+    assert "(runtime.txt)" in found()[0].msg
 
 
 def test_the_python_a_project_asks_for() -> None:

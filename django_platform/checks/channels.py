@@ -39,11 +39,13 @@ def platform_python() -> tuple[tuple[int, int], str]:
     `runtime.txt` (what the platforms' builds read), else this interpreter's."""
     root = project_dir()
     for name in FILES:
-        path = root / name
-        if path.is_file():
-            version = requested_python(path.read_text(encoding="utf-8-sig", errors="replace"))
-            if version is not None:
-                return version, name
+        try:
+            text = (root / name).read_text(encoding="utf-8-sig", errors="replace")
+        except OSError:  # absent, a directory, unreadable: the next file says it, or nothing does
+            continue
+        version = requested_python(text)
+        if version is not None:
+            return version, name
     return (sys.version_info.major, sys.version_info.minor), "this interpreter"
 
 
