@@ -100,7 +100,9 @@ def node(root: Path, env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[byt
     """One dyno: the Procfile's web line through a shell, as the platform runs it."""
     web = process_types((root / "Procfile").read_text())["web"]
     port = free_port()
-    full = clean_environ(**{**env, "PORT": str(port), "PATH": f"{BIN}:/usr/bin:/bin"})
+    # The slug's programs first (and, where `env` has a PATH, its directories before them).
+    path = ":".join([*filter(None, [env.get("PATH")]), str(BIN), "/usr/bin", "/bin"])
+    full = clean_environ(**{**env, "PORT": str(port), "PATH": path})
     log = (root / f"node-{port}.log").open("ab")
     proc = subprocess.Popen(
         ["bash", "-c", f"exec {web}"], cwd=root, env=full, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -272,6 +274,39 @@ def test_the_servers_w054_names_reset_websockets_at_a_stop(server: str, extra: d
     assert not set(closes) <= {1001, 1012}, closes  # reset (None), or an error (1011) after the timeout
     assert len(answer) == 1 and not isinstance(answer[0], Exception), answer
     assert answer[0].status_code == 200 and answer[0].text.startswith("waited 2 s")
+
+
+@pytest.fixture(scope="module")
+def daphne_apart() -> Path:
+    """Daphne installed apart (`pip install --target .daphne daphne`): its dependency autobahn wants a
+    cryptography release our S3 encryption client's pin excludes, so it cannot sit in the test
+    environment. Its programs run this environment's Python with the directory first on PYTHONPATH."""
+    # One directory per Python: its compiled parts (cffi, cryptography) are built for one.
+    lib = Path(__file__).resolve().parent.parent / ".daphne" / f"py{sys.version_info.major}{sys.version_info.minor}"
+    if not (lib / "bin" / "daphne").is_file():
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--target", str(lib), "daphne"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if done.returncode != 0 or not (lib / "bin" / "daphne").is_file():
+            unavailable(f"Daphne could not be installed apart in {lib}: {done.stderr[-500:]}")
+    return lib
+
+
+def test_daphne_fails_the_request_in_flight_and_resets_websockets_at_a_stop(daphne_apart: Path, tmp_path: Path) -> None:
+    """What W055 says, held to Daphne: at Heroku's SIGTERM it exits at once, the request in flight
+    gets no response and the open websockets no close frame. Should a release of Daphne start
+    draining them, this fails: W055 then goes."""
+    with deployed(tmp_path, "heroku", "daphne") as (root, env):
+        assert process_types((root / "Procfile").read_text())["web"].startswith("daphne ")
+        daphne = {**env, "PATH": str(daphne_apart / "bin"), "PYTHONPATH": str(daphne_apart)}
+        closes, answer, elapsed, _code = stop_with_websockets_open(root, daphne, signal.SIGTERM, 30)
+    version = next(daphne_apart.glob("daphne-*.dist-info")).name
+    assert len(answer) == 1 and isinstance(answer[0], requests.RequestException), (version, answer)
+    assert not set(closes) <= {1000, 1001, 1012}, (version, closes)  # reset, no close frame
+    assert elapsed < 5, (version, elapsed)  # at once, long before Heroku's 30 s
 
 
 def stop_with_websockets_open(
