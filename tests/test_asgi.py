@@ -278,6 +278,62 @@ def test_a_group_message_from_one_node_reaches_a_consumer_on_the_other() -> None
     assert asyncio.run(exchange()) == {"type": "chat.message", "text": "from B"}
 
 
+@pytest.mark.services
+def test_w056_consumers_ending_together_linger_on_the_pythons_it_names() -> None:
+    """What W056 says, held to channels-redis and redis-py on this Python: ten consumers of a group
+    ending together, as at a stop. On 3.10 and 3.11 one of them waits out channels-redis's 5 s
+    blocking pop (measured: 6 of 6 runs on 3.10.13, 4 of 6 on 3.11.7; here within eight tries); on
+    3.12 and later none does (three tries). Should either change, this fails, and W056 with it."""
+    if not port_open("127.0.0.1", 6379):
+        unavailable("Redis is not listening on 127.0.0.1:6379")
+    import time
+
+    from asgiref import testing
+    from channels.generic.websocket import AsyncWebsocketConsumer
+    from channels.layers import get_channel_layer
+
+    communicator: Any = testing.ApplicationCommunicator  # untyped
+    # Its groups added on connect and discarded on disconnect by Channels itself, as a chat room's.
+    room: Any = type("Room", (AsyncWebsocketConsumer,), {"groups": ["w056"]})
+
+    found = layers(
+        {"REDIS_URL": "redis://127.0.0.1:6379/9"},
+        "render",
+        CHANNEL_LAYERS={"default": {"BACKEND": CORE, "CONFIG": {"prefix": "dp-w056"}}},
+    )
+
+    async def ending_together() -> tuple[float, list[str]]:
+        scope = {"type": "websocket", "path": "/ws/room/", "headers": [], "subprotocols": []}
+        clients = [communicator(room.as_asgi(), dict(scope)) for _ in range(10)]
+        try:
+            for client in clients:
+                await client.send_input({"type": "websocket.connect"})
+                assert (await client.receive_output(5))["type"] == "websocket.accept"
+            await asyncio.sleep(0.3)  # the receive lock's holder is in its blocking pop
+            started = time.monotonic()
+            for client in clients:
+                await client.send_input({"type": "websocket.disconnect", "code": 1012})
+            ended = await asyncio.gather(*(client.wait(10) for client in clients), return_exceptions=True)
+            return time.monotonic() - started, [type(outcome).__name__ for outcome in ended if outcome is not None]
+        finally:
+            layer = get_channel_layer()
+            await layer.flush()
+            await layer.close_pools()
+
+    with override_settings(CHANNEL_LAYERS=found):
+        if sys.version_info < (3, 12):
+            for _ in range(8):
+                elapsed, raised = asyncio.run(ending_together())
+                if elapsed > 4:
+                    break
+            assert elapsed > 4, (elapsed, raised)  # the cancellation lost: the 5 s pop waited out
+            assert raised == ["TimeoutError"], raised  # redis's, from the consumer that waited
+        else:
+            for _ in range(3):
+                elapsed, raised = asyncio.run(ending_together())
+                assert elapsed < 2 and raised == [], (elapsed, raised)
+
+
 def test_heroku_relaxed_tls_reaches_redis_py_as_it_reads_it() -> None:
     import ssl
 
