@@ -432,3 +432,51 @@ def test_w028_and_w029_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (tmp_path / "gunicorn.conf.py").write_text('worker_class = "uvicorn.workers.UvicornWorker"\n')
     with project(tmp_path, "web: gunicorn app.asgi\n"):
         assert messages(templates.check_old_uvicorn_worker, "fly") == [templates.W029.format(where="gunicorn.conf.py")]
+
+
+def test_w057_a_python_the_installed_packages_do_not_support(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The platform builds with the Python the project's .python-version (else runtime.txt) asks
+    for; where Django or django-platform, as installed here, does not support it, the build fails."""
+    import sys
+    from importlib import metadata
+
+    from django_platform.checks.python import check_python
+
+    def found(platform: str = "heroku") -> list[CheckMessage]:
+        with override_settings(BASE_DIR=tmp_path), judging(BY_NAME[platform]):
+            return check_python()
+
+    assert found() == []  # nothing asked: the platform's default
+    (tmp_path / ".python-version").write_text("3.9\n")  # below what both support
+    flagged = found()
+    assert [m.id for m in flagged] == ["django_platform.W057"] * 2
+    django_requires = metadata.metadata("Django").get_all("Requires-Python")
+    assert flagged[0].msg == (
+        f"The project asks Heroku for Python 3.9 (.python-version), and Django {metadata.version('Django')}, "
+        f"installed here, requires Python {django_requires[0] if django_requires else ''}: the platform's build "
+        "cannot install it."
+    )
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert flagged[1].hint == f"Ask for a Python django-platform supports in .python-version (this one runs {here})."
+    assert found("local") == []  # development: no platform build
+    (tmp_path / ".python-version").write_text(f"{here}\n")  # this one: what runs the suite, so supported
+    assert found() == []
+    (tmp_path / ".python-version").unlink()
+    (tmp_path / "runtime.txt").write_text("python-3.8.20\n")
+    assert {m.msg.split(" (")[1].split(")")[0] for m in found()} == {"runtime.txt"}
+    # A package not installed, or one whose Requires-Python is not a specifier: nothing said of it.
+    import email.message
+
+    real = metadata.metadata
+
+    def metadata_of(name: str) -> Any:
+        if name == "Django":
+            raise metadata.PackageNotFoundError(name)
+        if name != "django-platform":
+            return real(name)
+        broken = email.message.Message()  # what metadata() returns is of this shape
+        broken["Requires-Python"] = "not a specifier"
+        return broken
+
+    monkeypatch.setattr(metadata, "metadata", metadata_of)
+    assert found() == []

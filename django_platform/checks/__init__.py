@@ -68,6 +68,7 @@ def register() -> None:
         health,
         mail,
         manifests,
+        python,
         replaced,
         serving,
         tasks,
@@ -88,6 +89,7 @@ def register() -> None:
         channels,
         serving,
         manifests,
+        python,
     ):
         for function in module.CHECKS:
             checks.register(function, TAG, deploy=True)

@@ -4,7 +4,6 @@ cancellation of its receive."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from django.conf import settings
@@ -12,8 +11,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.areas.channels import CORE, IN_MEMORY, INSTALL, uses_channels
 from django_platform.checks import environment, target_platform
-from django_platform.deploy.files import project_dir
-from django_platform.parsers.python_version import FILES, requested_python
+from django_platform.checks.python import platform_python
 
 E032 = (
     "The channel layer is Channels' in-memory one: a message sent in one process never reaches the consumers "
@@ -32,21 +30,6 @@ W056 = (
 )
 HINT_W056 = "Run Python 3.12 or newer (.python-version): the stop then ends them at once."
 HINT = f"Attach a Redis add-on (REDIS_URL) and install channels-redis ({INSTALL}): configure() sets CHANNEL_LAYERS."
-
-
-def platform_python() -> tuple[tuple[int, int], str]:
-    """The Python the platform runs and where that is said: the project's `.python-version` or
-    `runtime.txt` (what the platforms' builds read), else this interpreter's."""
-    root = project_dir()
-    for name in FILES:
-        try:
-            text = (root / name).read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:  # absent, a directory, unreadable: the next file says it, or nothing does
-            continue
-        version = requested_python(text)
-        if version is not None:
-            return version, name
-    return (sys.version_info.major, sys.version_info.minor), "this interpreter"
 
 
 def check_channel_layer(
