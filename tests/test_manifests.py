@@ -25,6 +25,7 @@ from django.test import override_settings
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from django_platform.checks import judging
 from django_platform.checks.manifests import check_manifest
@@ -1319,7 +1320,10 @@ def test_yaml_edits_keep_any_document_the_user_has(theirs: dict[str, Any], flow:
     edits = [Edit(("deploy", "cmd"), "gunicorn x"), Edit(("deploy", "hooks", "build"), "collectstatic", "line")]
     new = splice.apply(text, edits, yamlspans.parse, yaml=True)
     safe = YAML(typ="safe", pure=True)
-    before = safe.load(text)  # as YAML reads the user's file (ruamel's dump of "\x85" reads back as " ")
+    try:  # as YAML reads the user's file (ruamel's dump of "\x85" reads back as " ")
+        before = safe.load(text)
+    except YAMLError:  # YAML 1.2 the 1.1 reference loader refuses ("{_: :0}", a plain ":0" in flow)
+        reject()
     before["deploy"].update({"cmd": "gunicorn x", "hooks": {"build": "collectstatic"}})
     assert safe.load(new) == before
     ours = text.rindex("deploy:")  # our key comes last: every byte of the user's before it is kept
