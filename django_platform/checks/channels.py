@@ -25,8 +25,8 @@ W033 = "Channels has no channel layer: group_send and channel_layer.send fail in
 # 4 of 6 on 3.11.7, redis-py 8.2; none on 3.12; tests/test_asgi.py holds the libraries to it).
 W056 = (
     "The channel layer is channels-redis's on Python {version} ({source}), where asyncio.wait_for can lose a "
-    "cancellation (fixed in 3.12) in redis-py's sends: consumers ending together, as at every stop, can each wait out "
-    "channels-redis's 5 s blocking pop and end with redis's TimeoutError (an exception in the ASGI application)."
+    "cancellation (fixed in 3.12) in redis-py's sends: of consumers ending together, as at every stop, one can wait "
+    "out channels-redis's 5 s blocking pop and end with redis's TimeoutError (an exception in the ASGI application)."
 )
 HINT_W056 = "Run Python 3.12 or newer (.python-version): the stop then ends them at once."
 HINT = f"Attach a Redis add-on (REDIS_URL) and install channels-redis ({INSTALL}): configure() sets CHANNEL_LAYERS."
