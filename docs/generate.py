@@ -17,6 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECKS = ROOT / "django_platform" / "checks"
 LEVELS = {"E": "Error", "W": "Warning", "I": "Info"}
 
+# What platform_pythons() (checks/python.py) reads for W056 and W057, said per platform.
+DOCKERFILE_BUILD = {
+    "found": "the build uses it whenever it is there (`W056` and `W057` judge its final image's Python)",
+    "chosen": (
+        "the build uses it where the app is set to build with Docker, else its Python build reads `.python-version` "
+        "(`W056` and `W057` judge both)"
+    ),
+    "": "not read by the build",
+}
+
 
 def _code(text: str) -> str:
     return f"`{text}`"
@@ -149,6 +159,8 @@ def platform_page(platform: Any) -> str:
             "- A worker process: " + platform.worker_hint.replace("{process}", "worker").replace("{command}", "...")
         )
     out.append(f"- gunicorn config file: `{platform.gunicorn_config}`")
+    if not platform.development:
+        out.append("- A `Dockerfile` at the project's root: " + DOCKERFILE_BUILD[platform.dockerfile_build])
     if platform.release_variables:
         names = ", ".join(_code(n) for n in platform.release_variables)
         out.append(f"- The running release (report, health bodies, Sentry): the first set of {names}")

@@ -174,22 +174,26 @@ def test_configure_sets_it_and_skips_it_while_collectstatic_runs(monkeypatch: py
 def channel_messages(platform: str = "render", python: tuple[int, int] = (3, 12), **overrides: Any) -> list[str]:
     from django_platform.checks import judging
     from django_platform.checks.channels import check_channel_layer
+    from django_platform.checks.python import PlatformPython
 
+    pythons = (PlatformPython(python, ".python-version", ".python-version"),)
     with override_settings(**overrides), judging(BY_NAME[platform]):
-        return [m.id or "" for m in check_channel_layer(python=(python, ".python-version"))]
+        return [m.id or "" for m in check_channel_layer(pythons=pythons)]
 
 
 def test_channels_redis_on_a_python_that_loses_cancellations_is_flagged(tmp_path: Path) -> None:
     """W056 judges the Python the platform runs: the project's .python-version, else runtime.txt (as
-    the platforms' builds read them), else this interpreter."""
+    the platforms' buildpacks read them), the Dockerfile's base image where the platform builds from
+    it, else this interpreter."""
     from django_platform.checks import judging
     from django_platform.checks.channels import check_channel_layer
 
     apps = ["django.contrib.auth", "django.contrib.contenttypes", "django_platform", "tests.testapp", "channels"]
 
-    def found() -> list[Any]:
+    def found(platform: str = "heroku") -> list[Any]:
         layers = {"default": {"BACKEND": CORE}}
-        with override_settings(INSTALLED_APPS=apps, CHANNEL_LAYERS=layers, BASE_DIR=tmp_path), judging(BY_NAME["fly"]):
+        settings = override_settings(INSTALLED_APPS=apps, CHANNEL_LAYERS=layers, BASE_DIR=tmp_path)
+        with settings, judging(BY_NAME[platform]):
             return check_channel_layer()
 
     here = found()  # no file: this interpreter's version
@@ -197,7 +201,7 @@ def test_channels_redis_on_a_python_that_loses_cancellations_is_flagged(tmp_path
     (tmp_path / "runtime.txt").write_text("python-3.10.14\n")
     (old,) = found()
     assert old.msg.startswith("The channel layer is channels-redis's on Python 3.10 (runtime.txt), where asyncio")
-    assert old.hint == "Run Python 3.12 or newer (.python-version): the stop then ends them at once."
+    assert old.hint == "Run Python 3.12 or newer (runtime.txt): the stop then ends them at once."
     (tmp_path / ".python-version").write_text("# the platform's\n3.13\n")  # read first, as the builds do
     assert found() == []
     (tmp_path / ".python-version").write_text("\ufeff3.11.7\r\n")
@@ -207,6 +211,21 @@ def test_channels_redis_on_a_python_that_loses_cancellations_is_flagged(tmp_path
     (tmp_path / ".python-version").unlink()
     (tmp_path / ".python-version").mkdir()  # not a file: the next one's
     assert "(runtime.txt)" in found()[0].msg
+    # A Dockerfile: Fly.io builds from it (its base image's Python, runtime.txt unread); Render from
+    # it or the buildpack, as the service is set (both judged); Heroku's buildpack never reads it.
+    (tmp_path / "Dockerfile").write_text("ARG PYTHON_VERSION=3.11-slim\nFROM python:${PYTHON_VERSION}\n")
+    (fly,) = found("fly")
+    assert "on Python 3.11 (Dockerfile: FROM python:3.11-slim), where" in fly.msg
+    assert fly.hint == "Run Python 3.12 or newer (Dockerfile): the stop then ends them at once."
+    assert [m.msg.split(" (")[1].split(")")[0] for m in found("render")] == [
+        "Dockerfile: FROM python:3.11-slim",
+        "runtime.txt",
+    ]
+    assert ["(runtime.txt)" in m.msg for m in found("heroku")] == [True]
+    (tmp_path / "Dockerfile").write_text("FROM python:3.13-slim\n")
+    assert found("fly") == []
+    (tmp_path / "Dockerfile").write_text("FROM debian:bookworm\n")  # no Python said: the buildpack files'
+    assert ["(runtime.txt)" in m.msg for m in found("fly")] == [True]
 
 
 def test_the_python_a_project_asks_for() -> None:

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.core.checks import CheckMessage
 from django.test import override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from django_platform.areas.static import SECURITY, WHITENOISE
 from django_platform.checks import database, deployfiles, disk, judging, mail, target_platform, tasks, web
@@ -464,6 +466,14 @@ def test_w057_a_python_the_installed_packages_do_not_support(tmp_path: Path, mon
     (tmp_path / ".python-version").unlink()
     (tmp_path / "runtime.txt").write_text("python-3.8.20\n")
     assert {m.msg.split(" (")[1].split(")")[0] for m in found()} == {"runtime.txt"}
+    # Railway builds from the Dockerfile at the root when there is one: its final image's Python.
+    (tmp_path / "Dockerfile").write_text("FROM python:3.9-slim AS build\nRUN pip wheel .\nFROM build\n")
+    flagged = found("railway")
+    assert {m.msg.split(" (")[1].split(")")[0] for m in flagged} == {"Dockerfile: FROM python:3.9-slim"}
+    assert (flagged[0].hint or "").startswith("Ask for a Python Django supports in Dockerfile (this one runs ")
+    (tmp_path / "Dockerfile").write_text(f"FROM python:{here}-slim\n")
+    assert found("railway") == []
+    assert {m.msg.split(" (")[1].split(")")[0] for m in found("heroku")} == {"runtime.txt"}  # not read there
     # A package not installed, or one whose Requires-Python is not a specifier: nothing said of it.
     import email.message
 
@@ -480,3 +490,66 @@ def test_w057_a_python_the_installed_packages_do_not_support(tmp_path: Path, mon
 
     monkeypatch.setattr(metadata, "metadata", metadata_of)
     assert found() == []
+
+
+def test_the_python_of_a_dockerfile() -> None:
+    """The final stage's base image, through the stages it is built from and the ARG defaults
+    before the first FROM; None where the image does not say its Python (or the text is no
+    Dockerfile at all)."""
+    from django_platform.parsers.dockerfile import final_image, image_python
+
+    for text, image in (
+        ("ARG PYTHON_VERSION=3.12-slim\n\nFROM python:${PYTHON_VERSION}\n", "python:3.12-slim"),  # flyctl's
+        ('ARG V="3.10"\nFROM python:$V\n', "python:3.10"),
+        ("FROM python:3.11-slim AS build\nRUN make\nFROM build AS final\nCMD run\n", "python:3.11-slim"),
+        ("FROM python:3.11 AS b\nFROM debian:bookworm\nCOPY --from=b / /\n", "debian:bookworm"),
+        ("# syntax=docker/dockerfile:1\nFROM --platform=linux/amd64 python:3.10 AS x\n", "python:3.10"),
+        ("FROM \\\n  python:3.9\n", "python:3.9"),
+        ("from python:3.13 as Base\nFROM base\n", "python:3.13"),
+        ("FROM python:$UNSET\n", "python:"),  # an unset ARG is empty, as in Docker: no tag, no Python
+        ("FROM python:\\$V\n", None),  # an escaped $: a reference Docker refuses
+        ("ARG\nFROM python:3.9\n", None),  # a bare ARG: not a Dockerfile Docker builds
+        ("RUN echo\n", None),
+        ("FROM\nFROM python:3.9\n", "python:3.9"),  # an empty FROM: Docker refuses it, the rest is read
+        ("FROM\n", None),
+        ("", None),
+    ):
+        assert final_image(text) == image, text
+    for reference, version in (
+        ("python:3.12-slim", (3, 12)),
+        ("python:3.10.4-slim-bookworm", (3, 10)),
+        ("docker.io/library/python:3.11@sha256:0123", (3, 11)),
+        ("public.ecr.aws/docker/library/python:3.13-alpine", (3, 13)),
+        ("ghcr.io/astral-sh/uv:python3.12-bookworm-slim", (3, 12)),
+        ("ghcr.io/astral-sh/uv:0.9-python3.13-trixie", (3, 13)),
+        ("python:3-slim", None),
+        ("python:", None),
+        ("python:latest", None),
+        ("python", None),
+        ("localhost:5000/python", None),
+        ("debian:bookworm", None),
+        ("node:20", None),
+        ("ghcr.io/astral-sh/uv:bookworm-slim", None),
+    ):
+        assert image_python(reference) == version, reference
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["FROM", "ARG", "AS", "python:3.12", "$X", "${X}", "X=3.11", '"', "\\", "\n", " ", "#"]),
+            st.sampled_from(["# escape=`\n", "`", "--platform=x", "=", "${", "build", "\r\n", "\x00", "\ufeff"]),
+            st.text(max_size=5),
+        ),
+        max_size=30,
+    )
+)
+def test_any_text_as_a_dockerfile(parts: list[str]) -> None:
+    """The parser is total: a broken Dockerfile names no Python, it never raises."""
+    from django_platform.parsers.dockerfile import final_image, image_python
+
+    image = final_image("".join(parts))
+    if image is not None:  # an image, its substitutions closed
+        assert image and "$" not in image
+        image_python(image)

@@ -11,7 +11,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.areas.channels import CORE, IN_MEMORY, INSTALL, uses_channels
 from django_platform.checks import environment, target_platform
-from django_platform.checks.python import platform_python
+from django_platform.checks.python import PlatformPython, platform_pythons
 
 E032 = (
     "The channel layer is Channels' in-memory one: a message sent in one process never reaches the consumers "
@@ -28,14 +28,14 @@ W056 = (
     "cancellation (fixed in 3.12) in redis-py's sends: of consumers ending together, as at every stop, one can wait "
     "out channels-redis's 5 s blocking pop and end with redis's TimeoutError (an exception in the ASGI application)."
 )
-HINT_W056 = "Run Python 3.12 or newer (.python-version): the stop then ends them at once."
+HINT_W056 = "Run Python 3.12 or newer ({file}): the stop then ends them at once."
 HINT = f"Attach a Redis add-on (REDIS_URL) and install channels-redis ({INSTALL}): configure() sets CHANNEL_LAYERS."
 
 
 def check_channel_layer(
-    app_configs: Any = None, *, python: tuple[tuple[int, int], str] | None = None, **kwargs: Any
+    app_configs: Any = None, *, pythons: tuple[PlatformPython, ...] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """`python`: the version judged and its source (platform_python()'s by default)."""
+    """`pythons`: those judged (platform_pythons()'s by default)."""
     platform = target_platform()
     current = {
         name: getattr(settings, name) for name in ("INSTALLED_APPS", "CHANNEL_LAYERS") if hasattr(settings, name)
@@ -50,16 +50,15 @@ def check_channel_layer(
         return [Error(E032.format(platform=platform.label), hint=HINT, id="django_platform.E032")]
     if default.get("BACKEND") != CORE:
         return []
-    version, source = python or platform_python()
-    if version < (3, 12):
-        return [
-            Warning(
-                W056.format(version=".".join(map(str, version)), source=source),
-                hint=HINT_W056,
-                id="django_platform.W056",
-            )
-        ]
-    return []
+    return [
+        Warning(
+            W056.format(version=".".join(map(str, python.version)), source=python.source),
+            hint=HINT_W056.format(file=python.file or ".python-version"),
+            id="django_platform.W056",
+        )
+        for python in (pythons if pythons is not None else platform_pythons(platform))
+        if python.version < (3, 12)
+    ]
 
 
 CHECKS = (check_channel_layer,)

@@ -1,81 +1,128 @@
-"""The Python the platform will run, from the files its build reads, against what the packages
-installed here require: a `.python-version` left behind by an upgrade fails the platform's build."""
+"""The Python the platform will run, from the files its build reads (the Dockerfile's base image,
+`.python-version`, `runtime.txt`), against what the packages installed here require: a
+`.python-version` or a `FROM python:3.11` left behind by an upgrade fails the platform's build."""
 
 from __future__ import annotations
 
 import sys
 from importlib import metadata
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from django.core.checks import CheckMessage, Warning
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from django_platform.checks import target_platform
 from django_platform.deploy.files import project_dir
+from django_platform.parsers.dockerfile import final_image, image_python
 from django_platform.parsers.python_version import FILES, requested_python
+from django_platform.platforms.base import Platform
 
 W057 = (
     "The project asks {platform} for Python {version} ({source}), and {package} {installed}, installed here, "
     "requires Python {requires}: the platform's build cannot install it."
 )
-HINT_W057 = "Ask for a Python {package} supports in {source} (this one runs {here})."
+HINT_W057 = "Ask for a Python {package} supports in {file} (this one runs {here})."
 # What the platform's build installs beside the project's own pins, whatever they are.
 PACKAGES = ("Django", "django-platform")
-INTERPRETER = "this interpreter"
+DOCKERFILE = "Dockerfile"
+# Dockerfiles are a few kilobytes; a bigger file is read this far.
+DOCKERFILE_BYTES = 256 * 1024
 
 
-def platform_python() -> tuple[tuple[int, int], str]:
-    """The Python the platform runs and where that is said: the project's `.python-version` or
-    `runtime.txt` (what the platforms' builds read), else this interpreter's."""
-    root = project_dir()
+class PlatformPython(NamedTuple):
+    """A Python the platform's build runs: `file` asks for it ("" where nothing does and this
+    interpreter's stands in), `source` says where, for a message."""
+
+    version: tuple[int, int]
+    file: str
+    source: str
+
+    @property
+    def asked(self) -> bool:
+        return bool(self.file)
+
+
+def _read(root: Path, name: str, limit: int | None = None) -> str | None:
+    try:
+        with (root / name).open(encoding="utf-8-sig", errors="replace") as file:
+            return file.read(limit)
+    except OSError:  # absent, a directory, unreadable: another file says it, or nothing does
+        return None
+
+
+def _buildpack_python(root: Path) -> PlatformPython | None:
+    """What the Python buildpacks read: `.python-version`, else `runtime.txt`."""
     for name in FILES:
-        try:
-            text = (root / name).read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:  # absent, a directory, unreadable: the next file says it, or nothing does
-            continue
-        version = requested_python(text)
+        text = _read(root, name)
+        version = requested_python(text) if text is not None else None
         if version is not None:
-            return version, name
-    return (sys.version_info.major, sys.version_info.minor), INTERPRETER
+            return PlatformPython(version, name, name)
+    return None
+
+
+def _dockerfile_python(root: Path) -> PlatformPython | None:
+    """The Python of the Dockerfile's final image, where its base image names one."""
+    text = _read(root, DOCKERFILE, DOCKERFILE_BYTES)
+    image = final_image(text) if text is not None else None
+    version = image_python(image) if image else None
+    if image is None or version is None:
+        return None
+    return PlatformPython(version, DOCKERFILE, f"{DOCKERFILE}: FROM {image}")
+
+
+def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
+    """The Pythons the platform's build may run the project on, from the files it reads: the
+    Dockerfile's base image where it builds from a Dockerfile at the root; `.python-version` (else
+    `runtime.txt`) where a buildpack builds; both where the app's build setting chooses (the
+    messages say which file); else this interpreter's, standing in for the platform's default."""
+    root = project_dir()
+    docker = _dockerfile_python(root) if platform.dockerfile_build else None
+    if docker is not None and platform.dockerfile_build == "found":
+        return (docker,)
+    buildpack = _buildpack_python(root)
+    found = tuple(python for python in (docker, buildpack) if python is not None)
+    here = (sys.version_info.major, sys.version_info.minor)
+    return found or (PlatformPython(here, "", "this interpreter"),)
 
 
 def check_python(
-    app_configs: Any = None, *, python: tuple[tuple[int, int], str] | None = None, **kwargs: Any
+    app_configs: Any = None, *, pythons: tuple[PlatformPython, ...] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """`python`: the version the platform is asked for and where (platform_python()'s by default)."""
+    """`pythons`: those the platform is asked for (platform_pythons()'s by default)."""
     platform = target_platform()
     if platform.development:
         return []
-    version, source = python or platform_python()
-    if source == INTERPRETER:  # nothing asked: the platform's default, or this one where it runs
-        return []
-    asked = f"{version[0]}.{version[1]}"
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     messages: list[CheckMessage] = []
-    for package in PACKAGES:
-        try:
-            found = metadata.metadata(package)
-        except metadata.PackageNotFoundError:
+    for python in pythons if pythons is not None else platform_pythons(platform):
+        if not python.asked:  # nothing asked: the platform's default, or this one where it runs
             continue
-        try:
-            requires = SpecifierSet((found.get_all("Requires-Python") or [""])[0])
-        except InvalidSpecifier:
-            continue
-        if not requires.contains(asked, prereleases=True):
-            messages.append(
-                Warning(
-                    W057.format(
-                        platform=platform.label,
-                        version=asked,
-                        source=source,
-                        package=package,
-                        installed=found["Version"],
-                        requires=requires,
-                    ),
-                    hint=HINT_W057.format(package=package, source=source, here=here),
-                    id="django_platform.W057",
+        asked = f"{python.version[0]}.{python.version[1]}"
+        for package in PACKAGES:
+            try:
+                found = metadata.metadata(package)
+            except metadata.PackageNotFoundError:
+                continue
+            try:
+                requires = SpecifierSet((found.get_all("Requires-Python") or [""])[0])
+            except InvalidSpecifier:
+                continue
+            if not requires.contains(asked, prereleases=True):
+                messages.append(
+                    Warning(
+                        W057.format(
+                            platform=platform.label,
+                            version=asked,
+                            source=python.source,
+                            package=package,
+                            installed=found["Version"],
+                            requires=requires,
+                        ),
+                        hint=HINT_W057.format(package=package, file=python.file, here=here),
+                        id="django_platform.W057",
+                    )
                 )
-            )
     return messages
 
 

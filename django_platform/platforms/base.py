@@ -220,6 +220,10 @@ class Platform:
     # reason; and how static files get collected there, as E017's hint says it.
     build_markers: tuple[Marker, ...] = ()
     collectstatic_at_build: str = ""
+    # How its build treats a `Dockerfile` at the project's root: "found" = builds from it whenever it
+    # is there, "chosen" = where the app's build setting says Docker (else the Python buildpack, which
+    # reads .python-version), "" = never (buildpacks or its own build only).
+    dockerfile_build: str = ""
     # The container-size variable and its unit in bytes, read only on this platform.
     size_variable: str = ""
     size_unit: int = 0
@@ -280,6 +284,7 @@ class Platform:
             local_smtp: bool = ...,
             build_markers: tuple[Marker, ...] = ...,
             collectstatic_at_build: str = ...,
+            dockerfile_build: str = ...,
             size_variable: str = ...,
             size_unit: int = ...,
             claims: tuple[str, ...] = ...,

@@ -95,7 +95,9 @@ CLEVERCLOUD = CleverCloud(
         "`CC_HEALTH_CHECK_PATH=/readyz` (`platform_check` warns when it names another path). The PostgreSQL and "
         "Redis add-ons' own variables are read as they come (`POSTGRESQL_ADDON_*`, `REDIS_HOST`...)."
     ),
+    dockerfile_build="chosen",
     sources=(
+        "https://www.clever-cloud.com/doc/docker/docker",
         "https://www.clever.cloud/developers/doc/reference/reference-environment-variables/",
         "https://www.clever.cloud/developers/doc/applications/python/",
         "https://www.clever.cloud/developers/guides/python-django-sample/",

@@ -56,7 +56,9 @@ COOLIFY = Coolify(
         "Pre-deployment Command; Healthcheck path `/readyz` (it runs `curl` or `wget` inside the container: the "
         "image needs one). Hosts: `COOLIFY_FQDN`; `localhost` is the health check's Host."
     ),
+    dockerfile_build="chosen",
     sources=(
+        "https://coolify.io/docs/applications/builds/overview",
         "https://coolify.io/docs/knowledge-base/environment-variables",
         "https://coolify.io/docs/builds/packs/nixpacks",
         "https://coolify.io/docs/knowledge-base/health-checks",

@@ -29,7 +29,9 @@ DIGITALOCEAN = Platform(
         "settings without it); add a `PRE_DEPLOY` job running `python manage.py platform_migrate`; in the "
         "service's spec `health_check: {http_path: /readyz}`. Its Heroku buildpack runs `collectstatic`."
     ),
+    dockerfile_build="found",
     sources=(
+        "https://docs.digitalocean.com/products/app-platform/reference/dockerfile/",
         "https://docs.digitalocean.com/products/app-platform/how-to/use-environment-variables",
         "https://docs.digitalocean.com/products/app-platform/reference/app-spec/",
         "https://docs.digitalocean.com/support/why-are-my-database-bind-variables-missing-from-my-app/",

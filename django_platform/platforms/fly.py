@@ -55,7 +55,9 @@ FLY = Platform(
         "(unverified). Fly stops Machines with SIGINT and kills them 5 s later: the generated gunicorn config "
         "drains on SIGINT as on SIGTERM; raise `kill_timeout` if requests can take longer."
     ),
+    dockerfile_build="found",
     sources=(
+        "https://fly.io/docs/reference/builders/",
         "https://fly.io/docs/machines/runtime-environment/",
         "https://fly.io/docs/apps/build-secrets/",
         "https://fly.io/docs/reference/configuration/",

@@ -62,7 +62,10 @@ DOKKU = Platform(
         "`dokku postgres:link` gives `DATABASE_URL` (TLS off, set); set `DJANGO_PLATFORM=dokku` if detection says "
         "Heroku (Dokku sets `DYNO` too), and `DJANGO_ALLOWED_HOSTS`."
     ),
+    # Without a .buildpacks file or BUILDPACK_URL, a Dockerfile at the root selects its Dockerfile builder.
+    dockerfile_build="found",
     sources=(
+        "https://dokku.com/docs/deployment/builders/dockerfiles/",
         "https://github.com/dokku/dokku/issues/733",
         "https://dokku.com/docs/configuration/environment-variables/",
         "https://github.com/dokku/dokku-postgres",

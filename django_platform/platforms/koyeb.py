@@ -30,6 +30,7 @@ KOYEB = Platform(
         "platform_migrate` once per deploy; an HTTP health check on `/readyz` (`--checks 8000:http:/readyz`). "
         "Host: `KOYEB_PUBLIC_DOMAIN`."
     ),
+    dockerfile_build="chosen",
     sources=(
         "https://www.koyeb.com/docs/build-and-deploy/environment-variables",
         "https://www.koyeb.com/docs/reference/apps",

@@ -61,6 +61,7 @@ NORTHFLANK = Northflank(
         "deployment; an HTTP readiness check on `/readyz`. Hosts: `NF_HOSTS`. `platform_manifest` writes a template "
         "(`northflank.json`, synced by GitOps) that does all of this with the Heroku buildpacks."
     ),
+    dockerfile_build="chosen",
     sources=(
         "https://northflank.com/docs/v1/application/secure/inject-secrets",
         "https://northflank.com/docs/v1/application/build/build-with-buildpacks",

@@ -60,7 +60,9 @@ RAILWAY = Railway(
         "SIGTERM unless you set `RAILWAY_DEPLOYMENT_DRAINING_SECONDS` (gunicorn's graceful timeout follows it): set "
         "it (30) and `RAILWAY_DEPLOYMENT_OVERLAP_SECONDS`, or a release fails the requests in flight."
     ),
+    dockerfile_build="found",
     sources=(
+        "https://docs.railway.com/reference/dockerfiles",
         "https://docs.railway.com/variables/reference",
         "https://docs.railway.com/networking/private-networking/how-it-works",
         "https://docs.railway.com/deployments/pre-deploy-command",

@@ -27,7 +27,9 @@ RENDER = Platform(
         "python manage.py collectstatic --noinput`; pre-deploy command `python manage.py platform_migrate`; Health "
         "Check Path `/readyz`. Hosts come from `RENDER_EXTERNAL_HOSTNAME`."
     ),
+    dockerfile_build="chosen",
     sources=(
+        "https://render.com/docs/docker",
         "https://render.com/docs/environment-variables",
         "https://render.com/docs/health-checks",
         "https://render.com/docs/blueprint-spec",
