@@ -474,6 +474,23 @@ def test_w057_a_python_the_installed_packages_do_not_support(tmp_path: Path, mon
     (tmp_path / "Dockerfile").write_text(f"FROM python:{here}-slim\n")
     assert found("railway") == []
     assert {m.msg.split(" (")[1].split(")")[0] for m in found("heroku")} == {"runtime.txt"}  # not read there
+    assert {m.msg.split(" (")[1].split(")")[0] for m in found("qoddi")} == {"runtime.txt"}  # nor there
+    # Upsun runs the image its config's `type` names, whatever the files say; a config that does not
+    # parse (W039 says so) or names another runtime leaves them to say it.
+    (tmp_path / ".upsun").mkdir()
+    config = tmp_path / ".upsun" / "config.yaml"
+    config.write_text("applications:\n  app:\n    type: 'python:3.9'\n")
+    flagged = found("upsun")
+    assert {m.msg.split(" (")[1].split(")")[0] for m in flagged} == {".upsun/config.yaml"}
+    assert (flagged[0].hint or "").startswith("Ask for a Python Django supports in .upsun/config.yaml (")
+    config.write_text(f"applications:\n  app:\n    type: 'python:{here}'\n")
+    assert found("upsun") == []
+    for other in ("applications:\n  app:\n    type: 'nodejs:22'\n", "applications: [\n", "applications:\n"):
+        config.write_text(other)
+        assert {m.msg.split(" (")[1].split(")")[0] for m in found("upsun")} == {"runtime.txt"}, other
+    config.unlink()
+    config.mkdir()  # not a file
+    assert {m.msg.split(" (")[1].split(")")[0] for m in found("upsun")} == {"runtime.txt"}
     # A package not installed, or one whose Requires-Python is not a specifier: nothing said of it.
     import email.message
 

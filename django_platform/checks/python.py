@@ -14,9 +14,11 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from django_platform.checks import target_platform
 from django_platform.deploy.files import project_dir
+from django_platform.manifests import manifest_for
 from django_platform.parsers.dockerfile import final_image, image_python
 from django_platform.parsers.python_version import FILES, requested_python
 from django_platform.platforms.base import Platform
+from django_platform.textfile import Unreadable, read_text
 
 W057 = (
     "The project asks {platform} for Python {version} ({source}), and {package} {installed}, installed here, "
@@ -71,12 +73,35 @@ def _dockerfile_python(root: Path) -> PlatformPython | None:
     return PlatformPython(version, DOCKERFILE, f"{DOCKERFILE}: FROM {image}")
 
 
+def _manifest_python(platform: Platform, root: Path) -> PlatformPython | None:
+    """The Python the platform's manifest asks for, where its format says one (Upsun's `type`)."""
+    manifest = manifest_for(platform.name)
+    if manifest is None:
+        return None
+    text = read_text(root / manifest.path)
+    if isinstance(text, Unreadable):
+        return None
+    # Local: the manifest's parser (tomlkit, ruamel.yaml), for a project that has one.
+    from django_platform.manifests.files import declared
+
+    try:
+        asked = declared(manifest, text).python
+    except ValueError:  # W039 says the file does not parse
+        return None
+    version = requested_python(asked) if asked else None
+    return PlatformPython(version, manifest.path, manifest.path) if version else None
+
+
 def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
-    """The Pythons the platform's build may run the project on, from the files it reads: the
-    Dockerfile's base image where it builds from a Dockerfile at the root; `.python-version` (else
-    `runtime.txt`) where a buildpack builds; both where the app's build setting chooses (the
-    messages say which file); else this interpreter's, standing in for the platform's default."""
+    """The Pythons the platform's build may run the project on, from the files it reads: its
+    manifest's, where the format says one (Upsun's); the Dockerfile's base image where it builds
+    from a Dockerfile at the root; `.python-version` (else `runtime.txt`) where a buildpack builds;
+    both where the app's build setting chooses (the messages say which file); else this
+    interpreter's, standing in for the platform's default."""
     root = project_dir()
+    manifest = _manifest_python(platform, root)
+    if manifest is not None:
+        return (manifest,)
     docker = _dockerfile_python(root) if platform.dockerfile_build else None
     if docker is not None and platform.dockerfile_build == "found":
         return (docker,)

@@ -44,6 +44,7 @@ class Declared(NamedTuple):
     processes: dict[str, str] | None  # process name -> command, web included
     port: tuple[str, str] | None  # (where the router sends requests, where the app listens)
     build: list[str] | None = None  # the build's commands, where the manifest holds the build
+    python: str | None = None  # the Python it asks the build for ("3.12"), where the manifest says it
 
 
 class Manifest:

@@ -86,6 +86,7 @@ def read(get: Get) -> Declared:
     for name, worker in (workers if isinstance(workers, dict) else {}).items():
         processes[str(name)] = str(_at(worker, "commands", "start") or "")
     family = _at(app, "web", "upstream", "socket_family")
+    runtime = str(_at(app, "type") or "")
     return Declared(
         health=None,  # Upsun has no HTTP health check
         release=commands(_at(app, "hooks", "deploy")) or [],
@@ -93,6 +94,8 @@ def read(get: Get) -> Declared:
         processes=processes,
         port=("a unix socket ($SOCKET)", "$PORT") if family == "unix" else None,
         build=commands(_at(app, "hooks", "build")) or [],
+        # The image the app runs on ("python:3.12"): Upsun's Python, whatever .python-version says.
+        python=runtime.partition(":")[2] if runtime.startswith("python:") else None,
     )
 
 
