@@ -291,7 +291,9 @@ def daphne_apart() -> Path:
             timeout=600,
         )
         if done.returncode != 0 or not (lib / "bin" / "daphne").is_file():
-            unavailable(f"Daphne could not be installed apart in {lib}: {done.stderr[-500:]}")
+            # pip's last lines say why; the index's per-package location warnings say nothing.
+            said = [line for line in done.stderr.splitlines() if not line.startswith("WARNING: Location")]
+            unavailable(f"Daphne could not be installed apart in {lib}: {' '.join(said[-5:])[-500:]}")
     return lib
 
 
@@ -305,7 +307,7 @@ def test_daphne_fails_the_request_in_flight_and_resets_websockets_at_a_stop(daph
         closes, answer, elapsed, _code = stop_with_websockets_open(root, daphne, signal.SIGTERM, 30)
     version = next(daphne_apart.glob("daphne-*.dist-info")).name
     assert len(answer) == 1 and isinstance(answer[0], requests.RequestException), (version, answer)
-    assert not set(closes) <= {1000, 1001, 1012}, (version, closes)  # reset, no close frame
+    assert closes == [None] * 10, (version, closes)  # every one reset, none given a close frame
     assert elapsed < 5, (version, elapsed)  # at once, long before Heroku's 30 s
 
 
