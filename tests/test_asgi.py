@@ -393,9 +393,24 @@ def test_under_asgi_postgresql_is_pooled_and_other_databases_close_their_connect
     assert policy({}, {**postgres, "DJANGO_PLATFORM_SERVER": "ASGI"})[3].startswith(
         "served over ASGI (DJANGO_PLATFORM_SERVER=asgi)"
     )
-    # MariaDB and MySQL have no pool in Django: a connection per request.
-    age, pool, why, _ = policy(asgi, mysql)
-    assert (age, pool) == (0, None) and why.startswith("served over ASGI (ASGI_APPLICATION is set): persistent")
+    # MariaDB and MySQL have no pool in Django: django-db-connection-pool's backend pools them.
+    report = Report("render", "")
+    found = build_databases(Context(mysql, BY_NAME["render"]), None, report, asgi_reason(asgi, mysql))
+    assert found is not None
+    entry = found["default"]
+    assert (entry["ENGINE"], entry["CONN_MAX_AGE"]) == ("dj_db_conn_pool.backends.mysql", 0)
+    assert entry["POOL_OPTIONS"] == {"POOL_SIZE": 4, "MAX_OVERFLOW": 0, "TIMEOUT": 30}
+    assert report.source("DATABASES.default.POOL_OPTIONS") == (
+        "served over ASGI (ASGI_APPLICATION is set): django-db-connection-pool's pool (Django pools only "
+        "PostgreSQL), as Django advises"
+    )
+    assert report.source("DATABASES.default.ENGINE").startswith("served over ASGI")
+    assert policy({}, mysql)[:2] == (600, None)  # WSGI: persistent connections, Django's MySQL backend
+    # settings.py's pooling backend stays over the URL's engine, with its options.
+    own = {"default": {"ENGINE": "dj_db_conn_pool.backends.mysql", "POOL_OPTIONS": {"POOL_SIZE": 2}}}
+    found = build_databases(Context(mysql, BY_NAME["render"]), own, Report("render", ""), asgi_reason(asgi, mysql))
+    assert found is not None and found["default"]["POOL_OPTIONS"] == {"POOL_SIZE": 2}
+    assert (found["default"]["ENGINE"], found["default"]["CONN_MAX_AGE"]) == ("dj_db_conn_pool.backends.mysql", 0)
     assert policy(CHANNELS, {**postgres, "DJANGO_PLATFORM_SERVER": "wsgi"})[:2] == (600, None)  # the process's word
     # The user's own choices stand: persistent connections (W036 says so), their pool's size.
     assert policy(CHANNELS, {**postgres, "DATABASE_CONN_MAX_AGE": "60"})[:2] == (60, None)
@@ -412,6 +427,12 @@ def test_under_asgi_postgresql_is_pooled_and_other_databases_close_their_connect
         importlib.util, "find_spec", lambda name, *a: None if name == "psycopg_pool" else real(name, *a)
     )
     assert policy(asgi, postgres)[:2] == (0, None)
+    # Nor django-db-connection-pool: a connection per request, closed after it.
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "dj_db_conn_pool" else real(name, *a)
+    )
+    age, pool, why, _ = policy(asgi, mysql)
+    assert (age, pool) == (0, None) and why.startswith("served over ASGI (ASGI_APPLICATION is set): persistent")
     with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_PLATFORM_SERVER must be asgi or wsgi\.$"):
         policy({}, {**postgres, "DJANGO_PLATFORM_SERVER": "uvicorn"})
 

@@ -437,6 +437,13 @@ def test_pools_and_other_processes_count() -> None:
     assert "= 10; beat 1; tasks 1" in judge({"default": pooled}, {}, limit=11, processes=processes)[0]
     default_pool = {**PG, "OPTIONS": {"pool": True}}
     assert "x 4 x" in judge({"default": default_pool}, {}, limit=1)[0]
+    # django-db-connection-pool's backend (MariaDB, MySQL): its size and overflow, its defaults 10 + 10.
+    mysql = {"ENGINE": "dj_db_conn_pool.backends.mysql", "NAME": "app"}
+    assert "x 4 x" in judge({"default": {**mysql, "POOL_OPTIONS": {"POOL_SIZE": 4, "MAX_OVERFLOW": 0}}}, {}, limit=1)[0]
+    assert "x 20 x" in judge({"default": {**mysql, "POOL_OPTIONS": {}}}, {}, limit=1)[0]
+    assert "x 12 x" in judge({"default": {**mysql, "POOL_OPTIONS": {"MAX_OVERFLOW": 2}}}, {}, limit=1)[0]
+    refused = {**mysql, "POOL_OPTIONS": {"POOL_SIZE": "many"}}  # the pool would not start: the threads count
+    assert "x 4 x" in judge({"default": refused}, {}, limit=1)[0]
     with pytest.raises(ImproperlyConfigured, match="DJANGO_PLATFORM_WEB_INSTANCES"):
         judge({"default": PG}, {"DJANGO_PLATFORM_WEB_INSTANCES": "0"})
 

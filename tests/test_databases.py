@@ -174,14 +174,33 @@ def test_pooling_sets_pool_and_zero_max_age() -> None:
 def test_pooling_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_POOL needs CONN_MAX_AGE=0"):
         build({"DATABASE_URL": PG_URL, "DATABASE_POOL": "1", "DATABASE_CONN_MAX_AGE": "60"})
-    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_POOL applies to PostgreSQL only"):
-        build({"DATABASE_URL": MYSQL_URL, "DATABASE_POOL": "1"})
+    only = r"^DATABASE_POOL applies to PostgreSQL, and to MariaDB and MySQL through Django's mysqlclient backend, only"
+    with pytest.raises(ImproperlyConfigured, match=only):
+        build({"DATABASE_URL": "sqlite:////tmp/db.sqlite3", "DATABASE_POOL": "1"})
+    with pytest.raises(ImproperlyConfigured, match=only):  # MySQL Connector's backend: not the one pooled
+        build({"DATABASE_URL": "mysql-connector://u:p@h/d", "DATABASE_POOL": "1"})
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "psycopg_pool" else real_find_spec(name, *a)
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in ("psycopg_pool", "dj_db_conn_pool") else real_find_spec(name, *a),
     )
     with pytest.raises(ImproperlyConfigured, match=r"needs psycopg's pool: pip install"):
         build({"DATABASE_URL": PG_URL, "DATABASE_POOL": "1"})
+    with pytest.raises(ImproperlyConfigured, match=r"needs django-db-connection-pool for MariaDB and MySQL: pip"):
+        build({"DATABASE_URL": MYSQL_URL, "DATABASE_POOL": "1"})
+
+
+def test_pooling_mariadb_and_mysql() -> None:
+    """DATABASE_POOL on MariaDB or MySQL: django-db-connection-pool's backend, its size from
+    DATABASE_POOL_MAX_SIZE, no overflow, a request waiting 30 s for a connection."""
+    databases, report = build({"DATABASE_URL": MYSQL_URL, "DATABASE_POOL": "yes", "DATABASE_POOL_MAX_SIZE": "6"})
+    entry = databases["default"]
+    assert entry["ENGINE"] == "dj_db_conn_pool.backends.mysql"
+    assert entry["POOL_OPTIONS"] == {"POOL_SIZE": 6, "MAX_OVERFLOW": 0, "TIMEOUT": 30}
+    assert entry["CONN_MAX_AGE"] == 0
+    assert report.source("DATABASES.default.POOL_OPTIONS") == "DATABASE_POOL"
+    assert report.source("DATABASES.default.ENGINE") == "DATABASE_POOL"
 
 
 def test_database_url_wins_over_platform_sources_and_says_so() -> None:

@@ -148,3 +148,61 @@ def test_northflank_mysql_add_on_linked_by_the_template(mariadb: dict[str, objec
     assert report.platform == "northflank"
     assert report.source("DATABASES.default").startswith("MYSQL_HOST/PORT/DATABASE/USER/PASSWORD")
     assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]
+
+
+def test_under_asgi_the_mariadb_pool_bounds_connections_and_requests_wait(mariadb: dict[str, object]) -> None:
+    """Under ASGI each request's sync code runs in a thread of its own: 32 requests at once to a
+    database user allowed 6 connections. A connection per request (Django's MySQL backend, no pool)
+    gets some refused; through the pool configure() sets (django-db-connection-pool, 4 a process)
+    every one is served, waiting for a connection, and the server never sees more than 4."""
+    import threading
+
+    from dj_db_conn_pool.core import pool_container
+    from django.db.utils import ConnectionHandler
+
+    root = {"default": {"ENGINE": "django.db.backends.mysql", "HOST": "127.0.0.1", "PORT": 3306, "USER": "root"}}
+    root["default"]["NAME"] = "test"
+    query_one(root, "CREATE USER IF NOT EXISTS 'djp_pool'@'%' IDENTIFIED BY 'x'")
+    query_one(root, "ALTER USER 'djp_pool'@'%' IDENTIFIED BY 'pool-pw' WITH MAX_USER_CONNECTIONS 6")
+    query_one(root, "GRANT ALL ON test.* TO 'djp_pool'@'%'")
+    url = "mysql://djp_pool:pool-pw@127.0.0.1:3306/test"
+
+    def serve(extra: dict[str, str]) -> tuple[list[str], int]:
+        """32 requests' worth of threads against the settings configure() makes: the errors, and the
+        most connections the user held at once, as the server counts them."""
+        ns: dict[str, object] = {}
+        env = {"DJANGO_PLATFORM": "qoddi", "DJANGO_PLATFORM_SERVER": "asgi", "DATABASE_URL": url, **KEY, **extra}
+        django_platform.configure(ns, env=env)
+        entry = ns["DATABASES"]["default"]  # type: ignore[index]
+        handler = ConnectionHandler({"default": entry})  # the pool is the process's, by alias
+        errors: list[str] = []
+        peak = [0]
+        start = threading.Barrier(32)
+
+        def request() -> None:
+            connection = handler["default"]
+            start.wait()
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT SLEEP(0.1)")
+                    cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'djp_pool'")
+                    peak[0] = max(peak[0], int(cursor.fetchone()[0]))
+            except OperationalError as exc:
+                errors.append(str(exc.args[0]))
+            finally:
+                connection.close()  # Django's request_finished, as the request ends
+
+        threads = [threading.Thread(target=request) for _ in range(32)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        pooled = pool_container.pop("default", None)
+        if pooled is not None:
+            pooled.dispose()
+        return errors, peak[0]
+
+    errors, peak = serve({"DATABASE_POOL": "false"})  # a connection per request
+    assert errors and set(errors) == {"1226"}, errors  # ER_USER_LIMIT_REACHED: max_user_connections
+    errors, peak = serve({})
+    assert errors == [] and 1 <= peak <= 4, (errors, peak)

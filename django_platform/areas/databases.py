@@ -28,6 +28,7 @@ USER_KEYS = (
     "TIME_ZONE",
     "DISABLE_SERVER_SIDE_CURSORS",
     "TEST",
+    "POOL_OPTIONS",  # django-db-connection-pool's, with its ENGINE (build_databases)
 )
 # Persistent connections on a platform: reused for 10 minutes, checked before reuse.
 PLATFORM_CONN_MAX_AGE = 600
@@ -38,6 +39,15 @@ TLS_OPTION: Mapping[str, tuple[str, dict[bool, str]]] = {
     PG: ("sslmode", {True: "require", False: "disable"}),
     MYSQL: ("ssl_mode", {True: "REQUIRED", False: "DISABLED"}),
 }
+# Django pools PostgreSQL only. MariaDB and MySQL connections are pooled by django-db-connection-pool,
+# whose backend wraps Django's mysqlclient one with SQLAlchemy's QueuePool: a request waits up to
+# TIMEOUT seconds for a connection instead of opening one more (64 threads on a pool of 4: 4 server
+# connections, none refused, tests/test_databases.py).
+MYSQL_ENGINE = "django.db.backends.mysql"
+MYSQL_POOL_ENGINE = "dj_db_conn_pool.backends.mysql"
+# psycopg_pool's defaults under Django's "pool": True (4 connections, 30 s wait), for both.
+POOL_SIZE = 4
+POOL_TIMEOUT = 30
 _FAMILY_HINTS = ((PG, ("postgres", "postgis", "cockroach", "redshift", "timescale")), (MYSQL, ("mysql",)))
 
 
@@ -95,23 +105,33 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
     max_age = get_int(env, "DATABASE_CONN_MAX_AGE")
     pooled_for_asgi = pool is None and max_age is None and _pool_under_asgi(asgi, family, entry, options)
     if pool or pooled_for_asgi:
-        _check_pool_available(family)
+        _check_pool_available(family, entry)
         if max_age:
             raise ImproperlyConfigured(
                 "DATABASE_POOL needs CONN_MAX_AGE=0: unset DATABASE_CONN_MAX_AGE or set it to 0."
             )
         pool_size = get_int(env, "DATABASE_POOL_MAX_SIZE", minimum=1)
-        options["pool"] = {"max_size": pool_size} if pool_size else True
         entry["CONN_MAX_AGE"] = 0
+        if family == PG:
+            options["pool"] = {"max_size": pool_size} if pool_size else True
+            pooled: list[tuple[str, Any]] = [("OPTIONS.pool", options["pool"])]
+            library = "psycopg's pool"
+        else:  # MariaDB, MySQL: the pooling backend in place of Django's
+            entry["ENGINE"] = MYSQL_POOL_ENGINE
+            entry["POOL_OPTIONS"] = {"POOL_SIZE": pool_size or POOL_SIZE, "MAX_OVERFLOW": 0, "TIMEOUT": POOL_TIMEOUT}
+            pooled = [("ENGINE", MYSQL_POOL_ENGINE), ("POOL_OPTIONS", entry["POOL_OPTIONS"])]
+            library = "django-db-connection-pool's pool (Django pools only PostgreSQL)"
         if pooled_for_asgi:
             # Django's docs: under ASGI, the backend's pooling instead of persistent connections.
             # benchmarks/asgi.py: twice the database view's rate, and no "too many clients" at 256
             # connections, where a connection per request ran out of them.
-            why = Source("platform", f"served over ASGI ({asgi}): psycopg's pool, as Django advises")
-            report.record(f"{where}.OPTIONS.pool", options["pool"], why)
-            report.record(f"{where}.CONN_MAX_AGE", 0, Source("platform", "psycopg's pool needs 0"))
+            why = Source("platform", f"served over ASGI ({asgi}): {library}, as Django advises")
+            for key, value in pooled:
+                report.record(f"{where}.{key}", value, why)
+            report.record(f"{where}.CONN_MAX_AGE", 0, Source("platform", "the pool needs 0"))
         else:
-            report.record(f"{where}.OPTIONS.pool", options["pool"], "DATABASE_POOL")
+            for key, value in pooled:
+                report.record(f"{where}.{key}", value, "DATABASE_POOL")
             report.record(
                 f"{where}.CONN_MAX_AGE", 0, Source("environment", "DATABASE_POOL (pooling needs 0)", ["DATABASE_POOL"])
             )
@@ -147,25 +167,36 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
         entry["OPTIONS"] = options
 
 
-def _check_pool_available(family: str | None) -> None:
-    if family != PG:
-        raise ImproperlyConfigured("DATABASE_POOL applies to PostgreSQL only: unset DATABASE_POOL.")
-    if importlib.util.find_spec("psycopg_pool") is None:
+def _check_pool_available(family: str | None, entry: Mapping[str, Any]) -> None:
+    if family == PG:
+        if importlib.util.find_spec("psycopg_pool") is None:
+            raise ImproperlyConfigured(
+                "DATABASE_POOL needs psycopg's pool: pip install 'django-platform[postgres]' (psycopg[pool])."
+            )
+        return
+    if family != MYSQL or entry.get("ENGINE") != MYSQL_ENGINE:
         raise ImproperlyConfigured(
-            "DATABASE_POOL needs psycopg's pool: pip install 'django-platform[postgres]' (psycopg[pool])."
+            "DATABASE_POOL applies to PostgreSQL, and to MariaDB and MySQL through Django's mysqlclient backend, "
+            "only: unset DATABASE_POOL."
+        )
+    if importlib.util.find_spec("dj_db_conn_pool") is None:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL needs django-db-connection-pool for MariaDB and MySQL: pip install 'django-platform[mysql]'."
         )
 
 
 def _pool_under_asgi(
     asgi: str | None, family: str | None, entry: Mapping[str, Any], options: Mapping[str, Any]
 ) -> bool:
-    """Served over ASGI, on PostgreSQL with psycopg's pool installed, and settings.py chose neither
-    a pool nor persistent connections: pool."""
-    chose = "pool" in options or entry.get("CONN_MAX_AGE") not in (None, 0)
-    psycopg3 = str(entry.get("ENGINE", "")).endswith("postgresql") and importlib.util.find_spec("psycopg") is not None
-    return (
-        bool(asgi) and family == PG and not chose and psycopg3 and importlib.util.find_spec("psycopg_pool") is not None
-    )
+    """Served over ASGI, on PostgreSQL (psycopg 3) or MariaDB/MySQL (mysqlclient) with its pool's
+    package installed, and settings.py chose neither a pool nor persistent connections: pool."""
+    chose = "pool" in options or "POOL_OPTIONS" in entry or entry.get("CONN_MAX_AGE") not in (None, 0)
+    if not asgi or chose:
+        return False
+    if family == PG:
+        psycopg3 = str(entry.get("ENGINE", "")).endswith("postgresql") and importlib.util.find_spec("psycopg")
+        return bool(psycopg3) and importlib.util.find_spec("psycopg_pool") is not None
+    return entry.get("ENGINE") == MYSQL_ENGINE and importlib.util.find_spec("dj_db_conn_pool") is not None
 
 
 def _max_age_default(platform: str, asgi: str | None) -> tuple[int, Source | str]:
@@ -187,6 +218,8 @@ def build_databases(
     result = dict(current)
     for alias, (entry, source) in found.items():
         kept = {k: current[alias][k] for k in USER_KEYS if k in current.get(alias, {})}
+        if current.get(alias, {}).get("ENGINE") == MYSQL_POOL_ENGINE and entry.get("ENGINE") == MYSQL_ENGINE:
+            kept["ENGINE"] = MYSQL_POOL_ENGINE  # settings.py pools the connections the URL describes
         result[alias] = {**entry, **kept}
         report.record(f"DATABASES.{alias}", result[alias], source)
     for alias in current.keys() - found.keys():
@@ -211,7 +244,8 @@ SETTINGS = (
         ("DATABASE_URL",),
         "every dj-database-url scheme; then the platform's add-on variables and stores (its page); else "
         "`settings.py`'s. From `settings.py`'s entry of the same alias, `ATOMIC_REQUESTS`, `CONN_MAX_AGE`, "
-        "`CONN_HEALTH_CHECKS`, `TIME_ZONE`, `TEST` and `DISABLE_SERVER_SIDE_CURSORS` are kept",
+        "`CONN_HEALTH_CHECKS`, `TIME_ZONE`, `TEST`, `DISABLE_SERVER_SIDE_CURSORS` and `POOL_OPTIONS` are kept, "
+        f"and the `ENGINE` `{MYSQL_POOL_ENGINE}` over a MySQL URL's",
     ),
     Setting(
         "OPTIONS: sslmode, OPTIONS: ssl_mode",
@@ -235,9 +269,12 @@ SETTINGS = (
         "every entry): `DATABASE_CONN_HEALTH_CHECKS=false` turns them off",
     ),
     Setting(
-        "OPTIONS: pool",
+        "OPTIONS: pool, POOL_OPTIONS",
         ("DATABASE_POOL", "DATABASE_POOL_MAX_SIZE"),
-        "off; when on (Django 5.1+ with psycopg 3's pool), `CONN_MAX_AGE` is 0",
+        "on where the project is served over ASGI and the pool's package is installed, else off; when on, "
+        "`CONN_MAX_AGE` is 0 and the size 4 a process unless `DATABASE_POOL_MAX_SIZE` says: PostgreSQL through "
+        "psycopg 3's pool (`OPTIONS: pool`), MariaDB and MySQL through django-db-connection-pool (`ENGINE` "
+        f"`{MYSQL_POOL_ENGINE}`, `POOL_OPTIONS`, a request waiting up to {POOL_TIMEOUT} s for a connection)",
     ),
     Setting(
         "DISABLE_SERVER_SIDE_CURSORS",

@@ -117,7 +117,8 @@ def _persistent(reason: str) -> list[CheckMessage]:
         Warning(
             W036.format(alias=alias, age=db.get("CONN_MAX_AGE"), reason=reason),
             hint="Django's docs: disable persistent connections under ASGI. Unset DATABASE_CONN_MAX_AGE (configure() "
-            "sets 0 under ASGI), or pool them: DATABASE_POOL=true (psycopg 3).",
+            "sets 0 under ASGI), or pool them: DATABASE_POOL=true (psycopg 3; django-db-connection-pool for MariaDB "
+            "and MySQL).",
             id="django_platform.W036",
         )
         for alias, db in settings.DATABASES.items()
