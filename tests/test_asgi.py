@@ -182,7 +182,7 @@ def channel_messages(platform: str = "render", python: tuple[int, int] = (3, 12)
 
 
 def test_channels_redis_on_a_python_that_loses_cancellations_is_flagged(tmp_path: Path) -> None:
-    """W056 judges the Python the platform runs: the project's .python-version, else runtime.txt (as
+    """W056 judges the Python the platform runs: the project's .python-version and runtime.txt (as
     the platforms' buildpacks read them), the Dockerfile's base image where the platform builds from
     it, else this interpreter."""
     from django_platform.checks import judging
@@ -202,12 +202,15 @@ def test_channels_redis_on_a_python_that_loses_cancellations_is_flagged(tmp_path
     (old,) = found()
     assert old.msg.startswith("The channel layer is channels-redis's on Python 3.10 (runtime.txt), where asyncio")
     assert old.hint == "Run Python 3.12 or newer (runtime.txt): the stop then ends them at once."
-    (tmp_path / ".python-version").write_text("# the platform's\n3.13\n")  # read first, as the builds do
-    assert found() == []
+    # Both files, two versions: Heroku's buildpacks read runtime.txt first, uv .python-version: both judged.
+    (tmp_path / ".python-version").write_text("# the platform's\n3.13\n")
+    assert ["(runtime.txt)" in m.msg for m in found()] == [True]
     (tmp_path / ".python-version").write_text("\ufeff3.11.7\r\n")
-    assert [m.msg.split(" (")[0][-11:] for m in found()] == ["Python 3.11"]
-    (tmp_path / ".python-version").write_text("system\n")  # no version said: the next file's
-    assert "(runtime.txt)" in found()[0].msg
+    assert [m.msg.split(" (")[0][-11:] for m in found()] == ["Python 3.11", "Python 3.10"]
+    (tmp_path / ".python-version").write_text("3.10\n")  # the same version in both: said once
+    assert [m.msg.split(" (")[1].split(")")[0] for m in found()] == [".python-version"]
+    (tmp_path / ".python-version").write_text("system\n")  # no version said: the other file's
+    assert ["(runtime.txt)" in m.msg for m in found()] == [True]
     (tmp_path / ".python-version").unlink()
     (tmp_path / ".python-version").mkdir()  # not a file: the next one's
     assert "(runtime.txt)" in found()[0].msg

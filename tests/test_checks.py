@@ -437,7 +437,7 @@ def test_w028_and_w029_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_w057_a_python_the_installed_packages_do_not_support(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The platform builds with the Python the project's .python-version (else runtime.txt) asks
+    """The platform builds with the Python the project's .python-version or runtime.txt asks
     for; where Django or django-platform, as installed here, does not support it, the build fails."""
     import sys
     from importlib import metadata

@@ -53,14 +53,16 @@ def _read(root: Path, name: str, limit: int | None = None) -> str | None:
         return None
 
 
-def _buildpack_python(root: Path) -> PlatformPython | None:
-    """What the Python buildpacks read: `.python-version`, else `runtime.txt`."""
+def _buildpack_pythons(root: Path) -> tuple[PlatformPython, ...]:
+    """What the Python buildpacks read: `.python-version` and `runtime.txt`, both where they say
+    different versions (the builds differ on which wins)."""
+    found: list[PlatformPython] = []
     for name in FILES:
         text = _read(root, name)
         version = requested_python(text) if text is not None else None
-        if version is not None:
-            return PlatformPython(version, name, name)
-    return None
+        if version is not None and all(version != python.version for python in found):
+            found.append(PlatformPython(version, name, name))
+    return tuple(found)
 
 
 def _dockerfile_python(root: Path) -> PlatformPython | None:
@@ -95,7 +97,7 @@ def _manifest_python(platform: Platform, root: Path) -> PlatformPython | None:
 def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
     """The Pythons the platform's build may run the project on, from the files it reads: its
     manifest's, where the format says one (Upsun's); the Dockerfile's base image where it builds
-    from a Dockerfile at the root; `.python-version` (else `runtime.txt`) where a buildpack builds;
+    from a Dockerfile at the root; `.python-version` and `runtime.txt` where a buildpack builds;
     both where the app's build setting chooses (the messages say which file); else this
     interpreter's, standing in for the platform's default."""
     root = project_dir()
@@ -105,8 +107,7 @@ def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
     docker = _dockerfile_python(root) if platform.dockerfile_build else None
     if docker is not None and platform.dockerfile_build == "found":
         return (docker,)
-    buildpack = _buildpack_python(root)
-    found = tuple(python for python in (docker, buildpack) if python is not None)
+    found = ((docker,) if docker is not None else ()) + _buildpack_pythons(root)
     here = (sys.version_info.major, sys.version_info.minor)
     return found or (PlatformPython(here, "", "this interpreter"),)
 

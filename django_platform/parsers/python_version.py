@@ -8,7 +8,8 @@ import re
 
 # pyenv's and uv's forms: "3.11", "3.11.7", "cpython-3.12.1-linux-x86_64-gnu"; runtime.txt's "python-3.11.7".
 VERSION = re.compile(r"(?:c?python-)?(\d+)\.(\d+)(?:\.\d+)?(?:\S*)")
-# The files in the order the buildpacks read them: .python-version wins where both exist.
+# The files the builds read. Where both say a version, which wins differs: Heroku's buildpacks read
+# runtime.txt first (heroku/heroku-buildpack-python#1664), uv's and pyenv's tools .python-version.
 FILES = (".python-version", "runtime.txt")
 
 
