@@ -161,6 +161,10 @@ def platform_page(platform: Any) -> str:
     out.append(f"- gunicorn config file: `{platform.gunicorn_config}`")
     if not platform.development:
         out.append("- A `Dockerfile` at the project's root: " + DOCKERFILE_BUILD[platform.dockerfile_build])
+    if platform.python_variable:
+        out.append(
+            f"- Its Python build reads the Python version from `{platform.python_variable}` before the project's files"
+        )
     if platform.release_variables:
         names = ", ".join(_code(n) for n in platform.release_variables)
         out.append(f"- The running release (report, health bodies, Sentry): the first set of {names}")

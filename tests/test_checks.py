@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -507,6 +508,25 @@ def test_w057_a_python_the_installed_packages_do_not_support(tmp_path: Path, mon
 
     monkeypatch.setattr(metadata, "metadata", metadata_of)
     assert found() == []
+
+
+def test_w057_the_platforms_own_variable_wins_over_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render's build reads PYTHON_VERSION, Railway's Railpack RAILPACK_PYTHON_VERSION, before the
+    project's files; elsewhere the variable means nothing."""
+    from django_platform.checks import python
+
+    def sources(platform: str, env: dict[str, str]) -> set[str]:
+        monkeypatch.setattr(python, "environment", lambda: env)
+        with override_settings(BASE_DIR=tmp_path), judging(BY_NAME[platform]):
+            return {m.msg.split(" (")[1].split(")")[0] for m in python.check_python()}
+
+    (tmp_path / ".python-version").write_text("3.9\n")
+    assert sources("render", {"PYTHON_VERSION": "3.8.10"}) == {"PYTHON_VERSION"}
+    assert sources("railway", {"RAILPACK_PYTHON_VERSION": "3.8"}) == {"RAILPACK_PYTHON_VERSION"}
+    assert sources("heroku", {"PYTHON_VERSION": "3.8.10"}) == {".python-version"}
+    assert sources("render", {"PYTHON_VERSION": "latest"}) == {".python-version"}  # no version: the files'
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert sources("render", {"PYTHON_VERSION": f"{here}.0"}) == set()  # supported, over the file's 3.9
 
 
 def test_the_python_of_a_dockerfile() -> None:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from django.core.checks import CheckMessage, Warning
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from django_platform.checks import target_platform
+from django_platform.checks import environment, target_platform
 from django_platform.deploy.files import project_dir
 from django_platform.manifests import manifest_for
 from django_platform.parsers.dockerfile import final_image, image_python
@@ -53,9 +53,14 @@ def _read(root: Path, name: str, limit: int | None = None) -> str | None:
         return None
 
 
-def _buildpack_pythons(root: Path) -> tuple[PlatformPython, ...]:
-    """What the Python buildpacks read: `.python-version` and `runtime.txt`, both where they say
-    different versions (the builds differ on which wins)."""
+def _buildpack_pythons(root: Path, platform: Platform) -> tuple[PlatformPython, ...]:
+    """What the Python buildpacks read: the platform's variable where it has one and it is set,
+    else `.python-version` and `runtime.txt`, both where they say different versions (the builds
+    differ on which wins)."""
+    variable = platform.python_variable
+    version = requested_python(environment().get(variable, "")) if variable else None
+    if version is not None:
+        return (PlatformPython(version, variable, variable),)
     found: list[PlatformPython] = []
     for name in FILES:
         text = _read(root, name)
@@ -97,7 +102,8 @@ def _manifest_python(platform: Platform, root: Path) -> PlatformPython | None:
 def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
     """The Pythons the platform's build may run the project on, from the files it reads: its
     manifest's, where the format says one (Upsun's); the Dockerfile's base image where it builds
-    from a Dockerfile at the root; `.python-version` and `runtime.txt` where a buildpack builds;
+    from a Dockerfile at the root; where a buildpack builds, the platform's variable (Render's
+    PYTHON_VERSION), else `.python-version` and `runtime.txt`;
     both where the app's build setting chooses (the messages say which file); else this
     interpreter's, standing in for the platform's default."""
     root = project_dir()
@@ -107,7 +113,7 @@ def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
     docker = _dockerfile_python(root) if platform.dockerfile_build else None
     if docker is not None and platform.dockerfile_build == "found":
         return (docker,)
-    found = ((docker,) if docker is not None else ()) + _buildpack_pythons(root)
+    found = ((docker,) if docker is not None else ()) + _buildpack_pythons(root, platform)
     here = (sys.version_info.major, sys.version_info.minor)
     return found or (PlatformPython(here, "", "this interpreter"),)
 

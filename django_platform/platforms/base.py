@@ -224,6 +224,8 @@ class Platform:
     # is there, "chosen" = where the app's build setting says Docker (else the Python buildpack, which
     # reads .python-version), "" = never (buildpacks or its own build only).
     dockerfile_build: str = ""
+    # A variable its Python build reads the Python version from, over the project's files.
+    python_variable: str = ""
     # The container-size variable and its unit in bytes, read only on this platform.
     size_variable: str = ""
     size_unit: int = 0
@@ -285,6 +287,7 @@ class Platform:
             build_markers: tuple[Marker, ...] = ...,
             collectstatic_at_build: str = ...,
             dockerfile_build: str = ...,
+            python_variable: str = ...,
             size_variable: str = ...,
             size_unit: int = ...,
             claims: tuple[str, ...] = ...,

@@ -61,7 +61,9 @@ RAILWAY = Railway(
         "it (30) and `RAILWAY_DEPLOYMENT_OVERLAP_SECONDS`, or a release fails the requests in flight."
     ),
     dockerfile_build="found",
+    python_variable="RAILPACK_PYTHON_VERSION",
     sources=(
+        "https://railpack.com/languages/python",
         "https://docs.railway.com/reference/dockerfiles",
         "https://docs.railway.com/variables/reference",
         "https://docs.railway.com/networking/private-networking/how-it-works",

@@ -28,7 +28,9 @@ RENDER = Platform(
         "Check Path `/readyz`. Hosts come from `RENDER_EXTERNAL_HOSTNAME`."
     ),
     dockerfile_build="chosen",
+    python_variable="PYTHON_VERSION",
     sources=(
+        "https://render.com/docs/python-version",
         "https://render.com/docs/docker",
         "https://render.com/docs/environment-variables",
         "https://render.com/docs/health-checks",
