@@ -41,8 +41,8 @@ TLS_OPTION: Mapping[str, tuple[str, dict[bool, str]]] = {
 }
 # Django pools PostgreSQL only. MariaDB and MySQL connections are pooled by django-db-connection-pool,
 # whose backend wraps Django's mysqlclient one with SQLAlchemy's QueuePool: a request waits up to
-# TIMEOUT seconds for a connection instead of opening one more (64 threads on a pool of 4: 4 server
-# connections, none refused, tests/test_databases.py).
+# TIMEOUT seconds for a connection instead of opening one more (32 requests at once on a pool of 4:
+# all served, at most 4 server connections, tests/test_services_db.py).
 MYSQL_ENGINE = "django.db.backends.mysql"
 MYSQL_POOL_ENGINE = "dj_db_conn_pool.backends.mysql"
 # psycopg_pool's defaults under Django's "pool": True (4 connections, 30 s wait), for both.

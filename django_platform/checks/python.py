@@ -100,12 +100,12 @@ def _manifest_python(platform: Platform, root: Path) -> PlatformPython | None:
 
 
 def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
-    """The Pythons the platform's build may run the project on, from the files it reads: its
-    manifest's, where the format says one (Upsun's); the Dockerfile's base image where it builds
-    from a Dockerfile at the root; where a buildpack builds, the platform's variable (Render's
-    PYTHON_VERSION), else `.python-version` and `runtime.txt`;
-    both where the app's build setting chooses (the messages say which file); else this
-    interpreter's, standing in for the platform's default."""
+    """The Pythons the platform's build may run the project on, from what it reads: its manifest's,
+    where the format says one (Upsun's); the Dockerfile's base image where it builds from a
+    Dockerfile at the root; where a buildpack builds, the platform's variable (Render's
+    PYTHON_VERSION), else `.python-version` and `runtime.txt`; the Dockerfile's and the buildpack's
+    where the app's build setting chooses (each message names its source); else this interpreter's,
+    standing in for the platform's default."""
     root = project_dir()
     manifest = _manifest_python(platform, root)
     if manifest is not None:
