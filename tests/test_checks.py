@@ -511,8 +511,8 @@ def test_w057_a_python_the_installed_packages_do_not_support(tmp_path: Path, mon
 
 
 def test_w057_the_platforms_own_variable_wins_over_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Render's build reads PYTHON_VERSION, Railway's Railpack RAILPACK_PYTHON_VERSION, before the
-    project's files; elsewhere the variable means nothing."""
+    """Render's build reads PYTHON_VERSION, Railway's Railpack RAILPACK_PYTHON_VERSION, Clever
+    Cloud's CC_PYTHON_VERSION, before the project's files; elsewhere the variable means nothing."""
     from django_platform.checks import python
 
     def sources(platform: str, env: dict[str, str]) -> set[str]:
@@ -523,6 +523,8 @@ def test_w057_the_platforms_own_variable_wins_over_the_files(tmp_path: Path, mon
     (tmp_path / ".python-version").write_text("3.9\n")
     assert sources("render", {"PYTHON_VERSION": "3.8.10"}) == {"PYTHON_VERSION"}
     assert sources("railway", {"RAILPACK_PYTHON_VERSION": "3.8"}) == {"RAILPACK_PYTHON_VERSION"}
+    assert sources("clevercloud", {"CC_PYTHON_VERSION": "3.8"}) == {"CC_PYTHON_VERSION"}
+    assert sources("clevercloud", {"CC_PYTHON_VERSION": "3"}) == {".python-version"}  # no minor: the files'
     assert sources("heroku", {"PYTHON_VERSION": "3.8.10"}) == {".python-version"}
     assert sources("render", {"PYTHON_VERSION": "latest"}) == {".python-version"}  # no version: the files'
     here = f"{sys.version_info.major}.{sys.version_info.minor}"

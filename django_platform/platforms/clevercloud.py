@@ -96,6 +96,7 @@ CLEVERCLOUD = CleverCloud(
         "Redis add-ons' own variables are read as they come (`POSTGRESQL_ADDON_*`, `REDIS_HOST`...)."
     ),
     dockerfile_build="chosen",
+    python_variable="CC_PYTHON_VERSION",  # the environment variables reference (below)
     sources=(
         "https://www.clever-cloud.com/doc/docker/docker",
         "https://www.clever.cloud/developers/doc/reference/reference-environment-variables/",
