@@ -112,6 +112,24 @@ def _mariadb() -> dict[str, Any]:
     return {"host": "127.0.0.1", "port": 3306, "user": "djp", "password": PASSWORD, "name": "test"}
 
 
+# A MariaDB user allowed this many connections at once, for what happens beyond them.
+LIMITED_CONNECTIONS = 6
+
+
+@pytest.fixture(scope="session")
+def mariadb_limited(mariadb: dict[str, Any], django_db_blocker: Any) -> str:
+    """The URL of a MariaDB user allowed LIMITED_CONNECTIONS connections at once."""
+    root = {"default": {"ENGINE": "django.db.backends.mysql", "HOST": "127.0.0.1", "PORT": 3306, "USER": "root"}}
+    root["default"]["NAME"] = "test"
+    with django_db_blocker.unblock():
+        query_one(root, "CREATE USER IF NOT EXISTS 'djp_pool'@'%' IDENTIFIED BY 'x'")
+        query_one(
+            root, f"ALTER USER 'djp_pool'@'%' IDENTIFIED BY 'pool-pw' WITH MAX_USER_CONNECTIONS {LIMITED_CONNECTIONS}"
+        )
+        query_one(root, "GRANT ALL ON test.* TO 'djp_pool'@'%'")
+    return "mysql://djp_pool:pool-pw@127.0.0.1:3306/test"
+
+
 @pytest.fixture
 def no_anymail(monkeypatch: pytest.MonkeyPatch) -> None:
     """A project without django-anymail (the test extra installs it): the SMTP add-ons' mapping."""

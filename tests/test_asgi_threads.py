@@ -5,6 +5,8 @@ on its one thread, the database connection closed at the request's end as Django
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -277,3 +279,80 @@ def test_the_generated_gunicorn_config_serves_it(tmp_path: Path, reuse: str) -> 
         assert len(set(names)) == 4 and not any(n.startswith("django-request") for n in names), names
     else:
         assert set(names) == {"django-request_0"}, names
+
+
+@pytest.mark.slow
+def test_under_asgi_mariadb_requests_wait_for_the_pool_on_kept_threads(mariadb_limited: str) -> None:
+    """Real MariaDB, a user allowed 6 connections, the settings configure() makes under ASGI
+    (django-db-connection-pool, 4 a process): 24 concurrent requests through Django's ASGI handler
+    and kept threads all get their answer, the server never counting more than 4 connections of
+    ours, and each thread returns its connection as the request ends (none checked out after)."""
+    script = textwrap.dedent(
+        """
+        import asyncio, json, sys
+        import django
+        import django_platform
+        from django.conf import settings
+        from django.http import HttpResponse
+        from django.urls import path
+
+        def view(request):
+            from django.db import connection
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT SLEEP(0.05)")
+                cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'djp_pool'")
+                return HttpResponse(str(cursor.fetchone()[0]))
+
+        urlpatterns = [path("block", view)]
+        ns = {"ROOT_URLCONF": "__main__", "MIDDLEWARE": [], "INSTALLED_APPS": []}
+        django_platform.configure(ns, env={
+            "DJANGO_PLATFORM": "qoddi", "DJANGO_PLATFORM_SERVER": "asgi", "DATABASE_URL": sys.argv[1],
+            "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "testserver",
+        })
+        settings.configure(**{k: v for k, v in ns.items() if k.isupper() and k != "DJANGO_PLATFORM_REPORT"})
+        django.setup()
+        from dj_db_conn_pool.core import pool_container
+        from django.core.handlers.asgi import ASGIHandler
+        from django_platform.asgi_threads import ReusedThreads
+
+        app = ReusedThreads(ASGIHandler())
+
+        async def one():
+            sent, body = [], [{"type": "http.request", "body": b"", "more_body": False}]
+            async def receive():
+                if body:
+                    return body.pop()
+                await asyncio.Event().wait()  # the client stays until the response
+            async def send(message):
+                sent.append(message)
+            scope = {"type": "http", "method": "GET", "path": "/block", "query_string": b"", "headers": [],
+                     "server": ("testserver", 80)}
+            await app(scope, receive, send)
+            return sent[0]["status"], int(sent[1]["body"] or b"0")
+
+        async def main():
+            return await asyncio.gather(*(one() for _ in range(24)))
+
+        answers = asyncio.run(main())
+        pool = pool_container.get("default")
+        print(json.dumps({
+            "engine": settings.DATABASES["default"]["ENGINE"],
+            "statuses": sorted({status for status, _ in answers}),
+            "peak": max(count for _, count in answers),
+            "checked_out": pool.checkedout(),
+        }))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, mariadb_limited],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": "."},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["engine"] == "dj_db_conn_pool.backends.mysql"
+    assert found["statuses"] == [200]
+    assert 1 <= found["peak"] <= 4, found
+    assert found["checked_out"] == 0, found  # request_finished closed each, back to the pool

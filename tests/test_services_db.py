@@ -150,7 +150,7 @@ def test_northflank_mysql_add_on_linked_by_the_template(mariadb: dict[str, objec
     assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]
 
 
-def test_under_asgi_the_mariadb_pool_bounds_connections_and_requests_wait(mariadb: dict[str, object]) -> None:
+def test_under_asgi_the_mariadb_pool_bounds_connections_and_requests_wait(mariadb_limited: str) -> None:
     """Under ASGI each request's sync code runs in a thread of its own: 32 requests at once to a
     database user allowed 6 connections. A connection per request (Django's MySQL backend, no pool)
     gets some refused; through the pool configure() sets (django-db-connection-pool, 4 a process)
@@ -160,12 +160,7 @@ def test_under_asgi_the_mariadb_pool_bounds_connections_and_requests_wait(mariad
     from dj_db_conn_pool.core import pool_container
     from django.db.utils import ConnectionHandler
 
-    root = {"default": {"ENGINE": "django.db.backends.mysql", "HOST": "127.0.0.1", "PORT": 3306, "USER": "root"}}
-    root["default"]["NAME"] = "test"
-    query_one(root, "CREATE USER IF NOT EXISTS 'djp_pool'@'%' IDENTIFIED BY 'x'")
-    query_one(root, "ALTER USER 'djp_pool'@'%' IDENTIFIED BY 'pool-pw' WITH MAX_USER_CONNECTIONS 6")
-    query_one(root, "GRANT ALL ON test.* TO 'djp_pool'@'%'")
-    url = "mysql://djp_pool:pool-pw@127.0.0.1:3306/test"
+    url = mariadb_limited
 
     def serve(extra: dict[str, str]) -> tuple[list[str], int]:
         """32 requests' worth of threads against the settings configure() makes: the errors, and the
