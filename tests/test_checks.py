@@ -172,6 +172,28 @@ def test_e009_and_w002_connections() -> None:
         assert ids(database.check_connections) == []
 
 
+def test_w058_a_queue_pool_with_persistent_connections() -> None:
+    """django-db-connection-pool with CONN_MAX_AGE above 0: each thread keeps the connection it was
+    lent, so threads beyond the pool's size wait and fail."""
+    pooled = {"ENGINE": "dj_db_conn_pool.backends.mysql", "NAME": "app", "CONN_MAX_AGE": 600}
+    with override_settings(DATABASES={"default": {**pooled, "POOL_OPTIONS": {"POOL_SIZE": 4, "MAX_OVERFLOW": 0}}}):
+        assert messages(database.check_connections) == [
+            "The 'default' database's pool (django-db-connection-pool) lends 4 connection(s) a process, and "
+            "CONN_MAX_AGE=600 keeps each one lent to the thread that used it: beyond 4 threads, requests wait 30 s "
+            "for one and fail with SQLAlchemy's TimeoutError."
+        ]
+    with override_settings(DATABASES={"default": pooled}):  # its defaults: 10 and 10 more, 30 s
+        assert "lends 20 connection(s)" in messages(database.check_connections)[0]
+    with override_settings(DATABASES={"default": {**pooled, "POOL_OPTIONS": {"TIMEOUT": 2.5}}}):
+        assert "requests wait 2.5 s" in messages(database.check_connections)[0]
+    with override_settings(DATABASES={"default": {**pooled, "CONN_MAX_AGE": 0}}):  # lent per request
+        assert ids(database.check_connections) == []
+    # Options its pool refuses (it says so itself) or not a mapping: not judged as a pool.
+    for options in ({"POOL_SIZE": "many"}, ["POOL_SIZE"]):
+        with override_settings(DATABASES={"default": {**pooled, "POOL_OPTIONS": options, "CONN_HEALTH_CHECKS": True}}):
+            assert ids(database.check_connections) == []
+
+
 # --- web ------------------------------------------------------------------------------------------------
 
 

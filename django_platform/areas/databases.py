@@ -48,12 +48,28 @@ MYSQL_POOL_ENGINE = "dj_db_conn_pool.backends.mysql"
 # psycopg_pool's defaults under Django's "pool": True (4 connections, 30 s wait), for both.
 POOL_SIZE = 4
 POOL_TIMEOUT = 30
+# django-db-connection-pool's own defaults, where POOL_OPTIONS leaves a key out.
+QUEUE_POOL_DEFAULTS = {"POOL_SIZE": 10, "MAX_OVERFLOW": 10, "TIMEOUT": 30}
 _FAMILY_HINTS = ((PG, ("postgres", "postgis", "cockroach", "redshift", "timescale")), (MYSQL, ("mysql",)))
 
 
 def engine_family(engine: str) -> str | None:
     lowered = engine.lower()
     return next((fam for fam, hints in _FAMILY_HINTS if any(h in lowered for h in hints)), None)
+
+
+def queue_pool(db: Mapping[str, Any]) -> tuple[int, float] | None:
+    """(connections one process may hold, seconds a request waits for one) of a
+    django-db-connection-pool entry; None for any other engine, or options its pool refuses."""
+    options = db.get("POOL_OPTIONS") or {}
+    if not str(db.get("ENGINE", "")).startswith("dj_db_conn_pool.") or not isinstance(options, Mapping):
+        return None
+    values = {**QUEUE_POOL_DEFAULTS, **options}
+    try:
+        size = max(0, int(values["POOL_SIZE"])) + max(0, int(values["MAX_OVERFLOW"]))
+        return size, float(values["TIMEOUT"])
+    except (TypeError, ValueError):
+        return None
 
 
 def collect(ctx: Context, report: Report) -> dict[str, tuple[dict[str, Any], Source | str]]:

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import Error, connections
 
 from django_platform import machine
+from django_platform.areas.databases import queue_pool
 from django_platform.deploy import gunicorn
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.procfile import process_types
@@ -28,20 +29,12 @@ POOL_VARIABLE = "DATABASE_CONNECTION_POOL_URL"
 DEFAULT_POOL = 4
 
 
-# django-db-connection-pool's defaults (its QueuePool: POOL_SIZE, then MAX_OVERFLOW more).
-MYSQL_POOL_DEFAULTS = {"POOL_SIZE": 10, "MAX_OVERFLOW": 10}
-
-
 def per_process(db: Mapping[str, Any], threads: int) -> int:
     """Connections one process may hold to `db`: one per thread, or its pool's size."""
     pool = (db.get("OPTIONS") or {}).get("pool")
-    queue = db.get("POOL_OPTIONS")
-    if isinstance(queue, Mapping) and str(db.get("ENGINE", "")).startswith("dj_db_conn_pool."):
-        sizes = {**MYSQL_POOL_DEFAULTS, **queue}
-        try:
-            return max(0, int(sizes["POOL_SIZE"])) + max(0, int(sizes["MAX_OVERFLOW"]))
-        except (TypeError, ValueError):  # the pool refuses to start: not ours to count
-            return threads
+    queue = queue_pool(db)
+    if queue is not None:  # django-db-connection-pool's: its size and overflow
+        return queue[0]
     if not pool:
         return threads
     size = (pool.get("max_size") or pool.get("min_size")) if isinstance(pool, dict) else None
