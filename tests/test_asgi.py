@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import sys
 from functools import partial
 from io import StringIO
@@ -214,6 +215,12 @@ def test_channels_redis_on_a_python_that_loses_cancellations_is_flagged(tmp_path
     (tmp_path / ".python-version").unlink()
     (tmp_path / ".python-version").mkdir()  # not a file: the next one's
     assert "(runtime.txt)" in found()[0].msg
+    (tmp_path / ".python-version").rmdir()
+    os.mkfifo(tmp_path / ".python-version")  # never opened to wait for a writer: the check would hang
+    assert ["(runtime.txt)" in m.msg for m in found()] == [True]
+    (tmp_path / ".python-version").unlink()
+    (tmp_path / ".python-version").write_bytes(b"3.10\xff\n")  # not UTF-8: not read
+    assert ["(runtime.txt)" in m.msg for m in found()] == [True]
     # A Dockerfile: Fly.io builds from it (its base image's Python, runtime.txt unread); Render from
     # it or the buildpack, as the service is set (both judged); Heroku's buildpack never reads it.
     (tmp_path / "Dockerfile").write_text("ARG PYTHON_VERSION=3.11-slim\nFROM python:${PYTHON_VERSION}\n")

@@ -28,8 +28,6 @@ HINT_W057 = "Ask for a Python {package} supports in {file} (this one runs {here}
 # What the platform's build installs beside the project's own pins, whatever they are.
 PACKAGES = ("Django", "django-platform")
 DOCKERFILE = "Dockerfile"
-# Dockerfiles are a few kilobytes; a bigger file is read this far.
-DOCKERFILE_BYTES = 256 * 1024
 
 
 class PlatformPython(NamedTuple):
@@ -45,12 +43,11 @@ class PlatformPython(NamedTuple):
         return bool(self.file)
 
 
-def _read(root: Path, name: str, limit: int | None = None) -> str | None:
-    try:
-        with (root / name).open(encoding="utf-8-sig", errors="replace") as file:
-            return file.read(limit)
-    except OSError:  # absent, a directory, unreadable: another file says it, or nothing does
-        return None
+def _read(root: Path, name: str) -> str | None:
+    """The file's text, bounded and never blocking on a FIFO (textfile.read_text), its byte order
+    mark dropped; None where it cannot be read: another source says it, or nothing does."""
+    text = read_text(root / name)
+    return None if isinstance(text, Unreadable) else text.removeprefix("\ufeff")
 
 
 def _buildpack_pythons(root: Path, platform: Platform) -> tuple[PlatformPython, ...]:
@@ -72,7 +69,7 @@ def _buildpack_pythons(root: Path, platform: Platform) -> tuple[PlatformPython, 
 
 def _dockerfile_python(root: Path) -> PlatformPython | None:
     """The Python of the Dockerfile's final image, where its base image names one."""
-    text = _read(root, DOCKERFILE, DOCKERFILE_BYTES)
+    text = _read(root, DOCKERFILE)
     image = final_image(text) if text is not None else None
     version = image_python(image) if image else None
     if image is None or version is None:
