@@ -161,10 +161,14 @@ def platform_page(platform: Any) -> str:
     out.append(f"- gunicorn config file: `{platform.gunicorn_config}`")
     if not platform.development:
         out.append("- A `Dockerfile` at the project's root: " + DOCKERFILE_BUILD[platform.dockerfile_build])
+    if platform.buildpack_files or platform.buildpack_variable:
+        names = " or ".join(_code(n) for n in (*platform.buildpack_files, platform.buildpack_variable) if n)
+        out.append(f"- Its buildpacks build instead of the `Dockerfile` where there is {names} (`W056`, `W057` follow)")
     if platform.python_variable:
-        out.append(
-            f"- Its Python build reads the Python version from `{platform.python_variable}` before the project's files"
-        )
+        rank = " before the project's files" if platform.python_variable_wins else ", which a `runtime.txt` outranks"
+        out.append(f"- Its Python build reads the Python version from `{platform.python_variable}`{rank}")
+    if platform.python_default:
+        out.append(f"- Its Python build runs Python {platform.python_default} where the project asks for none")
     if platform.release_variables:
         names = ", ".join(_code(n) for n in platform.release_variables)
         out.append(f"- The running release (report, health bodies, Sentry): the first set of {names}")

@@ -553,6 +553,80 @@ def test_w057_the_platforms_own_variable_wins_over_the_files(tmp_path: Path, mon
     assert sources("render", {"PYTHON_VERSION": f"{here}.0"}) == set()  # supported, over the file's 3.9
 
 
+def test_w057_where_dokku_builds_with_buildpacks_beside_a_dockerfile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dokku builds from a root Dockerfile unless a `.buildpacks` file or BUILDPACK_URL selects its
+    herokuish builder first: then the buildpack's files say the Python, not the Dockerfile."""
+    from django_platform.checks import python
+
+    def sources(env: dict[str, str]) -> set[str]:
+        monkeypatch.setattr(python, "environment", lambda: env)
+        with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["dokku"]):
+            return {m.msg.split(" (")[1].split(")")[0] for m in python.check_python()}
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.9-slim\n")
+    (tmp_path / ".python-version").write_text("3.8\n")
+    assert sources({}) == {"Dockerfile: FROM python:3.9-slim"}
+    assert sources({"BUILDPACK_URL": "https://github.com/heroku/heroku-buildpack-python"}) == {".python-version"}
+    assert sources({"BUILDPACK_URL": " "}) == {"Dockerfile: FROM python:3.9-slim"}  # empty: not set
+    (tmp_path / ".buildpacks").mkdir()  # not a file: Dokku reads a file
+    assert sources({}) == {"Dockerfile: FROM python:3.9-slim"}
+    (tmp_path / ".buildpacks").rmdir()
+    (tmp_path / ".buildpacks").write_text("https://github.com/heroku/heroku-buildpack-python\n")
+    assert sources({}) == {".python-version"}
+    with override_settings(BASE_DIR=tmp_path):  # Fly.io reads no .buildpacks
+        assert {p.source for p in python.platform_pythons(BY_NAME["fly"])} == {"Dockerfile: FROM python:3.9-slim"}
+
+
+def test_w057_nixpacks_on_coolify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Coolify's default build pack, Nixpacks, reads NIXPACKS_PYTHON_VERSION but lets a runtime.txt
+    outrank it (both judged), and runs Python 3.11 where nothing asks: Django 6 requires 3.12."""
+    from importlib import metadata
+
+    from django_platform.checks import python
+
+    def pythons(env: dict[str, str]) -> set[tuple[tuple[int, int], str]]:
+        monkeypatch.setattr(python, "environment", lambda: env)
+        with override_settings(BASE_DIR=tmp_path):
+            return {(p.version, p.source) for p in python.platform_pythons(BY_NAME["coolify"])}
+
+    assert pythons({}) == {((3, 11), "its default")}
+    assert pythons({"NIXPACKS_PYTHON_VERSION": "3.13"}) == {((3, 13), "NIXPACKS_PYTHON_VERSION")}
+    (tmp_path / "runtime.txt").write_text("python-3.12.7\n")
+    assert pythons({"NIXPACKS_PYTHON_VERSION": "3.13"}) == {
+        ((3, 13), "NIXPACKS_PYTHON_VERSION"),
+        ((3, 12), "runtime.txt"),
+    }
+    assert pythons({"NIXPACKS_PYTHON_VERSION": "3.12"}) == {((3, 12), "NIXPACKS_PYTHON_VERSION")}  # the same
+    assert pythons({}) == {((3, 12), "runtime.txt")}
+    (tmp_path / "runtime.txt").unlink()
+    (tmp_path / "Dockerfile").write_text("FROM python:3.13\n")  # built with Docker: not the default
+    assert pythons({}) == {((3, 13), "Dockerfile: FROM python:3.13")}
+    (tmp_path / "Dockerfile").unlink()
+    # The default judged as a version asked for, in its own words: Django 6 requires 3.12.
+    real = metadata.metadata
+
+    def requiring_312(name: str) -> Any:
+        found: Any = real(name)
+        if name == "Django":
+            del found["Requires-Python"]
+            found["Requires-Python"] = ">=3.12"
+        return found
+
+    monkeypatch.setattr(metadata, "metadata", requiring_312)
+    monkeypatch.setattr(python, "environment", lambda: {})
+    with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["coolify"]):
+        flagged = [m for m in python.check_python() if "Django " in m.msg]
+    assert [m.id for m in flagged] == ["django_platform.W057"]
+    assert flagged[0].msg.startswith(
+        "Coolify's build runs Python 3.11 where the project asks for none (its default), and Django "
+    )
+    assert (flagged[0].hint or "").startswith("Ask for a Python Django supports in .python-version (this one runs ")
+    with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["heroku"]):  # its default unknown: this one
+        assert [m for m in python.check_python() if "Django " in m.msg] == []
+
+
 def test_the_python_of_a_dockerfile() -> None:
     """The final stage's base image, through the stages it is built from and the ARG defaults
     before the first FROM; None where the image does not say its Python (or the text is no

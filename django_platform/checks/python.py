@@ -24,7 +24,14 @@ W057 = (
     "The project asks {platform} for Python {version} ({source}), and {package} {installed}, installed here, "
     "requires Python {requires}: the platform's build cannot install it."
 )
+W057_DEFAULT = (
+    "{platform}'s build runs Python {version} where the project asks for none ({source}), and {package} "
+    "{installed}, installed here, requires Python {requires}: the platform's build cannot install it."
+)
 HINT_W057 = "Ask for a Python {package} supports in {file} (this one runs {here})."
+# PlatformPython.source where nothing asks: the build's known default, or this interpreter's.
+DEFAULT = "its default"
+HERE = "this interpreter"
 # What the platform's build installs beside the project's own pins, whatever they are.
 PACKAGES = ("Django", "django-platform")
 DOCKERFILE = "Dockerfile"
@@ -42,6 +49,11 @@ class PlatformPython(NamedTuple):
     def asked(self) -> bool:
         return bool(self.file)
 
+    @property
+    def known(self) -> bool:
+        """Asked for, or the build's own default: not this interpreter standing in."""
+        return self.source != HERE
+
 
 def _read(root: Path, name: str) -> str | None:
     """The file's text, bounded and never blocking on a FIFO (textfile.read_text), its byte order
@@ -52,19 +64,30 @@ def _read(root: Path, name: str) -> str | None:
 
 def _buildpack_pythons(root: Path, platform: Platform) -> tuple[PlatformPython, ...]:
     """What the Python buildpacks read: the platform's variable where it has one and it is set,
-    else `.python-version` and `runtime.txt`, both where they say different versions (the builds
-    differ on which wins)."""
+    alone where it wins over the files; `.python-version` and `runtime.txt`, each where it says
+    another version (the builds differ on which wins)."""
     variable = platform.python_variable
     version = requested_python(environment().get(variable, "")) if variable else None
-    if version is not None:
-        return (PlatformPython(version, variable, variable),)
-    found: list[PlatformPython] = []
+    found = [PlatformPython(version, variable, variable)] if version is not None else []
+    if found and platform.python_variable_wins:
+        return tuple(found)
     for name in FILES:
         text = _read(root, name)
         version = requested_python(text) if text is not None else None
         if version is not None and all(version != python.version for python in found):
             found.append(PlatformPython(version, name, name))
     return tuple(found)
+
+
+def _builds_from_dockerfile(root: Path, platform: Platform) -> bool:
+    """Whether a Dockerfile at the root may be what the platform builds: not where a file or a
+    variable turns its buildpacks on (Dokku's `.buildpacks`, `BUILDPACK_URL`)."""
+    if not platform.dockerfile_build:
+        return False
+    variable = platform.buildpack_variable
+    if variable and environment().get(variable, "").strip():
+        return False
+    return not any((root / name).is_file() for name in platform.buildpack_files)
 
 
 def _dockerfile_python(root: Path) -> PlatformPython | None:
@@ -101,18 +124,23 @@ def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
     where the format says one (Upsun's); the Dockerfile's base image where it builds from a
     Dockerfile at the root; where a buildpack builds, the platform's variable (Render's
     PYTHON_VERSION), else `.python-version` and `runtime.txt`; the Dockerfile's and the buildpack's
-    where the app's build setting chooses (each message names its source); else this interpreter's,
-    standing in for the platform's default."""
+    where the app's build setting chooses (each message names its source); else the build's own
+    default where it is known not to be the latest (Nixpacks'), else this interpreter's, standing in
+    for the platform's."""
     root = project_dir()
     manifest = _manifest_python(platform, root)
     if manifest is not None:
         return (manifest,)
-    docker = _dockerfile_python(root) if platform.dockerfile_build else None
+    docker = _dockerfile_python(root) if _builds_from_dockerfile(root, platform) else None
     if docker is not None and platform.dockerfile_build == "found":
         return (docker,)
     found = ((docker,) if docker is not None else ()) + _buildpack_pythons(root, platform)
-    here = (sys.version_info.major, sys.version_info.minor)
-    return found or (PlatformPython(here, "", "this interpreter"),)
+    if found:
+        return found
+    default = requested_python(platform.python_default) if platform.python_default else None
+    if default is not None:
+        return (PlatformPython(default, "", DEFAULT),)
+    return (PlatformPython((sys.version_info.major, sys.version_info.minor), "", HERE),)
 
 
 def check_python(
@@ -125,7 +153,7 @@ def check_python(
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     messages: list[CheckMessage] = []
     for python in pythons if pythons is not None else platform_pythons(platform):
-        if not python.asked:  # nothing asked: the platform's default, or this one where it runs
+        if not python.known:  # nothing asked, the platform's default unknown: this one stands in
             continue
         asked = f"{python.version[0]}.{python.version[1]}"
         for package in PACKAGES:
@@ -140,7 +168,7 @@ def check_python(
             if not requires.contains(asked, prereleases=True):
                 messages.append(
                     Warning(
-                        W057.format(
+                        (W057 if python.asked else W057_DEFAULT).format(
                             platform=platform.label,
                             version=asked,
                             source=python.source,
@@ -148,7 +176,7 @@ def check_python(
                             installed=found["Version"],
                             requires=requires,
                         ),
-                        hint=HINT_W057.format(package=package, file=python.file, here=here),
+                        hint=HINT_W057.format(package=package, file=python.file or FILES[0], here=here),
                         id="django_platform.W057",
                     )
                 )

@@ -224,8 +224,17 @@ class Platform:
     # is there, "chosen" = where the app's build setting says Docker (else the Python buildpack, which
     # reads .python-version), "" = never (buildpacks or its own build only).
     dockerfile_build: str = ""
-    # A variable its Python build reads the Python version from, over the project's files.
+    # Files at the root, and a variable, that make its build use buildpacks even beside a
+    # Dockerfile (Dokku's `.buildpacks` and `BUILDPACK_URL`).
+    buildpack_files: tuple[str, ...] = ()
+    buildpack_variable: str = ""
+    # A variable its Python build reads the Python version from; over the project's files unless
+    # `python_variable_wins` is False (Nixpacks lets `runtime.txt` outrank it: both judged).
     python_variable: str = ""
+    python_variable_wins: bool = True
+    # The Python ("3.11") its Python build runs where the project asks for none, where that is not
+    # the latest (Nixpacks'); "" = the latest, or unknown.
+    python_default: str = ""
     # The container-size variable and its unit in bytes, read only on this platform.
     size_variable: str = ""
     size_unit: int = 0
@@ -287,7 +296,11 @@ class Platform:
             build_markers: tuple[Marker, ...] = ...,
             collectstatic_at_build: str = ...,
             dockerfile_build: str = ...,
+            buildpack_files: tuple[str, ...] = ...,
+            buildpack_variable: str = ...,
             python_variable: str = ...,
+            python_variable_wins: bool = ...,
+            python_default: str = ...,
             size_variable: str = ...,
             size_unit: int = ...,
             claims: tuple[str, ...] = ...,

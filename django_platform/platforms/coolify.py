@@ -57,12 +57,19 @@ COOLIFY = Coolify(
         "image needs one). Hosts: `COOLIFY_FQDN`; `localhost` is the health check's Host."
     ),
     dockerfile_build="chosen",
+    # Nixpacks, its default build pack: NIXPACKS_PYTHON_VERSION, which a runtime.txt outranks where
+    # both are there (its python provider's version lookup), and Python 3.11 where nothing asks.
+    python_variable="NIXPACKS_PYTHON_VERSION",
+    python_variable_wins=False,
+    python_default="3.11",
     sources=(
         "https://coolify.io/docs/applications/builds/overview",
         "https://coolify.io/docs/knowledge-base/environment-variables",
         "https://coolify.io/docs/builds/packs/nixpacks",
         "https://coolify.io/docs/knowledge-base/health-checks",
         "https://coolify.io/docs/applications/django",
+        "https://nixpacks.com/docs/providers/python",
+        "https://github.com/railwayapp/nixpacks/blob/main/src/providers/python.rs",
     ),
 )
 

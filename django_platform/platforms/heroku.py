@@ -62,10 +62,14 @@ DOKKU = Platform(
         "`dokku postgres:link` gives `DATABASE_URL` (TLS off, set); set `DJANGO_PLATFORM=dokku` if detection says "
         "Heroku (Dokku sets `DYNO` too), and `DJANGO_ALLOWED_HOSTS`."
     ),
-    # Without a .buildpacks file or BUILDPACK_URL, a Dockerfile at the root selects its Dockerfile builder.
+    # A Dockerfile at the root selects its Dockerfile builder, unless a .buildpacks file or
+    # BUILDPACK_URL selects herokuish first (dokku.com/docs/deployment/builders/herokuish-buildpacks).
     dockerfile_build="found",
+    buildpack_files=(".buildpacks",),
+    buildpack_variable="BUILDPACK_URL",
     sources=(
         "https://dokku.com/docs/deployment/builders/dockerfiles/",
+        "https://dokku.com/docs/deployment/builders/herokuish-buildpacks/",
         "https://github.com/dokku/dokku/issues/733",
         "https://dokku.com/docs/configuration/environment-variables/",
         "https://github.com/dokku/dokku-postgres",
