@@ -557,8 +557,12 @@ def test_persistent_connections_under_asgi_are_said(tmp_path: Path, monkeypatch:
     assert serving_messages(tmp_path, "gunicorn tests.asgi") == ["django_platform.W036"]
     assert serving_messages(tmp_path, "gunicorn tests.wsgi_app") == []
     monkeypatch.setitem(default, "OPTIONS", {"pool": True})
-    assert serving_messages(tmp_path, "gunicorn tests.asgi") == []
+    assert serving_messages(tmp_path, "gunicorn tests.asgi") == []  # E009 says it
     monkeypatch.setitem(default, "OPTIONS", {})
+    engine = default["ENGINE"]
+    monkeypatch.setitem(default, "ENGINE", "dj_db_conn_pool.backends.mysql")
+    assert serving_messages(tmp_path, "gunicorn tests.asgi") == []  # W058 says it, in its own words
+    monkeypatch.setitem(default, "ENGINE", engine)
     # Told WSGI, the generated config starts a WSGI worker on the ASGI module.
     monkeypatch.setenv("DJANGO_PLATFORM_SERVER", "wsgi")
     assert serving_messages(tmp_path, "gunicorn tests.asgi") == ["django_platform.E033"]

@@ -20,6 +20,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
 
+from django_platform.areas.databases import queue_pool
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
 from django_platform.checks.hops import check_middleware
@@ -127,8 +128,9 @@ def _persistent(reason: str) -> list[CheckMessage]:
 
 
 def _pooled(db: Any) -> bool:
+    """Pooled by psycopg (E009 judges CONN_MAX_AGE there) or django-db-connection-pool (W058)."""
     options = db.get("OPTIONS")
-    return isinstance(options, dict) and bool(options.get("pool"))
+    return (isinstance(options, dict) and bool(options.get("pool"))) or queue_pool(db) is not None
 
 
 def _async_views() -> Iterator[str]:
