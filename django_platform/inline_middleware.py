@@ -44,13 +44,15 @@ _INSTALLED: dict[type, Callable[..., None] | None] = {}
 
 
 def install(settings: Mapping[str, Any]) -> list[str]:
-    """Run these middleware's hooks on the event loop in the instances made from now on (async mode
-    only). Idempotent; returns the dotted paths installed."""
+    """Run the hooks of these middleware, those MIDDLEWARE lists, on the event loop in the instances
+    made from now on (async mode only). Idempotent; returns the dotted paths installed."""
     # Local: Django's middleware modules need the app registry; settings import never gets here.
     from django.utils.module_loading import import_string
 
     listed = settings.get("MIDDLEWARE") or ()
-    found = {**rules(settings), **{path: hooks for path, hooks in LISTED.items() if path in listed}}
+    # Only those listed: importing one that is not may fail where its app is not installed (auth's
+    # middleware imports its models), and no instance of it is ever made.
+    found = {path: hooks for path, hooks in {**rules(settings), **LISTED}.items() if path in listed}
     for path, hooks in found.items():
         _patch(import_string(path), partial(inline, hooks=hooks))
     if CORS in listed:

@@ -246,7 +246,7 @@ INLINE_CHAINS = [
 def test_with_djangos_hooks_on_the_loop_the_count_is_still_the_hops_a_request_makes(chain: list[str]) -> None:
     from django_platform.inline_middleware import install, installed, uninstall
 
-    install({})
+    install({"MIDDLEWARE": chain})
     try:
         found = classes(chain)
         assert hops([found[n] for n in chain], installed()) == real_hops(chain) - real_hops([])

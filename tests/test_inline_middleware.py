@@ -121,7 +121,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, s
 
 @pytest.fixture
 def inline() -> Iterator[None]:
-    install({"SESSION_ENGINE": SETTINGS["SESSION_ENGINE"]})
+    install(SETTINGS)
     yield
     uninstall()
 
@@ -208,7 +208,7 @@ def test_responses_are_djangos_and_only_untouched_hooks_leave_the_thread(recorde
         theirs = conversation(djangos)
         theirs_where = list(recorded)
         recorded.clear()
-        install({"SESSION_ENGINE": SETTINGS["SESSION_ENGINE"]})
+        install(SETTINGS)
         try:
             ours_served = Served()
             ours = conversation(ours_served)
@@ -312,7 +312,7 @@ from django.test import override_settings
 from django_platform.inline_middleware import install
 from tests.test_inline_middleware import SETTINGS, Served, conversation
 with override_settings(**SETTINGS):
-    install({"SESSION_ENGINE": SETTINGS["SESSION_ENGINE"]})
+    install(SETTINGS)
     served = Served()
     answers = conversation(served)
     top = served.handler._middleware_chain.__wrapped__  # SentryWrappingMiddleware, named as what it wraps
@@ -348,9 +348,10 @@ def test_install_is_idempotent_and_uninstall_restores_djangos_classes() -> None:
     classes = [import_string(name) for name in rules({})]
     before = {cls: cls.__dict__.get("__init__") for cls in classes}
     assert None in before.values() and any(before.values())  # inherited and own __init__ both covered
-    assert install({}) == sorted(rules({}))
+    everything = {"MIDDLEWARE": list(rules({}))}
+    assert install(everything) == sorted(rules({}))
     patched = {cls: cls.__init__ for cls in classes}
-    install({})
+    install(everything)
     assert {cls: cls.__init__ for cls in classes} == patched and installed() == set(classes)
     uninstall()
     assert {cls: cls.__dict__.get("__init__") for cls in classes} == before
@@ -436,7 +437,7 @@ def test_the_app_installs_them_where_configure_planned_it() -> None:
     planned.inline_middleware = True
     try:
         with override_settings(MIDDLEWARE=STARTPROJECT, DJANGO_PLATFORM_REPORT=planned):
-            assert inline_hooks() == sorted(rules({})) and installed()
+            assert inline_hooks() == sorted(STARTPROJECT) and installed()
         uninstall()
         # A SyncChainMiddleware listed after configure(), configure() not planning it, or not called.
         with override_settings(MIDDLEWARE=[*STARTPROJECT, SYNC_CHAIN], DJANGO_PLATFORM_REPORT=planned):
@@ -516,3 +517,50 @@ def test_the_body_is_read_to_its_length_or_to_the_end_of_the_file() -> None:
     assert blocks == [data[:10], data[10:1010]]
     assert asyncio.run(read(io.BytesIO(b"short"), b"", BLOCK * 3)) == [b"short"]  # the file ends first
     assert asyncio.run(read(None, b"", 0)) == []  # HEAD, a 304
+
+
+def test_only_the_listed_middleware_are_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """auth's middleware imports its models, which fail where django.contrib.auth is not installed:
+    one that MIDDLEWARE does not list is never imported (no instance of it is ever made)."""
+    from django.utils import module_loading
+
+    imported: list[str] = []
+
+    def recording(path: str) -> Any:
+        imported.append(path)
+        return import_string(path)
+
+    monkeypatch.setattr(module_loading, "import_string", recording)
+    try:
+        assert inline_middleware.install({"MIDDLEWARE": []}) == []
+        assert inline_middleware.install({"MIDDLEWARE": ["django.middleware.security.SecurityMiddleware"]}) == [
+            "django.middleware.security.SecurityMiddleware"
+        ]
+    finally:
+        inline_middleware.uninstall()
+    assert imported == ["django.middleware.security.SecurityMiddleware"]
+
+
+@pytest.mark.slow
+def test_a_project_without_the_auth_app_starts_under_asgi(tmp_path: Path) -> None:
+    """Only the middleware MIDDLEWARE lists are imported: auth's imports its models, which fail
+    where django.contrib.auth is not installed (an API-only project), at every command's setup."""
+    import subprocess
+    import sys
+
+    from tests.platform_envs import clean_environ
+
+    (tmp_path / "api_settings.py").write_text(
+        "import django_platform\nSECRET_KEY = 's' * 50\nINSTALLED_APPS = ['django_platform']\n"
+        "django_platform.configure(globals())\n"
+    )
+    env = clean_environ(DJANGO_SETTINGS_MODULE="api_settings", PYTHONPATH=str(tmp_path), DJANGO_PLATFORM_SERVER="asgi")
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DJANGO_PLATFORM_REPORT.inline_middleware)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "True"  # planned, and nothing to install
