@@ -182,8 +182,10 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def migrate(root: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = clean_environ(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(root), DATABASE_SSL="false")
+def migrate(root: Path, url: str, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = clean_environ(
+        DATABASE_URL=url, DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(root), DATABASE_SSL="false", **extra
+    )
     command = [sys.executable, "-m", "django", "platform_migrate", *args]
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
 
@@ -252,6 +254,107 @@ def test_one_migrate_at_a_time(database: tuple[str, dict[str, str]], tmp_path: P
             holder.close()  # the lock goes with its session
     done = migrate(root, url, "--lock-timeout", "5")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# Served over ASGI the release's connection comes from a pool: django-db-connection-pool's for
+# MariaDB (configure()'s default where it is installed), psycopg's with DATABASE_POOL.
+POOLED = {"DJANGO_PLATFORM_SERVER": "asgi", "DATABASE_POOL": "true"}
+ENGINE_OF = (
+    "import django; django.setup(); from django.db import connection as c; "
+    "print(c.settings_dict['ENGINE'], bool(c.settings_dict['OPTIONS'].get('pool')))"
+)
+
+
+def pooled(server: dict[str, str]) -> dict[str, Any]:
+    """The server's settings with configure()'s pool under ASGI."""
+    if server["ENGINE"].endswith("postgresql"):
+        return {**server, "OPTIONS": {"pool": {"min_size": 1, "max_size": 4}}}
+    return {**server, "ENGINE": "dj_db_conn_pool.backends.mysql", "POOL_OPTIONS": {"POOL_SIZE": 4, "MAX_OVERFLOW": 0}}
+
+
+def lock_free(server: dict[str, str], django_db_blocker: Any) -> bool:
+    """Whether another session could take the migrate lock now (taken and given back at once)."""
+    from django.db.utils import ConnectionHandler
+
+    from django_platform.schema.lock import NAME, PG_KEY
+
+    with django_db_blocker.unblock():
+        handler = ConnectionHandler({"default": server})
+        try:
+            with handler["default"].cursor() as cursor:
+                if server["ENGINE"].endswith("postgresql"):
+                    cursor.execute("SELECT pg_try_advisory_lock(%s)", [PG_KEY])
+                    free = bool(cursor.fetchone()[0])
+                    if free:
+                        cursor.execute("SELECT pg_advisory_unlock(%s)", [PG_KEY])
+                    return free
+                cursor.execute("SELECT IS_FREE_LOCK(%s)", [NAME])
+                return bool(cursor.fetchone()[0] == 1)
+        finally:
+            handler["default"].close()
+
+
+def close_pool(connection: Any) -> None:
+    """The pool's own connections closed: psycopg's, or django-db-connection-pool's by alias."""
+    if connection.vendor == "postgresql":
+        connection.close_pool()
+        return
+    from dj_db_conn_pool.core import pool_container
+
+    pool_container.pop(connection.alias).dispose()
+
+
+@pytest.mark.slow
+def test_the_lock_through_the_pool(
+    database: tuple[str, dict[str, str]], tmp_path: Path, django_db_blocker: Any
+) -> None:
+    """The lock is a session's: through a pool it is taken and given back on the session lent to
+    the migrate, before that session goes back to the pool (where it would hold the lock for the
+    next borrower); platform_migrate served over ASGI waits for another holder and applies as
+    without a pool."""
+    from django.db.utils import ConnectionHandler
+
+    from django_platform.schema.lock import migration_lock
+
+    url, server = database
+    with django_db_blocker.unblock():
+        # An alias of its own: django-db-connection-pool keeps its pools by alias for the process.
+        handler = ConnectionHandler({"default": server, "migrate_lock": pooled(server)})
+        connection = handler["migrate_lock"]
+        try:
+            with migration_lock(connection, 1):
+                assert not lock_free(server, django_db_blocker)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            assert lock_free(server, django_db_blocker)  # given back by the session still open
+            connection.close()  # back to the pool
+            assert lock_free(server, django_db_blocker)
+            with migration_lock(connection, 1):  # borrowed again: taken again
+                assert not lock_free(server, django_db_blocker)
+        finally:
+            connection.close()
+            close_pool(connection)
+    root = project(tmp_path)
+    env = clean_environ(
+        DATABASE_URL=url, DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(root), DATABASE_SSL="false", **POOLED
+    )
+    shell = subprocess.run([sys.executable, "-c", ENGINE_OF], cwd=root, env=env, capture_output=True, text=True)
+    engine = (shell.stdout.strip().splitlines() or [shell.stderr])[-1]
+    assert engine in ("dj_db_conn_pool.backends.mysql False", "django.db.backends.postgresql True"), shell.stderr
+    with django_db_blocker.unblock():
+        holder = ConnectionHandler({"default": server})["default"]
+        try:
+            assert lock_free(server, django_db_blocker)
+            with migration_lock(holder, 0):  # another instance's migrate holds it
+                waited = migrate(root, url, "--lock-timeout", "1", **POOLED)
+            assert waited.returncode != 0 and "Another migrate holds the lock" in waited.stderr
+            assert applied_or_none(server, django_db_blocker) == []
+        finally:
+            holder.close()
+    done = migrate(root, url, "--lock-timeout", "5", **POOLED)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert applied(server, django_db_blocker) == ["0001_initial"]
+    assert lock_free(server, django_db_blocker)
 
 
 def applied_or_none(server: dict[str, str], django_db_blocker: Any) -> list[str]:
