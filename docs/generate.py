@@ -165,7 +165,8 @@ def platform_page(platform: Any) -> str:
         names = " or ".join(_code(n) for n in (*platform.buildpack_files, platform.buildpack_variable) if n)
         out.append(f"- Its buildpacks build instead of the `Dockerfile` where there is {names} (`W056`, `W057` follow)")
     if platform.python_variable:
-        rank = " before the project's files" if platform.python_variable_wins else ", which a `runtime.txt` outranks"
+        over = platform.python_files_over_variable
+        rank = f", which {' or '.join(_code(n) for n in over)} outranks" if over else " before the project's files"
         out.append(f"- Its Python build reads the Python version from `{platform.python_variable}`{rank}")
     if platform.python_default:
         out.append(f"- Its Python build runs Python {platform.python_default} where the project asks for none")

@@ -599,6 +599,9 @@ def test_w057_nixpacks_on_coolify(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         ((3, 12), "runtime.txt"),
     }
     assert pythons({"NIXPACKS_PYTHON_VERSION": "3.12"}) == {((3, 12), "NIXPACKS_PYTHON_VERSION")}  # the same
+    (tmp_path / ".python-version").write_text("3.10\n")  # the variable outranks it there
+    assert pythons({"NIXPACKS_PYTHON_VERSION": "3.12"}) == {((3, 12), "NIXPACKS_PYTHON_VERSION")}
+    (tmp_path / ".python-version").unlink()
     assert pythons({}) == {((3, 12), "runtime.txt")}
     (tmp_path / "runtime.txt").unlink()
     (tmp_path / "Dockerfile").write_text("FROM python:3.13\n")  # built with Docker: not the default

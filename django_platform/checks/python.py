@@ -64,14 +64,12 @@ def _read(root: Path, name: str) -> str | None:
 
 def _buildpack_pythons(root: Path, platform: Platform) -> tuple[PlatformPython, ...]:
     """What the Python buildpacks read: the platform's variable where it has one and it is set,
-    alone where it wins over the files; `.python-version` and `runtime.txt`, each where it says
-    another version (the builds differ on which wins)."""
+    beside only the files its build lets outrank it; else `.python-version` and `runtime.txt`, each
+    where it says another version (the builds differ on which wins)."""
     variable = platform.python_variable
     version = requested_python(environment().get(variable, "")) if variable else None
     found = [PlatformPython(version, variable, variable)] if version is not None else []
-    if found and platform.python_variable_wins:
-        return tuple(found)
-    for name in FILES:
+    for name in platform.python_files_over_variable if found else FILES:
         text = _read(root, name)
         version = requested_python(text) if text is not None else None
         if version is not None and all(version != python.version for python in found):

@@ -228,10 +228,10 @@ class Platform:
     # Dockerfile (Dokku's `.buildpacks` and `BUILDPACK_URL`).
     buildpack_files: tuple[str, ...] = ()
     buildpack_variable: str = ""
-    # A variable its Python build reads the Python version from; over the project's files unless
-    # `python_variable_wins` is False (Nixpacks lets `runtime.txt` outrank it: both judged).
+    # A variable its Python build reads the Python version from, over the project's files but
+    # those in `python_files_over_variable` (Nixpacks lets a `runtime.txt` outrank it: both judged).
     python_variable: str = ""
-    python_variable_wins: bool = True
+    python_files_over_variable: tuple[str, ...] = ()
     # The Python ("3.11") its Python build runs where the project asks for none, where that is not
     # the latest (Nixpacks'); "" = the latest, or unknown.
     python_default: str = ""
@@ -299,7 +299,7 @@ class Platform:
             buildpack_files: tuple[str, ...] = ...,
             buildpack_variable: str = ...,
             python_variable: str = ...,
-            python_variable_wins: bool = ...,
+            python_files_over_variable: tuple[str, ...] = ...,
             python_default: str = ...,
             size_variable: str = ...,
             size_unit: int = ...,

@@ -60,7 +60,7 @@ COOLIFY = Coolify(
     # Nixpacks, its default build pack: NIXPACKS_PYTHON_VERSION, which a runtime.txt outranks where
     # both are there (its python provider's version lookup), and Python 3.11 where nothing asks.
     python_variable="NIXPACKS_PYTHON_VERSION",
-    python_variable_wins=False,
+    python_files_over_variable=("runtime.txt",),
     python_default="3.11",
     sources=(
         "https://coolify.io/docs/applications/builds/overview",
