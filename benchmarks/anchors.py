@@ -81,34 +81,37 @@ def anchors(cpus: int, pin: tuple[str, ...]) -> list[Any]:
 
 
 @contextlib.contextmanager
-def database_off_server_cpu(cpu: int = 1) -> Iterator[str]:
-    """The PostgreSQL server's processes on the load generator's CPU while the block runs, then
-    back on every CPU. On a platform the database is another host: left to the kernel, backends land
-    on the server's CPU in some runs and not in others (a probe of the tail, since removed, saw a database request wait
-    11 ms for the CPU at the median), and the database view's p99 swung from 31 to 227 ms between
-    runs of the same configuration. New backends inherit the postmaster's affinity. Yields what was
-    done, for the report."""
+def database_off_server_cpu(cpu: int = 1, process: str = "postgres", label: str = "PostgreSQL") -> Iterator[str]:
+    """The database server's processes (every thread of each: MariaDB's connections are threads)
+    on the load generator's CPU while the block runs, then back on every CPU. On a platform the
+    database is another host: left to the kernel, backends land on the server's CPU in some runs
+    and not in others (a probe of the tail, since removed, saw a database request wait 11 ms for
+    the CPU at the median), and the database view's p99 swung from 31 to 227 ms between runs of the
+    same configuration. New backends and threads inherit the affinity. Yields what was done, for
+    the report."""
     pids: list[int] = []
     if shutil.which("pgrep"):
-        found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+        found = subprocess.run(["pgrep", "-x", process], capture_output=True, text=True)
         pids = [int(p) for p in found.stdout.split()]
     moved = []
     try:
         for pid in pids:
-            try:
-                os.sched_setaffinity(pid, {cpu})
-                moved.append(pid)
-            except OSError:  # not ours to move (another user's server): say so below
-                pass
+            tasks = [int(t) for t in os.listdir(f"/proc/{pid}/task")] if os.path.isdir(f"/proc/{pid}/task") else []
+            for task in tasks or [pid]:
+                try:
+                    os.sched_setaffinity(task, {cpu})
+                    moved.append(task)
+                except OSError:  # not ours to move (another user's server), or ended: said below
+                    pass
         yield (
-            f"PostgreSQL's {len(moved)} processes on CPU {cpu} with wrk"
+            f"{label}'s {len(moved)} processes and threads on CPU {cpu} with wrk"
             if moved
-            else "PostgreSQL left where the kernel puts it (its processes could not be moved)"
+            else f"{label} left where the kernel puts it (its processes could not be moved)"
         )
     finally:
-        for pid in moved:
+        for task in moved:
             with contextlib.suppress(OSError):  # a backend that has exited
-                os.sched_setaffinity(pid, set(range(os.cpu_count() or 1)))
+                os.sched_setaffinity(task, set(range(os.cpu_count() or 1)))
 
 
 class SlowClients:
@@ -174,10 +177,12 @@ def command_line(script: str, args: argparse.Namespace, rounds: int) -> str:
     return f"python benchmarks/{script} --seconds {args.seconds:g} --rounds {rounds}{only}"
 
 
-def placement(pinned: bool) -> AbstractContextManager[str]:
-    """Where PostgreSQL runs while a table is measured (off the server's CPU when pinned), and the
+def placement(pinned: bool, process: str = "postgres", label: str = "PostgreSQL") -> AbstractContextManager[str]:
+    """Where the database runs while a table is measured (off the server's CPU when pinned), and the
     table's title."""
-    return database_off_server_cpu() if pinned else contextlib.nullcontext("PostgreSQL on both CPUs")
+    if pinned:
+        return database_off_server_cpu(process=process, label=label)
+    return contextlib.nullcontext(f"{label} on both CPUs")
 
 
 def title(pinned: bool, client: str = "wrk") -> str:

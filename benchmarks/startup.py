@@ -103,15 +103,16 @@ def ensure_venv() -> Path:
     # redis: the Redis cache backend's client library, which configure() requires when REDIS_URL is set.
     # uvicorn-worker (the asgi extra), Granian and ServeStatic: benchmarks/asgi.py's servers; Channels,
     # Daphne and the websockets client: benchmarks/websocket_echo.py; django-cors-headers and
-    # django-allauth: cookiecutter-django's middleware in benchmarks/asgi_handler.py.
+    # django-allauth: cookiecutter-django's middleware in benchmarks/asgi_handler.py; mysqlclient and
+    # django-db-connection-pool (the mysql extra): benchmarks/mysql_pool.py.
     probe = (
         "import redis, django_on_heroku, matplotlib, uvicorn_worker, granian, servestatic, channels, daphne,"
-        " websockets, corsheaders, allauth"
+        " websockets, corsheaders, allauth, MySQLdb, dj_db_conn_pool"
     )
     if subprocess.run([python, "-c", probe], capture_output=True).returncode:
         packages = [
             "-e",
-            f"{ROOT}[postgres,brotli,redis,asgi,channels]",
+            f"{ROOT}[postgres,mysql,brotli,redis,asgi,channels]",
             "django-on-heroku",
             "matplotlib",
             "granian",
