@@ -168,6 +168,11 @@ def platform_page(platform: Any) -> str:
         over = platform.python_files_over_variable
         rank = f", which {' or '.join(_code(n) for n in over)} outranks" if over else " before the project's files"
         out.append(f"- Its Python build reads the Python version from `{platform.python_variable}`{rank}")
+    if platform.sticky_python:
+        out.append(
+            "- Where the project asks for no Python, its build keeps the app's first build's, as old as "
+            f"{platform.sticky_python} (`I003`)"
+        )
     if platform.python_default:
         out.append(f"- Its Python build runs Python {platform.python_default} where the project asks for none")
     if platform.release_variables:

@@ -22,7 +22,7 @@ from django_platform.deploy.procfile import process_types
 from django_platform.platforms import BY_NAME
 from tests.e2e_support import manage
 from tests.lifecycle import LIFECYCLES, honcho, phase_env
-from tests.platform_envs import SECRET, clean_environ
+from tests.platform_envs import INFORMATION, SECRET, clean_environ
 from tests.services import PgCluster, port_open, unavailable, wait_for
 from tests.test_adopt_gunicorn import print_config
 from tests.test_lifecycle import ADDONS, MYSQL, RECIPES, get, release, s3_endpoint
@@ -124,7 +124,7 @@ def test_a_real_project_shape_deploys_as_it_is(
 
     document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
     assert document["platform"] == platform
-    assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []
+    assert [f["id"] for f in document["findings"] if f["id"] not in INFORMATION] == []
     settings = {s["setting"]: (s["value"], s["source"]) for s in document["settings"]}
     # settings.py's cache: its backend and options kept, only the location from the platform's Redis.
     backend = settings["CACHES.default"][0]

@@ -34,7 +34,7 @@ from django_platform.deploy.procfile import process_types
 from django_platform.platforms import get_platform
 from tests.e2e_support import BIN
 from tests.lifecycle import LIFECYCLES, phase_env
-from tests.platform_envs import PLATFORM_ENVS, SECRET, clean_environ
+from tests.platform_envs import INFORMATION, PLATFORM_ENVS, SECRET, clean_environ
 from tests.services import free_port, port_open, query_one, unavailable, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("real_connections")]
@@ -151,8 +151,8 @@ def test_the_generated_procfile_serves_the_asgi_application_tuned(project: tuple
             assert echo.recv(timeout=5) == "ping"
     checked = manage(root, env, "platform_check", "--deploy", "--format", "json", "--fail-level", "CRITICAL")
     document = json.loads(checked.stdout)
-    # E008: the loopback PostgreSQL has no TLS, Heroku's would; I001: the project sends no mail.
-    ignored = {"django_platform.E008", "django_platform.I001"}
+    # E008: the loopback PostgreSQL has no TLS, Heroku's would; information (tests/platform_envs.py).
+    ignored = {"django_platform.E008", *INFORMATION}
     assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == OLD_PYTHON
     settings = {s["setting"]: s for s in document["settings"]}
     assert settings["DATABASES.default.CONN_MAX_AGE"]["value"] == 0
@@ -373,7 +373,7 @@ def test_granian_one_flag_away(project: tuple[Path, dict[str, str]]) -> None:
     document = json.loads(
         manage(root, env, "platform_check", "--deploy", "--format", "json", "--fail-level", "CRITICAL").stdout
     )
-    ignored = {"django_platform.E008", "django_platform.I001"}
+    ignored = {"django_platform.E008", *INFORMATION}
     # No W054: the launcher closes the websockets as a restart at a stop (the tests above).
     assert [f["id"] for f in document["findings"] if f["id"] not in ignored] == OLD_PYTHON
     # GUNICORN_KEEPALIVE, as gunicorn's keepalive: idle connections kept that long, then closed.

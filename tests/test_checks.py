@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.checks import CheckMessage
+from django.core.checks import INFO, CheckMessage
 from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -465,13 +465,20 @@ def test_w057_a_python_the_installed_packages_do_not_support(tmp_path: Path, mon
     import sys
     from importlib import metadata
 
+    from packaging.specifiers import SpecifierSet
+
     from django_platform.checks.python import check_python
 
     def found(platform: str = "heroku") -> list[CheckMessage]:
         with override_settings(BASE_DIR=tmp_path), judging(BY_NAME[platform]):
             return check_python()
 
-    assert found() == []  # nothing asked: the platform's default
+    # Nothing asked: Heroku keeps the first build's Python, as old as 3.11 (I003 where Django, as
+    # Django 6 does, requires a newer one); elsewhere the platform's default.
+    requires = (metadata.metadata("Django").get_all("Requires-Python") or [""])[0]
+    kept = [] if SpecifierSet(requires).contains("3.11") else ["django_platform.I003"]
+    assert [m.id for m in found()] == kept
+    assert found("render") == []
     (tmp_path / ".python-version").write_text("3.9\n")  # below what both support
     flagged = found()
     assert [m.id for m in flagged] == ["django_platform.W057"] * 2
@@ -553,6 +560,75 @@ def test_w057_the_platforms_own_variable_wins_over_the_files(tmp_path: Path, mon
     assert sources("render", {"PYTHON_VERSION": f"{here}.0"}) == set()  # supported, over the file's 3.9
 
 
+def test_w057_a_pipenv_projects_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Heroku's buildpack reads Pipfile.lock's python_full_version, else python_version, after
+    runtime.txt and .python-version; `pipenv install --deploy` refuses another Python anywhere."""
+    import json
+
+    from django_platform.checks import python
+
+    def flagged() -> list[CheckMessage]:
+        monkeypatch.setattr(python, "environment", lambda: {})
+        with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["heroku"]):
+            return [m for m in python.check_python() if "Django " in m.msg]
+
+    lock: dict[str, Any] = {"_meta": {"requires": {"python_version": "3.9"}, "sources": []}, "default": {}}
+    (tmp_path / "Pipfile.lock").write_text(json.dumps(lock, indent=4))
+    [message] = flagged()
+    assert "for Python 3.9 (Pipfile.lock)" in message.msg
+    assert (message.hint or "").startswith(
+        "Ask for a Python Django supports in the Pipfile's [requires] python_version, then pipenv lock ("
+    )
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    lock["_meta"]["requires"]["python_full_version"] = f"{here}.1"  # read before python_version
+    (tmp_path / "Pipfile.lock").write_text(json.dumps(lock))
+    assert flagged() == []
+    (tmp_path / ".python-version").write_text("3.9\n")  # the two differ: both judged
+    assert ["(.python-version)" in m.msg for m in flagged()] == [True]
+
+
+def test_the_python_of_a_pipfile_lock() -> None:
+    from django_platform.parsers.python_version import pipfile_lock_python
+
+    for text, version in (
+        ('{"_meta": {"requires": {"python_version": "3.12"}}}', (3, 12)),
+        ('{"_meta": {"requires": {"python_full_version": "3.11.9", "python_version": "3.12"}}}', (3, 11)),
+        ('{"_meta": {"requires": {"python_full_version": "", "python_version": "3.13"}}}', (3, 13)),
+        ('{"_meta": {"requires": {"python_version": "3"}}}', None),
+        ('{"_meta": {"requires": {"python_version": 3.12}}}', None),
+        ('{"_meta": {"requires": {}}}', None),
+        ('{"_meta": {"requires": []}}', None),
+        ('{"_meta": []}', None),
+        ("[]", None),
+        ("{", None),
+        ("[" * 100_000, None),  # nested past the recursion limit
+        ("1" * 5_000, None),  # past int's digit limit
+        ("", None),
+    ):
+        assert pipfile_lock_python(text) == version, text[:40]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda c: (
+            st.lists(c)
+            | st.dictionaries(st.sampled_from(["_meta", "requires", "python_version", "python_full_version", "x"]), c)
+        ),
+        max_leaves=12,
+    )
+)
+def test_any_json_as_a_pipfile_lock(value: Any) -> None:
+    """Total: any JSON names a Python or None, never raises."""
+    import json
+
+    from django_platform.parsers.python_version import pipfile_lock_python
+
+    found = pipfile_lock_python(json.dumps(value))
+    assert found is None or (isinstance(found, tuple) and len(found) == 2)
+
+
 def test_w057_where_dokku_builds_with_buildpacks_beside_a_dockerfile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -626,7 +702,20 @@ def test_w057_nixpacks_on_coolify(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "Coolify's build runs Python 3.11 where the project asks for none (its default), and Django "
     )
     assert (flagged[0].hint or "").startswith("Ask for a Python Django supports in .python-version (this one runs ")
-    with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["heroku"]):  # its default unknown: this one
+    # Heroku keeps an app's first build's Python where nothing asks: 3.11 for an app first built
+    # while that was its default (I003); elsewhere the default is unknown and this one stands in.
+    with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["heroku"]):
+        [sticky] = [m for m in python.check_python() if "Django " in m.msg]
+    assert sticky.id == "django_platform.I003" and sticky.level == INFO
+    assert sticky.msg.startswith(
+        "The project asks Heroku for no Python version: its build keeps the Python of the app's first build (in "
+        "its build cache), as old as 3.11 for an app first built then, and Django "
+    )
+    assert (sticky.hint or "").endswith("as Heroku advises.")
+    with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["render"]):
+        assert [m for m in python.check_python() if "Django " in m.msg] == []
+    (tmp_path / ".python-version").write_text("3.13\n")
+    with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["heroku"]):  # asked: nothing kept
         assert [m for m in python.check_python() if "Django " in m.msg] == []
 
 

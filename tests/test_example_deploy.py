@@ -151,6 +151,8 @@ def manage(project: Path, *args: str, env: dict[str, str]) -> subprocess.Complet
 @pytest.mark.parametrize("platform", sorted(PLATFORM_ENVS))
 def test_production_like_settings_have_zero_findings(platform: str, project: Path) -> None:
     env = {**PLATFORM_ENVS[platform], **PRODUCTION}
+    # Production asks for the Python it runs (I003 on Heroku, Nixpacks' 3.11 on Coolify otherwise).
+    (project / ".python-version").write_text(f"{sys.version_info.major}.{sys.version_info.minor}\n")
     for command in ("platform_procfile", "platform_gunicorn"):
         assert manage(project, command, "--platform", platform, env=env).returncode == 0
     result = manage(project, "check", "--deploy", "--fail-level", "DEBUG", env=env)

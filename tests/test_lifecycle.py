@@ -22,7 +22,7 @@ import pytest
 from django_platform.deploy.procfile import process_types
 from tests.e2e_support import copy_project, manage
 from tests.lifecycle import LIFECYCLES, Lifecycle, honcho, phase_env, run_step
-from tests.platform_envs import SECRET
+from tests.platform_envs import INFORMATION, SECRET
 from tests.services import PgCluster, port_open, s3_server, unavailable, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e]
@@ -243,7 +243,7 @@ def test_first_deploy(
     document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
     assert document["platform"] == platform
     # Clean: at most the note that nothing sends mail (the example project sends none).
-    assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []
+    assert [f["id"] for f in document["findings"] if f["id"] not in INFORMATION] == []
     settings = {s["setting"]: s["value"] for s in document["settings"]}
     if lifecycle.tls:
         key, value = lifecycle.tls
@@ -276,7 +276,7 @@ def test_first_deploy_of_a_split_settings_project(
     serve_styled_admin_and_health_check(project, lifecycle, run)
 
     document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
-    assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []
+    assert [f["id"] for f in document["findings"] if f["id"] not in INFORMATION] == []
     sources = {s["setting"]: (s["value"], s["source"]) for s in document["settings"]}
     assert sources["SECURE_HSTS_INCLUDE_SUBDOMAINS"] == (False, "settings.py")
     assert sources["SECURE_HSTS_SECONDS"] == (2592000, "settings.py")

@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 from django_platform.deploy.procfile import process_types
 from tests.e2e_support import copy_project, manage
 from tests.lifecycle import LIFECYCLES, honcho, phase_env, run_step
-from tests.platform_envs import SECRET
+from tests.platform_envs import INFORMATION, SECRET
 from tests.services import PgCluster, port_open, unavailable, wait_for
 from tests.test_lifecycle import ADDONS, MYSQL, RECIPES, get, s3_endpoint, serve_styled_admin_and_health_check
 
@@ -176,5 +176,5 @@ def test_a_first_deploy_from_the_written_manifest(
             assert wait_for(lambda: get(port, steps.health or "", probe, router=False)[0] == 200, timeout=20)
 
     document = json.loads(manage(project, run, "platform_check", "--deploy", "--format", "json"))
-    assert [f["id"] for f in document["findings"] if f["id"] != "django_platform.I001"] == []
+    assert [f["id"] for f in document["findings"] if f["id"] not in INFORMATION] == []
     assert manage(project, {}, "platform_manifest", "--check").endswith(f"is up to date for {platform}.\n")

@@ -11,7 +11,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.areas.channels import CORE, IN_MEMORY, INSTALL, uses_channels
 from django_platform.checks import environment, target_platform
-from django_platform.checks.python import PlatformPython, platform_pythons
+from django_platform.checks.python import PlatformPython, ask_in, platform_pythons
 
 E032 = (
     "The channel layer is Channels' in-memory one: a message sent in one process never reaches the consumers "
@@ -53,7 +53,7 @@ def check_channel_layer(
     return [
         Warning(
             W056.format(version=".".join(map(str, python.version)), source=python.source),
-            hint=HINT_W056.format(file=python.file or ".python-version"),
+            hint=HINT_W056.format(file=ask_in(python.file)),
             id="django_platform.W056",
         )
         for python in (pythons if pythons is not None else platform_pythons(platform))

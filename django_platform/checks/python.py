@@ -9,14 +9,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from django.core.checks import CheckMessage, Warning
+from django.core.checks import CheckMessage, Info, Warning
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from django_platform.checks import environment, target_platform
 from django_platform.deploy.files import project_dir
 from django_platform.manifests import manifest_for
 from django_platform.parsers.dockerfile import final_image, image_python
-from django_platform.parsers.python_version import FILES, requested_python
+from django_platform.parsers.python_version import FILES, python_in, requested_python
 from django_platform.platforms.base import Platform
 from django_platform.textfile import Unreadable, read_text
 
@@ -29,6 +29,14 @@ W057_DEFAULT = (
     "{installed}, installed here, requires Python {requires}: the platform's build cannot install it."
 )
 HINT_W057 = "Ask for a Python {package} supports in {file} (this one runs {here})."
+# Where to ask instead of the file itself, for a file that is written from another.
+ASK_IN = {"Pipfile.lock": "the Pipfile's [requires] python_version, then pipenv lock"}
+I003 = (
+    "The project asks {platform} for no Python version: its build keeps the Python of the app's first build (in "
+    "its build cache), as old as {floor} for an app first built then, and {package} {installed}, installed here, "
+    "requires Python {requires}."
+)
+HINT_I003 = "Ask for a Python {package} supports in .python-version (this one runs {here}), as {platform} advises."
 # PlatformPython.source where nothing asks: the build's known default, or this interpreter's.
 DEFAULT = "its default"
 HERE = "this interpreter"
@@ -71,7 +79,7 @@ def _buildpack_pythons(root: Path, platform: Platform) -> tuple[PlatformPython, 
     found = [PlatformPython(version, variable, variable)] if version is not None else []
     for name in platform.python_files_over_variable if found else FILES:
         text = _read(root, name)
-        version = requested_python(text) if text is not None else None
+        version = python_in(name, text) if text is not None else None
         if version is not None and all(version != python.version for python in found):
             found.append(PlatformPython(version, name, name))
     return tuple(found)
@@ -141,6 +149,27 @@ def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
     return (PlatformPython((sys.version_info.major, sys.version_info.minor), "", HERE),)
 
 
+def ask_in(file: str) -> str:
+    """Where to ask for another Python than `file`'s ("" where nothing asked: .python-version)."""
+    return ASK_IN.get(file, file or FILES[0])
+
+
+def _requirements() -> list[tuple[str, str, SpecifierSet]]:
+    """(package, its version, its Requires-Python) of PACKAGES as installed here."""
+    found = []
+    for package in PACKAGES:
+        try:
+            meta = metadata.metadata(package)
+        except metadata.PackageNotFoundError:
+            continue
+        try:
+            requires = SpecifierSet((meta.get_all("Requires-Python") or [""])[0])
+        except InvalidSpecifier:
+            continue
+        found.append((package, meta["Version"], requires))
+    return found
+
+
 def check_python(
     app_configs: Any = None, *, pythons: tuple[PlatformPython, ...] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
@@ -151,33 +180,17 @@ def check_python(
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     messages: list[CheckMessage] = []
     for python in pythons if pythons is not None else platform_pythons(platform):
-        if not python.known:  # nothing asked, the platform's default unknown: this one stands in
-            continue
         asked = f"{python.version[0]}.{python.version[1]}"
-        for package in PACKAGES:
-            try:
-                found = metadata.metadata(package)
-            except metadata.PackageNotFoundError:
-                continue
-            try:
-                requires = SpecifierSet((found.get_all("Requires-Python") or [""])[0])
-            except InvalidSpecifier:
-                continue
-            if not requires.contains(asked, prereleases=True):
-                messages.append(
-                    Warning(
-                        (W057 if python.asked else W057_DEFAULT).format(
-                            platform=platform.label,
-                            version=asked,
-                            source=python.source,
-                            package=package,
-                            installed=found["Version"],
-                            requires=requires,
-                        ),
-                        hint=HINT_W057.format(package=package, file=python.file or FILES[0], here=here),
-                        id="django_platform.W057",
-                    )
-                )
+        for package, installed, requires in _requirements():
+            said = {"platform": platform.label, "package": package, "installed": installed, "requires": str(requires)}
+            if python.known and not requires.contains(asked, prereleases=True):
+                text = (W057 if python.asked else W057_DEFAULT).format(version=asked, source=python.source, **said)
+                hint = HINT_W057.format(package=package, file=ask_in(python.file), here=here)
+                messages.append(Warning(text, hint=hint, id="django_platform.W057"))
+            elif not python.known and platform.sticky_python and not requires.contains(platform.sticky_python):
+                text = I003.format(floor=platform.sticky_python, **said)
+                hint = HINT_I003.format(package=package, here=here, platform=platform.label)
+                messages.append(Info(text, hint=hint, id="django_platform.I003"))
     return messages
 
 

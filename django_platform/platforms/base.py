@@ -235,6 +235,9 @@ class Platform:
     # The Python ("3.11") its Python build runs where the project asks for none, where that is not
     # the latest (Nixpacks'); "" = the latest, or unknown.
     python_default: str = ""
+    # Where the project asks for none, its build keeps the Python of the app's first build (Heroku's
+    # build cache): the oldest one it still builds ("3.10"), which such an app may still run.
+    sticky_python: str = ""
     # The container-size variable and its unit in bytes, read only on this platform.
     size_variable: str = ""
     size_unit: int = 0
@@ -301,6 +304,7 @@ class Platform:
             python_variable: str = ...,
             python_files_over_variable: tuple[str, ...] = ...,
             python_default: str = ...,
+            sticky_python: str = ...,
             size_variable: str = ...,
             size_unit: int = ...,
             claims: tuple[str, ...] = ...,

@@ -110,8 +110,14 @@ HEROKU = Heroku(
         "dyno metadata (opt-in) Heroku publishes no host name, and since its router only forwards the app's own "
         "domains, `ALLOWED_HOSTS` is `'*'` there (as in Heroku's own sample); `DJANGO_ALLOWED_HOSTS` narrows it."
     ),
+    # Without a version asked for, "subsequent builds of that app will be pinned to that [first] version
+    # unless the build cache is cleared" (its README, python-support); 3.11 was its default before 3.12,
+    # and Heroku drops a Python only at its end of life (3.10's: October 2026).
+    sticky_python="3.11",
     sources=(
         "https://devcenter.heroku.com/articles/buildpack-api",
+        "https://devcenter.heroku.com/articles/python-support",
+        "https://github.com/heroku/heroku-buildpack-python#python-version",
         "https://github.com/heroku/heroku-buildpack-python/issues/280",
         "https://devcenter.heroku.com/articles/dyno-metadata",
         "https://devcenter.heroku.com/changelog-items/1002",
