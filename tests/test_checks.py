@@ -682,6 +682,8 @@ def test_w057_nixpacks_on_coolify(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     (tmp_path / "runtime.txt").unlink()
     (tmp_path / "Dockerfile").write_text("FROM python:3.13\n")  # built with Docker: not the default
     assert pythons({}) == {((3, 13), "Dockerfile: FROM python:3.13")}
+    (tmp_path / "Dockerfile").write_text("FROM debian:trixie\n")  # its Python unsaid, nor the build's
+    assert {source for _, source in pythons({})} == {"this interpreter"}
     (tmp_path / "Dockerfile").unlink()
     # The default judged as a version asked for, in its own words: Django 6 requires 3.12.
     real = metadata.metadata

@@ -143,7 +143,8 @@ def platform_pythons(platform: Platform) -> tuple[PlatformPython, ...]:
     found = ((docker,) if docker is not None else ()) + _buildpack_pythons(root, platform)
     if found:
         return found
-    default = requested_python(platform.python_default) if platform.python_default else None
+    # A Dockerfile that names no Python may be what the platform builds: its default unsaid.
+    default = None if (root / DOCKERFILE).exists() else requested_python(platform.python_default or "")
     if default is not None:
         return (PlatformPython(default, "", DEFAULT),)
     return (PlatformPython((sys.version_info.major, sys.version_info.minor), "", HERE),)

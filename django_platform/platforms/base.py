@@ -236,7 +236,7 @@ class Platform:
     # the latest (Nixpacks'); "" = the latest, or unknown.
     python_default: str = ""
     # Where the project asks for none, its build keeps the Python of the app's first build (Heroku's
-    # build cache): the oldest one it still builds ("3.10"), which such an app may still run.
+    # build cache): the oldest one it still builds ("3.11"), which such an app may still run.
     sticky_python: str = ""
     # The container-size variable and its unit in bytes, read only on this platform.
     size_variable: str = ""
