@@ -338,7 +338,9 @@ def test_the_lock_through_the_pool(
     env = clean_environ(
         DATABASE_URL=url, DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(root), DATABASE_SSL="false", **POOLED
     )
-    shell = subprocess.run([sys.executable, "-c", ENGINE_OF], cwd=root, env=env, capture_output=True, text=True)
+    shell = subprocess.run(
+        [sys.executable, "-c", ENGINE_OF], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
     engine = (shell.stdout.strip().splitlines() or [shell.stderr])[-1]
     assert engine in ("dj_db_conn_pool.backends.mysql False", "django.db.backends.postgresql True"), shell.stderr
     with django_db_blocker.unblock():

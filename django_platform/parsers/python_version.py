@@ -10,11 +10,6 @@ from collections.abc import Callable
 
 # pyenv's and uv's forms: "3.11", "3.11.7", "cpython-3.12.1-linux-x86_64-gnu"; runtime.txt's "python-3.11.7".
 VERSION = re.compile(r"(?:c?python-)?(\d+)\.(\d+)(?:\.\d+)?(?:\S*)")
-# The files the builds read. Where two say a version, which wins differs: Heroku's buildpacks read
-# runtime.txt first (heroku/heroku-buildpack-python#1664), then .python-version, then Pipfile.lock's
-# (its README); uv's and pyenv's tools .python-version; `pipenv install --deploy` refuses a Python
-# other than Pipfile.lock's.
-FILES = (".python-version", "runtime.txt", "Pipfile.lock")
 
 
 def requested_python(text: str) -> tuple[int, int] | None:
@@ -49,7 +44,18 @@ def pipfile_lock_python(text: str) -> tuple[int, int] | None:
     return None
 
 
+# The files the builds read, each with its reader. Where two say a version, which wins differs:
+# Heroku's buildpacks read runtime.txt first (heroku/heroku-buildpack-python#1664), then .python-version,
+# then Pipfile.lock's (its README); uv's and pyenv's tools .python-version; `pipenv install --deploy`
+# refuses a Python other than Pipfile.lock's.
+READERS: dict[str, Callable[[str], tuple[int, int] | None]] = {
+    ".python-version": requested_python,
+    "runtime.txt": requested_python,
+    "Pipfile.lock": pipfile_lock_python,
+}
+FILES = tuple(READERS)
+
+
 def python_in(name: str, text: str) -> tuple[int, int] | None:
     """The version file `name` (one of FILES) asks for."""
-    read: Callable[[str], tuple[int, int] | None] = pipfile_lock_python if name == "Pipfile.lock" else requested_python
-    return read(text)
+    return READERS[name](text)
