@@ -152,6 +152,45 @@ def test_settings_py_connection_choices_survive_a_database_url() -> None:
     assert report.source("DATABASES.default.CONN_MAX_AGE") == "settings.py"
 
 
+@pytest.mark.parametrize(
+    ("own", "url"),
+    [
+        ("django.contrib.gis.db.backends.postgis", PG_URL),  # GeoDjango on Heroku's postgres:// URL
+        ("django_tenants.postgresql_backend", PG_URL),
+        ("django_prometheus.db.backends.postgresql", PG_URL),
+        ("django.contrib.gis.db.backends.mysql", MYSQL_URL),
+        ("dj_db_conn_pool.backends.mysql", MYSQL_URL),
+    ],
+)
+def test_settings_py_backend_for_the_same_database_survives_a_plain_url(own: str, url: str) -> None:
+    """A platform's postgres:// or mysql:// URL says where the database is; the backend settings.py
+    chose for that database (GeoDjango's, django-tenants') stays, and the report says so."""
+    existing = {"default": {"ENGINE": own, "NAME": "local", "HOST": "localhost"}}
+    databases, report = build({"DATABASE_URL": url}, "heroku", existing)
+    entry = databases["default"]
+    assert (entry["ENGINE"], entry["NAME"], entry["HOST"]) == (own, "db", "h")
+    assert report.source("DATABASES.default.ENGINE").startswith("settings.py: a backend for the ")
+    assert report.source("DATABASES.default.ENGINE").endswith(" database DATABASE_URL describes")
+
+
+@pytest.mark.parametrize(
+    ("own", "url", "engine"),
+    [
+        # A backend for another database, or none: the URL's.
+        ("django.db.backends.sqlite3", PG_URL, "django.db.backends.postgresql"),
+        ("django.contrib.gis.db.backends.postgis", MYSQL_URL, "django.db.backends.mysql"),
+        ("django.db.backends.mysql", PG_URL, "django.db.backends.postgresql"),
+        # A URL that names a backend of its own (postgis://) outranks settings.py's.
+        ("django.db.backends.postgresql", "postgis://u:p@h:5432/db", "django.contrib.gis.db.backends.postgis"),
+        ("django_tenants.postgresql_backend", "postgis://u:p@h:5432/db", "django.contrib.gis.db.backends.postgis"),
+    ],
+)
+def test_the_urls_backend_where_settings_py_names_none_for_that_database(own: str, url: str, engine: str) -> None:
+    databases, report = build({"DATABASE_URL": url}, "heroku", {"default": {"ENGINE": own, "NAME": "x"}})
+    assert databases["default"]["ENGINE"] == engine
+    assert report.get("DATABASES.default.ENGINE") is None
+
+
 def test_bad_conn_max_age() -> None:
     with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_CONN_MAX_AGE must be a whole number\.$"):
         build({"DATABASE_URL": PG_URL, "DATABASE_CONN_MAX_AGE": "ten"})

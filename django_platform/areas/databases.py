@@ -45,6 +45,8 @@ TLS_OPTION: Mapping[str, tuple[str, dict[bool, str]]] = {
 # all served, at most 4 server connections, tests/test_services_db.py).
 MYSQL_ENGINE = "django.db.backends.mysql"
 MYSQL_POOL_ENGINE = "dj_db_conn_pool.backends.mysql"
+# Django's own backends, which the platforms' postgres:// and mysql:// URLs map to.
+PLAIN_ENGINES = {"django.db.backends.postgresql": PG, MYSQL_ENGINE: MYSQL}
 # psycopg_pool's defaults under Django's "pool": True (4 connections, 30 s wait), for both.
 POOL_SIZE = 4
 POOL_TIMEOUT = 30
@@ -234,10 +236,17 @@ def build_databases(
     result = dict(current)
     for alias, (entry, source) in found.items():
         kept = {k: current[alias][k] for k in USER_KEYS if k in current.get(alias, {})}
-        if current.get(alias, {}).get("ENGINE") == MYSQL_POOL_ENGINE and entry.get("ENGINE") == MYSQL_ENGINE:
-            kept["ENGINE"] = MYSQL_POOL_ENGINE  # settings.py pools the connections the URL describes
+        engine = _own_engine(current.get(alias, {}), entry)
+        if engine:
+            kept["ENGINE"] = engine
         result[alias] = {**entry, **kept}
         report.record(f"DATABASES.{alias}", result[alias], source)
+        if engine:
+            report.record(
+                f"DATABASES.{alias}.ENGINE",
+                engine,
+                f"settings.py: a backend for the {engine_family(engine)} database {_text(source)} describes",
+            )
     for alias in current.keys() - found.keys():
         report.record(f"DATABASES.{alias}", current[alias], "settings.py")
     for alias, entry in result.items():
@@ -247,6 +256,17 @@ def build_databases(
         source = found[alias][1] if alias in found else "settings.py"
         report.record(f"DATABASES.{alias}", entry, source)
     return result
+
+
+def _own_engine(current: Mapping[str, Any], found: Mapping[str, Any]) -> str | None:
+    """settings.py's ENGINE where the URL or the platform names only Django's own backend for the
+    database and settings.py names another for the same kind (GeoDjango's PostGIS and MySQL ones,
+    django-tenants', django-prometheus', django-db-connection-pool's): a postgres:// URL says where
+    the database is, not which backend the project needs. None to take the found entry's."""
+    own, plain = str(current.get("ENGINE", "")), found.get("ENGINE")
+    if own == plain or plain not in PLAIN_ENGINES:
+        return None
+    return own if engine_family(own) == PLAIN_ENGINES[plain] else None
 
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
@@ -261,7 +281,8 @@ SETTINGS = (
         "every dj-database-url scheme; then the platform's add-on variables and stores (its page); else "
         "`settings.py`'s. From `settings.py`'s entry of the same alias, `ATOMIC_REQUESTS`, `CONN_MAX_AGE`, "
         "`CONN_HEALTH_CHECKS`, `TIME_ZONE`, `TEST`, `DISABLE_SERVER_SIDE_CURSORS` and `POOL_OPTIONS` are kept, "
-        f"and the `ENGINE` `{MYSQL_POOL_ENGINE}` over a MySQL URL's",
+        "and its `ENGINE` where the URL names Django's own PostgreSQL or MySQL backend and settings.py another "
+        f"for the same database (GeoDjango's, django-tenants', `{MYSQL_POOL_ENGINE}`)",
     ),
     Setting(
         "OPTIONS: sslmode, OPTIONS: ssl_mode",
