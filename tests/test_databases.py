@@ -173,6 +173,38 @@ def test_settings_py_backend_for_the_same_database_survives_a_plain_url(own: str
     assert report.source("DATABASES.default.ENGINE").endswith(" database DATABASE_URL describes")
 
 
+def test_settings_py_options_for_the_same_database_survive_a_url_under_its_own() -> None:
+    """settings.py's OPTIONS for the database the URL describes stay (sslmode=verify-full is not
+    lowered to the platform's require); the URL's own options go over them key by key, and say so."""
+    own = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "x",
+        "OPTIONS": {"sslmode": "verify-full", "options": "-c search_path=app", "pool": {"min_size": 2}},
+    }
+    databases, report = build({"DATABASE_URL": PG_URL}, "heroku", {"default": own})
+    entry = databases["default"]
+    assert entry["OPTIONS"] == own["OPTIONS"]
+    assert entry["CONN_MAX_AGE"] == 0  # Django refuses persistent connections beside a pool
+    assert report.source("DATABASES.default.CONN_MAX_AGE") == "settings.py's pool (OPTIONS: pool) needs 0"
+    assert report.source("DATABASES.default.OPTIONS.options") == "settings.py"
+    assert report.source("DATABASES.default.OPTIONS.sslmode") == "database URL or settings.py"
+    databases, report = build({"DATABASE_URL": PG_URL + "?sslmode=require"}, "heroku", {"default": own})
+    assert databases["default"]["OPTIONS"]["sslmode"] == "require"
+    assert report.notes == ["DATABASES['default']['OPTIONS']['sslmode']: DATABASE_URL's replaces settings.py's."]
+    # Another kind of database's OPTIONS (MySQL's charset) mean nothing to PostgreSQL: left behind.
+    mysql = {"ENGINE": "django.db.backends.mysql", "NAME": "x", "OPTIONS": {"charset": "utf8mb4"}}
+    assert build({"DATABASE_URL": PG_URL}, "heroku", {"default": mysql})[0]["default"]["OPTIONS"] == {
+        "sslmode": "require"
+    }
+    mysql_url = build({"DATABASE_URL": MYSQL_URL}, "heroku", {"default": mysql})[0]["default"]
+    assert mysql_url["OPTIONS"] == {"charset": "utf8mb4"}  # Heroku sets no TLS option for MySQL
+    # OPTIONS that are not a mapping are not merged.
+    odd = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "OPTIONS": None}
+    assert build({"DATABASE_URL": PG_URL}, "heroku", {"default": odd})[0]["default"]["OPTIONS"] == {
+        "sslmode": "require"
+    }
+
+
 @pytest.mark.parametrize(
     ("own", "url", "engine"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -30,6 +31,38 @@ def test_heroku_url_connects_with_tls_required(pg_tls: PgCluster) -> None:
     databases = ns["DATABASES"]
     assert databases["default"]["OPTIONS"]["sslmode"] == "require"  # type: ignore[index]
     assert query_one(databases, SSL_IN_USE) is True  # type: ignore[arg-type]
+
+
+def test_settings_py_options_reach_the_server_behind_a_database_url(pg_tls: PgCluster) -> None:
+    """settings.py's OPTIONS for its PostgreSQL (a pool, a search_path, an application name) hold
+    over Heroku's DATABASE_URL: the server sees them, through the pool, with TLS still required."""
+    from django.db.utils import ConnectionHandler
+
+    own = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "local",
+        "OPTIONS": {
+            "options": "-c search_path=kept_schema,public",
+            "application_name": "kept-app",
+            "pool": {"min_size": 1, "max_size": 2},
+        },
+    }
+    ns: dict[str, object] = {"DATABASES": {"default": own}}
+    django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": pg_url(pg_tls), **KEY})
+    entry = ns["DATABASES"]["default"]  # type: ignore[index]
+    assert (entry["CONN_MAX_AGE"], entry["OPTIONS"]["sslmode"]) == (0, "require")
+    connection: Any = ConnectionHandler(ns["DATABASES"])["default"]  # PostgreSQL's wrapper: its pool
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('search_path'), current_setting('application_name'), "
+                "(SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())"
+            )
+            assert cursor.fetchone() == ("kept_schema,public", "kept-app", True)
+        assert connection.pool is not None  # settings.py's pool lent the connection
+    finally:
+        connection.close()
+        connection.close_pool()
 
 
 def test_heroku_tls_requirement_fails_clearly_without_tls(pg_plain: PgCluster) -> None:

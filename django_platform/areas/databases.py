@@ -160,7 +160,7 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
             report,
             key="CONN_MAX_AGE",
             env=None if max_age is None else (max_age, "DATABASE_CONN_MAX_AGE"),
-            default=None if platform.development else _max_age_default(platform.name, asgi),
+            default=None if platform.development else _max_age_default(platform.name, asgi, bool(options.get("pool"))),
         )
         if sets:
             entry["CONN_MAX_AGE"] = value
@@ -217,7 +217,9 @@ def _pool_under_asgi(
     return entry.get("ENGINE") == MYSQL_ENGINE and importlib.util.find_spec("dj_db_conn_pool") is not None
 
 
-def _max_age_default(platform: str, asgi: str | None) -> tuple[int, Source | str]:
+def _max_age_default(platform: str, asgi: str | None, pool: bool = False) -> tuple[int, Source | str]:
+    if pool:  # settings.py's own: Django refuses persistent connections beside a pool
+        return 0, Source("platform", "settings.py's pool (OPTIONS: pool) needs 0")
     if asgi is None:
         return PLATFORM_CONN_MAX_AGE, f"platform default ({platform})"
     # Django's docs: "When using ASGI, persistent connections should be disabled" (each request's
@@ -236,9 +238,13 @@ def build_databases(
     result = dict(current)
     for alias, (entry, source) in found.items():
         kept = {k: current[alias][k] for k in USER_KEYS if k in current.get(alias, {})}
-        engine = _own_engine(current.get(alias, {}), entry)
+        own = current.get(alias, {})
+        engine = _own_engine(own, entry)
         if engine:
             kept["ENGINE"] = engine
+        options = _own_options(own, entry)
+        if options:
+            kept["OPTIONS"] = {**options, **(entry.get("OPTIONS") or {})}
         result[alias] = {**entry, **kept}
         report.record(f"DATABASES.{alias}", result[alias], source)
         if engine:
@@ -247,6 +253,11 @@ def build_databases(
                 engine,
                 f"settings.py: a backend for the {engine_family(engine)} database {_text(source)} describes",
             )
+        for key in options:
+            if key in (entry.get("OPTIONS") or {}):
+                report.note(f"DATABASES[{alias!r}]['OPTIONS'][{key!r}]: {_text(source)}'s replaces settings.py's.")
+            else:
+                report.record(f"DATABASES.{alias}.OPTIONS.{key}", options[key], "settings.py")
     for alias in current.keys() - found.keys():
         report.record(f"DATABASES.{alias}", current[alias], "settings.py")
     for alias, entry in result.items():
@@ -269,6 +280,17 @@ def _own_engine(current: Mapping[str, Any], found: Mapping[str, Any]) -> str | N
     return own if engine_family(own) == PLAIN_ENGINES[plain] else None
 
 
+def _own_options(current: Mapping[str, Any], found: Mapping[str, Any]) -> dict[str, Any]:
+    """settings.py's OPTIONS where they are for the same kind of database as the found entry (its
+    pool, search_path, sslmode=verify-full): the URL's own options go over them, key by key. None
+    from another kind (SQLite's timeout means nothing to PostgreSQL)."""
+    options = current.get("OPTIONS")
+    family = engine_family(str(found.get("ENGINE", "")))
+    if not isinstance(options, Mapping) or family is None:
+        return {}
+    return dict(options) if engine_family(str(current.get("ENGINE", ""))) == family else {}
+
+
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     databases = build_databases(ctx, ns.get("DATABASES"), report, asgi_reason(ns.as_mapping(), ctx.env))
     return Changes({} if databases is None else {"DATABASES": databases})
@@ -281,8 +303,9 @@ SETTINGS = (
         "every dj-database-url scheme; then the platform's add-on variables and stores (its page); else "
         "`settings.py`'s. From `settings.py`'s entry of the same alias, `ATOMIC_REQUESTS`, `CONN_MAX_AGE`, "
         "`CONN_HEALTH_CHECKS`, `TIME_ZONE`, `TEST`, `DISABLE_SERVER_SIDE_CURSORS` and `POOL_OPTIONS` are kept, "
-        "and its `ENGINE` where the URL names Django's own PostgreSQL or MySQL backend and settings.py another "
-        f"for the same database (GeoDjango's, django-tenants', `{MYSQL_POOL_ENGINE}`)",
+        "and, where that entry is for the same kind of database, its `OPTIONS` (the URL's own over them, key by "
+        "key) and its `ENGINE` where the URL names Django's own PostgreSQL or MySQL backend and settings.py another "
+        f"(GeoDjango's, django-tenants', `{MYSQL_POOL_ENGINE}`)",
     ),
     Setting(
         "OPTIONS: sslmode, OPTIONS: ssl_mode",
@@ -294,7 +317,8 @@ SETTINGS = (
     Setting(
         "CONN_MAX_AGE",
         ("DATABASE_CONN_MAX_AGE",),
-        f"{PLATFORM_CONN_MAX_AGE} seconds on a platform, 0 there when the project is served over ASGI "
+        f"{PLATFORM_CONN_MAX_AGE} seconds on a platform, 0 there beside settings.py's `OPTIONS: pool` and when the "
+        "project is served over ASGI "
         "(`DJANGO_PLATFORM_SERVER=asgi`, which the generated gunicorn config sets for an ASGI worker; "
         "`ASGI_APPLICATION`; Channels or Daphne in `INSTALLED_APPS`), as Django's docs advise; Django's 0 locally; "
         "`settings.py`'s if set",

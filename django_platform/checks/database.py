@@ -44,10 +44,13 @@ def check_tls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         platform_tls = platform.db_tls[family]
         if not platform_tls and value in REQUIRING[family]:
             text = E008.format(alias=alias, requires="requires", platform=platform.label, offer="have SSL switched off")
-            hint = f"Remove {OPTION[family]}={value} from the URL or set DATABASE_SSL=false."
+            hint = f"Remove {OPTION[family]}={value} from the URL or settings.py's OPTIONS, or set DATABASE_SSL=false."
         elif platform_tls and value in REFUSING[family]:
             text = E008.format(alias=alias, requires="refuses", platform=platform.label, offer="require it")
-            hint = f"Remove {OPTION[family]}={value} from the URL or DATABASE_SSL=false from the environment."
+            hint = (
+                f"Remove {OPTION[family]}={value} from the URL or settings.py's OPTIONS, or DATABASE_SSL=false from "
+                "the environment."
+            )
         else:
             continue
         messages.append(Error(text, hint=hint, id="django_platform.E008"))
