@@ -101,10 +101,17 @@ class Server:
 DJANGOS_HOOKS = {"DJANGO_PLATFORM_INLINE_MIDDLEWARE": "false"}
 
 
+# The line flyctl's Django scanner writes for a project with asgi.py and uvicorn, no config file.
+FLYCTL = Server(
+    "flyctl line (gunicorn -w 2 -k uvicorn.workers.UvicornWorker)",
+    generated=False,
+    args=("--workers", "2", "--worker-class", "uvicorn.workers.UvicornWorker"),
+)
+
+
 def configs(cpus: int) -> list[Server]:
-    flyctl = ("--workers", "2", "--worker-class", "uvicorn.workers.UvicornWorker")
     return [
-        Server("flyctl line (gunicorn -w 2 -k uvicorn.workers.UvicornWorker)", generated=False, args=flyctl),
+        FLYCTL,
         Server(
             "Render example (UvicornWorker, WEB_CONCURRENCY=4)",
             generated=False,

@@ -11,7 +11,9 @@ at 16 and at 64 connections, under:
   ask under ASGI): the setting a user without the pool has;
 - the same with persistent connections (`DATABASE_CONN_MAX_AGE=600`, which `W036` warns of): one
   connection per thread that served a request, never shared;
-- the generated WSGI config (gthread, persistent connections): the anchor.
+- the anchors: the generated WSGI config (gthread, persistent connections), and flyctl's ASGI line
+  (gunicorn, 2 UvicornWorkers, no config file; nothing there says the project is ASGI, so the
+  settings keep the WSGI default: persistent connections).
 
 Beside each cell, the most connections MariaDB held at once (Threads_connected, sampled every
 20 ms, this sampler's own left out). Two tables: the server pinned to CPU 0 and wrk (and MariaDB)
@@ -83,9 +85,10 @@ class PeakConnections:
 
 
 def configs() -> list[Any]:
-    from asgi import Server
+    from asgi import FLYCTL, Server
 
     return [
+        FLYCTL,
         Server("generated ASGI, configure()'s pool"),
         Server("generated ASGI, a connection per request", env={"DATABASE_POOL": "false"}),
         Server("generated ASGI, persistent (CONN_MAX_AGE=600)", env={"DATABASE_CONN_MAX_AGE": "600"}),
