@@ -190,7 +190,15 @@ def test_settings_py_options_for_the_same_database_survive_a_url_under_its_own()
     assert report.source("DATABASES.default.OPTIONS.sslmode") == "database URL or settings.py"
     databases, report = build({"DATABASE_URL": PG_URL + "?sslmode=require"}, "heroku", {"default": own})
     assert databases["default"]["OPTIONS"]["sslmode"] == "require"
-    assert report.notes == ["DATABASES['default']['OPTIONS']['sslmode']: DATABASE_URL's replaces settings.py's."]
+    assert report.notes == [
+        "DATABASES['default']['OPTIONS']['sslmode'] of settings.py not kept: the URL's own TLS option is used."
+    ]
+    # Another option the URL sets replaces settings.py's, and is said.
+    databases, report = build(
+        {"DATABASE_URL": PG_URL + "?options=-c%20search_path%3Dother"}, "heroku", {"default": own}
+    )
+    assert databases["default"]["OPTIONS"]["options"] == "-c search_path=other"
+    assert report.notes == ["DATABASES['default']['OPTIONS']['options']: DATABASE_URL's replaces settings.py's."]
     # Another kind of database's OPTIONS (MySQL's charset) mean nothing to PostgreSQL: left behind.
     mysql = {"ENGINE": "django.db.backends.mysql", "NAME": "x", "OPTIONS": {"charset": "utf8mb4"}}
     assert build({"DATABASE_URL": PG_URL}, "heroku", {"default": mysql})[0]["default"]["OPTIONS"] == {
@@ -203,6 +211,45 @@ def test_settings_py_options_for_the_same_database_survive_a_url_under_its_own()
     assert build({"DATABASE_URL": PG_URL}, "heroku", {"default": odd})[0]["default"]["OPTIONS"] == {
         "sslmode": "require"
     }
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "own", "kept", "why"),
+    [
+        # A local server's sslmode=disable beside Heroku's URL: Heroku's databases require TLS.
+        ("heroku", {}, "disable", "require", "Heroku's databases require TLS (DATABASE_SSL=false says otherwise)"),
+        ("qoddi", {}, "require", "disable", "Qoddi's databases have TLS off (DATABASE_SSL=true says otherwise)"),
+        ("heroku", {"DATABASE_SSL": "false"}, "verify-full", "disable", "DATABASE_SSL is set"),
+        (
+            "heroku",
+            {"DATABASE_URL": PG_URL + "?sslmode=verify-ca"},
+            "disable",
+            "verify-ca",
+            "the URL's own TLS option is used",
+        ),
+        ("heroku", {}, "verify-full", "verify-full", None),  # stricter than the platform's: kept
+        ("local", {}, "disable", "disable", None),  # no platform rule
+    ],
+)
+def test_settings_py_tls_option_gives_way_to_the_url_the_environment_and_the_platform(
+    platform: str, env: dict[str, str], own: str, kept: str, why: str | None
+) -> None:
+    entry = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "OPTIONS": {"sslmode": own, "connect_timeout": 5}}
+    databases, report = build({"DATABASE_URL": PG_URL, **env}, platform, {"default": entry})
+    assert databases["default"]["OPTIONS"] == {"sslmode": kept, "connect_timeout": 5}
+    notes = [n for n in report.notes if "of settings.py not kept" in n]
+    assert notes == (
+        [] if why is None else [f"DATABASES['default']['OPTIONS']['sslmode'] of settings.py not kept: {why}."]
+    )
+
+
+def test_every_mysql_tls_option_of_settings_py_gives_way_to_the_urls() -> None:
+    own = {"ENGINE": "django.db.backends.mysql", "NAME": "x", "OPTIONS": {"ssl_mode": "DISABLED", "charset": "utf8mb4"}}
+    databases, report = build({"DATABASE_URL": MYSQL_URL + "?ssl-ca=/etc/ca.pem"}, "heroku", {"default": own})
+    assert databases["default"]["OPTIONS"] == {"ssl": {"ca": "/etc/ca.pem"}, "charset": "utf8mb4"}
+    assert report.notes == [
+        "DATABASES['default']['OPTIONS']['ssl_mode'] of settings.py not kept: the URL's own TLS option is used."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,9 @@ TLS_OPTION: Mapping[str, tuple[str, dict[bool, str]]] = {
     PG: ("sslmode", {True: "require", False: "disable"}),
     MYSQL: ("ssl_mode", {True: "REQUIRED", False: "DISABLED"}),
 }
+# Per engine family, the values of that option that demand TLS, and those that refuse it.
+TLS_REQUIRING = {PG: ("require", "verify-ca", "verify-full"), MYSQL: ("REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")}
+TLS_REFUSING = {PG: ("disable",), MYSQL: ("DISABLED",)}
 # Django pools PostgreSQL only. MariaDB and MySQL connections are pooled by django-db-connection-pool,
 # whose backend wraps Django's mysqlclient one with SQLAlchemy's QueuePool: a request waits up to
 # TIMEOUT seconds for a connection instead of opening one more (32 requests at once on a pool of 4:
@@ -243,6 +246,9 @@ def build_databases(
         if engine:
             kept["ENGINE"] = engine
         options = _own_options(own, entry)
+        for key, why in _tls_overruled(options, entry, ctx).items():
+            del options[key]
+            report.note(f"DATABASES[{alias!r}]['OPTIONS'][{key!r}] of settings.py not kept: {why}.")
         if options:
             kept["OPTIONS"] = {**options, **(entry.get("OPTIONS") or {})}
         result[alias] = {**entry, **kept}
@@ -291,6 +297,30 @@ def _own_options(current: Mapping[str, Any], found: Mapping[str, Any]) -> dict[s
     return dict(options) if engine_family(str(current.get("ENGINE", ""))) == family else {}
 
 
+def _tls_overruled(options: Mapping[str, Any], found: Mapping[str, Any], ctx: Context) -> dict[str, str]:
+    """settings.py's TLS options (among `options`) that give way, each with why: to the URL's own TLS
+    option and to DATABASE_SSL, which rank above settings.py; and where one contradicts the platform's
+    databases (sslmode=disable for a local server, where the platform's require TLS), to the platform."""
+    family = engine_family(str(found.get("ENGINE", "")))
+    keys = [k for k in TLS_KEYS.get(family or "", ()) if k in options]
+    if family is None or not keys:
+        return {}
+    if any(k in (found.get("OPTIONS") or {}) for k in TLS_KEYS[family]):
+        why = "the URL's own TLS option is used"
+    elif get_bool(ctx.env, "DATABASE_SSL") is not None:
+        why = "DATABASE_SSL is set"
+    elif family in ctx.platform.db_tls:
+        on = ctx.platform.db_tls[family]
+        value = str(options.get(TLS_OPTION[family][0], ""))
+        if value not in (TLS_REFUSING if on else TLS_REQUIRING)[family]:
+            return {}
+        said = ("require TLS", "false") if on else ("have TLS off", "true")
+        why = f"{ctx.platform.label}'s databases {said[0]} (DATABASE_SSL={said[1]} says otherwise)"
+    else:
+        return {}
+    return dict.fromkeys(keys, why)
+
+
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
     databases = build_databases(ctx, ns.get("DATABASES"), report, asgi_reason(ns.as_mapping(), ctx.env))
     return Changes({} if databases is None else {"DATABASES": databases})
@@ -312,7 +342,9 @@ SETTINGS = (
         ("DATABASE_SSL",),
         "`sslmode` for PostgreSQL, `ssl_mode` for MySQL and MariaDB: true = `require`/`REQUIRED`, false = "
         "`disable`/`DISABLED`; else the platform's default (its page). A TLS "
-        "option written in the URL (`?sslmode=`, `?ssl-ca=`) or in `settings.py` always wins; nothing for SQLite",
+        "option written in the URL (`?sslmode=`, `?ssl-ca=`) or in a `settings.py` entry no URL replaces always wins; "
+        "beside a URL, `settings.py`'s ranks below `DATABASE_SSL` and gives way where it contradicts the platform's "
+        "(`sslmode=disable` where its databases require TLS), with a note; nothing for SQLite",
     ),
     Setting(
         "CONN_MAX_AGE",

@@ -7,14 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
-from django_platform.areas.databases import engine_family, queue_pool
+from django_platform.areas.databases import TLS_OPTION, TLS_REFUSING, TLS_REQUIRING, engine_family, queue_pool
 from django_platform.checks import target_platform
-from django_platform.platforms import MYSQL, PG
 
-# Option values that demand TLS, and those that refuse it, per engine family.
-REQUIRING = {PG: ("require", "verify-ca", "verify-full"), MYSQL: ("REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")}
-REFUSING = {PG: ("disable",), MYSQL: ("DISABLED",)}
-OPTION = {PG: "sslmode", MYSQL: "ssl_mode"}
+OPTION = {family: key for family, (key, _) in TLS_OPTION.items()}
 
 E008 = "The {alias!r} database {requires} TLS, but {platform}'s databases {offer}."
 E009 = "The {alias!r} database uses connection pooling with CONN_MAX_AGE={age!r}: Django refuses to connect."
@@ -42,10 +38,10 @@ def check_tls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             continue
         value = str(_options(db).get(OPTION[family], ""))
         platform_tls = platform.db_tls[family]
-        if not platform_tls and value in REQUIRING[family]:
+        if not platform_tls and value in TLS_REQUIRING[family]:
             text = E008.format(alias=alias, requires="requires", platform=platform.label, offer="have SSL switched off")
             hint = f"Remove {OPTION[family]}={value} from the URL or settings.py's OPTIONS, or set DATABASE_SSL=false."
-        elif platform_tls and value in REFUSING[family]:
+        elif platform_tls and value in TLS_REFUSING[family]:
             text = E008.format(alias=alias, requires="refuses", platform=platform.label, offer="require it")
             hint = (
                 f"Remove {OPTION[family]}={value} from the URL or settings.py's OPTIONS, or DATABASE_SSL=false from "
