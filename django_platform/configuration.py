@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import REPORT_SETTING, Changes, Namespace
+from django_platform.areas.shapes import check_shapes
 from django_platform.areas.static import base_dir
 from django_platform.parsers.dotenv import read_dotenv
 from django_platform.parsers.env import TextEnvironment
@@ -138,6 +139,7 @@ def configure(
             f"configure(exclude=...) got unknown areas {sorted(unknown)}; valid: {', '.join(AREAS)}."
         )
     ns = Namespace(settings)
+    check_shapes(ns.get)
     from_file: list[str] = []
     if dotenv:
         # Before detection: the file may select the platform (DJANGO_PLATFORM) too.
