@@ -37,11 +37,13 @@ NAMES = (*DICTS, *STRING_LISTS, *PATHS)
         ("CHANNEL_LAYERS", 5, "The CHANNEL_LAYERS setting must be a dict, not int."),
         ("LOGGING", "verbose", "The LOGGING setting must be a dict, not str."),
         ("LOGGING", {"handlers": ["console"]}, "LOGGING['handlers'] must be a dict, not list."),
+        ("LOGGING", {"version": 1, "root": None}, "LOGGING['root'] must be a dict, not NoneType."),
         ("CHANNEL_LAYERS", {"x": {"CONFIG": []}}, "CHANNEL_LAYERS['x']['CONFIG'] must be a dict, not list."),
         ("ALLOWED_HOSTS", "example.com", "The ALLOWED_HOSTS setting must be a list or a tuple, not str."),
         ("INSTALLED_APPS", ["django.contrib.admin", None], "The INSTALLED_APPS setting must hold strings only, not "),
-        ("MIDDLEWARE", True, "The MIDDLEWARE setting must be a list or a tuple, not bool."),
-        ("CSRF_TRUSTED_ORIGINS", 5, "The CSRF_TRUSTED_ORIGINS setting must be a list or a tuple, not int."),
+        ("MIDDLEWARE", True, "The MIDDLEWARE setting must be a list, a tuple or a set, not bool."),
+        ("CSRF_TRUSTED_ORIGINS", "https://a", "The CSRF_TRUSTED_ORIGINS setting must be a list, a tuple or a set, "),
+        ("ALLOWED_HOSTS", {"a.example"}, "The ALLOWED_HOSTS setting must be a list or a tuple, not set."),
         ("BASE_DIR", 5, "The BASE_DIR setting must be a path (str or pathlib.Path), not int."),
     ],
 )
@@ -58,13 +60,13 @@ def test_a_setting_of_another_shape_is_named(name: str, value: Any, said: str, e
     ("name", "value"),
     [
         ("DATABASES", None),  # read as unset
-        ("DATABASES", {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x", "OPTIONS": None}}),
         ("LOGGING", {"version": 1}),
         ("ALLOWED_HOSTS", ("example.com",)),
+        ("CSRF_TRUSTED_ORIGINS", {"https://a.example"}),  # Django only iterates it
+        ("MIDDLEWARE", frozenset({"django.middleware.common.CommonMiddleware"})),
         ("BASE_DIR", Path("/srv/app")),
         ("BASE_DIR", "/srv/app"),
         ("STORAGES", {}),
-        ("LOGGING", {"version": 1, "root": None}),  # a section unset
     ],
 )
 def test_the_shapes_django_accepts_pass(name: str, value: Any) -> None:

@@ -5,7 +5,7 @@ a list or a tuple."), not reported as a bug of django-platform's."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -19,8 +19,14 @@ DICTS: dict[str, tuple[str, ...]] = {
     "CHANNEL_LAYERS": ("*", "*.CONFIG"),
     "LOGGING": ("formatters", "handlers", "filters", "loggers", "root"),
 }
-# Lists of dotted paths, host names and origins.
-STRING_LISTS = ("INSTALLED_APPS", "MIDDLEWARE", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS")
+# Collections of dotted paths, host names and origins: lists or tuples where Django's settings insist
+# (its tuple_settings), any of the four where it only iterates them.
+STRING_LISTS: dict[str, tuple[type[Collection[Any]], ...]] = {
+    "INSTALLED_APPS": (list, tuple),
+    "ALLOWED_HOSTS": (list, tuple),
+    "MIDDLEWARE": (list, tuple, set, frozenset),
+    "CSRF_TRUSTED_ORIGINS": (list, tuple, set, frozenset),
+}
 PATHS = ("BASE_DIR",)
 
 
@@ -36,8 +42,6 @@ def _not_dict(value: Any, path: list[str], where: str) -> str | None:
     keys = list(value) if head == "*" else [head] if head in value else []
     for key in keys:
         inner, at = value[key], f"{where}[{key!r:.60}]"
-        if inner is None and head != "*":
-            continue  # unset
         if not isinstance(inner, Mapping):
             return f"{at} must be a dict, not {_kind(inner)}."
         found = _not_dict(inner, rest, at)
@@ -48,7 +52,7 @@ def _not_dict(value: Any, path: list[str], where: str) -> str | None:
 
 def shape_error(name: str, value: Any) -> str | None:
     """What is wrong with settings.py's `name` set to `value`, None where configure() can read it
-    (None is read as unset, at the top and in a named section)."""
+    (None at the top is read as unset; inside, Django would fail on it too)."""
     if value is None:
         return None
     if name in DICTS:
@@ -59,8 +63,9 @@ def shape_error(name: str, value: Any) -> str | None:
             if found:
                 return found
     elif name in STRING_LISTS:
-        if not isinstance(value, (list, tuple)):
-            return f"The {name} setting must be a list or a tuple, not {_kind(value)}."
+        if not isinstance(value, STRING_LISTS[name]):
+            kinds = "a list or a tuple" if len(STRING_LISTS[name]) == 2 else "a list, a tuple or a set"
+            return f"The {name} setting must be {kinds}, not {_kind(value)}."
         wrong = [item for item in value if not isinstance(item, str)]
         if wrong:
             return f"The {name} setting must hold strings only, not {_kind(wrong[0])}."
