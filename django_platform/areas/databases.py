@@ -288,7 +288,7 @@ def _own_engine(current: Mapping[str, Any], found: Mapping[str, Any]) -> str | N
 
 def _own_options(current: Mapping[str, Any], found: Mapping[str, Any]) -> dict[str, Any]:
     """settings.py's OPTIONS where they are for the same kind of database as the found entry (its
-    pool, search_path, sslmode=verify-full): the URL's own options go over them, key by key. None
+    pool, search_path, sslmode=verify-full): the URL's own options go over them, key by key. Nothing
     from another kind (SQLite's timeout means nothing to PostgreSQL)."""
     options = current.get("OPTIONS")
     family = engine_family(str(found.get("ENGINE", "")))
