@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import django_platform
@@ -89,6 +89,8 @@ VALUES = st.recursive(
 )
 
 
+# No deadline: the first example imports every area (a cold interpreter took over 200 ms in tox).
+@settings(deadline=None)
 @given(
     settings_py=st.dictionaries(st.sampled_from(NAMES), VALUES, max_size=4),
     env=st.sampled_from(ENVIRONMENTS),
