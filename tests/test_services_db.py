@@ -141,6 +141,23 @@ def test_cloudcontrol_credentials_file_reaches_mariadb(mariadb: dict[str, object
     assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]
 
 
+def test_settings_py_init_command_reaches_mariadb_behind_a_database_url(mariadb: dict[str, object]) -> None:
+    """Django's advice for MySQL (strict mode through OPTIONS' init_command) and settings.py's charset
+    hold under a platform's mysql:// URL (JawsDB's, ClearDB's shape): the session has them."""
+    own = {
+        "ENGINE": "django.db.backends.mysql",
+        "NAME": "local",
+        "OPTIONS": {"init_command": "SET sql_mode='STRICT_TRANS_TABLES'", "charset": "utf8mb4"},
+    }
+    url = f"mysql://{mariadb['user']}:{quote(str(mariadb['password']), safe='')}@127.0.0.1:3306/{mariadb['name']}"
+    ns: dict[str, object] = {"DATABASES": {"default": own}}
+    django_platform.configure(ns, env={"DYNO": "web.1", "DATABASE_URL": url, **KEY})
+    databases: Any = ns["DATABASES"]
+    assert query_one(databases, "SELECT @@SESSION.sql_mode") == "STRICT_TRANS_TABLES"
+    assert query_one(databases, "SELECT @@character_set_connection") == "utf8mb4"
+    assert query_one(databases, "SELECT CURRENT_USER()") == "djp@%"
+
+
 def test_qoddi_separate_variables_reach_mariadb_without_tls(mariadb: dict[str, object]) -> None:
     env = {
         "DJANGO_PLATFORM": "qoddi",
