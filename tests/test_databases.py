@@ -243,6 +243,23 @@ def test_settings_py_tls_option_gives_way_to_the_url_the_environment_and_the_pla
     )
 
 
+@pytest.mark.parametrize("url", [PG_URL, None])
+def test_a_none_tls_option_in_settings_py_chooses_nothing(url: str | None) -> None:
+    """psycopg leaves a None option out of the connection string (libpq's `prefer` would apply), so
+    `sslmode: None` is no choice: the platform's default applies, with or without a URL."""
+    entry = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "OPTIONS": {"sslmode": None}}
+    databases, report = build({} if url is None else {"DATABASE_URL": url}, "heroku", {"default": entry})
+    assert databases["default"]["OPTIONS"] == {"sslmode": "require"}
+    recorded = report.get("DATABASES.default.OPTIONS.sslmode")
+    assert recorded is not None
+    assert recorded.origin.text == "platform default (heroku)"
+    assert not [n for n in report.notes if "not kept" in n]
+    # On Qoddi, whose databases have TLS off, a None `ssl` of MySQL's gives way to ssl_mode=DISABLED.
+    mysql = {"ENGINE": "django.db.backends.mysql", "NAME": "x", "OPTIONS": {"ssl": None}}
+    options = build({"DATABASE_URL": MYSQL_URL}, "qoddi", {"default": mysql})[0]["default"]["OPTIONS"]
+    assert options["ssl_mode"] == "DISABLED"
+
+
 def test_every_mysql_tls_option_of_settings_py_gives_way_to_the_urls() -> None:
     own = {"ENGINE": "django.db.backends.mysql", "NAME": "x", "OPTIONS": {"ssl_mode": "DISABLED", "charset": "utf8mb4"}}
     databases, report = build({"DATABASE_URL": MYSQL_URL + "?ssl-ca=/etc/ca.pem"}, "heroku", {"default": own})

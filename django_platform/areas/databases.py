@@ -108,7 +108,7 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
     # choose()'s ladder, because the URL (which may come from the environment) is the more specific.
     if family is not None and family in TLS_OPTION:
         key, values = TLS_OPTION[family]
-        if any(k in options for k in TLS_KEYS[family]):
+        if _tls_chosen(options, family):
             chosen = Source("default", "database URL or settings.py")
             report.record(f"{where}.OPTIONS.{key}", options.get(key, options.get("ssl")), chosen)
         else:
@@ -297,12 +297,19 @@ def _own_options(current: Mapping[str, Any], found: Mapping[str, Any]) -> dict[s
     return dict(options) if engine_family(str(current.get("ENGINE", ""))) == family else {}
 
 
+def _tls_chosen(options: Mapping[str, Any], family: str | None) -> list[str]:
+    """The keys of `options` that choose TLS for `family`. None chooses nothing: psycopg leaves a
+    None option out (libpq's `prefer` applies), mysqlclient a None `ssl` (a None `ssl_mode` fails at
+    connect: the platform's value replaces it)."""
+    return [k for k in TLS_KEYS.get(family or "", ()) if options.get(k) is not None]
+
+
 def _tls_overruled(options: Mapping[str, Any], found: Mapping[str, Any], ctx: Context) -> dict[str, str]:
     """settings.py's TLS options (among `options`) that give way, each with why: to the URL's own TLS
     option and to DATABASE_SSL, which rank above settings.py; and where one contradicts the platform's
     databases (sslmode=disable for a local server, where the platform's require TLS), to the platform."""
     family = engine_family(str(found.get("ENGINE", "")))
-    keys = [k for k in TLS_KEYS.get(family or "", ()) if k in options]
+    keys = _tls_chosen(options, family)
     if family is None or not keys:
         return {}
     if any(k in (found.get("OPTIONS") or {}) for k in TLS_KEYS[family]):
