@@ -57,6 +57,41 @@ def test_heroku_rediss_relaxes_verification_only_there() -> None:
     assert render is not None and "OPTIONS" not in render["default"]
 
 
+def test_a_cache_settings_py_reads_from_its_own_variable_is_kept() -> None:
+    """settings.py's LOCATION read from a second Redis's variable stays over the platform's
+    REDIS_URL (another provider's certificate verified, a second Heroku Redis's relaxed); CACHE_URL
+    still outranks it; the platform's add-on replacing a local server is said."""
+    upstash = "rediss://default:pw@eu1-able.upstash.io:6379"
+    mine: dict[str, Any] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": upstash,
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+    }
+    env = {"REDIS_URL": "rediss://:pw@ec2:6380", "UPSTASH_URL": upstash}
+    report = Report("heroku", "")
+    caches = build_cache(Context(env, BY_NAME["heroku"]), {"CACHES": {"default": mine}}, report)
+    assert caches == {"default": mine}
+    assert report.source("CACHES.default").startswith("settings.py (UPSTASH_URL)") and not report.notes
+    maroon: dict[str, Any] = {**mine, "LOCATION": "rediss://:pw@ec3:6380"}
+    caches = cache({**env, "HEROKU_REDIS_MAROON_URL": maroon["LOCATION"]}, "heroku", CACHES={"default": maroon})
+    assert caches is not None and caches["default"]["OPTIONS"] == {
+        "IGNORE_EXCEPTIONS": True,
+        "CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": "none"},
+    }
+    caches = cache({**env, "CACHE_URL": "redis://c:1"}, "heroku", CACHES={"default": mine})
+    assert caches is not None and caches["default"]["LOCATION"] == "redis://c:1"
+    # Not a cache URL (a Memcached host:port in a variable): settings.py's, as before.
+    memcached = {"BACKEND": PYMEMCACHE, "LOCATION": "10.0.0.1:11211"}
+    assert cache({"MEMCACHED_HOST": "10.0.0.1:11211"}, "heroku", CACHES={"default": memcached}) is None
+    report = Report("heroku", "")
+    local = {**mine, "LOCATION": "redis://:plantedpw@localhost:6379/1"}
+    build_cache(Context(env, BY_NAME["heroku"]), {"CACHES": {"default": local}}, report)
+    assert report.notes == [
+        "settings.py's CACHES['default']['LOCATION'] (at localhost:6379) replaced by REDIS_URL, the platform's: set "
+        "CACHE_URL, or read another variable in settings.py, to keep another."
+    ]
+
+
 def test_cache_url_wins_and_other_schemes() -> None:
     caches = cache({"CACHE_URL": "memcache://mc.internal:11212", "REDIS_URL": "redis://r"})
     assert caches is not None and caches["default"] == {"BACKEND": PYMEMCACHE, "LOCATION": "mc.internal:11212"}

@@ -23,9 +23,10 @@ from django_platform.deploy.files import BEGIN, END, Unmanaged, block, merge
 from django_platform.parsers.cache import parse_cache_url
 from django_platform.parsers.dburl import parse_database_url
 from django_platform.parsers.dotenv import parse_dotenv
-from django_platform.parsers.env import parse_bool, parse_int
+from django_platform.parsers.env import parse_bool, parse_int, read_from
 from django_platform.parsers.hosts import parse_hosts
 from django_platform.parsers.mail import parse_email_url
+from django_platform.parsers.urlparts import server_of
 from django_platform.platforms import BY_NAME, Context
 from django_platform.platforms.cloudcontrol import parse_credentials as parse_cloudcontrol_credentials
 from django_platform.platforms.upsun import decode as decode_platformsh
@@ -109,6 +110,27 @@ def test_credential_urls_parse_or_fail_cleanly(kind: str, case: tuple[str, str])
 def test_any_text_as_a_url_only_raises_improperly_configured(kind: str, text: str) -> None:
     with contextlib.suppress(ImproperlyConfigured):
         URL_PARSERS[kind](text)
+
+
+@EXAMPLES
+@given(text=st.text(max_size=80), password=secrets)
+@example(text="redis://u:{password}@h:99999/0", password="pw")
+@example(text="unix:///run/redis.sock", password="pw")
+@example(text="redis://:{password}@cache.internal/1", password="pw")
+def test_the_server_a_replaced_url_names_holds_no_credential(text: str, password: str) -> None:
+    """What the notes say of a replaced settings.py URL: its host and port only."""
+    shown = server_of(text.replace("{password}", password))
+    assert password not in shown or password in text.replace("{password}", "").split("@")[-1]
+    assert server_of("redis://:pw@cache.internal:6380/1") == "cache.internal:6380"
+    assert server_of("redis://:pw@cache.internal:99999/1") == "cache.internal"
+    assert server_of("unix:///run/redis.sock") == server_of(None) == ""
+
+
+def test_read_from_names_the_variable_holding_the_value() -> None:
+    env = {"REDIS_URL": "redis://a", "UPSTASH_URL": "rediss://b", "ALIAS": "rediss://b"}
+    assert read_from("rediss://b", env) == "ALIAS"  # the first by name: the same value
+    assert read_from("redis://a", env) == "REDIS_URL"
+    assert read_from("redis://c", env) is read_from("", {"X": ""}) is read_from(None, env) is None
 
 
 json_values = st.recursive(

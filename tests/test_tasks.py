@@ -101,6 +101,46 @@ def test_valkey_urls_reach_celery_as_redis_urls_with_tls_as_for_redis(tmp_path: 
         configure("render", tmp_path, CELERY_BROKER_URL="valkey:///0")
 
 
+def test_a_broker_settings_py_reads_from_its_own_variable_is_kept(tmp_path: Path) -> None:
+    """settings.py's `CELERY_BROKER_URL = os.environ["UPSTASH_URL"]` beside Heroku Redis (the cache's):
+    kept over REDIS_URL, with the provider's certificate verified; a second Heroku Redis's
+    (HEROKU_REDIS_<COLOR>_URL) self-signed certificate relaxed, as REDIS_URL's."""
+    upstash = "rediss://default:plantedpw@eu1-able.upstash.io:6379"
+    ns, report = configure(
+        "heroku", tmp_path, {"CELERY_BROKER_URL": upstash}, REDIS_URL="rediss://:pw@ec2:6380", UPSTASH_URL=upstash
+    )
+    assert celery(ns) == {"CELERY_BROKER_URL": upstash, "CELERY_RESULT_BACKEND": upstash, **NO_LOSS}
+    entry = report.get("CELERY_BROKER_URL")
+    assert entry is not None and entry.origin.text == "settings.py (UPSTASH_URL)"
+    assert "plantedpw" not in json.dumps(report.as_dict()) and not report.notes
+    maroon = "valkeys://:pw@ec3:6380"
+    ns, _ = configure(
+        "heroku", tmp_path, {"CELERY_BROKER_URL": maroon}, REDIS_URL=upstash, HEROKU_REDIS_MAROON_URL=maroon
+    )
+    assert ns["CELERY_BROKER_URL"] == "rediss://:pw@ec3:6380"  # valkeys:// as Celery reads it
+    assert ns["CELERY_BROKER_USE_SSL"] == ns["CELERY_REDIS_BACKEND_USE_SSL"] == {"ssl_cert_reqs": ssl.CERT_NONE}
+    # A transport django-platform does not parse (kombu's SQLAlchemy one) is kept as settings.py has it.
+    sqla = "sqla+postgresql://u:pw@db/broker"
+    ns, _ = configure("heroku", tmp_path, {"CELERY_BROKER_URL": sqla}, REDIS_URL=upstash, BROKER_DB=sqla)
+    assert ns["CELERY_BROKER_URL"] == sqla and "CELERY_RESULT_BACKEND" not in ns
+
+
+def test_the_platforms_broker_replacing_settings_pys_is_said(tmp_path: Path) -> None:
+    own = {"CELERY_BROKER_URL": "redis://:plantedpw@localhost:6379/0"}
+    ns, report = configure("heroku", tmp_path, own, REDIS_URL="redis://h:6379")
+    assert ns["CELERY_BROKER_URL"] == "redis://h:6379"
+    assert report.notes == [
+        "settings.py's CELERY_BROKER_URL (at localhost:6379) replaced by REDIS_URL, the platform's: set "
+        "CELERY_BROKER_URL in the environment, or read another variable in settings.py, to keep another."
+    ]
+    # The same URL, or the environment's CELERY_BROKER_URL: nothing to say.
+    assert not configure("heroku", tmp_path, {"CELERY_BROKER_URL": "redis://h:6379"}, REDIS_URL="redis://h:6379")[
+        1
+    ].notes
+    ns, report = configure("heroku", tmp_path, own, REDIS_URL="redis://h:6379", CELERY_BROKER_URL="redis://b:1")
+    assert ns["CELERY_BROKER_URL"] == "redis://b:1" and not report.notes
+
+
 def test_verified_tls_elsewhere(tmp_path: Path) -> None:
     ns, _ = configure("render", tmp_path, REDIS_URL="rediss://:pw@red-abc:6379")
     assert "CELERY_BROKER_USE_SSL" not in ns and ns["CELERY_BROKER_URL"] == "rediss://:pw@red-abc:6379"

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import Changes, Namespace, Setting
+from django_platform.attempt import Failed, attempt
 from django_platform.parsers.cache import DJANGO_REDIS, PYLIBMC, PYMEMCACHE, REDIS, memcachier, parse_cache_url
+from django_platform.parsers.env import read_from
+from django_platform.parsers.urlparts import server_of
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -37,6 +42,23 @@ def find_cache(ctx: Context) -> tuple[dict[str, Any], Source | str, str] | None:
     return None if found is None else (found[0], found[1], "")
 
 
+def _read_by_settings(ctx: Context, current: Mapping[str, Any]) -> tuple[dict[str, Any], Source, str] | None:
+    """The default cache's LOCATION where settings.py read it from a variable of its choosing
+    (`os.environ["REDISCLOUD_URL"]`, a second Redis beside the platform's REDIS_URL): that
+    variable's cache, kept over the platform's. CACHE_URL still outranks it; another provider's
+    rediss:// keeps its certificate verified."""
+    caches = current.get("CACHES")
+    mine = caches.get("default") if isinstance(caches, Mapping) else None
+    name = read_from(mine.get("LOCATION") if isinstance(mine, Mapping) else None, ctx.env)
+    if name is None or name == ASKED or ctx.value(ASKED):
+        return None
+    verify = ctx.platform.redis_tls_verify or not re.fullmatch(ctx.platform.redis_variables, name)
+    config = attempt(partial(parse_cache_url, ctx.env[name], variable=name, tls_verify=verify), ImproperlyConfigured)
+    if isinstance(config, Failed):  # not a cache URL (a Memcached host:port): settings.py's as before
+        return None
+    return config, Source("settings.py", f"settings.py ({name})", [name]), name
+
+
 def missing_driver(config: Mapping[str, Any]) -> tuple[str, str] | None:
     """(package, how to install it) when the backend's client library is not installed."""
     driver = DRIVERS.get(config["BACKEND"])
@@ -61,7 +83,7 @@ ASKED = "CACHE_URL"
 
 def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dict[str, Any] | None:
     """The CACHES setting to apply, or None to keep settings.py's."""
-    found = find_cache(ctx)
+    found = _read_by_settings(ctx, current) or find_cache(ctx)
     if found is None:
         return None
     config, source, variable = found
@@ -83,7 +105,10 @@ def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         return None
     caches = {k: dict(v) for k, v in (current.get("CACHES") or {}).items()}
     mine = caches.get("default") if "CACHES" in current else None
-    caches["default"] = _merged(config, mine, source, report)
+    # CACHE_URL and a variable settings.py reads are choices; the platform's add-on replacing
+    # settings.py's server is said.
+    replaces = variable != ASKED and not (isinstance(source, Source) and source.kind == "settings.py")
+    caches["default"] = _merged(config, mine, source, report, replaces)
     return caches
 
 
@@ -93,7 +118,7 @@ def build_cache(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
 REDIS_FAMILY = frozenset({REDIS, DJANGO_REDIS})
 
 
-def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Report) -> dict[str, Any]:
+def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Report, replaces: bool) -> dict[str, Any]:
     """The default cache: settings.py's backend and options with the environment's location when
     they read the same kind of server; otherwise the environment's, saying what it replaced."""
     theirs = mine.get("BACKEND") if isinstance(mine, dict) else None
@@ -107,6 +132,13 @@ def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Rep
             report.replaced["CACHES.default"] = theirs
         report.record("CACHES.default", config, source)
         return config
+    origin = source if isinstance(source, Source) else Source.of(source)
+    if isinstance(mine.get("LOCATION"), str) and mine["LOCATION"] != config["LOCATION"] and replaces:
+        where = server_of(mine["LOCATION"])
+        report.note(
+            f"settings.py's CACHES['default']['LOCATION']{f' (at {where})' if where else ''} replaced by "
+            f"{origin.text}, the platform's: set CACHE_URL, or read another variable in settings.py, to keep another."
+        )
     merged = {**mine, "LOCATION": config["LOCATION"]}
     given = mine.get("OPTIONS")
     mine_options: dict[str, Any] = given if isinstance(given, dict) else {}
@@ -120,7 +152,6 @@ def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Rep
         options["CONNECTION_POOL_KWARGS"] = {"ssl_cert_reqs": tls, **(pool if isinstance(pool, dict) else {})}
     if options:
         merged["OPTIONS"] = options
-    origin = source if isinstance(source, Source) else Source.of(source)
     text = f"{origin.text}, with settings.py's {theirs} and its options"
     report.record("CACHES.default", merged, Source(origin.kind, text, origin.keys))
     return merged
@@ -137,15 +168,17 @@ SETTINGS = (
         (*URL_VARS, "MEMCACHIER_SERVERS", "MEMCACHIER_USERNAME", "MEMCACHIER_PASSWORD"),
         "the first URL found (`redis://`, `rediss://`, `valkey://`, `valkeys://`, `unix://`, `memcache://`, "
         "`locmem://`, `dummy://`; Valkey through Django's Redis backend as `redis://`/`rediss://`, redis-py speaking "
-        "its protocol), then "
+        "its protocol), except that a `LOCATION` `settings.py` read from another variable "
+        '(`os.environ["REDISCLOUD_URL"]`) is kept over `REDIS_URL` and `REDIS_TLS_URL`, then '
         "MemCachier (pylibmc's binary protocol with SASL), then the platform's add-on (its page); else "
         "`settings.py`'s. Django's own Redis and Memcached backends, unless `settings.py` chose a backend that "
         "reads the same kind of server: its Redis backend (Django's or django-redis's) or the same Memcached "
         "client is kept with all its options, and only `LOCATION` comes from the environment; another backend "
-        "is replaced, recorded as `replaced` (`W023`). The client library must be installed (`redis`, "
+        "is replaced, recorded as `replaced` (`W023`); a `settings.py` `LOCATION` the platform's add-on replaces "
+        "is named in a note (host and port). The client library must be installed (`redis`, "
         "`pymemcache`, `pylibmc`): missing for `CACHE_URL` is an error; for an add-on, which may be attached "
         "for a worker, the add-on is left unused and `W021` says so. On Heroku only, `rediss://` gets "
         "`ssl_cert_reqs: none` unless `settings.py`'s options set it: Heroku Redis serves a self-signed "
-        "certificate",
+        "certificate (not for another provider's variable `settings.py` reads)",
     ),
 )

@@ -5,6 +5,7 @@ on a platform the settings that lose no task when a worker dies or is stopped.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,8 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.areas.base import Setting, choose
 from django_platform.machine import cpu_limit, memory_cap, memory_limit, task_concurrency
 from django_platform.parsers.cache import VALKEY_SCHEMES, as_redis_url
-from django_platform.parsers.env import get_int
-from django_platform.parsers.urlparts import split_url
+from django_platform.parsers.env import get_int, read_from
+from django_platform.parsers.urlparts import server_of, split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -53,13 +54,21 @@ def checked(url: str, variable: str, report: Report) -> str:
 
 
 def _url_with_tls(
-    setting: str, url: str, source: Source, tls_setting: str, ctx: Context, current: Mapping[str, Any], report: Report
+    setting: str,
+    url: str,
+    source: Source,
+    tls_setting: str,
+    ctx: Context,
+    current: Mapping[str, Any],
+    report: Report,
+    *,
+    own: bool = True,
 ) -> dict[str, Any]:
     """The URL, and relaxed verification for the platform's own rediss:// (a self-signed
-    certificate) unless settings.py chose its own."""
+    certificate) unless settings.py chose its own; `own` False for another provider's URL."""
     values: dict[str, Any] = {setting: url}
     report.record(setting, url, source)
-    if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify and tls_setting not in current:
+    if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify and tls_setting not in current and own:
         # Local: ssl costs settings import milliseconds, and only a rediss:// broker needs it.
         import ssl
 
@@ -74,20 +83,37 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
     result: dict[str, Any] = {}
     env = ctx.env
     found = None
+    read = read_from(current.get(BROKER), env)
+    own = True
     if ctx.value(BROKER):
         broker, source = checked(env[BROKER], BROKER, report), Source("environment", BROKER, [BROKER])
+    elif read is not None:
+        # settings.py read its broker from a variable of its choosing (a second Redis add-on's):
+        # kept over the platform's, which may serve the cache instead. Another provider's URL
+        # keeps its certificate verified.
+        broker, source = str(current[BROKER]), Source("settings.py", f"settings.py ({read})", [read])
+        if broker.split("://", 1)[0].lower() in SCHEMES:  # valkey:// as Celery reads it
+            broker = checked(broker, read, report)
+        own = bool(re.fullmatch(ctx.platform.redis_variables, read))
     else:
         found = ctx.platform.broker(ctx)
         scheme = split_url(found[0], variable=found[1].text).scheme.lower() if found else ""
         if found is not None and scheme in SCHEMES:
             url, source = found
             broker = checked(url, source.text, report)
+            if current.get(BROKER) and current[BROKER] != broker:
+                where = server_of(current[BROKER])
+                report.note(
+                    f"settings.py's {BROKER}{f' (at {where})' if where else ''} replaced by {source.text}, the "
+                    f"platform's: set {BROKER} in the environment, or read another variable in settings.py, to keep "
+                    "another."
+                )
         elif current.get(BROKER):
             broker, source = str(current[BROKER]), Source.of("settings.py")
         else:
             broker = ""
     if broker:
-        result.update(_url_with_tls(BROKER, broker, source, "CELERY_BROKER_USE_SSL", ctx, current, report))
+        result.update(_url_with_tls(BROKER, broker, source, "CELERY_BROKER_USE_SSL", ctx, current, report, own=own))
     elif found is not None:
         # A cache's URL (unix://, say) is no broker: said, not fatal.
         report.note(f"{found[1].text} is not a broker URL Celery reads: CELERY_BROKER_URL is not set from it.")
@@ -103,7 +129,9 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
     else:
         results = ""
     if results:
-        result.update(_url_with_tls(RESULTS, results, text, "CELERY_REDIS_BACKEND_USE_SSL", ctx, current, report))
+        own = own or results != broker
+        tls = "CELERY_REDIS_BACKEND_USE_SSL"
+        result.update(_url_with_tls(RESULTS, results, text, tls, ctx, current, report, own=own))
 
     if not ctx.platform.development:
         no_loss = Source("platform", "no task lost when a worker dies or is stopped")
@@ -143,8 +171,10 @@ SETTINGS = (
         BROKER,
         (BROKER,),
         "(`valkey://`, `valkeys://` become `redis://`, `rediss://`: Celery reads Valkey through its Redis "
-        "transport); then the platform's broker add-ons (`CLOUDAMQP_URL`, `RABBITMQ_URL`, `AMQP_URL`, then Redis: "
-        "`REDIS_URL`, `REDIS_TLS_URL`, and the platform's own; its page); else `settings.py`'s; on a platform "
+        'transport); then `settings.py`\'s where it read it from a variable (`os.environ["UPSTASH_URL"]`); then '
+        "the platform's broker add-ons (`CLOUDAMQP_URL`, `RABBITMQ_URL`, `AMQP_URL`, then Redis: "
+        "`REDIS_URL`, `REDIS_TLS_URL`, and the platform's own; its page), a note naming the host of a "
+        "`settings.py` value they replace; else `settings.py`'s; on a platform "
         "with none, a note says to attach one. Only when the project uses Celery: a `CELERY_` setting in "
         "`settings.py`, or this variable",
     ),
@@ -156,7 +186,9 @@ SETTINGS = (
     Setting(
         "CELERY_BROKER_USE_SSL, CELERY_REDIS_BACKEND_USE_SSL",
         (),
-        '`{"ssl_cert_reqs": ssl.CERT_NONE}` for Heroku\'s `rediss://` only (its self-signed certificate)',
+        '`{"ssl_cert_reqs": ssl.CERT_NONE}` for Heroku\'s `rediss://` only (its self-signed certificate; '
+        "`REDIS_URL`, `REDIS_TLS_URL`, `HEROKU_REDIS_<COLOR>_URL`, not another provider's variable `settings.py` "
+        "reads)",
     ),
     Setting(
         ", ".join(NO_LOSS),

@@ -86,3 +86,12 @@ def get_bool(env: Mapping[str, str], variable: str) -> bool | None:
 def get_int(env: Mapping[str, str], variable: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
     value = env.get(variable, "")
     return parse_int(variable, value, minimum=minimum, maximum=maximum) if value.strip() else None
+
+
+def read_from(value: object, env: Mapping[str, str]) -> str | None:
+    """The environment variable settings.py read `value` from (its value exactly, as
+    `os.environ["REDISCLOUD_URL"]` gives it), None where no variable holds it. Where several hold
+    it, the first by name: the values are the same."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return next((name for name, held in sorted(env.items()) if held == value), None)

@@ -29,3 +29,13 @@ def split_url(url: str, *, variable: str) -> SplitResult:
         # moved out of the user-info by a raw '/' or '?' would land in a shown path or option.
         raise ImproperlyConfigured(f"{variable} has an '@' after the host; {ENCODE_HINT}.")
     return parts
+
+
+def server_of(url: object) -> str:
+    """The host and port a URL names, to say which server was replaced (never its credentials);
+    "" where it names none or is no URL."""
+    parts = attempt(lambda: urlsplit(str(url).strip()), ValueError)
+    if isinstance(parts, Failed) or not parts.hostname:
+        return ""
+    port = attempt(lambda: parts.port, ValueError)
+    return f"{parts.hostname}:{port}" if isinstance(port, int) else parts.hostname

@@ -170,6 +170,9 @@ class Platform:
     db_tls: Mapping[str, bool] = MappingProxyType({})
     # Verify the certificate of a rediss:// cache (a platform's Redis may serve a self-signed one).
     redis_tls_verify: bool = True
+    # The variables the platform's own Redis add-ons set (a regular expression, matched whole): a
+    # URL settings.py reads from one of them gets the relaxed verification above, another's keeps it.
+    redis_variables: str = r"REDIS_(TLS_)?URL"
     # The platform's router terminates TLS and forwards X-Forwarded-Proto.
     router_tls: bool = False
     # The router rejects requests for host names that are not the app's (ALLOWED_HOSTS '*' is safe).
@@ -275,6 +278,7 @@ class Platform:
             development: bool = ...,
             db_tls: Mapping[str, bool] = ...,
             redis_tls_verify: bool = ...,
+            redis_variables: str = ...,
             router_tls: bool = ...,
             router_checks_host: bool = ...,
             host_templates: tuple[str, ...] = ...,

@@ -86,8 +86,9 @@ HEROKU = Heroku(
     db_tls={PG: True},
     router_tls=True,
     router_checks_host=True,
-    # Heroku Redis serves a self-signed certificate.
+    # Heroku Redis serves a self-signed certificate; a second Heroku Redis sets HEROKU_REDIS_<COLOR>_URL.
     redis_tls_verify=False,
+    redis_variables=r"(HEROKU_REDIS_[A-Z]+_|REDIS_)(TLS_)?URL",
     # HEROKU_APP_* come with the opt-in dyno metadata (labs) only.
     host_templates=("{HEROKU_APP_DEFAULT_DOMAIN_NAME}", "{HEROKU_APP_NAME}.herokuapp.com"),
     release_process="release",
