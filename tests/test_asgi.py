@@ -116,6 +116,31 @@ def test_settings_py_layer_options_are_kept() -> None:
     assert pubsub == {"default": {"BACKEND": PUBSUB, "CONFIG": {"hosts": [{"address": env["REDIS_URL"]}]}}}
 
 
+def test_a_host_settings_py_reads_from_its_own_variable_is_kept() -> None:
+    """settings.py's `"hosts": [os.environ["UPSTASH_URL"]]` beside Heroku Redis: kept, another
+    provider's certificate verified; CHANNELS_REDIS_URL still outranks it; the platform's Redis
+    replacing a local host is said (host and port only)."""
+    upstash = "rediss://default:plantedpw@eu1-able.upstash.io:6379"
+    env = {"REDIS_URL": "rediss://:pw@ec2:6380", "UPSTASH_URL": upstash}
+    mine = {"default": {"BACKEND": CORE, "CONFIG": {"hosts": [upstash], "capacity": 300}}}
+    report = Report("heroku", "")
+    found = layers(env, "heroku", report, CHANNEL_LAYERS=mine)
+    assert found["default"]["CONFIG"] == {"hosts": [{"address": upstash}], "capacity": 300}
+    assert report.source("CHANNEL_LAYERS.default").startswith("settings.py (UPSTASH_URL)") and not report.notes
+    maroon = {"default": {"BACKEND": CORE, "CONFIG": {"hosts": [{"address": "rediss://:pw@ec3:6380"}]}}}
+    own = layers({**env, "HEROKU_REDIS_MAROON_URL": "rediss://:pw@ec3:6380"}, "heroku", CHANNEL_LAYERS=maroon)
+    assert hosts(own) == [{"address": "rediss://:pw@ec3:6380", "ssl_cert_reqs": "none"}]
+    asked = layers({**env, "CHANNELS_REDIS_URL": "redis://c:1"}, "heroku", CHANNEL_LAYERS=mine)
+    assert hosts(asked) == [{"address": "redis://c:1"}]
+    report = Report("heroku", "")
+    local = {"default": {"BACKEND": CORE, "CONFIG": {"hosts": ["redis://:plantedpw@127.0.0.1:6379/2"]}}}
+    assert hosts(layers(env, "heroku", report, CHANNEL_LAYERS=local))[0]["address"] == env["REDIS_URL"]
+    assert report.notes == [
+        "settings.py's CHANNEL_LAYERS host (at 127.0.0.1:6379) replaced by REDIS_URL, the platform's: set "
+        "CHANNELS_REDIS_URL, or read another variable in settings.py, to keep another."
+    ]
+
+
 def test_another_layer_is_replaced_and_said() -> None:
     report = Report("render", "")
     in_memory = {"default": {"BACKEND": IN_MEMORY}}

@@ -6,6 +6,7 @@ backend and its options (capacity, expiry, prefix, encryption keys) are kept."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,8 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import Changes, Namespace, Setting
 from django_platform.parsers.cache import VALKEY_SCHEMES, as_redis_url
+from django_platform.parsers.env import read_from
 from django_platform.parsers.serving import ASGI_APPS, app_names
-from django_platform.parsers.urlparts import split_url
+from django_platform.parsers.urlparts import server_of, split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -42,6 +44,25 @@ def find_redis(ctx: Context) -> tuple[str, Source, str] | None:
     return None if found is None else (found[0], found[1], "")
 
 
+def _first_address(current: Mapping[str, Any]) -> object:
+    """The address of settings.py's first channels-redis host (a URL, or a dict's "address")."""
+    layers = current.get("CHANNEL_LAYERS")
+    mine = layers.get("default") if isinstance(layers, Mapping) else None
+    config = mine.get("CONFIG") if isinstance(mine, Mapping) else None
+    hosts = config.get("hosts") if isinstance(config, Mapping) else None
+    first = hosts[0] if isinstance(hosts, (list, tuple)) and hosts else None
+    return first.get("address") if isinstance(first, Mapping) else first
+
+
+def _read_by_settings(ctx: Context, current: Mapping[str, Any]) -> tuple[str, Source, str] | None:
+    """settings.py's first host where it read it from a variable of its choosing (a second Redis
+    beside the platform's REDIS_URL): that variable's, kept; CHANNELS_REDIS_URL still outranks it."""
+    name = read_from(_first_address(current), ctx.env)
+    if name is None or ctx.value(ASKED) or ctx.env[name].split("://", 1)[0].lower() not in SCHEMES:
+        return None
+    return ctx.env[name], Source("settings.py", f"settings.py ({name})", [name]), name
+
+
 def checked(url: str, variable: str) -> str:
     parts = split_url(url, variable=variable)
     scheme = parts.scheme.lower()
@@ -56,7 +77,7 @@ def build_layers(ctx: Context, current: Mapping[str, Any], report: Report) -> di
     """The CHANNEL_LAYERS to apply, or None to keep settings.py's."""
     if not uses_channels(current, ctx.env):
         return None
-    found = find_redis(ctx)
+    found = _read_by_settings(ctx, current) or find_redis(ctx)
     if found is None:
         if not ctx.platform.development:
             report.note(
@@ -77,9 +98,18 @@ def build_layers(ctx: Context, current: Mapping[str, Any], report: Report) -> di
         )
         return None
     host: dict[str, Any] = {"address": url}
-    if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify:
-        # The platform's Redis serves a self-signed certificate: verification off for it only.
+    # The platform's Redis serves a self-signed certificate: verification off for it only, not for
+    # another provider's URL settings.py reads.
+    own = source.kind != "settings.py" or bool(re.fullmatch(ctx.platform.redis_variables, variable))
+    if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify and own:
         host["ssl_cert_reqs"] = "none"
+    address = _first_address(current)
+    if isinstance(address, str) and address != url and variable != ASKED and source.kind != "settings.py":
+        where = server_of(address)
+        report.note(
+            f"settings.py's CHANNEL_LAYERS host{f' (at {where})' if where else ''} replaced by {source.text}, the "
+            f"platform's: set {ASKED}, or read another variable in settings.py, to keep another."
+        )
     layers = {k: dict(v) if isinstance(v, dict) else v for k, v in (current.get("CHANNEL_LAYERS") or {}).items()}
     layers["default"] = _merged(host, layers.get("default"), source, report)
     return layers
@@ -123,7 +153,9 @@ SETTINGS = (
         URL_VARS,
         "only for a Channels project (`channels` or `daphne` in `INSTALLED_APPS`, `CHANNEL_LAYERS` in "
         "`settings.py`, or `CHANNELS_REDIS_URL`): the first Redis URL found (`redis://`, `rediss://`, `unix://`, "
-        "and `valkey://`, `valkeys://` as `redis://`, `rediss://`), then the platform's Redis add-on (its page), "
+        "and `valkey://`, `valkeys://` as `redis://`, `rediss://`; a first host `settings.py` read from another "
+        "variable is kept over `REDIS_URL` and `REDIS_TLS_URL`, one the platform's replaces is named in a note), "
+        "then the platform's Redis add-on (its page), "
         "through channels-redis's `RedisChannelLayer`. `settings.py`'s channels-redis layer (core or pub/sub) is "
         "kept with its `CONFIG` and per-host options, only the address from the environment; another layer (the "
         "in-memory one) is replaced, recorded as `replaced`. channels-redis must be installed: missing for "

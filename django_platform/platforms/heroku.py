@@ -126,6 +126,7 @@ HEROKU = Heroku(
         "https://github.com/heroku/python-getting-started/pull/261",
         "https://devcenter.heroku.com/articles/postgres-connection-pooling",
         "https://devcenter.heroku.com/articles/heroku-postgres-enhanced-certificates",
+        "https://devcenter.heroku.com/articles/heroku-redis",
     ),
 )
 
