@@ -266,6 +266,21 @@ def test_precedence_email_url_then_settings_py_provider_then_the_order() -> None
     assert report.replaced == {"EMAIL_BACKEND": "anymail.backends.brevo.EmailBackend"}
 
 
+@pytest.mark.parametrize("version", [(5, 2), (6, 1)])
+def test_platform_check_says_which_provider_replaced_settings_pys(version: tuple[int, int], tmp_path: Path) -> None:
+    """W023 finds the backend where the mail area records it (EMAIL, or MAILERS before 6.1's
+    removal of EMAIL_*), and names the area configure() takes: it raised KeyError instead."""
+    _, _, report = build({"RESEND_API_KEY": KEY}, version, EMAIL_BACKEND="anymail.backends.brevo.EmailBackend")
+    out = StringIO()
+    with override_settings(DJANGO_PLATFORM_REPORT=report, BASE_DIR=tmp_path):
+        call_command("platform_check", "--fail-level", "CRITICAL", stdout=out, stderr=out)
+    assert (
+        "django_platform.W023: EMAIL_BACKEND from settings.py (anymail.backends.brevo.EmailBackend) was replaced by "
+        "environment RESEND_API_KEY." in out.getvalue()
+    )
+    assert "exclude={'email'}" in out.getvalue()
+
+
 @pytest.mark.usefixtures("no_anymail")
 def test_without_anymail_smtp_where_the_provider_has_it_else_said() -> None:
     values, _, _ = build({"SENDGRID_API_KEY": KEY}, (5, 2))

@@ -152,6 +152,12 @@ def test_another_layer_is_replaced_and_said() -> None:
     found = layers({"REDIS_URL": "redis://r:6379"}, "render", report, CHANNEL_LAYERS={"default": {"BACKEND": "x.Y"}})
     assert found["default"]["BACKEND"] == CORE
     assert report.replaced == {"CHANNEL_LAYERS.default": "x.Y"}
+    from django_platform.checks.replaced import check_replaced
+
+    with override_settings(DJANGO_PLATFORM_REPORT=report):
+        (warning,) = check_replaced()
+    assert warning.msg == "CHANNEL_LAYERS.default from settings.py (x.Y) was replaced by REDIS_URL."
+    assert warning.hint is not None and "exclude={'channels'}" in warning.hint
 
 
 def test_without_channels_redis_the_layer_is_left_or_the_project_is_told(monkeypatch: pytest.MonkeyPatch) -> None:
