@@ -49,10 +49,48 @@ DEEP = max(2, min(50, EXAMPLES // 30))
 CHECKED = (
     "DATABASES", "CACHES", "STORAGES", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SECURE_PROXY_SSL_HEADER",
     "MIDDLEWARE", "STATIC_ROOT", "STATIC_URL", "DEBUG", "SECRET_KEY", "EMAIL_BACKEND", "EMAIL_HOST", "MAILERS",
-    "DJANGO_PLATFORM_REPORT",
+    "DJANGO_PLATFORM_REPORT", "CHANNEL_LAYERS",
 )  # fmt: skip
 
 FILTER = "django_platform.exception_filter.PlatformExceptionReporterFilter"
+# What real settings.py files already chose, which configure() keeps, merges or replaces (and says so).
+OWN: dict[str, st.SearchStrategy[Any]] = {
+    "EMAIL_BACKEND": st.sampled_from(
+        [
+            "anymail.backends.brevo.EmailBackend",
+            "django.core.mail.backends.smtp.EmailBackend",
+            "django.core.mail.backends.console.EmailBackend",
+        ]
+    ),
+    "CACHES": st.sampled_from(
+        [
+            {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}},
+            {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://localhost:6379/1"}},
+        ]
+    ),
+    "CHANNEL_LAYERS": st.sampled_from(
+        [
+            {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
+            {"default": {"BACKEND": "x.Layer"}},
+            {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://h:1"]}}},
+        ]
+    ),
+    "CELERY_BROKER_URL": st.just("redis://localhost:6379/0"),
+    "DATABASES": st.sampled_from(
+        [
+            {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "app", "OPTIONS": {"sslmode": None}}},
+            {"default": {"ENGINE": "django.db.backends.mysql", "NAME": "app", "OPTIONS": {"ssl_mode": "DISABLED"}}},
+        ]
+    ),
+}
+# Where settings.py may put a value it read from the environment.
+READ: dict[str, Any] = {
+    "CELERY_BROKER_URL": lambda value: value,
+    "CACHES": lambda value: {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": value}},
+    "CHANNEL_LAYERS": lambda value: {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [value]}}
+    },
+}
 
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
@@ -102,7 +140,14 @@ def test_whole_environments_keep_the_promise(space: tuple[list[str], list[str], 
         deep = data.draw(st.integers(0, DEEP - 1), label="deep") == 0
         # settings.py's own key: startproject's (refused on a platform) or a usable one.
         key = data.draw(st.sampled_from(["django-insecure-fuzz", "settings-py-key-" + "m" * 40]), label="key")
-        check(env, platform, key, deep, tmp_path, stats)
+        own = data.draw(st.lists(st.sampled_from(sorted(OWN)), unique=True, max_size=4), label="own")
+        mine = {name: data.draw(OWN[name], label=name) for name in own}
+        read = data.draw(st.booleans(), label="read")
+        if env and read:
+            # settings.py read one of its URLs from a drawn variable (os.environ["REDISCLOUD_URL"]).
+            where = data.draw(st.sampled_from(sorted(READ)), label="read into")
+            mine[where] = READ[where](env[data.draw(st.sampled_from(sorted(env)), label="read from")])
+        check(env, platform, key, deep, tmp_path, stats, mine)
 
     run()
     elapsed = time.monotonic() - started
@@ -116,9 +161,17 @@ def test_whole_environments_keep_the_promise(space: tuple[list[str], list[str], 
     assert stats["platform_check"] > 0 and stats["debug_page"] > 0
 
 
-def check(env: dict[str, str], platform: str | None, key: str, deep: bool, base: Path, stats: Counter[str]) -> None:
+def check(
+    env: dict[str, str],
+    platform: str | None,
+    key: str,
+    deep: bool,
+    base: Path,
+    stats: Counter[str],
+    mine: dict[str, Any] | None = None,
+) -> None:
     stats["environments"] += 1
-    ns: dict[str, Any] = {"SECRET_KEY": key, "BASE_DIR": base, "DEBUG": False}
+    ns: dict[str, Any] = {"SECRET_KEY": key, "BASE_DIR": base, "DEBUG": False, **(mine or {})}
     try:
         report = django_platform.configure(ns, env=env, platform=platform)
     except ImproperlyConfigured as exc:

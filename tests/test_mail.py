@@ -235,6 +235,36 @@ def test_console_locally_with_debug_and_nothing_configured() -> None:
     assert values == {} and report.source("email") == "settings.py"
 
 
+@pytest.mark.parametrize("version", [(5, 2), (6, 1)])
+def test_settings_py_mail_the_environment_replaces_is_said(version: tuple[int, int]) -> None:
+    """A console backend left from development, or another SMTP server, replaced by the add-on's:
+    a note names what settings.py had (the host name only, never credentials written into it)."""
+    console = "django.core.mail.backends.console.EmailBackend"
+    _, _, report = build({"SENDGRID_API_KEY": PASSWORD}, {"EMAIL_BACKEND": console}, version)
+    assert f"settings.py's EMAIL_BACKEND ({console}) replaced by {SMTP}, from environment SENDGRID_API_KEY." in (
+        report.notes
+    )
+    own = {"EMAIL_HOST": f"user:{PASSWORD}@old.example.com"}
+    _, remove, report = build({"SENDGRID_API_KEY": PASSWORD}, own, version)
+    said = [n for n in report.notes if "EMAIL_HOST" in n]
+    if version >= (6, 1):  # removed, and the removal is the note
+        assert remove == ["EMAIL_HOST"] and said == [
+            "Removed EMAIL_HOST from settings: MAILERS replaces them on Django 6.1+."
+        ]
+    else:
+        assert said == ["settings.py's EMAIL_HOST replaced by smtp.sendgrid.net, from environment SENDGRID_API_KEY."]
+        _, _, report = build({"SENDGRID_API_KEY": PASSWORD}, {"EMAIL_HOST": "old.example.com"}, version)
+        assert "settings.py's EMAIL_HOST (old.example.com) replaced by smtp.sendgrid.net, from environment " in (
+            "".join(report.notes)
+        )
+    assert PASSWORD not in repr(report.as_dict())
+    # The same server: nothing to say.
+    _, _, report = build(
+        {"SENDGRID_API_KEY": PASSWORD}, {"EMAIL_HOST": "smtp.sendgrid.net", "EMAIL_BACKEND": SMTP}, version
+    )
+    assert not [n for n in report.notes if "replaced by" in n]
+
+
 def test_configure_replaces_the_users_email_settings() -> None:
     """On Django 6.1+ MAILERS is written and settings.py's EMAIL_* names are removed (Django refuses
     both at once); before 6.1 the EMAIL_* settings are replaced."""

@@ -4,6 +4,7 @@ Platforms have no local SMTP server: mail leaves through an add-on or the platfo
 """
 
 import importlib.util
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -148,6 +149,15 @@ def build_mail(
     theirs = chosen_backend(current)
     if theirs.startswith("anymail.") and theirs != mail.backend:
         report.replaced["EMAIL_BACKEND"] = theirs
+    elif theirs and theirs != mail.backend:
+        # Another kind (SMTP, a console left from development): said, as the keep-or-say rule asks.
+        report.note(f"settings.py's EMAIL_BACKEND ({theirs}) replaced by {mail.backend}, from {mail.source}.")
+    elif mail.backend == SMTP and current.get("EMAIL_HOST") not in (None, "", mail.host) and "EMAIL_HOST" not in remove:
+        # A host name only: never a user name or password someone wrote into EMAIL_HOST.
+        where = current["EMAIL_HOST"] if re.fullmatch(r"[A-Za-z0-9.-]+", str(current["EMAIL_HOST"])) else ""
+        report.note(
+            f"settings.py's EMAIL_HOST{f' ({where})' if where else ''} replaced by {mail.host}, from {mail.source}."
+        )
     return result, remove
 
 
