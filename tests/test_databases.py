@@ -269,6 +269,20 @@ def test_every_mysql_tls_option_of_settings_py_gives_way_to_the_urls() -> None:
     ]
 
 
+def test_a_mysql_tls_option_of_settings_py_that_agrees_with_the_urls_stays() -> None:
+    """settings.py's CA (PlanetScale's Django advice) beside DigitalOcean's ?ssl-mode=REQUIRED:
+    both, the CA verifying what the URL requires; beside a URL that switches TLS off, it goes."""
+    ca = {"ssl": {"ca": "/etc/ssl/certs/ca-certificates.crt"}}
+    own = {"ENGINE": "django.db.backends.mysql", "NAME": "x", "OPTIONS": ca}
+    databases, report = build({"DATABASE_URL": MYSQL_URL + "?ssl-mode=REQUIRED"}, "digitalocean", {"default": own})
+    assert databases["default"]["OPTIONS"] == {**ca, "ssl_mode": "REQUIRED"} and report.notes == []
+    databases, report = build({"DATABASE_URL": MYSQL_URL + "?ssl-mode=DISABLED"}, "digitalocean", {"default": own})
+    assert databases["default"]["OPTIONS"] == {"ssl_mode": "DISABLED"}
+    assert report.notes == [
+        "DATABASES['default']['OPTIONS']['ssl'] of settings.py not kept: the URL's own TLS option is used."
+    ]
+
+
 @pytest.mark.parametrize(
     ("own", "url", "engine"),
     [

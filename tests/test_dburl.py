@@ -87,3 +87,38 @@ def test_unknown_scheme_that_does_not_look_like_one_is_not_echoed() -> None:
         parse_database_url("Hunter2Hunter2Hunter2Hunter2Hunter2xx://h/db", variable="DATABASE_URL")
     assert str(info.value).startswith("DATABASE_URL uses an unknown database scheme; valid schemes:")
     assert "hunter2" not in str(info.value).lower()
+
+
+@pytest.mark.parametrize(
+    ("query", "mode"),
+    [
+        ("ssl-mode=REQUIRED", "REQUIRED"),  # DigitalOcean's and Aiven's connection strings
+        ("ssl_mode=verify_identity", "VERIFY_IDENTITY"),
+        ("ssl-mode=VERIFY-CA", "VERIFY_CA"),
+        ("sslmode=require", "REQUIRED"),  # libpq's spelling, as for PostgreSQL
+        ("sslmode=verify-full", "VERIFY_IDENTITY"),
+        ("sslmode=disable", "DISABLED"),
+    ],
+)
+def test_a_mysql_urls_tls_mode_becomes_mysqlclients_ssl_mode(query: str, mode: str) -> None:
+    for scheme in ("mysql", "mysqlgis"):
+        config = parse_database_url(f"{scheme}://u:p@h:25060/db?{query}&charset=utf8mb4", variable="DATABASE_URL")
+        assert config["OPTIONS"] == {"ssl_mode": mode, "charset": "utf8mb4"}
+    # PostgreSQL's sslmode is libpq's own keyword: as it is.
+    assert parse_database_url("postgres://u:p@h/db?sslmode=require", variable="X")["OPTIONS"] == {"sslmode": "require"}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "ssl-mode=bogus",
+            "DATABASE_URL's ssl-mode must be one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY.",
+        ),
+        ("sslmode=require&ssl-mode=REQUIRED", "DATABASE_URL sets the TLS mode twice (ssl-mode, sslmode): keep one."),
+    ],
+)
+def test_a_mysql_tls_mode_that_is_none_or_given_twice_is_named(query: str, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured) as caught:
+        parse_database_url(f"mysql://u:p@h/db?{query}", variable="DATABASE_URL")
+    assert str(caught.value) == message

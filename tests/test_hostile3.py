@@ -102,6 +102,8 @@ def test_well_formed_urls_keep_their_user_and_plain_text_is_left_alone() -> None
     for text in ("https://example.com/a/b?c=d", "mailto:someone@example.com", "root@localhost", "a:/b"):
         assert mask_url(text) == text
         assert url_passwords(text) == []
+    # A user and no password, or an empty one: nothing to find.
+    assert url_passwords("redis://default@h:6379") == url_passwords("redis://default:@h:6379") == []
 
 
 # --- 2. the DEBUG page and 500 mails: secrets in containers and objects ---------------------------

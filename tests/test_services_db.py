@@ -158,6 +158,19 @@ def test_settings_py_init_command_reaches_mariadb_behind_a_database_url(mariadb:
     assert query_one(databases, "SELECT CURRENT_USER()") == "djp@%"
 
 
+def test_a_digitalocean_mysql_url_with_its_ssl_mode_reaches_mariadb(mariadb: dict[str, object]) -> None:
+    """DigitalOcean's (and Aiven's) MySQL connection strings end in ?ssl-mode=REQUIRED, which
+    mysqlclient refused at the first query ("'ssl-mode' is an invalid keyword argument"): it
+    reaches the server as mysqlclient's ssl_mode (this MariaDB has no TLS, which libmariadb accepts)."""
+    url = f"mysql://{mariadb['user']}:{quote(str(mariadb['password']), safe='')}@127.0.0.1:3306/{mariadb['name']}"
+    ns: dict[str, object] = {}
+    django_platform.configure(
+        ns, env={"DJANGO_PLATFORM": "digitalocean", "DATABASE_URL": f"{url}?ssl-mode=REQUIRED", **KEY}
+    )
+    assert ns["DATABASES"]["default"]["OPTIONS"]["ssl_mode"] == "REQUIRED"  # type: ignore[index]
+    assert query_one(ns["DATABASES"], "SELECT CURRENT_USER()") == "djp@%"  # type: ignore[arg-type]
+
+
 def test_qoddi_separate_variables_reach_mariadb_without_tls(mariadb: dict[str, object]) -> None:
     env = {
         "DJANGO_PLATFORM": "qoddi",

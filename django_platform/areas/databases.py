@@ -312,7 +312,12 @@ def _tls_overruled(options: Mapping[str, Any], found: Mapping[str, Any], ctx: Co
     keys = _tls_chosen(options, family)
     if family is None or not keys:
         return {}
-    if any(k in (found.get("OPTIONS") or {}) for k in TLS_KEYS[family]):
+    url_tls = {k: v for k, v in (found.get("OPTIONS") or {}).items() if k in TLS_KEYS[family]}
+    if url_tls:
+        # The URL's own key replaces settings.py's; settings.py's other key stays where it agrees
+        # (a CA of settings.py's beside the URL's ssl-mode=REQUIRED), not where one refuses TLS.
+        refusing = any(_refuses(family, k, v) for k, v in url_tls.items())
+        keys = [k for k in keys if k in url_tls or _refuses(family, k, options[k]) != refusing]
         why = "the URL's own TLS option is used"
     elif get_bool(ctx.env, "DATABASE_SSL") is not None:
         why = "DATABASE_SSL is set"
@@ -326,6 +331,11 @@ def _tls_overruled(options: Mapping[str, Any], found: Mapping[str, Any], ctx: Co
     else:
         return {}
     return dict.fromkeys(keys, why)
+
+
+def _refuses(family: str, key: str, value: Any) -> bool:
+    """Whether an OPTIONS value switches TLS off (sslmode=disable, ssl_mode=DISABLED, ssl=False)."""
+    return value is False or (key == TLS_OPTION[family][0] and str(value) in TLS_REFUSING[family])
 
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
@@ -349,9 +359,12 @@ SETTINGS = (
         ("DATABASE_SSL",),
         "`sslmode` for PostgreSQL, `ssl_mode` for MySQL and MariaDB: true = `require`/`REQUIRED`, false = "
         "`disable`/`DISABLED`; else the platform's default (its page). A TLS "
-        "option written in the URL (`?sslmode=`, `?ssl-ca=`) or in a `settings.py` entry no URL replaces always wins; "
-        "beside a URL, `settings.py`'s ranks below `DATABASE_SSL` and gives way where it contradicts the platform's "
-        "(`sslmode=disable` where its databases require TLS), with a note; nothing for SQLite",
+        "option written in the URL (`?sslmode=`, `?ssl-ca=`; a MySQL URL's `?ssl-mode=REQUIRED`, DigitalOcean's and "
+        "Aiven's spelling, or `?sslmode=require` become `ssl_mode`) or in a `settings.py` entry no URL replaces "
+        "always wins; beside a URL, `settings.py`'s ranks below the URL's same option and `DATABASE_SSL`, stays "
+        "beside the URL's other one where both ask for TLS (a CA beside `ssl-mode=REQUIRED`), and gives way where "
+        "it contradicts the URL or the platform's (`sslmode=disable` where its databases require TLS), with a note; "
+        "a `None` value chooses nothing; nothing for SQLite",
     ),
     Setting(
         "CONN_MAX_AGE",
