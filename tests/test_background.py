@@ -461,6 +461,22 @@ def test_i002_pgbouncer_in_front() -> None:
         )
 
 
+def test_i002_a_hosted_transaction_pooler_by_its_host() -> None:
+    """Neon's pooled host and Supabase's pooler on 6543 serve thousands of clients: the server's
+    limit is no budget there; their direct hosts (and Supabase's session mode on 5432) are judged."""
+    neon = {**PG, "HOST": "ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws.neon.tech", "PORT": ""}
+    supabase = {**PG, "HOST": "aws-0-eu-central-1.pooler.supabase.com", "PORT": 6543}
+    env = {"DATABASE_MAX_CONNECTIONS": "1"}
+    assert judge({"default": neon}, env) == [
+        "django_platform.I002: The 'default' database is reached through Neon's transaction-mode pooler: its server "
+        "connections are pooled."
+    ]
+    assert judge({"default": supabase}, env)[0].startswith("django_platform.I002: The 'default' database is reached ")
+    direct = {**neon, "HOST": "ep-cool-darkness-a1b2c3d4.us-east-2.aws.neon.tech"}
+    for judged in (direct, {**supabase, "PORT": 5432}):
+        assert judge({"default": judged}, env)[0].startswith("django_platform.W019")
+
+
 @pytest.mark.usefixtures("real_connections")
 def test_budget_against_the_real_postgresql() -> None:
     from django.db.utils import ConnectionHandler

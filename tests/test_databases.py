@@ -391,6 +391,33 @@ def test_extra_aliases_keep_settings_py_aliases() -> None:
     assert report.source("DATABASES.legacy") == "settings.py"
 
 
+@pytest.mark.parametrize(
+    ("url", "pooler"),
+    [
+        ("postgresql://u:p@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws.neon.tech/db?sslmode=require", "Neon"),
+        ("postgres://postgres.ref:p@aws-0-eu-central-1.pooler.supabase.com:6543/postgres", "Supabase"),
+        ("postgresql://u:p@ep-cool-darkness-a1b2c3d4.us-east-2.aws.neon.tech/db?sslmode=require", None),  # direct
+        ("postgres://postgres.ref:p@aws-0-eu-central-1.pooler.supabase.com:5432/postgres", None),  # session mode
+        ("mysql://u:p@ep-x-pooler.neon.tech/db", None),  # not PostgreSQL
+    ],
+)
+def test_a_hosted_transaction_pooler_gets_server_side_cursors_off(url: str, pooler: str | None) -> None:
+    """Neon's pooled host and Supabase's pooler on 6543 hand the connection on at each transaction's
+    end, so .iterator()'s server-side cursor would vanish: off, said; DATABASE_DISABLE_SERVER_SIDE_CURSORS
+    still chooses."""
+    databases, report = build({"DATABASE_URL": url}, "render")
+    entry = report.get("DATABASES.default.DISABLE_SERVER_SIDE_CURSORS")
+    if pooler is None:
+        assert "DISABLE_SERVER_SIDE_CURSORS" not in databases["default"] and entry is None
+        return
+    assert databases["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert entry is not None and entry.origin.text == (
+        f"{pooler}'s pooler shares connections per transaction: server-side cursors off, as Django advises"
+    )
+    env = {"DATABASE_URL": url, "DATABASE_DISABLE_SERVER_SIDE_CURSORS": "false"}
+    assert build(env, "render")[0]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
+
+
 def test_report_masks_passwords() -> None:
     _, report = build({"DATABASE_URL": f"postgres://u:{quote(PASSWORD, safe='')}@h/db"})
     entry = report.get("DATABASES.default")

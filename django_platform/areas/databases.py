@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.areas.base import Changes, Namespace, Setting, choose
 from django_platform.parsers.dburl import parse_database_url
 from django_platform.parsers.env import get_bool, get_int
+from django_platform.parsers.poolers import transaction_pooler
 from django_platform.parsers.serving import asgi_reason
 from django_platform.platforms import MYSQL, PG, Context
 from django_platform.report import Report, Source
@@ -180,9 +181,15 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
 
     # PgBouncer in transaction mode breaks server-side cursors.
     no_cursors = get_bool(env, "DATABASE_DISABLE_SERVER_SIDE_CURSORS")
+    pooler = transaction_pooler(entry.get("HOST"), entry.get("PORT")) if family == PG else None
     if no_cursors is not None:
         entry["DISABLE_SERVER_SIDE_CURSORS"] = no_cursors
         report.record(f"{where}.DISABLE_SERVER_SIDE_CURSORS", no_cursors, "DATABASE_DISABLE_SERVER_SIDE_CURSORS")
+    elif pooler and not entry.get("DISABLE_SERVER_SIDE_CURSORS"):
+        # A False of settings.py's would break every .iterator() there: the variable chooses it.
+        entry["DISABLE_SERVER_SIDE_CURSORS"] = True
+        shared = f"{pooler}'s pooler shares connections per transaction: server-side cursors off, as Django advises"
+        report.record(f"{where}.DISABLE_SERVER_SIDE_CURSORS", True, Source("default", shared))
 
     if options:
         entry["OPTIONS"] = options
@@ -392,6 +399,8 @@ SETTINGS = (
     Setting(
         "DISABLE_SERVER_SIDE_CURSORS",
         ("DATABASE_DISABLE_SERVER_SIDE_CURSORS",),
-        "unset (set it for PgBouncer in transaction mode)",
+        "true for a hosted pooler in transaction mode, known by its host (Neon's `-pooler` host, Supabase's "
+        "`*.pooler.supabase.com` on port 6543), where a server-side cursor would not outlive its transaction; "
+        "else unset (set it for another PgBouncer in transaction mode)",
     ),
 )

@@ -18,10 +18,11 @@ from django_platform.deploy import gunicorn
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.procfile import process_types
 from django_platform.parsers.env import get_int
+from django_platform.parsers.poolers import transaction_pooler
 from django_platform.parsers.urlparts import split_url
 
 W019 = "The {alias!r} database accepts {limit} connections ({source}); this deployment may open {demand}: {parts}."
-I002 = "The {alias!r} database is reached through PgBouncer ({variable}): its server connections are pooled."
+I002 = "The {alias!r} database is reached through {pooler}: its server connections are pooled."
 LIMIT_VARIABLE = "DATABASE_MAX_CONNECTIONS"
 INSTANCES_VARIABLE = "DJANGO_PLATFORM_WEB_INSTANCES"
 POOL_VARIABLE = "DATABASE_CONNECTION_POOL_URL"
@@ -89,15 +90,20 @@ def server_limit(alias: str, handler: Any = None) -> int | None:
     return int(row[0]) if row else None
 
 
-def _through_pooler(env: Mapping[str, str], db: Mapping[str, Any]) -> bool:
+def _through_pooler(env: Mapping[str, str], db: Mapping[str, Any]) -> str | None:
+    """The pooler the database is reached through, said for I002; None for the server itself."""
+    provider = transaction_pooler(db.get("HOST"), db.get("PORT"))
+    if provider:
+        return f"{provider}'s transaction-mode pooler"
     url = env.get(POOL_VARIABLE, "").strip()
     if not url:
-        return False
+        return None
     try:
         parts = split_url(url, variable=POOL_VARIABLE)
     except ImproperlyConfigured:  # the databases area reports a malformed variable
-        return False
-    return (parts.hostname or "") == str(db.get("HOST", "")) and str(parts.port or 5432) == str(db.get("PORT") or 5432)
+        return None
+    same = (parts.hostname or "") == str(db.get("HOST", "")) and str(parts.port or 5432) == str(db.get("PORT") or 5432)
+    return f"PgBouncer ({POOL_VARIABLE})" if same else None
 
 
 def check_budget(
@@ -115,11 +121,13 @@ def check_budget(
     plan_limit = get_int(env, LIMIT_VARIABLE, minimum=1)
     messages: list[CheckMessage] = []
     for alias, db in databases.items():
-        if _through_pooler(env, db):
+        pooler = _through_pooler(env, db)
+        if pooler:
             messages.append(
                 Info(
-                    I002.format(alias=alias, variable=POOL_VARIABLE),
-                    hint="Transaction pooling: set DISABLE_SERVER_SIDE_CURSORS: True on this database.",
+                    I002.format(alias=alias, pooler=pooler),
+                    hint="Transaction pooling: DISABLE_SERVER_SIDE_CURSORS must be True on this database (configure() "
+                    "sets it for Neon's and Supabase's poolers).",
                     id="django_platform.I002",
                 )
             )
