@@ -128,6 +128,40 @@ def test_request_errors_reach_the_console(capsys: pytest.CaptureFixture[str]) ->
     assert "INFO myapp: hello" in err
 
 
+def test_settings_pys_root_stream_handler_gets_djangos_records(capsys: pytest.CaptureFixture[str]) -> None:
+    """cookiecutter-django's LOGGING (a verbose root console, disable_existing_loggers): Django's
+    errors and the one-line foreign Host reach its root handler in its format, not ours; a root that
+    writes to files only leaves them on ours, the platform's stream."""
+    theirs = {
+        "version": 1,
+        "disable_existing_loggers": True,
+        "formatters": {"verbose": {"format": "VERBOSE %(levelname)s %(name)s %(message)s"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "verbose"}},
+        "root": {"level": "INFO", "handlers": ["console"]},
+    }
+    report = Report("x", "")
+    config = build_logging({}, theirs, report)
+    assert config["root"] == theirs["root"]
+    assert report.source("LOGGING").endswith("; Django's loggers to settings.py's root handlers")
+    logging.config.dictConfig(config)
+    try:
+        logging.getLogger("django.request").error("Internal Server Error: /boom")
+        logging.getLogger("django.security.DisallowedHost").error("Invalid HTTP_HOST header: 'x'.", exc_info=True)
+    finally:
+        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    assert capsys.readouterr().err.splitlines() == [
+        "VERBOSE ERROR django.request Internal Server Error: /boom",
+        "VERBOSE WARNING django.security.DisallowedHost Invalid HTTP_HOST header: 'x'.",
+    ]
+    files = {**theirs, "handlers": {"file": {"class": "logging.FileHandler", "filename": "/dev/null"}}}
+    files["root"] = {"level": "INFO", "handlers": ["file"]}
+    assert build_logging({}, files, Report("x", ""))["loggers"]["django"]["handlers"] == [HANDLER]
+    # A root given as the "" logger is settings.py's too: no second root beside it.
+    as_logger = {"handlers": theirs["handlers"], "loggers": {"": {"handlers": ["console"], "level": "INFO"}}}
+    config = build_logging({}, as_logger, Report("x", ""))
+    assert "root" not in config and config["loggers"]["django"] == {"propagate": True, "level": "INFO"}
+
+
 def test_a_foreign_host_is_one_warning_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     from django.test import Client
 

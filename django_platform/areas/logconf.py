@@ -48,25 +48,40 @@ def build_logging(env: Mapping[str, str], current: Mapping[str, Any] | None, rep
     config.setdefault("disable_existing_loggers", False)
     config.setdefault("formatters", {}).setdefault(HANDLER, {"format": "{levelname} {name}: {message}", "style": "{"})
     config.setdefault("handlers", {}).setdefault(HANDLER, {"class": "logging.StreamHandler", "formatter": HANDLER})
-    config.setdefault("root", {"handlers": [HANDLER], "level": level})
     loggers = config.setdefault("loggers", {})
-    # django.request errors (500s with tracebacks) must reach the platform's log stream.
-    loggers.setdefault("django", {"handlers": [HANDLER], "level": level, "propagate": False})
-    loggers.setdefault("django.request", {"handlers": [HANDLER], "level": "ERROR", "propagate": False})
+    # settings.py's root stream handlers (a JSON formatter a log service parses, cookiecutter-django's
+    # verbose one) get Django's records too: ours would print them in another shape. A root that
+    # writes to files only would keep them from the platform's log stream: ours then.
+    own_root = config.get("root", loggers.get(""))
+    theirs = isinstance(own_root, Mapping) and _streams(own_root.get("handlers"), config["handlers"])
+    if "root" not in config and not isinstance(loggers.get(""), Mapping):  # dictConfig takes either
+        config["root"] = {"handlers": [HANDLER], "level": level}
+    root = config.get("root", loggers.get(""))
+    target: dict[str, Any] = {"propagate": True} if theirs else {"handlers": [HANDLER], "propagate": False}
+    # django.request errors (500s with tracebacks) must reach the platform's log stream: named, so that
+    # settings.py's disable_existing_loggers leaves them alive.
+    loggers.setdefault("django", {**target, "level": level})
+    loggers.setdefault("django.request", {**target, "level": "ERROR"})
     config.setdefault("filters", {}).setdefault(BRIEF, {"()": "django_platform.areas.logconf.Brief"})
-    loggers.setdefault(
-        "django.security.DisallowedHost", {"handlers": [HANDLER], "filters": [BRIEF], "propagate": False}
-    )
+    loggers.setdefault("django.security.DisallowedHost", {**target, "filters": [BRIEF]})
     report.record(
         "LOGGING",
-        {"root level": config["root"].get("level"), "console handler": HANDLER},
+        {"root level": root.get("level") if isinstance(root, Mapping) else None, "console handler": HANDLER},
         Source(
             "default" if source == "default" else "environment",
-            f"level from {source}" + ("; merged into settings.py's LOGGING" if current else ""),
+            f"level from {source}"
+            + ("; merged into settings.py's LOGGING" if current else "")
+            + ("; Django's loggers to settings.py's root handlers" if theirs else ""),
             [] if source == "default" else [source],
         ),
     )
     return config
+
+
+def _streams(names: Any, handlers: Mapping[str, Any]) -> bool:
+    """Whether one of the named handlers writes to a stream (stderr, stdout: the platform's log)."""
+    found = [handlers.get(n) for n in names if isinstance(n, str)] if isinstance(names, (list, tuple)) else []
+    return any(isinstance(h, Mapping) and str(h.get("class", "")).endswith("StreamHandler") for h in found)
 
 
 def apply(ns: Namespace, ctx: Context, report: Report) -> Changes:
@@ -79,6 +94,7 @@ SETTINGS = (
         LEVEL_VARS,
         "a console handler on the root, `django` and `django.request` (errors) loggers, level INFO (the variable: "
         "DEBUG … CRITICAL); `django.security.DisallowedHost` (every probe with a foreign Host) as one WARNING "
-        "line without a traceback; merged into `settings.py`'s `LOGGING` (its loggers and handlers win)",
+        "line without a traceback; merged into `settings.py`'s `LOGGING` (its loggers and handlers win; where its "
+        "root logger has a stream handler, Django's loggers propagate to it instead of the console handler)",
     ),
 )
