@@ -457,6 +457,15 @@ def test_under_asgi_postgresql_is_pooled_and_other_databases_close_their_connect
     assert policy(CHANNELS, {**postgres, "DATABASE_CONN_MAX_AGE": "60"})[:2] == (60, None)
     kept = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "CONN_MAX_AGE": 60}}
     assert policy(CHANNELS, postgres, kept)[:2] == (60, None)
+    # settings.py's None (never closed, one per request thread under ASGI) gives way to the pool, said.
+    forever = {"default": {**kept["default"], "CONN_MAX_AGE": None}}
+    report = Report("render", "")
+    found = build_databases(Context(postgres, BY_NAME["render"]), forever, report, asgi_reason(asgi, postgres))
+    assert found is not None and (found["default"]["CONN_MAX_AGE"], found["default"]["OPTIONS"]["pool"]) == (0, True)
+    assert report.notes == [
+        "DATABASES['default']['CONN_MAX_AGE'] = None of settings.py (connections never closed) replaced by psycopg's "
+        "pool: served over ASGI, where each request's thread would keep one open."
+    ]
     assert policy(CHANNELS, {**postgres, "DATABASE_POOL": "true", "DATABASE_POOL_MAX_SIZE": "8"})[:2] == (
         0,
         {"max_size": 8},

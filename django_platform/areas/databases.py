@@ -128,6 +128,7 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
     pooled_for_asgi = pool is None and max_age is None and _pool_under_asgi(asgi, family, entry, options)
     if pool or pooled_for_asgi:
         _check_pool_available(family, entry)
+        forever = "CONN_MAX_AGE" in entry and entry["CONN_MAX_AGE"] is None  # settings.py's, replaced below
         if max_age:
             raise ImproperlyConfigured(
                 "DATABASE_POOL needs CONN_MAX_AGE=0: unset DATABASE_CONN_MAX_AGE or set it to 0."
@@ -148,6 +149,11 @@ def apply_policy(alias: str, entry: dict[str, Any], ctx: Context, report: Report
             # benchmarks/asgi.py: twice the database view's rate, and no "too many clients" at 256
             # connections, where a connection per request ran out of them.
             why = Source("platform", f"served over ASGI ({asgi}): {library}, as Django advises")
+            if forever:
+                report.note(
+                    f"DATABASES[{alias!r}]['CONN_MAX_AGE'] = None of settings.py (connections never closed) replaced "
+                    f"by {library}: served over ASGI, where each request's thread would keep one open."
+                )
             for key, value in pooled:
                 report.record(f"{where}.{key}", value, why)
             report.record(f"{where}.CONN_MAX_AGE", 0, Source("platform", "the pool needs 0"))
