@@ -22,14 +22,17 @@ def check_replaced(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     for setting, theirs in report.replaced.items():
         recorded = (report.get(name) for name in (setting, *RECORDED_AS.get(setting, ())))
         entry = next((e for e in recorded if e is not None), None)
-        area = AREA[setting.split(".", 1)[0]]
+        area = AREA.get(setting.split(".", 1)[0])
+        leave = (
+            f"configure(globals(), exclude={{{area!r}}})" if area else "configure(globals(), exclude=...) with its area"
+        )
         messages.append(
             Warning(
                 W023.format(
                     setting=setting, theirs=theirs, source="the environment" if entry is None else entry.source
                 ),
                 hint="To keep settings.py's choice, use a backend of the same kind (its options are kept), or leave "
-                f"the area out: configure(globals(), exclude={{{area!r}}}).",
+                f"the area out: {leave}.",
                 id="django_platform.W023",
             )
         )
