@@ -90,6 +90,11 @@ def test_a_cache_settings_py_reads_from_its_own_variable_is_kept() -> None:
         "settings.py's CACHES['default']['LOCATION'] (at localhost:6379) replaced by REDIS_URL, the platform's: set "
         "CACHE_URL, or read another variable in settings.py, to keep another."
     ]
+    # A primary and its replicas (Django's Redis backend reads from the others): all named.
+    report = Report("heroku", "")
+    replicas = {**mine, "LOCATION": ["redis://:plantedpw@primary:6379", "redis://replica-1:6379", 7]}
+    build_cache(Context(env, BY_NAME["heroku"]), {"CACHES": {"default": replicas}}, report)
+    assert report.notes[0].startswith("settings.py's CACHES['default']['LOCATION'] (at primary:6379, replica-1:6379)")
 
 
 def test_cache_url_wins_and_other_schemes() -> None:

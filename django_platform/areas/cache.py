@@ -133,8 +133,11 @@ def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Rep
         report.record("CACHES.default", config, source)
         return config
     origin = source if isinstance(source, Source) else Source.of(source)
-    if isinstance(mine.get("LOCATION"), str) and mine["LOCATION"] != config["LOCATION"] and replaces:
-        where = server_of(mine["LOCATION"])
+    location = mine.get("LOCATION")
+    # A list: Django's Redis backend writes to the first server and reads from the others.
+    servers = [location] if isinstance(location, str) else location if isinstance(location, (list, tuple)) else []
+    if servers and location != config["LOCATION"] and replaces:
+        where = ", ".join(filter(None, (server_of(s) for s in servers)))
         report.note(
             f"settings.py's CACHES['default']['LOCATION']{f' (at {where})' if where else ''} replaced by "
             f"{origin.text}, the platform's: set CACHE_URL, or read another variable in settings.py, to keep another."
