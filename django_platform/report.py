@@ -31,7 +31,8 @@ _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<user
 # A URL whose password a raw '/' or '?' moved out of the user-info (redis://u:1234/SECRET@h/0), or
 # with other than two slashes (locmem:/:SECRET@x, unix:///u:SECRET@db): everything from the scheme
 # to the token's last '@' is hidden, as no parser can tell the password from the path there.
-_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,31}:/+")
+# A scheme, or none: ":/user:pw@host" and "://user:pw@host" (a value cut short) still carry a password.
+_SCHEME = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]{0,31})?:/+")
 _TOKEN = re.compile(r"\S+")
 # Shorter secrets are hidden where they are a whole value, not inside other text: a platform's sample
 # credentials are main:main, and "main" inside "domain" is not a secret.
@@ -73,7 +74,8 @@ def _ambiguous(token: str) -> tuple[int, int] | None:
     if scheme is None:
         return None
     part = token[scheme.end() : at]
-    if scheme.group(0).endswith(":/" + "/") and not any(c in part for c in "/?#"):
+    named = scheme.group(0)[:1].isalpha()  # a plain user-info after a real scheme: _URL_USERINFO's
+    if named and scheme.group(0).endswith(":/" + "/") and not any(c in part for c in "/?#"):
         return None
     return scheme.end(), at
 

@@ -115,6 +115,17 @@ def test_the_names_come_from_the_package(space: tuple[list[str], list[str], Path
     assert len(names) > 80
 
 
+@pytest.mark.parametrize("into", sorted(READ))
+@pytest.mark.parametrize("cut", [":/user:1234", "://user:"])
+def test_a_url_cut_short_that_settings_py_read_keeps_its_password_hidden(into: str, cut: str, tmp_path: Path) -> None:
+    """Found by the fuzz under CI's profile: settings.py's broker (or cache, or channel host) read
+    from a variable whose URL lost its scheme showed the password in the report and the DEBUG page."""
+    env = {"SCALINGO_MYSQL_URL": f"{cut}{SECRET}@db.internal/app", "ALLOWED_HOSTS": "1"}
+    stats: Counter[str] = Counter()
+    check(env, None, "django-insecure-fuzz", True, tmp_path, stats, {into: READ[into](env["SCALINGO_MYSQL_URL"])})
+    assert stats["configured"] == 1 and stats["debug_page"] == 1
+
+
 def test_every_declared_store_is_drawn() -> None:
     """A platform's new credential store gets a generator in tests/fuzzenv.py, or this fails."""
     from tests.fuzzenv import STORES
