@@ -18,6 +18,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import django
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
@@ -54,14 +55,21 @@ CHECKED = (
 
 FILTER = "django_platform.exception_filter.PlatformExceptionReporterFilter"
 # What real settings.py files already chose, which configure() keeps, merges or replaces (and says so).
+MAIL_BACKENDS = st.sampled_from(
+    [
+        "anymail.backends.brevo.EmailBackend",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+)
+# Django 6.1 deprecates EMAIL_BACKEND for MAILERS (its warning is an error here): each version's own.
+MAIL: dict[str, st.SearchStrategy[Any]] = (
+    {"MAILERS": MAIL_BACKENDS.map(lambda backend: {"default": {"BACKEND": backend}})}
+    if django.VERSION >= (6, 1)
+    else {"EMAIL_BACKEND": MAIL_BACKENDS}
+)
 OWN: dict[str, st.SearchStrategy[Any]] = {
-    "EMAIL_BACKEND": st.sampled_from(
-        [
-            "anymail.backends.brevo.EmailBackend",
-            "django.core.mail.backends.smtp.EmailBackend",
-            "django.core.mail.backends.console.EmailBackend",
-        ]
-    ),
+    **MAIL,
     "CACHES": st.sampled_from(
         [
             {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}},
