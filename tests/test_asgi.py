@@ -137,7 +137,7 @@ def test_a_host_settings_py_reads_from_its_own_variable_is_kept() -> None:
     assert hosts(layers(env, "heroku", report, CHANNEL_LAYERS=local))[0]["address"] == env["REDIS_URL"]
     assert report.notes == [
         "settings.py's CHANNEL_LAYERS host (at 127.0.0.1:6379) replaced by REDIS_URL, the platform's: set "
-        "CHANNELS_REDIS_URL, or read another variable in settings.py, to keep another."
+        "CHANNELS_REDIS_URL in the environment, or read another variable in settings.py, to keep another."
     ]
 
 

@@ -88,7 +88,7 @@ def test_a_cache_settings_py_reads_from_its_own_variable_is_kept() -> None:
     build_cache(Context(env, BY_NAME["heroku"]), {"CACHES": {"default": local}}, report)
     assert report.notes == [
         "settings.py's CACHES['default']['LOCATION'] (at localhost:6379) replaced by REDIS_URL, the platform's: set "
-        "CACHE_URL, or read another variable in settings.py, to keep another."
+        "CACHE_URL in the environment, or read another variable in settings.py, to keep another."
     ]
     # A primary and its replicas (Django's Redis backend reads from the others): all named.
     report = Report("heroku", "")

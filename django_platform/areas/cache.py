@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import re
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -11,10 +10,9 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import Changes, Namespace, Setting
+from django_platform.areas.own import note_replaced, platforms_redis, read_variable, settings_source
 from django_platform.attempt import Failed, attempt
 from django_platform.parsers.cache import DJANGO_REDIS, PYLIBMC, PYMEMCACHE, REDIS, memcachier, parse_cache_url
-from django_platform.parsers.env import read_from
-from django_platform.parsers.urlparts import server_of
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -49,14 +47,14 @@ def _read_by_settings(ctx: Context, current: Mapping[str, Any]) -> tuple[dict[st
     rediss:// keeps its certificate verified."""
     caches = current.get("CACHES")
     mine = caches.get("default") if isinstance(caches, Mapping) else None
-    name = read_from(mine.get("LOCATION") if isinstance(mine, Mapping) else None, ctx.env)
-    if name is None or name == ASKED or ctx.value(ASKED):
+    name = read_variable(ctx, mine.get("LOCATION") if isinstance(mine, Mapping) else None, ASKED)
+    if name is None:
         return None
-    verify = ctx.platform.redis_tls_verify or not re.fullmatch(ctx.platform.redis_variables, name)
+    verify = ctx.platform.redis_tls_verify or not platforms_redis(ctx, name)
     config = attempt(partial(parse_cache_url, ctx.env[name], variable=name, tls_verify=verify), ImproperlyConfigured)
     if isinstance(config, Failed):  # not a cache URL (a Memcached host:port): settings.py's as before
         return None
-    return config, Source("settings.py", f"settings.py ({name})", [name]), name
+    return config, settings_source(name), name
 
 
 def missing_driver(config: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -137,11 +135,7 @@ def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Rep
     # A list: Django's Redis backend writes to the first server and reads from the others.
     servers = [location] if isinstance(location, str) else location if isinstance(location, (list, tuple)) else []
     if servers and location != config["LOCATION"] and replaces:
-        where = ", ".join(filter(None, (server_of(s) for s in servers)))
-        report.note(
-            f"settings.py's CACHES['default']['LOCATION']{f' (at {where})' if where else ''} replaced by "
-            f"{origin.text}, the platform's: set CACHE_URL, or read another variable in settings.py, to keep another."
-        )
+        note_replaced(report, "CACHES['default']['LOCATION']", servers, origin.text, ASKED)
     merged = {**mine, "LOCATION": config["LOCATION"]}
     given = mine.get("OPTIONS")
     mine_options: dict[str, Any] = given if isinstance(given, dict) else {}

@@ -5,17 +5,17 @@ on a platform the settings that lose no task when a worker dies or is stopped.""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import Setting, choose
+from django_platform.areas.own import note_replaced, platforms_redis, read_variable, settings_source
 from django_platform.machine import cpu_limit, memory_cap, memory_limit, task_concurrency
 from django_platform.parsers.cache import VALKEY_SCHEMES, as_redis_url
-from django_platform.parsers.env import get_int, read_from
-from django_platform.parsers.urlparts import server_of, split_url
+from django_platform.parsers.env import get_int
+from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -83,7 +83,7 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
     result: dict[str, Any] = {}
     env = ctx.env
     found = None
-    read = read_from(current.get(BROKER), env)
+    read = read_variable(ctx, current.get(BROKER), BROKER)
     own = True
     if ctx.value(BROKER):
         broker, source = checked(env[BROKER], BROKER, report), Source("environment", BROKER, [BROKER])
@@ -91,10 +91,10 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
         # settings.py read its broker from a variable of its choosing (a second Redis add-on's):
         # kept over the platform's, which may serve the cache instead. Another provider's URL
         # keeps its certificate verified.
-        broker, source = str(current[BROKER]), Source("settings.py", f"settings.py ({read})", [read])
+        broker, source = str(current[BROKER]), settings_source(read)
         if broker.split("://", 1)[0].lower() in SCHEMES:  # valkey:// as Celery reads it
             broker = checked(broker, read, report)
-        own = bool(re.fullmatch(ctx.platform.redis_variables, read))
+        own = platforms_redis(ctx, read)
     else:
         found = ctx.platform.broker(ctx)
         scheme = split_url(found[0], variable=found[1].text).scheme.lower() if found else ""
@@ -102,12 +102,7 @@ def build_tasks(ctx: Context, current: Mapping[str, Any], report: Report) -> dic
             url, source = found
             broker = checked(url, source.text, report)
             if current.get(BROKER) and current[BROKER] != broker:
-                where = server_of(current[BROKER])
-                report.note(
-                    f"settings.py's {BROKER}{f' (at {where})' if where else ''} replaced by {source.text}, the "
-                    f"platform's: set {BROKER} in the environment, or read another variable in settings.py, to keep "
-                    "another."
-                )
+                note_replaced(report, BROKER, [current[BROKER]], source.text, BROKER)
         elif current.get(BROKER):
             broker, source = str(current[BROKER]), Source.of("settings.py")
         else:

@@ -6,17 +6,16 @@ backend and its options (capacity, expiry, prefix, encryption keys) are kept."""
 from __future__ import annotations
 
 import importlib.util
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.areas.base import Changes, Namespace, Setting
+from django_platform.areas.own import note_replaced, platforms_redis, read_variable, settings_source
 from django_platform.parsers.cache import VALKEY_SCHEMES, as_redis_url
-from django_platform.parsers.env import read_from
 from django_platform.parsers.serving import ASGI_APPS, app_names
-from django_platform.parsers.urlparts import server_of, split_url
+from django_platform.parsers.urlparts import split_url
 from django_platform.platforms import Context
 from django_platform.report import Report, Source
 
@@ -57,10 +56,10 @@ def _first_address(current: Mapping[str, Any]) -> object:
 def _read_by_settings(ctx: Context, current: Mapping[str, Any]) -> tuple[str, Source, str] | None:
     """settings.py's first host where it read it from a variable of its choosing (a second Redis
     beside the platform's REDIS_URL): that variable's, kept; CHANNELS_REDIS_URL still outranks it."""
-    name = read_from(_first_address(current), ctx.env)
-    if name is None or ctx.value(ASKED) or ctx.env[name].split("://", 1)[0].lower() not in SCHEMES:
+    name = read_variable(ctx, _first_address(current), ASKED)
+    if name is None or ctx.env[name].split("://", 1)[0].lower() not in SCHEMES:
         return None
-    return ctx.env[name], Source("settings.py", f"settings.py ({name})", [name]), name
+    return ctx.env[name], settings_source(name), name
 
 
 def checked(url: str, variable: str) -> str:
@@ -100,16 +99,12 @@ def build_layers(ctx: Context, current: Mapping[str, Any], report: Report) -> di
     host: dict[str, Any] = {"address": url}
     # The platform's Redis serves a self-signed certificate: verification off for it only, not for
     # another provider's URL settings.py reads.
-    own = source.kind != "settings.py" or bool(re.fullmatch(ctx.platform.redis_variables, variable))
+    own = source.kind != "settings.py" or platforms_redis(ctx, variable)
     if url.lower().startswith("rediss://") and not ctx.platform.redis_tls_verify and own:
         host["ssl_cert_reqs"] = "none"
     address = _first_address(current)
     if isinstance(address, str) and address != url and variable != ASKED and source.kind != "settings.py":
-        where = server_of(address)
-        report.note(
-            f"settings.py's CHANNEL_LAYERS host{f' (at {where})' if where else ''} replaced by {source.text}, the "
-            f"platform's: set {ASKED}, or read another variable in settings.py, to keep another."
-        )
+        note_replaced(report, "CHANNEL_LAYERS host", [address], source.text, ASKED)
     layers = {k: dict(v) if isinstance(v, dict) else v for k, v in (current.get("CHANNEL_LAYERS") or {}).items()}
     layers["default"] = _merged(host, layers.get("default"), source, report)
     return layers
