@@ -237,13 +237,26 @@ class Report:
         self.environment: Mapping[str, str] = {}
         self.platform_origins: list[str] = []
         # Settings whose settings.py value the environment replaced, and what that value was (a
-        # backend's dotted path): platform_check says so (W023).
+        # backend's dotted path): platform_check says so (W023), naming what replaced it and the
+        # configure() area that would leave it alone.
         self.replaced: dict[str, str] = {}
+        self._replaced_by: dict[str, tuple[Source, str]] = {}
         # The running release (areas/release.py), None where nothing names it.
         self.release: str | None = None
         # Django's middleware hooks on the event loop under ASGI (areas/asgi.py planned it; the
         # app's ready() installs them, django_platform/inline_middleware.py).
         self.inline_middleware = False
+
+    def replace(self, setting: str, theirs: str, by: Source | str, area: str) -> None:
+        """Record that `by` replaced settings.py's `theirs` for `setting`, set by `area`."""
+        origin = by if isinstance(by, Source) else Source.of(by)
+        self.replaced[setting] = theirs
+        self._replaced_by[setting] = (origin, area)
+
+    def replaced_by(self, setting: str) -> tuple[str, str] | None:
+        """(what replaced settings.py's value, the configure() area), None where not recorded."""
+        found = self._replaced_by.get(setting)
+        return None if found is None else (hide(found[0].text, self._secrets), found[1])
 
     def add_secrets(self, values: Iterable[str]) -> None:
         self._secrets |= {v for v in values if v and v.strip()}
@@ -268,6 +281,7 @@ class Report:
     def mark_from_file(self, variables: list[str], filename: str) -> None:
         """Say which sources were read from a file (.env) rather than the real environment."""
         self.entries = [e._replace(origin=e.origin.from_file(variables, filename)) for e in self.entries]
+        self._replaced_by = {k: (by.from_file(variables, filename), a) for k, (by, a) in self._replaced_by.items()}
         for name in variables:  # the detection reason names the variables it matched
             self.reason = re.sub(rf"\b{re.escape(name)}\b", f"{name} ({filename})", self.reason, count=1)
         self.note(f"{filename} supplied: {', '.join(variables)}.")

@@ -279,6 +279,9 @@ def test_platform_check_says_which_provider_replaced_settings_pys(version: tuple
         "environment RESEND_API_KEY." in out.getvalue()
     )
     assert "exclude={'email'}" in out.getvalue()
+    # A provider's key from .env: W023 says so, as the report's own entry does.
+    report.mark_from_file(["RESEND_API_KEY"], ".env")
+    assert report.replaced_by("EMAIL_BACKEND") == ("environment RESEND_API_KEY (.env)", "email")
 
 
 @pytest.mark.usefixtures("no_anymail")

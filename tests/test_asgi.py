@@ -158,7 +158,7 @@ def test_another_layer_is_replaced_and_said() -> None:
         (warning,) = check_replaced()
     assert warning.msg == "CHANNEL_LAYERS.default from settings.py (x.Y) was replaced by REDIS_URL."
     assert warning.hint is not None and "exclude={'channels'}" in warning.hint
-    # A setting no area table names yet still gets its warning, never a KeyError from the checks.
+    # A setting recorded without its area still gets its warning, never a KeyError from the checks.
     report.replaced["STORAGES.default"] = "x.Storage"
     with override_settings(DJANGO_PLATFORM_REPORT=report):
         assert "exclude=...) with its area" in str(check_replaced()[1].hint)

@@ -127,7 +127,7 @@ def _merged(config: dict[str, Any], mine: Any, source: Source | str, report: Rep
         or not (theirs == ours or {theirs, ours} <= REDIS_FAMILY)
     ):
         if isinstance(theirs, str):
-            report.replaced["CACHES.default"] = theirs
+            report.replace("CACHES.default", theirs, source, "cache")
         report.record("CACHES.default", config, source)
         return config
     origin = source if isinstance(source, Source) else Source.of(source)

@@ -122,7 +122,7 @@ def _merged(host: dict[str, Any], mine: Any, source: Source, report: Report) -> 
                 "CHANNEL_LAYERS: settings.py's in-memory layer, which reaches its own process only, is replaced."
             )
         elif isinstance(theirs, str):
-            report.replaced["CHANNEL_LAYERS.default"] = theirs
+            report.replace("CHANNEL_LAYERS.default", theirs, source, "channels")
         report.record("CHANNEL_LAYERS.default", layer, source)
         return layer
     given = mine.get("CONFIG")

@@ -148,7 +148,7 @@ def build_mail(
         result.update(settings)
     theirs = chosen_backend(current)
     if theirs.startswith("anymail.") and theirs != mail.backend:
-        report.replaced["EMAIL_BACKEND"] = theirs
+        report.replace("EMAIL_BACKEND", theirs, Source(mail.kind, mail.source, mail.keys), "email")
     elif theirs and theirs != mail.backend:
         # Another kind (SMTP, a console left from development): said, as the keep-or-say rule asks.
         report.note(f"settings.py's EMAIL_BACKEND ({theirs}) replaced by {mail.backend}, from {mail.source}.")
