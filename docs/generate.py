@@ -94,6 +94,12 @@ def platform_page(platform: Any) -> str:
         out += ["TLS to the database: as the URL and the driver's default say."]
     out.append("")
     out += [f"Certificate of a `rediss://` cache verified: {_yes(platform.redis_tls_verify)}.", ""]
+    if not platform.redis_tls_verify:
+        out += [
+            f"Its own Redis add-ons' variables (a regular expression, matched whole): `{platform.redis_variables}`; "
+            "a `rediss://` URL `settings.py` reads from another variable keeps its certificate verified.",
+            "",
+        ]
     if platform.stores:
         stores = ", ".join(
             f"`{s.variable}`" + (" (its secrets masked everywhere)" if s.secret else "") for s in platform.stores
