@@ -126,6 +126,26 @@ def test_the_server_a_replaced_url_names_holds_no_credential(text: str, password
     assert server_of("unix:///run/redis.sock") == server_of(None) == ""
 
 
+hosts = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,10}){0,3}", fullmatch=True)
+
+
+@EXAMPLES
+@given(
+    scheme=st.sampled_from(["redis", "rediss", "amqp", "valkey", "postgres"]),
+    user=st.sampled_from(["", "default", "u"]),
+    password=secrets,
+    host=hosts,
+    port=st.none() | st.integers(min_value=1, max_value=65535),
+    path=st.sampled_from(["", "/", "/0", "/vhost?ssl_cert_reqs=none"]),
+)
+def test_the_server_of_a_url_is_its_host_and_port_never_its_credentials(
+    scheme: str, user: str, password: str, host: str, port: int | None, path: str
+) -> None:
+    url = f"{scheme}://{user}:{quote(password, safe='')}@{host}{'' if port is None else f':{port}'}{path}"
+    assert server_of(url) == (host if port is None else f"{host}:{port}")
+    assert password not in server_of(url)
+
+
 def test_read_from_names_the_variable_holding_the_value() -> None:
     env = {"REDIS_URL": "redis://a", "UPSTASH_URL": "rediss://b", "ALIAS": "rediss://b"}
     assert read_from("rediss://b", env) == "ALIAS"  # the first by name: the same value
