@@ -203,6 +203,44 @@ def test_w003_proxy_header() -> None:
         assert ids(web.check_proxy_header, "heroku-ci") == []
     with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
         assert ids(web.check_proxy_header, "render") == []
+    with override_settings(SECURE_PROXY_SSL_HEADER=["HTTP_X_FORWARDED_PROTO", "https"]):
+        assert ids(web.check_proxy_header, "render") == []
+
+
+# An old host's header, Django comparing the value exactly, another proxy's flag.
+OTHER_HEADERS = [
+    ("HTTP_X_FORWARDED_PROTOCOL", "ssl"),
+    ("HTTP_X_FORWARDED_PROTO", "HTTPS"),
+    ("HTTP_X_FORWARDED_SSL", "on"),
+]
+
+
+@pytest.mark.parametrize("chosen", OTHER_HEADERS)
+def test_w059_a_header_the_router_does_not_send(chosen: tuple[str, str]) -> None:
+    """What the router sends (Heroku's X-Forwarded-Proto: https) makes no request secure under
+    settings.py's header, and SECURE_SSL_REDIRECT then redirects every request to itself: shown
+    with Django's own middleware, then said by the check."""
+    from django.test import Client
+
+    served = {"ALLOWED_HOSTS": ["app.example.com"], "MIDDLEWARE": ["django.middleware.security.SecurityMiddleware"]}
+    routed = {"host": "app.example.com", "x-forwarded-proto": "https"}
+    with override_settings(
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), SECURE_SSL_REDIRECT=True, **served
+    ):
+        assert Client().get("/", headers=routed).status_code != 301
+    with override_settings(SECURE_PROXY_SSL_HEADER=chosen, SECURE_SSL_REDIRECT=True, **served):
+        answer = Client().get("/", headers=routed)
+        assert (answer.status_code, answer["Location"]) == (301, "https://app.example.com/")
+        assert ids(web.check_proxy_header, "heroku") == ["django_platform.W059"]
+        (message,) = messages(web.check_proxy_header, "heroku")
+        assert message == (
+            f"SECURE_PROXY_SSL_HEADER is {chosen!r}, but Heroku's router sends X-Forwarded-Proto: https: unless a "
+            "proxy in front sets it, Django sees every request as HTTP, and SECURE_SSL_REDIRECT answers each with a "
+            "redirect to itself."
+        )
+        assert ids(web.check_proxy_header, "heroku-ci") == []  # no router
+    with override_settings(SECURE_PROXY_SSL_HEADER=chosen, SECURE_SSL_REDIRECT=False):
+        assert messages(web.check_proxy_header, "heroku")[0].endswith("Django sees every request as HTTP.")
 
 
 def test_w004_star_host_and_w005_missing_origins(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,12 +11,17 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_platform.areas.health import MIDDLEWARE as HEALTH
+from django_platform.areas.security import PROXY_HEADER
 from django_platform.areas.static import SECURITY, WHITENOISES
 from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, expected_origins, target_platform
 from django_platform.platforms import Context, Platform
 
 W003 = "SECURE_PROXY_SSL_HEADER is not set, but {platform}'s router terminates TLS: Django sees every request as HTTP."
+W059 = (
+    "SECURE_PROXY_SSL_HEADER is {chosen}, but {platform}'s router sends X-Forwarded-Proto: https: unless a proxy in "
+    "front sets it, Django sees every request as HTTP{loop}."
+)
 W004 = "ALLOWED_HOSTS contains '*' and {platform}'s router does not check the Host header."
 W005 = "CSRF_TRUSTED_ORIGINS lacks {origins}: form posts from the platform's host name may fail."
 W006 = "WhiteNoise is not in MIDDLEWARE: static files are not served."
@@ -33,14 +38,33 @@ E017_UNHASHED = (
 
 def check_proxy_header(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     platform = target_platform()
-    if not platform.router_tls or getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+    chosen = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if not platform.router_tls:
         return []
+    if chosen:
+        return _other_header(platform, chosen)
     return [
         Warning(
             W003.format(platform=platform.label),
             hint="Set SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https'), or let "
             "django_platform.configure(globals()) set it.",
             id="django_platform.W003",
+        )
+    ]
+
+
+def _other_header(platform: Platform, chosen: Any) -> list[CheckMessage]:
+    """settings.py's header or value is not the router's (an old host's X-Forwarded-Protocol: ssl, a
+    capitalised HTTPS: Django compares exactly): no request is secure, and a redirect to HTTPS loops."""
+    if isinstance(chosen, (list, tuple)) and tuple(chosen) == PROXY_HEADER:
+        return []
+    loop = ", and SECURE_SSL_REDIRECT answers each with a redirect to itself" if settings.SECURE_SSL_REDIRECT else ""
+    return [
+        Warning(
+            W059.format(chosen=repr(chosen), platform=platform.label, loop=loop),
+            hint=f"Set SECURE_PROXY_SSL_HEADER = {PROXY_HEADER!r}, or remove it from settings.py and let "
+            "django_platform.configure(globals()) set it.",
+            id="django_platform.W059",
         )
     ]
 
