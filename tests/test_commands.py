@@ -309,3 +309,55 @@ def test_a_release_line_the_platform_never_runs_is_flagged(tmp_path: Path) -> No
         assert found[0].hint == "Remove it: the managed block's postdeploy: line migrates."
         with judging(BY_NAME["heroku"]):
             assert [m for m in check_procfile() if m.id == "django_platform.W024"] == []
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    ["newrelic-admin run-program", "ddtrace-run", "opentelemetry-instrument --service_name shop", "doppler run --"],
+)
+def test_a_wrapper_the_project_runs_its_processes_through_stays(wrapper: str, tmp_path: Path) -> None:
+    """An APM agent or a secrets manager in front of the web and release commands: dropping it
+    loses the instrumentation, or every secret the release needs. Kept in front of ours, and the
+    block is up to date on the next run and for platform_check."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(
+        f"web: {wrapper} gunicorn proj.wsgi --log-file -\nrelease: {wrapper} python manage.py migrate\n"
+    )
+    run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
+    text = procfile.read_text()
+    assert f"\nweb: {wrapper} gunicorn proj.wsgi\nrelease: {wrapper} python manage.py platform_migrate\n" in text
+    out, _ = run("platform_procfile", tmp_path, "--platform", "heroku", "--check")
+    assert out == "Procfile is up to date for heroku.\n"
+    from django_platform.checks import judging
+    from django_platform.checks.deployfiles import check_procfile
+    from django_platform.platforms import BY_NAME
+
+    with override_settings(BASE_DIR=tmp_path, WSGI_APPLICATION="proj.wsgi.application"), judging(BY_NAME["heroku"]):
+        assert "django_platform.W009" not in [m.id for m in check_procfile()]  # no drift
+
+
+@pytest.mark.parametrize(
+    ("web", "expected"),
+    [
+        # Shell, not a wrapper: the release line migrates; `cd` belongs to the project's layout.
+        ("python manage.py migrate && gunicorn proj.wsgi", "web: gunicorn proj.wsgi"),
+        ("cd src && gunicorn proj.wsgi", "web: gunicorn proj.wsgi"),
+        # The nginx buildpack listens on $PORT itself: dropped, and said.
+        ("bin/start-nginx gunicorn -c config/gunicorn.conf.py proj.wsgi", "web: gunicorn proj.wsgi"),
+    ],
+)
+def test_a_shell_prefix_or_the_nginx_buildpack_is_not_kept(web: str, expected: str, tmp_path: Path) -> None:
+    (tmp_path / "Procfile").write_text(f"web: {web}\n")
+    _, err = run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
+    assert f"\n{expected}\n" in (tmp_path / "Procfile").read_text()
+    assert ("bin/start-nginx (the nginx buildpack) is not kept" in err) == web.startswith("bin/start-nginx")
+
+
+def test_the_projects_own_uvicorn_line_is_served_over_asgi(tmp_path: Path) -> None:
+    """uvicorn (or Hypercorn) started by the project's own web line: its ASGI application, by
+    gunicorn with uvicorn-worker, not the WSGI one."""
+    (tmp_path / "Procfile").write_text("web: uvicorn proj.asgi:application --host 0.0.0.0 --port $PORT\n")
+    with override_settings(ASGI_APPLICATION="proj.asgi.application"):
+        out, _ = run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
+    assert "\nweb: gunicorn proj.asgi\n" in (tmp_path / "Procfile").read_text()
+    assert "over ASGI (the Procfile's web line serves ASGI)" in out

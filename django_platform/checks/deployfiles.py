@@ -188,7 +188,7 @@ def _expected_procfile(platform: Platform, block: str) -> str:
     if asgi is None:  # a web line that names no application
         asgi = bool(asgi_declared(project_dir(), environment()))
     application, setting = served_application(asgi)
-    return procfile_body(platform, application, workers, found, setting, server)
+    return procfile_body(platform, application, workers, found, setting, server, existing)
 
 
 def check_dependencies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -14,6 +14,7 @@ from django_platform.deploy.files import managed_block
 from django_platform.deploy.processes import Processes, background, project_packages, settings_values
 from django_platform.deploy.procfile import (
     asgi_declared,
+    dropped_wrapper,
     process_types,
     procfile_body,
     served_application,
@@ -68,7 +69,14 @@ def plan(
     if chosen != "gunicorn" and not reason:
         reason, note = (f"--server {chosen}" if server else f"the web line running now starts {chosen}"), ""
     application, setting = served_application(bool(reason))
-    body = procfile_body(platform, application, workers, processes.found, setting, chosen)
+    body = procfile_body(platform, application, workers, processes.found, setting, chosen, current)
+    dropped = dropped_wrapper(current.get("web", ""))
+    if dropped:
+        said = (
+            f"The web line's {dropped} (the nginx buildpack) is not kept: it listens on $PORT, where the generated "
+            "server binds, and expects the app on its socket. WhiteNoise serves the static files."
+        )
+        note = f"{note} {said}" if note else said
     return Plan(body, application, setting, reason, note, processes)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -78,7 +78,11 @@ def serves_asgi_module(web: str, env: Mapping[str, str]) -> bool | None:
     """Whether a web command serves an ASGI application (None: it names no gunicorn application)."""
     call = gunicorn_call(web, env)
     module = call.app_module if call else None
-    return None if not module else asgi_module(module)
+    if not module:
+        # The project's own uvicorn or Hypercorn line: ASGI, served by gunicorn with uvicorn-worker.
+        program = _wrapper_words(web)[1][:1]
+        return True if program and program[0] in ("uvicorn", "hypercorn") else None
+    return asgi_module(module)
 
 
 def module_exists(module: str) -> bool:
@@ -97,10 +101,44 @@ SERVERS = {
 }
 
 
+# What a process command starts, as its first word after any wrapper: the servers, Python, Celery.
+_PROGRAMS = frozenset(
+    {"gunicorn", "uvicorn", "daphne", "granian", "hypercorn", "waitress-serve", "python", "python3", "celery"}
+)
+# The shell's own syntax: a prefix holding it is a script (`cd src &&`, `migrate &&`), not a wrapper.
+_SHELL = re.compile(r"[;&|<>()`'\"\\]")
+
+
+def _wrapper_words(command: str) -> tuple[list[str], list[str]]:
+    """(the words before the program, the program's words) of a process command."""
+    words = command.split()
+    start = next((i for i, word in enumerate(words) if PurePath(word).name in _PROGRAMS), 0)
+    return words[:start], words[start:]
+
+
+def wrapper_of(command: str) -> str:
+    """The program a process command runs its server or task through (`newrelic-admin
+    run-program`, `ddtrace-run`, `opentelemetry-instrument`, `doppler run --`, the PgBouncer
+    buildpack's `bin/start-pgbouncer`): kept in front of the generated line, or the instrumentation,
+    the secrets or the pooler would be lost. "" where there is none, where the prefix is shell
+    (`cd src &&`), and for the nginx buildpack's `bin/start-nginx` (see `dropped_wrapper`)."""
+    prefix, _ = _wrapper_words(command)
+    if not prefix or any(_SHELL.search(word) for word in prefix) or dropped_wrapper(command):
+        return ""
+    return " ".join(prefix)
+
+
+def dropped_wrapper(command: str) -> str:
+    """The nginx buildpack's launcher where a command runs through it: it listens on $PORT itself
+    and expects the app on a socket, where the generated server binds $PORT."""
+    prefix, _ = _wrapper_words(command)
+    return next((word for word in prefix if PurePath(word).name.startswith("start-nginx")), "")
+
+
 def server_of(web: str) -> str:
     """The server a web command starts: granian (our launcher, or the project's own Granian line
     unless it serves WSGI), daphne, else gunicorn."""
-    words = web.split()
+    words = _wrapper_words(web)[1]
     if granian_launcher(web) or _own_granian(words):
         return "granian"
     return "daphne" if words[:1] == ["daphne"] else "gunicorn"
@@ -131,10 +169,12 @@ def procfile_body(
     background: Sequence[tuple[str, str]] = (),
     setting: str = "WSGI_APPLICATION",
     server: str = "gunicorn",
+    current: Mapping[str, str] | None = None,
 ) -> str:
     """The platform's lines for the application (`setting` names where its path comes from), its
     web line for `server`, the `background` processes the settings call for, then the --worker
-    commands as worker, worker2, ... (numbered past a name already taken)."""
+    commands as worker, worker2, ... (numbered past a name already taken). A wrapper the `current`
+    command of the same process type runs through stays in front."""
     target = wsgi_target(wsgi_application, setting)
     lines = platform.procfile_lines(target)
     if server in SERVERS:
@@ -150,7 +190,13 @@ def procfile_body(
             number += 1
         taken.add(name)
         lines.append(f"{name}: {command.strip()}")
-    return "\n".join(lines)
+    return "\n".join(_wrapped(line, current or {}) for line in lines)
+
+
+def _wrapped(line: str, current: Mapping[str, str]) -> str:
+    kind, _, command = line.partition(": ")
+    wrapper = wrapper_of(current.get(kind, ""))
+    return line if not wrapper or command.startswith(f"{wrapper} ") else f"{kind}: {wrapper} {command}"
 
 
 def web_command(root: Path) -> str:
