@@ -361,3 +361,85 @@ def test_the_projects_own_uvicorn_line_is_served_over_asgi(tmp_path: Path) -> No
         out, _ = run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
     assert "\nweb: gunicorn proj.asgi\n" in (tmp_path / "Procfile").read_text()
     assert "over ASGI (the Procfile's web line serves ASGI)" in out
+
+
+def test_the_replaced_web_lines_gunicorn_options_are_kept_or_said(tmp_path: Path) -> None:
+    """What the generated config decides gives way, each said with the variable that keeps it
+    (or that it is the config's way already); the rest stays on the line, quoted so the
+    platform's shell still expands it."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(
+        'web: gunicorn --chdir "$APP_DIR" proj.wsgi:application --bind 0.0.0.0:$PORT -w 3 --timeout=120 --preload '
+        "-k uvicorn.workers.UvicornWorker --log-file - --worker-tmp-dir /dev/shm -c config/gunicorn.py "
+        "--limit-request-line 8190 --env 'GREETING=hello world'\n"
+    )
+    out, err = run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
+    web = "gunicorn proj.wsgi --chdir $APP_DIR --limit-request-line 8190 --env 'GREETING=hello world'"
+    assert f"\nweb: {web}\n" in procfile.read_text()
+    assert err.splitlines()[0] == (
+        "The web line's own gunicorn options give way to the generated config: -w 3 (set WEB_CONCURRENCY=3 to keep "
+        "it), --timeout=120 (set GUNICORN_TIMEOUT=120 to keep it), --preload (set GUNICORN_PRELOAD=true to keep it), "
+        "-k uvicorn.workers.UvicornWorker (the generated config serves ASGI with uvicorn-worker), "
+        "-c config/gunicorn.py (no longer read: move what you keep below the generated config's block)."
+    )
+    out, err = run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert out == "Procfile is up to date; nothing to do.\n" and "give way" not in err
+    from django_platform.checks import judging
+    from django_platform.checks.deployfiles import check_procfile
+    from django_platform.platforms import BY_NAME
+
+    with override_settings(BASE_DIR=tmp_path, WSGI_APPLICATION="proj.wsgi.application"), judging(BY_NAME["heroku"]):
+        assert "django_platform.W009" not in [m.id for m in check_procfile()]  # no drift
+
+
+@pytest.mark.slow
+def test_the_options_kept_on_the_web_line_reach_gunicorn_over_the_config(tmp_path: Path) -> None:
+    """gunicorn reads the kept options over the generated config's values, as the platform's
+    shell passes them ($APP_DIR expanded)."""
+    import shlex
+    import subprocess
+    import sys
+
+    from django_platform.deploy.web_options import carried
+    from tests.platform_envs import clean_environ
+
+    kept = carried("gunicorn --chdir $APP_DIR p.wsgi --limit-request-line 8190 --env 'GREETING=hello world'").kept
+    run("platform_gunicorn", tmp_path, "--platform", "heroku")
+    env = {**clean_environ(), "PORT": "5007", "APP_DIR": str(tmp_path), "PYTHONPATH": str(Path.cwd())}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    printed = subprocess.run(
+        ["sh", "-c", f"{shlex.quote(str(gunicorn))} --print-config {kept} tests.wsgi_app:waits"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    pairs = (line.partition(" = ") for line in printed.splitlines())
+    values = {name.strip(): value.strip() for name, sep, value in pairs if sep}
+    assert values["limit_request_line"] == "8190"
+    assert values["chdir"] == str(tmp_path)
+    assert values["raw_env"] == "['GREETING=hello world']"
+    assert values["max_requests"] == "10000"  # the generated config's, still read
+
+
+@pytest.mark.parametrize(
+    ("web", "kept", "replaced"),
+    [
+        ("gunicorn p.wsgi -b 127.0.0.1:8000", "", ["-b 127.0.0.1:8000 (the generated config binds $PORT)"]),
+        ("gunicorn p.wsgi --bind=[::]:${PORT:-8000} -w ${WEB_CONCURRENCY:-2}", "", []),
+        ("gunicorn p.wsgi --log-level debug", "", ["--log-level debug (the generated config decides)"]),
+        ("gunicorn p.wsgi --log-level WARNING", "", ["--log-level WARNING (set GUNICORN_LOGLEVEL=WARNING to keep it)"]),
+        ("gunicorn p.wsgi --reuse-port", "", ["--reuse-port (the generated config decides)"]),
+        ("gunicorn p.wsgi -c gunicorn.conf.py -ksync", "", ["-ksync (set GUNICORN_WORKER_CLASS=sync to keep it)"]),
+        ("gunicorn p.wsgi --no-such-option --statsd-host=s:8125", "--no-such-option --statsd-host=s:8125", []),
+        ('gunicorn p.wsgi --chdir "$HOME/my app" && echo done', '--chdir "$HOME/my app"', []),
+        ("python manage.py run_gunicorn", "", []),
+        ("gunicorn 'p.wsgi", "", []),  # not a command the shell can split: nothing carried
+    ],
+)
+def test_each_option_is_carried_or_said(web: str, kept: str, replaced: list[str]) -> None:
+    from django_platform.deploy.web_options import carried
+
+    assert carried(web) == (kept, replaced)

@@ -99,6 +99,21 @@ MANAGED = (
     "post_fork",
     "on_starting",
 )
+# The variable settings() reads for each managed setting it lets the environment choose.
+VARIABLES = {
+    "workers": "WEB_CONCURRENCY",
+    "worker_class": "GUNICORN_WORKER_CLASS",
+    "threads": "GUNICORN_THREADS",
+    "graceful_timeout": "GUNICORN_GRACEFUL_TIMEOUT",
+    "timeout": "GUNICORN_TIMEOUT",
+    "keepalive": "GUNICORN_KEEPALIVE",
+    "max_requests": "GUNICORN_MAX_REQUESTS",
+    "max_requests_jitter": "GUNICORN_MAX_REQUESTS_JITTER",
+    "accesslog": "GUNICORN_ACCESSLOG",
+    "loglevel": "GUNICORN_LOGLEVEL",
+    "forwarded_allow_ips": "GUNICORN_FORWARDED_ALLOW_IPS",
+    "preload_app": "GUNICORN_PRELOAD",
+}
 # Not in MANAGED though settings() sets it for ASGI: never commented out of a project's file. A
 # project's own post_worker_init (its instrumentation) above the block runs before ours (apply); one
 # below the block replaces ours.

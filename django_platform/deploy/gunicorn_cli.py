@@ -48,6 +48,45 @@ def _options_with_values() -> frozenset[str]:
     )
 
 
+class Option(NamedTuple):
+    setting: str  # gunicorn's name for it ("timeout"), "" for an option gunicorn does not know
+    words: tuple[str, ...]  # as the command wrote it ("--timeout", "120"), unexpanded
+    value: str | None  # None for a flag
+
+
+def _settings_by_option() -> dict[str, str]:
+    return {option: setting.name for setting in KNOWN_SETTINGS for option in setting.cli or ()}
+
+
+def gunicorn_options(command: str) -> list[Option] | None:
+    """The options a Procfile command gives gunicorn, as written ($PORT unexpanded); None when it
+    does not run gunicorn itself (or cannot be split as a shell would)."""
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        return None
+    start = next((i + 1 for i, word in enumerate(tokens) if PurePath(word).name == "gunicorn"), None)
+    if start is None:
+        return None
+    takes, names = _options_with_values(), _settings_by_option()
+    found: list[Option] = []
+    rest = iter(tokens[start:])
+    for token in rest:
+        if token in ("&&", "||", ";", "|"):
+            break
+        if not token.startswith("-"):
+            continue  # the application
+        option, sep, inline = token.partition("=")
+        if not token.startswith("--") and len(token) > 2 and token[:2] in takes:
+            option, sep, inline = token[:2], "attached", token[2:]
+        if option in takes:
+            value = inline if sep else next(rest, "")
+            found.append(Option(names[option], (token,) if sep else (token, value), value))
+        else:
+            found.append(Option(names.get(option, ""), (token,), None))
+    return found
+
+
 def gunicorn_call(command: str, env: Mapping[str, str], *, default_app: str | None = None) -> GunicornCall | None:
     """What a Procfile command starts gunicorn with (gunicorn, python -m gunicorn, manage.py
     run_gunicorn), read as a shell would: variables expanded, never given to gunicorn's own parser

@@ -21,6 +21,7 @@ from django_platform.deploy.procfile import (
     server_of,
     serves_asgi_module,
 )
+from django_platform.deploy.web_options import carried
 from django_platform.platforms import Platform
 
 
@@ -70,6 +71,10 @@ def plan(
         reason, note = (f"--server {chosen}" if server else f"the web line running now starts {chosen}"), ""
     application, setting = served_application(bool(reason))
     body = procfile_body(platform, application, workers, processes.found, setting, chosen, current)
+    replaced = carried(current.get("web", "")).replaced if chosen == "gunicorn" else []
+    if replaced:
+        said = f"The web line's own gunicorn options give way to the generated config: {', '.join(replaced)}."
+        note = f"{note} {said}" if note else said
     dropped = dropped_wrapper(current.get("web", ""))
     if dropped:
         said = (

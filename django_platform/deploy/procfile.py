@@ -12,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_platform.deploy import deps
 from django_platform.deploy.files import outside_block, split_lines
-from django_platform.deploy.gunicorn_cli import GunicornCall, gunicorn_call
+from django_platform.deploy.gunicorn_cli import GunicornCall, gunicorn_call, gunicorn_options
+from django_platform.deploy.web_options import carried
 from django_platform.parsers.serving import ASGI_SERVERS, asgi_reason
 from django_platform.platforms import Platform
 
@@ -190,13 +191,23 @@ def procfile_body(
             number += 1
         taken.add(name)
         lines.append(f"{name}: {command.strip()}")
-    return "\n".join(_wrapped(line, current or {}) for line in lines)
+    return "\n".join(_carried_over(line, current or {}) for line in lines)
 
 
-def _wrapped(line: str, current: Mapping[str, str]) -> str:
-    kind, _, command = line.partition(": ")
-    wrapper = wrapper_of(current.get(kind, ""))
-    return line if not wrapper or command.startswith(f"{wrapper} ") else f"{kind}: {wrapper} {command}"
+def _carried_over(line: str, current: Mapping[str, str]) -> str:
+    """A generated line with what the current command of its type keeps: its wrapper in front, and
+    for a gunicorn web line the gunicorn options the generated config does not decide."""
+    kind, sep, command = line.partition(": ")
+    before = current.get(kind, "")
+    if not sep or not before:
+        return line
+    kept = carried(before).kept if kind == "web" and gunicorn_options(command) is not None else ""
+    if kept and not command.endswith(f" {kept}"):
+        command = f"{command} {kept}"
+    wrapper = wrapper_of(before)
+    if wrapper and not command.startswith(f"{wrapper} "):
+        command = f"{wrapper} {command}"
+    return f"{kind}: {command}"
 
 
 def web_command(root: Path) -> str:
