@@ -443,3 +443,49 @@ def test_each_option_is_carried_or_said(web: str, kept: str, replaced: list[str]
     from django_platform.deploy.web_options import carried
 
     assert carried(web) == (kept, replaced)
+
+
+@pytest.mark.parametrize(
+    ("release", "expected", "said"),
+    [
+        ("python manage.py migrate --noinput", "python manage.py platform_migrate", False),
+        (
+            "python manage.py migrate && python manage.py createcachetable",
+            "python manage.py platform_migrate && python manage.py createcachetable",
+            False,
+        ),
+        ("./bin/release.sh", "python manage.py platform_migrate && ./bin/release.sh", True),
+        (
+            "sh -c 'python manage.py migrate && python manage.py loaddata site'",
+            "python manage.py platform_migrate && sh -c 'python manage.py migrate && python manage.py loaddata site'",
+            True,
+        ),
+        ("doppler run -- python manage.py migrate", "doppler run -- python manage.py platform_migrate", False),
+        ("python -m django migrate && django-admin compilemessages", None, False),
+        (
+            "python manage.py migrate && python manage.py migrate --database=archive",
+            "python manage.py platform_migrate && python manage.py migrate --database=archive",
+            False,
+        ),
+    ],
+)
+def test_the_release_lines_own_steps_stay_beside_the_safe_release(
+    release: str, expected: str | None, said: bool, tmp_path: Path
+) -> None:
+    """Its migrate becomes platform_migrate; its other steps stay, in order; a command with no
+    migrate step of its own (a script) runs after ours, and the command says so. Stable after."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(f"web: gunicorn proj.wsgi\nrelease: {release}\n")
+    _, err = run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
+    expected = expected or "python manage.py platform_migrate && django-admin compilemessages"
+    assert f"\nrelease: {expected}\n" in procfile.read_text()
+    assert ("The release phase runs platform_migrate first" in err) is said
+    out, err = run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert out == "Procfile is up to date; nothing to do.\n" and "release phase" not in err
+
+
+def test_a_step_that_cannot_be_split_is_no_migrate() -> None:
+    from django_platform.deploy.release_line import merged_release, migrates
+
+    assert not migrates("python manage.py 'migrate") and not migrates("manage.py")
+    assert merged_release("ours", "") == ("ours", False)

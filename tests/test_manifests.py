@@ -31,6 +31,7 @@ from django_platform.checks import judging
 from django_platform.checks.manifests import check_manifest
 from django_platform.manifests import MODULES, manifest_for, splice, yamlspans
 from django_platform.manifests.edits import Edit, Pick
+from django_platform.manifests.files import getter
 from django_platform.parsers import jsonspans
 from django_platform.platforms import get_platform
 
@@ -1561,3 +1562,30 @@ def test_a_manifest_that_starts_the_web_process_needs_no_procfile(tmp_path: Path
     assert procfile_findings("fly") == []
     run(tmp_path, "heroku")
     assert procfile_findings("heroku") == ["django_platform.E012"]
+
+
+RELEASE_STEPS = "python manage.py migrate --noinput && python manage.py createcachetable"
+OWN_RELEASE = {
+    "fly": f'[deploy]\nrelease_command = "{RELEASE_STEPS}"\n',
+    "render": f"services:\n  - type: web\n    name: shop\n    preDeployCommand: {RELEASE_STEPS}\n",
+    "railway": f'{{"deploy": {{"preDeployCommand": ["{RELEASE_STEPS}"]}}}}\n',
+    "digitalocean": f"name: shop\njobs:\n  - name: release\n    kind: PRE_DEPLOY\n    run_command: {RELEASE_STEPS}\n",
+}
+
+
+@pytest.mark.parametrize("platform", sorted(OWN_RELEASE))
+def test_the_manifests_own_release_steps_stay_beside_the_safe_release(platform: str, tmp_path: Path) -> None:
+    """Its migrate becomes platform_migrate; createcachetable, after it, stays; --check then
+    finds nothing to change."""
+    path = path_of(tmp_path, platform)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(OWN_RELEASE[platform])
+    run(tmp_path, platform)
+    declared = manifest_for(platform)
+    assert declared is not None
+    assert declared.read(getter(declared.kind, path.read_text())).release == [
+        "python manage.py platform_migrate",
+        "python manage.py createcachetable",
+    ]
+    out, _ = run(tmp_path, platform, "--check")
+    assert "up to date" in out

@@ -21,8 +21,10 @@ from django_platform.deploy.procfile import (
     server_of,
     serves_asgi_module,
 )
+from django_platform.deploy.release_line import merged_release
 from django_platform.deploy.web_options import carried
 from django_platform.platforms import Platform
+from django_platform.platforms.base import RELEASE_COMMAND
 
 
 class Plan(NamedTuple):
@@ -74,6 +76,13 @@ def plan(
     replaced = carried(current.get("web", "")).replaced if chosen == "gunicorn" else []
     if replaced:
         said = f"The web line's own gunicorn options give way to the generated config: {', '.join(replaced)}."
+        note = f"{note} {said}" if note else said
+    theirs = current.get(platform.release_process or "", "")
+    if theirs and merged_release(RELEASE_COMMAND, theirs)[1]:
+        said = (
+            f"The release phase runs platform_migrate first, then the release line's own command ({theirs}): a "
+            "migrate of its own then finds nothing left to do."
+        )
         note = f"{note} {said}" if note else said
     dropped = dropped_wrapper(current.get("web", ""))
     if dropped:

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_platform.deploy import deps
 from django_platform.deploy.files import outside_block, split_lines
 from django_platform.deploy.gunicorn_cli import GunicornCall, gunicorn_call, gunicorn_options
+from django_platform.deploy.release_line import merged_release, migrates
 from django_platform.deploy.web_options import carried
 from django_platform.parsers.serving import ASGI_SERVERS, asgi_reason
 from django_platform.platforms import Platform
@@ -195,12 +196,15 @@ def procfile_body(
 
 
 def _carried_over(line: str, current: Mapping[str, str]) -> str:
-    """A generated line with what the current command of its type keeps: its wrapper in front, and
-    for a gunicorn web line the gunicorn options the generated config does not decide."""
+    """A generated line with what the current command of its type keeps: its wrapper in front, for
+    a gunicorn web line the gunicorn options the generated config does not decide, for the release
+    line its steps other than migrate."""
     kind, sep, command = line.partition(": ")
     before = current.get(kind, "")
     if not sep or not before:
         return line
+    if kind != "web" and migrates(command):  # the release line: the project's other steps kept
+        command = merged_release(command, before)[0]
     kept = carried(before).kept if kind == "web" and gunicorn_options(command) is not None else ""
     if kept and not command.endswith(f" {kept}"):
         command = f"{command} {kept}"

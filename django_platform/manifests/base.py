@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from django_platform.deploy.release_line import merged_release
 from django_platform.manifests.edits import MISSING, Edit, Step
+from django_platform.platforms.base import RELEASE_COMMAND
 
 Get = Callable[[Sequence[Step]], Any]  # the value at a path in the file, MISSING where absent
 
-RELEASE = "python manage.py platform_migrate"
+RELEASE = RELEASE_COMMAND
 COLLECTSTATIC = "python manage.py collectstatic --noinput"
 
 
@@ -88,6 +90,14 @@ def int_or_none(value: Any) -> int | None:
 def mappings(value: Any) -> list[dict[str, Any]]:
     """The items of a list that are mappings (nothing where the value is not a list)."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def release_command(needs: Needs, current: Any) -> str:
+    """The release command with the steps of the manifest's own kept, its migrate replaced
+    (`python manage.py migrate && python manage.py createcachetable` keeps the second)."""
+    if isinstance(current, list) and len(current) == 1:
+        current = current[0]
+    return merged_release(needs.release, current)[0] if isinstance(current, str) else needs.release
 
 
 def commands(value: Any) -> list[str] | None:

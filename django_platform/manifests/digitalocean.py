@@ -12,6 +12,7 @@ from django_platform.manifests.base import (
     commands,
     int_or_none,
     mappings,
+    release_command,
     text_or_none,
 )
 from django_platform.manifests.edits import MISSING, Edit, Pick, Step
@@ -75,7 +76,7 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
         Edit((*job, "name"), "release", "default"),
         *_source(needs, job),
         Edit((*job, "environment_slug"), "python", "default"),
-        Edit((*job, "run_command"), needs.release),
+        Edit((*job, "run_command"), release_command(needs, get((*job, "run_command")))),
         *_variables(needs, job, database),
     ]
     for name, command in needs.processes.items():

@@ -3,7 +3,16 @@ window, the port the proxy sends to. Keys: https://fly.io/docs/reference/configu
 
 from __future__ import annotations
 
-from django_platform.manifests.base import Declared, Get, Manifest, Needs, commands, int_or_none, text_or_none
+from django_platform.manifests.base import (
+    Declared,
+    Get,
+    Manifest,
+    Needs,
+    commands,
+    int_or_none,
+    release_command,
+    text_or_none,
+)
 from django_platform.manifests.edits import MISSING, Edit, Pick
 
 DEFAULT_PORT = 8000  # the generated gunicorn config binds $PORT, else 8000; Fly sets no PORT
@@ -28,7 +37,7 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
         Edit(("kill_signal",), "SIGINT", "default"),
         Edit(("kill_timeout",), needs.graceful + 1, "at_least"),
         Edit(("env", "DJANGO_SETTINGS_MODULE"), needs.settings_module),
-        Edit(("deploy", "release_command"), needs.release),
+        Edit(("deploy", "release_command"), release_command(needs, get(("deploy", "release_command")))),
         Edit(("processes", "app"), needs.web),
         *(Edit(("processes", name), command) for name, command in needs.processes.items()),
         Edit(("http_service", "internal_port"), _port(get)),

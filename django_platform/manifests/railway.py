@@ -13,6 +13,7 @@ from django_platform.manifests.base import (
     Needs,
     commands,
     int_or_none,
+    release_command,
     text_or_none,
 )
 from django_platform.manifests.edits import MISSING, Edit
@@ -26,7 +27,7 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
         # Railpack, the default builder, runs no collectstatic.
         Edit(("build", "buildCommand"), COLLECTSTATIC, "default"),
         Edit(("deploy", "startCommand"), needs.web),
-        Edit(("deploy", "preDeployCommand"), [needs.release]),
+        Edit(("deploy", "preDeployCommand"), [release_command(needs, get(("deploy", "preDeployCommand")))]),
         # SIGKILL follows SIGTERM after the draining time, 0 by default.
         Edit(("deploy", "drainingSeconds"), needs.graceful + 1, "at_least"),
     ]

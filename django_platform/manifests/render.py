@@ -12,6 +12,7 @@ from django_platform.manifests.base import (
     Needs,
     commands,
     int_or_none,
+    release_command,
     text_or_none,
 )
 from django_platform.manifests.edits import MISSING, Edit, Pick, Step
@@ -61,7 +62,7 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
     found = [Edit((*web, "name"), needs.name, "default"), *_service(needs, web)]
     found += [
         Edit((*web, "startCommand"), needs.web),
-        Edit((*web, "preDeployCommand"), needs.release),
+        Edit((*web, "preDeployCommand"), release_command(needs, get((*web, "preDeployCommand")))),
         Edit((*web, "maxShutdownDelaySeconds"), needs.graceful + 1, "at_least"),
         *_variables(needs, web, database),
     ]

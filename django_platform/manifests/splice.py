@@ -69,8 +69,8 @@ def _json_step(text: str) -> int:
 def value_at(root: Node, path: Sequence[Step]) -> Any:
     """The plain value at `path` (MISSING where absent): what the checks and the edits compare."""
     node: Node | None = root
-    for step in path:
-        node = _child(node, step, ()) if node is not None else None
+    for index, step in enumerate(path):
+        node = _child(node, step, path[:index]) if node is not None else None
     return MISSING if node is None else plain(node)
 
 

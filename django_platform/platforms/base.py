@@ -152,6 +152,9 @@ def template_hosts(values: Mapping[str, str], templates: Iterable[str]) -> list[
 # Add-on variables of RabbitMQ services (CloudAMQP's on Heroku and elsewhere; generic names).
 BROKER_VARIABLES = ("CLOUDAMQP_URL", "RABBITMQ_URL", "AMQP_URL")
 
+# The release phase's command (the safe release), in every platform's Procfile line.
+RELEASE_COMMAND = "python manage.py platform_migrate"
+
 
 class Platform:
     """A platform's facts (their public sources in `sources`), given as keyword arguments
@@ -415,7 +418,7 @@ class Platform:
         """The Procfile's lines for the WSGI module `target`, release phase included."""
         lines = [f"web: gunicorn {target}"]
         if self.release_process:
-            lines.append(f"{self.release_process}: python manage.py platform_migrate")
+            lines.append(f"{self.release_process}: {RELEASE_COMMAND}")
         return lines
 
 
