@@ -49,7 +49,7 @@ def carried(web: str) -> Carried:
                 )
         elif option.setting not in MANAGED:
             kept.extend(option.words)
-        elif not _same(option):
+        elif not as_configured(option):
             replaced.append(f"{' '.join(option.words)} ({_keeps(option)})")
     return Carried(" ".join(map(_quoted, kept)), replaced)
 
@@ -64,7 +64,7 @@ def _quoted(word: str) -> str:
     return f'"{escaped}"'
 
 
-def _same(option: Option) -> bool:
+def as_configured(option: Option) -> bool:
     return any(marker in (option.value or "") for marker in _SAME.get(option.setting, ()))
 
 
