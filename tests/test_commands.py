@@ -489,3 +489,28 @@ def test_a_step_that_cannot_be_split_is_no_migrate() -> None:
 
     assert not migrates("python manage.py 'migrate") and not migrates("manage.py")
     assert merged_release("ours", "") == ("ours", False)
+
+
+def test_the_web_lines_steps_before_its_server_are_said_with_where_they_belong(tmp_path: Path) -> None:
+    """collectstatic and migrate chained before the server (a common Railway or Render start
+    command): not kept on the web line, each said with where it runs on the platform instead."""
+    (tmp_path / "Procfile").write_text(
+        "web: python manage.py collectstatic --noinput && python manage.py migrate && ./warm.sh && gunicorn proj.wsgi\n"
+    )
+    _, err = run("platform_procfile", tmp_path, "--platform", "railway", "--force")
+    assert "\nweb: gunicorn proj.wsgi\n" in (tmp_path / "Procfile").read_text()
+    assert err.splitlines()[0] == (
+        "The web line's steps before its server are not kept: python manage.py collectstatic --noinput (at build: set "
+        "the service's build command to `python manage.py collectstatic --noinput`), python manage.py migrate (set the "
+        "service's Pre-Deploy Command to `python manage.py platform_migrate`), ./warm.sh."
+    )
+    (tmp_path / "Procfile").write_text("web: python manage.py migrate && gunicorn proj.wsgi\n")
+    _, err = run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
+    assert "python manage.py migrate (the release phase runs platform_migrate)." in err
+    _, err = run("platform_procfile", tmp_path, "--platform", "heroku")
+    assert "not kept" not in err  # the block's own line: nothing left out
+    # Where the platform says nothing of either (locally): only that they are not kept.
+    chained = "web: python manage.py migrate && python manage.py collectstatic && gunicorn p.wsgi\n"
+    (tmp_path / "Procfile").write_text(chained)
+    _, err = run("platform_procfile", tmp_path, "--platform", "local", "--force")
+    assert "not kept: python manage.py migrate, python manage.py collectstatic (at build)." in err

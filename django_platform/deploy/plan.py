@@ -21,7 +21,7 @@ from django_platform.deploy.procfile import (
     server_of,
     serves_asgi_module,
 )
-from django_platform.deploy.release_line import merged_release
+from django_platform.deploy.release_line import merged_release, migrates, steps_of
 from django_platform.deploy.web_options import carried
 from django_platform.platforms import Platform
 from django_platform.platforms.base import RELEASE_COMMAND
@@ -73,25 +73,45 @@ def plan(
         reason, note = (f"--server {chosen}" if server else f"the web line running now starts {chosen}"), ""
     application, setting = served_application(bool(reason))
     body = procfile_body(platform, application, workers, processes.found, setting, chosen, current)
-    replaced = carried(current.get("web", "")).replaced if chosen == "gunicorn" else []
+    note = " ".join(filter(None, (note, *_adopted(platform, current, chosen))))
+    return Plan(body, application, setting, reason, note, processes)
+
+
+def _adopted(platform: Platform, current: Mapping[str, str], chosen: str) -> list[str]:
+    """What the block's lines do not keep of the lines they replace, each said once (at adoption:
+    the block's own lines leave nothing out)."""
+    said = []
+    web = current.get("web", "")
+    replaced = carried(web).replaced if chosen == "gunicorn" else []
     if replaced:
-        said = f"The web line's own gunicorn options give way to the generated config: {', '.join(replaced)}."
-        note = f"{note} {said}" if note else said
+        said.append(f"The web line's own gunicorn options give way to the generated config: {', '.join(replaced)}.")
+    steps = steps_of(web)[:-1]
+    if steps:
+        listed = ", ".join(f"{step}{_why_dropped(step, platform)}" for step in steps)
+        said.append(f"The web line's steps before its server are not kept: {listed}.")
     theirs = current.get(platform.release_process or "", "")
     if theirs and merged_release(RELEASE_COMMAND, theirs)[1]:
-        said = (
+        said.append(
             f"The release phase runs platform_migrate first, then the release line's own command ({theirs}): a "
             "migrate of its own then finds nothing left to do."
         )
-        note = f"{note} {said}" if note else said
-    dropped = dropped_wrapper(current.get("web", ""))
+    dropped = dropped_wrapper(web)
     if dropped:
-        said = (
+        said.append(
             f"The web line's {dropped} (the nginx buildpack) is not kept: it listens on $PORT, where the generated "
             "server binds, and expects the app on its socket. WhiteNoise serves the static files."
         )
-        note = f"{note} {said}" if note else said
-    return Plan(body, application, setting, reason, note, processes)
+    return said
+
+
+def _why_dropped(step: str, platform: Platform) -> str:
+    """Where a step the web line ran before its server belongs instead."""
+    if migrates(step):
+        where = "the release phase runs platform_migrate" if platform.release_process else platform.release_hint
+        return f" ({where})" if where else ""
+    if "collectstatic" in step.split():
+        return f" (at build: {platform.collectstatic_at_build})" if platform.collectstatic_at_build else " (at build)"
+    return ""
 
 
 def _asgi(root: Path, current: Mapping[str, str], env: Mapping[str, str], *, asgi: bool, wsgi: bool) -> tuple[str, str]:

@@ -20,7 +20,7 @@ def merged_release(ours: str, theirs: str) -> tuple[str, bool]:
     theirs = theirs.strip()
     if not theirs:
         return ours, False
-    steps = _steps(theirs)
+    steps = steps_of(theirs)
     merged: list[str] = []
     for step in steps:
         # The first migrate step becomes ours; a later one (another --database) stays.
@@ -31,7 +31,7 @@ def merged_release(ours: str, theirs: str) -> tuple[str, bool]:
     return " && ".join(merged), after
 
 
-def _steps(command: str) -> list[str]:
+def steps_of(command: str) -> list[str]:
     """The command's steps joined by `&&` outside quotes (`sh -c '… && …'` is one step)."""
     steps, start = [], 0
     for match in _SPLIT.finditer(command):
