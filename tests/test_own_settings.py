@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 import django_platform
+from django_platform.areas.channels import CORE
 from django_platform.configuration import AREAS
 from tests.platform_envs import PLATFORM_ENVS, SECRET
 
@@ -134,3 +135,29 @@ def test_each_choice_is_kept_or_said_and_checked(platform: str, setting: str, in
     with override_settings(**{k: ns[k] for k in CHECKED if k in ns}):
         call_command("platform_check", "--format", "json", "--fail-level", "CRITICAL", stdout=out, stderr=out)
     assert PLANTED not in out.getvalue() and SECRET not in out.getvalue()
+
+
+def test_a_url_settings_py_builds_from_the_platforms_variable_keeps_its_database() -> None:
+    """`f"{REDIS_URL}/1"` for the cache, `/0` for the broker, `/2` for the channel layer (each its
+    own database on the platform's Redis, so that clearing the cache empties no queue): kept,
+    with the relaxed certificate of the platform's own Redis; a stale password or another server
+    is replaced, and said."""
+    redis = f"rediss://:{PLANTED}@ec2-1.compute.amazonaws.com:6380"
+    ns: dict[str, Any] = {
+        "SECRET_KEY": "settings-py-key-" + "m" * 40,
+        "INSTALLED_APPS": ["channels"],
+        "CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": f"{redis}/1"}},
+        "CELERY_BROKER_URL": f"{redis}/0",
+        "CHANNEL_LAYERS": {"default": {"BACKEND": CORE, "CONFIG": {"hosts": [f"{redis}/2"]}}},
+    }
+    report = django_platform.configure(ns, env={**PLATFORM_ENVS["heroku"], "REDIS_URL": redis}, platform="heroku")
+    assert ns["CACHES"]["default"]["LOCATION"] == f"{redis}/1"
+    assert ns["CACHES"]["default"]["OPTIONS"] == {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": "none"}}
+    assert ns["CELERY_BROKER_URL"] == f"{redis}/0" and ns["CELERY_BROKER_USE_SSL"]
+    assert ns["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"] == [{"address": f"{redis}/2", "ssl_cert_reqs": "none"}]
+    assert not [note for note in report.notes if "replaced" in note]
+    assert report.source("CACHES.default").startswith("settings.py (REDIS_URL)")
+    stale = {**ns, "CACHES": {"default": {**ns["CACHES"]["default"], "LOCATION": redis.replace(PLANTED, "old") + "/1"}}}
+    report = django_platform.configure(stale, env={**PLATFORM_ENVS["heroku"], "REDIS_URL": redis}, platform="heroku")
+    assert stale["CACHES"]["default"]["LOCATION"] == redis
+    assert any(note.startswith("settings.py's CACHES['default']['LOCATION'] (at ec2-1") for note in report.notes)

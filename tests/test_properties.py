@@ -151,6 +151,14 @@ def test_read_from_names_the_variable_holding_the_value() -> None:
     assert read_from("rediss://b", env) == "ALIAS"  # the first by name: the same value
     assert read_from("redis://a", env) == "REDIS_URL"
     assert read_from("redis://c", env) is read_from("", {"X": ""}) is read_from(None, env) is None
+    # A URL settings.py built from one: the same server and credentials, another database.
+    assert read_from("redis://a/1", env) == "REDIS_URL" and read_from("rediss://b/2?x=1", env) == "ALIAS"
+    server = {"R": "redis://u:pw@h:6379"}
+    assert read_from("redis://u:pw@h:6379/1", server) == "R"
+    for other in ("redis://u:old@h:6379/1", "rediss://u:pw@h:6379/1", "redis://u:pw@h:6380/1", "redis://u:pw@g:6379"):
+        assert read_from(other, server) is None, other
+    assert read_from("redis://h:99999/1", {"R": "redis://h:99999"}) is None  # no port: no server named
+    assert read_from("redis:///1", {"R": "redis://"}) is None
 
 
 json_values = st.recursive(

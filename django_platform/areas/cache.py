@@ -47,11 +47,13 @@ def _read_by_settings(ctx: Context, current: Mapping[str, Any]) -> tuple[dict[st
     rediss:// keeps its certificate verified."""
     caches = current.get("CACHES")
     mine = caches.get("default") if isinstance(caches, Mapping) else None
-    name = read_variable(ctx, mine.get("LOCATION") if isinstance(mine, Mapping) else None, ASKED)
+    location = mine.get("LOCATION") if isinstance(mine, Mapping) else None
+    name = read_variable(ctx, location, ASKED)
     if name is None:
         return None
     verify = ctx.platform.redis_tls_verify or not platforms_redis(ctx, name)
-    config = attempt(partial(parse_cache_url, ctx.env[name], variable=name, tls_verify=verify), ImproperlyConfigured)
+    # settings.py's own URL: the variable's, or one built from it (another database on its server).
+    config = attempt(partial(parse_cache_url, str(location), variable=name, tls_verify=verify), ImproperlyConfigured)
     if isinstance(config, Failed):  # not a cache URL (a Memcached host:port): settings.py's as before
         return None
     return config, settings_source(name), name

@@ -56,10 +56,11 @@ def _first_address(current: Mapping[str, Any]) -> object:
 def _read_by_settings(ctx: Context, current: Mapping[str, Any]) -> tuple[str, Source, str] | None:
     """settings.py's first host where it read it from a variable of its choosing (a second Redis
     beside the platform's REDIS_URL): that variable's, kept; CHANNELS_REDIS_URL still outranks it."""
-    name = read_variable(ctx, _first_address(current), ASKED)
-    if name is None or ctx.env[name].split("://", 1)[0].lower() not in SCHEMES:
+    address = _first_address(current)
+    name = read_variable(ctx, address, ASKED)
+    if name is None or str(address).split("://", 1)[0].lower() not in SCHEMES:
         return None
-    return ctx.env[name], settings_source(name), name
+    return str(address), settings_source(name), name
 
 
 def checked(url: str, variable: str) -> str:
