@@ -122,3 +122,28 @@ def test_settings_below_the_block_are_flagged(tmp_path: Path) -> None:
     with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["heroku"]):
         assert "django_platform.W022" not in [m.id for m in check_procfile()]
     assert os.path.exists(conf)
+
+
+@pytest.mark.slow
+def test_options_on_gunicorns_command_line_over_the_block_are_flagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web line and GUNICORN_CMD_ARGS: gunicorn reads both over its config file, so a worker
+    count or timeout given there is what runs (shown with --print-config), and is said."""
+    (tmp_path / "Procfile").write_text("web: gunicorn tests.wsgi_app:waits -w 3 --chdir . --bind 0.0.0.0:$PORT\n")
+    run(tmp_path, "--platform", "heroku")
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--timeout 120 --limit-request-line 8190")
+    with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["heroku"]):
+        messages = [m for m in check_procfile() if m.id == "django_platform.W060"]
+    assert [m.msg for m in messages] == [
+        "The Procfile's web line gives gunicorn -w 3, which it reads over gunicorn.conf.py's block: it runs with "
+        "those, not the block's.",
+        "GUNICORN_CMD_ARGS gives gunicorn --timeout 120, which it reads over gunicorn.conf.py's block: it runs with "
+        "those, not the block's.",
+    ]
+    assert messages[1].hint == "Remove them; instead: --timeout 120 (set GUNICORN_TIMEOUT=120 to keep it)."
+    printed = print_config(tmp_path, {"PORT": "5008", "GUNICORN_CMD_ARGS": "--timeout 120"}, "tests.wsgi_app:waits")
+    assert printed["timeout"] == "120"  # gunicorn's own view: the variable won over the block
+    (tmp_path / "gunicorn.conf.py").write_text("workers = 3\n")  # no block: nothing of ours to override
+    with override_settings(BASE_DIR=tmp_path), judging(BY_NAME["heroku"]):
+        assert "django_platform.W060" not in [m.id for m in check_procfile()]

@@ -15,7 +15,7 @@ from django_platform.attempt import Failed, attempt
 from django_platform.checks import environment, target_platform
 from django_platform.deploy import deps
 from django_platform.deploy.files import END, managed_block, project_dir, split_lines
-from django_platform.deploy.gunicorn import MANAGED
+from django_platform.deploy.gunicorn import CMD_ARGS, MANAGED
 from django_platform.deploy.gunicorn_cli import gunicorn_call
 from django_platform.deploy.gunicorn_file import assigned_settings, config_filename, gunicorn_body
 from django_platform.deploy.processes import background, project_packages, settings_values
@@ -28,6 +28,7 @@ from django_platform.deploy.procfile import (
     server_of,
     serves_asgi_module,
 )
+from django_platform.deploy.web_options import carried
 from django_platform.platforms import PLATFORMS, Platform
 
 E012 = "There is no Procfile in {root}: the platform does not know how to start the app."
@@ -38,6 +39,7 @@ W009 = "{name} is out of date for {platform}."
 W010 = "{file} does not declare {missing}."
 W024 = "The Procfile's release: line never runs on {platform}, which runs {process}: instead."
 W022 = "{file} sets {names} below its managed block: gunicorn runs with those values, not the block's."
+W060 = "{source} gives gunicorn {options}, which it reads over {file}'s block: it runs with those, not the block's."
 E020 = (
     "{file} pins {name}{theirs}, which leaves no version django-platform can use ({name}{ours}): the platform's "
     "pip install stops with ResolutionImpossible."
@@ -157,6 +159,27 @@ def _stale_files(root: Path, platform: Platform, procfile_text: str | None) -> l
                 id="django_platform.W022",
             )
         )
+    return messages + _over_the_block(conf, process_types(procfile_text or "").get("web", ""))
+
+
+def _over_the_block(conf: Path, web: str) -> list[CheckMessage]:
+    """Options the generated config decides, given on gunicorn's command line (the web line, or
+    GUNICORN_CMD_ARGS, which gunicorn reads over its config file too)."""
+    if not conf.is_file() or managed_block(conf.read_text(encoding="utf-8-sig", errors="replace")) is None:
+        return []
+    sources = (("The Procfile's web line", web), ("GUNICORN_CMD_ARGS", "gunicorn " + environment().get(CMD_ARGS, "")))
+    messages: list[CheckMessage] = []
+    for source, command in sources:
+        replaced = carried(command).replaced
+        if replaced:
+            options = ", ".join(entry.partition(" (")[0] for entry in replaced)
+            messages.append(
+                Warning(
+                    W060.format(source=source, options=options, file=conf.name),
+                    hint=f"Remove them; instead: {', '.join(replaced)}.",
+                    id="django_platform.W060",
+                )
+            )
     return messages
 
 

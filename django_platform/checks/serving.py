@@ -26,7 +26,7 @@ from django_platform.checks import environment, target_platform
 from django_platform.checks.hops import check_middleware
 from django_platform.deploy.files import project_dir
 from django_platform.deploy.granian import closes_websockets
-from django_platform.deploy.gunicorn import asgi_worker, serves_asgi
+from django_platform.deploy.gunicorn import CMD_ARGS, asgi_worker, serves_asgi
 from django_platform.deploy.gunicorn_cli import gunicorn_call
 from django_platform.deploy.procfile import asgi_module, granian_launcher, server_of
 from django_platform.parsers.serving import SERVER_VARIABLE, asgi_reason
@@ -61,7 +61,7 @@ def _served(web: str) -> tuple[str | None, bool, str | None]:
     if call is None or not call.app_module:
         return None, False, None
     env = environment()
-    extra = gunicorn_call("gunicorn " + env.get("GUNICORN_CMD_ARGS", ""), env)
+    extra = gunicorn_call("gunicorn " + env.get(CMD_ARGS, ""), env)
     worker = call.worker_class or (extra and extra.worker_class) or env.get("GUNICORN_WORKER_CLASS", "").strip()
     return call.app_module, asgi_module(call.app_module), worker or None
 

@@ -99,6 +99,8 @@ MANAGED = (
     "post_fork",
     "on_starting",
 )
+# gunicorn's own variable of command-line options, which it reads over its config file.
+CMD_ARGS = "GUNICORN_CMD_ARGS"
 # The variable settings() reads for each managed setting it lets the environment choose.
 VARIABLES = {
     "workers": "WEB_CONCURRENCY",
@@ -177,7 +179,7 @@ def server_for(env: Mapping[str, str], call: GunicornCall | None) -> str:
         return said
     if said:
         raise ImproperlyConfigured(f"{SERVER_VARIABLE} must be asgi or wsgi.")
-    extra = gunicorn_call("gunicorn " + env.get("GUNICORN_CMD_ARGS", ""), env)
+    extra = gunicorn_call("gunicorn " + env.get(CMD_ARGS, ""), env)
     chosen = (call and call.worker_class) or (extra and extra.worker_class) or env.get("GUNICORN_WORKER_CLASS", "")
     if chosen.strip():
         return "asgi" if serves_asgi(chosen.strip()) else "wsgi"
