@@ -1589,3 +1589,22 @@ def test_the_manifests_own_release_steps_stay_beside_the_safe_release(platform: 
     ]
     out, _ = run(tmp_path, platform, "--check")
     assert "up to date" in out
+
+
+def test_northflanks_release_job_keeps_its_own_steps(tmp_path: Path) -> None:
+    import json
+
+    run(tmp_path, "northflank")
+    path = path_of(tmp_path, "northflank")
+    template = json.loads(path.read_text())
+    job = next(s for s in template["spec"]["spec"]["steps"] if s.get("ref") == "release")
+    job["spec"]["deployment"]["buildpack"]["customCommand"] = RELEASE_STEPS
+    path.write_text(json.dumps(template, indent=2) + "\n")
+    run(tmp_path, "northflank")
+    declared = manifest_for("northflank")
+    assert declared is not None
+    assert declared.read(getter(declared.kind, path.read_text())).release == [
+        "python manage.py platform_migrate",
+        "python manage.py createcachetable",
+    ]
+    assert "up to date" in run(tmp_path, "northflank", "--check")[0]

@@ -18,6 +18,7 @@ from django_platform.manifests.base import (
     commands,
     int_or_none,
     mappings,
+    release_command,
     text_or_none,
 )
 from django_platform.manifests.edits import MISSING, Edit, Pick, Step
@@ -125,7 +126,7 @@ def _source(needs: Needs) -> dict[str, Any]:
     return {"projectUrl": f"https://{host}.com/{repo}", "projectType": host}
 
 
-def _chain(needs: Needs) -> list[Edit]:
+def _chain(needs: Needs, existing: dict[str, Any] | None) -> list[Edit]:
     """The nodes before the services: the database, the variables, the build and the release."""
     found = []
     if needs.repository is None:
@@ -152,7 +153,7 @@ def _chain(needs: Needs) -> list[Edit]:
         Edit(_node("BuildService", "build"), {"spec": build}, "item"),
         Edit(_node("Build", "built"), {"condition": "success", "spec": built}, "item"),
         Edit(job, {"spec": {**job_spec, "deployment": {"internal": _internal()}}}, "item"),
-        *_command(job, needs.release),
+        *_command(job, release_command(needs, _run(existing) if existing else None), existing),
         Edit(_node("JobRun", "released"), {"condition": "success", "spec": {"jobId": "${refs.release.id}"}}, "item"),
     ]
 
@@ -188,7 +189,7 @@ def edits(needs: Needs, get: Get) -> list[Edit]:
     if adopted:
         found.append(Edit((*web, "spec", "runtimeEnvironment", "DJANGO_SETTINGS_MODULE"), needs.settings_module))
     else:
-        found += _chain(needs)
+        found += _chain(needs, nodes.get(("ManualJob", "release")))
     found += [
         *_service(needs, "web", needs.web, nodes.get(("DeploymentService", "web"))),
         Edit((*web, "spec", "runtimeEnvironment", "PORT"), str(port), "default"),
