@@ -165,7 +165,9 @@ def test_whole_environments_keep_the_promise(space: tuple[list[str], list[str], 
         if env and read:
             # settings.py read one of its URLs from a drawn variable (os.environ["REDISCLOUD_URL"]).
             where = data.draw(st.sampled_from(sorted(READ)), label="read into")
-            mine[where] = READ[where](env[data.draw(st.sampled_from(sorted(env)), label="read from")])
+            # As read, or built from it: another database on the same server (f"{REDIS_URL}/1").
+            built = data.draw(st.sampled_from(["", "/1", "/0?ssl_cert_reqs=none"]), label="built")
+            mine[where] = READ[where](env[data.draw(st.sampled_from(sorted(env)), label="read from")] + built)
         check(env, platform, key, deep, tmp_path, stats, mine)
 
     run()
