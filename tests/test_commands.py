@@ -433,6 +433,7 @@ def test_the_options_kept_on_the_web_line_reach_gunicorn_over_the_config(tmp_pat
         ("gunicorn p.wsgi --log-level WARNING", "", ["--log-level WARNING (set GUNICORN_LOGLEVEL=WARNING to keep it)"]),
         ("gunicorn p.wsgi --reuse-port", "", ["--reuse-port (the generated config decides)"]),
         ("gunicorn p.wsgi -c gunicorn.conf.py -ksync", "", ["-ksync (set GUNICORN_WORKER_CLASS=sync to keep it)"]),
+        ("gunicorn p.asgi -k uvicorn_worker.UvicornWorker", "", []),  # cookiecutter-django's: the config's own
         ("gunicorn p.wsgi --no-such-option --statsd-host=s:8125", "--no-such-option --statsd-host=s:8125", []),
         ('gunicorn p.wsgi --chdir "$HOME/my app" && echo done', '--chdir "$HOME/my app"', []),
         ("python manage.py run_gunicorn", "", []),

@@ -9,7 +9,7 @@ import shlex
 from pathlib import PurePath
 from typing import NamedTuple
 
-from django_platform.deploy.gunicorn import ASGI_WORKERS, LOG_LEVELS, MANAGED, SHM, VARIABLES
+from django_platform.deploy.gunicorn import ASGI_WORKERS, LOG_LEVELS, MANAGED, SHM, UVICORN_WORKER, VARIABLES
 from django_platform.deploy.gunicorn_cli import Option, gunicorn_options
 from django_platform.deploy.gunicorn_file import GUNICORN_CONF
 from django_platform.platforms.cloudcontrol import CONFIG as CLOUDCONTROL_CONFIG
@@ -23,6 +23,7 @@ _SAME = {
     "accesslog": ("-",),
     "workers": ("$WEB_CONCURRENCY", "${WEB_CONCURRENCY"),
     "worker_tmp_dir": (SHM,),
+    "worker_class": (UVICORN_WORKER,),  # the config's own choice for ASGI (E033 judges the module)
 }
 
 
