@@ -356,7 +356,7 @@ def test_a_shell_prefix_or_the_nginx_buildpack_is_not_kept(web: str, expected: s
 def test_the_projects_own_uvicorn_line_is_served_over_asgi(tmp_path: Path) -> None:
     """uvicorn (or Hypercorn) started by the project's own web line: its ASGI application, by
     gunicorn with uvicorn-worker, not the WSGI one."""
-    (tmp_path / "Procfile").write_text("web: uvicorn proj.asgi:application --host 0.0.0.0 --port $PORT\n")
+    (tmp_path / "Procfile").write_text("web: .venv/bin/uvicorn proj.asgi:application --host 0.0.0.0 --port $PORT\n")
     with override_settings(ASGI_APPLICATION="proj.asgi.application"):
         out, _ = run("platform_procfile", tmp_path, "--platform", "heroku", "--force")
     assert "\nweb: gunicorn proj.asgi\n" in (tmp_path / "Procfile").read_text()

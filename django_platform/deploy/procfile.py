@@ -83,7 +83,7 @@ def serves_asgi_module(web: str, env: Mapping[str, str]) -> bool | None:
     if not module:
         # The project's own uvicorn or Hypercorn line: ASGI, served by gunicorn with uvicorn-worker.
         program = _wrapper_words(web)[1][:1]
-        return True if program and program[0] in ("uvicorn", "hypercorn") else None
+        return True if program and PurePath(program[0]).name in ("uvicorn", "hypercorn") else None
     return asgi_module(module)
 
 
@@ -175,8 +175,8 @@ def procfile_body(
 ) -> str:
     """The platform's lines for the application (`setting` names where its path comes from), its
     web line for `server`, the `background` processes the settings call for, then the --worker
-    commands as worker, worker2, ... (numbered past a name already taken). A wrapper the `current`
-    command of the same process type runs through stays in front."""
+    commands as worker, worker2, ... (numbered past a name already taken). What the `current`
+    command of the same process type keeps carries over (`_carried_over`)."""
     target = wsgi_target(wsgi_application, setting)
     lines = platform.procfile_lines(target)
     if server in SERVERS:
