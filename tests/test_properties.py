@@ -151,14 +151,20 @@ def test_read_from_names_the_variable_holding_the_value() -> None:
     assert read_from("rediss://b", env) == "ALIAS"  # the first by name: the same value
     assert read_from("redis://a", env) == "REDIS_URL"
     assert read_from("redis://c", env) is read_from("", {"X": ""}) is read_from(None, env) is None
-    # A URL settings.py built from one: the same server and credentials, another database.
-    assert read_from("redis://a/1", env) == "REDIS_URL" and read_from("rediss://b/2?x=1", env) == "ALIAS"
+    # A URL settings.py built from one: the variable's URL, then a database or options.
+    assert read_from("redis://a/1", env) == "REDIS_URL" and read_from("rediss://b?x=1", env) == "ALIAS"
     server = {"R": "redis://u:pw@h:6379"}
     assert read_from("redis://u:pw@h:6379/1", server) == "R"
-    for other in ("redis://u:old@h:6379/1", "rediss://u:pw@h:6379/1", "redis://u:pw@h:6380/1", "redis://u:pw@g:6379"):
+    for other in (
+        "redis://u:old@h:6379/1",
+        "rediss://u:pw@h:6379/1",
+        "redis://u:pw@h:63790/1",
+        "redis://u:pw@g:6379/1",
+    ):
         assert read_from(other, server) is None, other
-    assert read_from("redis://h:99999/1", {"R": "redis://h:99999"}) is None  # no port: no server named
-    assert read_from("redis:///1", {"R": "redis://"}) is None
+    # A local default on the same server was not built from it (redis://127.0.0.1:6379/0 beside /12).
+    assert read_from("redis://127.0.0.1:6379/0", {"REDIS_URL": "redis://127.0.0.1:6379/12"}) is None
+    assert read_from("redis:///1", {"R": "redis://"}) is None  # a variable naming no server
 
 
 json_values = st.recursive(

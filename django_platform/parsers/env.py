@@ -10,7 +10,7 @@ from collections.abc import ItemsView, Iterator, Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_platform.parsers.urlparts import same_server
+from django_platform.parsers.urlparts import server_of
 
 _INTEGER = re.compile(r"-?[0-9]+\Z")
 # int() refuses more than 4,300 digits, and a huge CONN_MAX_AGE overflows later: no real setting
@@ -92,12 +92,18 @@ def get_int(env: Mapping[str, str], variable: str, *, minimum: int = 0, maximum:
 
 def read_from(value: object, env: Mapping[str, str]) -> str | None:
     """The environment variable settings.py read `value` from (its value exactly, as
-    `os.environ["REDISCLOUD_URL"]` gives it, or a URL of the same server and credentials built from
-    it), None where no variable holds it. Where several hold it, the first by name."""
+    `os.environ["REDISCLOUD_URL"]` gives it, or its URL with a database or options appended), None
+    where no variable holds it. Where several hold it, the first by name."""
     if not isinstance(value, str) or not value.strip():
         return None
     exact = next((name for name, held in sorted(env.items()) if held == value), None)
     if exact or "://" not in value:
         return exact
-    # A URL built from one: another database or options on its server (f"{REDIS_URL}/1").
-    return next((name for name, held in sorted(env.items()) if "://" in held and same_server(value, held)), None)
+    # A URL built from one: the variable's URL, then a database or options (f"{REDIS_URL}/1"). A
+    # local default naming the same server (redis://127.0.0.1:6379/0) was not built from it.
+    return next((name for name, held in sorted(env.items()) if _built_from(value, held)), None)
+
+
+def _built_from(value: str, held: str) -> bool:
+    rest = value[len(held) :] if held and value.startswith(held) else ""
+    return rest[:1] in ("/", "?") and bool(server_of(held))

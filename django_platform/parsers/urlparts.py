@@ -39,18 +39,3 @@ def server_of(url: object) -> str:
         return ""
     port = attempt(lambda: parts.port, ValueError)
     return f"{parts.hostname}:{port}" if isinstance(port, int) else parts.hostname
-
-
-def same_server(url: str, other: str) -> bool:
-    """Whether two URLs name the same server with the same credentials and scheme (another
-    database or options on it: `f"{os.environ['REDIS_URL']}/1"`); False where either is no URL."""
-
-    def server(text: str) -> tuple[object, ...] | None:
-        parts = attempt(lambda: urlsplit(text.strip()), ValueError)
-        port = None if isinstance(parts, Failed) else attempt(lambda: parts.port, ValueError)
-        if isinstance(parts, Failed) or isinstance(port, Failed) or not parts.hostname:
-            return None
-        return parts.scheme.lower(), parts.hostname, port, parts.username, parts.password
-
-    found = server(url)
-    return found is not None and found == server(other)
